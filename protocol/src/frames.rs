@@ -1,0 +1,167 @@
+//! WebSocket frames, JSON text frames tagged by `type`.
+//!
+//! Visitor socket: `GET /ws?org_id=…&account_id=…`. Staff socket: `GET /ws/staff`,
+//! whose first frame must be `auth`. Both speak these two enums.
+
+use crate::{ConvId, ConversationStatus, ConversationSummary, Message, Side, StaffMember};
+use serde::{Deserialize, Serialize};
+
+/// Frames a client sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// Staff socket only, and first: authenticate with a staff token.
+    Auth { token: String },
+    /// Start receiving a conversation's events. The server first replays every
+    /// message with `seq > after_seq`, in order, then sends live ones.
+    /// `token` is the visitor token; the staff socket is already authenticated.
+    Subscribe {
+        conv_id: ConvId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+        #[serde(default)]
+        after_seq: u64,
+    },
+    Unsubscribe { conv_id: ConvId },
+    Typing { conv_id: ConvId, typing: bool },
+    Read { conv_id: ConvId, seq: u64 },
+    /// Staff socket: ask for the conversation list again, after a gap.
+    Resync {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<ConversationStatus>,
+    },
+    Ping,
+}
+
+/// Frames the server sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// Staff socket: the `auth` frame was accepted.
+    Authenticated { staff: StaffMember },
+    /// The subscription is live; the backlog after `after_seq` follows as `message` frames.
+    Subscribed { conv_id: ConvId, last_seq: u64 },
+    Unsubscribed { conv_id: ConvId },
+    Message { message: Message },
+    /// The other side started or stopped typing.
+    Typing {
+        conv_id: ConvId,
+        side: Side,
+        typing: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    /// The read position of `side`.
+    Read { conv_id: ConvId, side: Side, seq: u64 },
+    /// A conversation's status or assignee changed.
+    Conversation {
+        conv_id: ConvId,
+        status: ConversationStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assignee_id: Option<String>,
+    },
+    /// Staff socket: a new conversation was started in the organization.
+    ConversationCreated { conversation: ConversationSummary },
+    /// Staff socket: the answer to `resync`.
+    Conversations { conversations: Vec<ConversationSummary> },
+    Error {
+        code: String,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conv_id: Option<ConvId>,
+    },
+    Pong,
+}
+
+/// WebSocket close codes the server uses (4000–4999 is the application range).
+pub mod close_code {
+    /// The client did not read fast enough and its send queue overflowed; reconnect and resume by `after_seq`.
+    pub const QUEUE_OVERFLOW: u16 = 4008;
+    /// No frame (not even a pong) for too long.
+    pub const IDLE_TIMEOUT: u16 = 4000;
+    /// The staff socket's first frame was not a valid `auth`.
+    pub const UNAUTHORIZED: u16 = 4001;
+    /// The server is shutting down; reconnect (to another instance) and resume.
+    pub const GOING_AWAY: u16 = 1001;
+    /// The client broke the protocol (e.g. a binary frame or a frame too large).
+    pub const POLICY: u16 = 1008;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Direction, Sender, SenderKind};
+
+    fn message() -> Message {
+        Message {
+            id: "m1".into(),
+            conv_id: "c1".into(),
+            seq: 7,
+            direction: Direction::Out,
+            sender: Sender { kind: SenderKind::Staff, id: "s1".into(), name: "Ann".into() },
+            text: "hi <b>there</b>".into(),
+            client_msg_id: "k1".into(),
+            created_at: 1_700_000_000_000,
+        }
+    }
+
+    #[test]
+    fn client_frames_round_trip() {
+        let frames = vec![
+            ClientFrame::Auth { token: "t".into() },
+            ClientFrame::Subscribe { conv_id: "c1".into(), token: Some("v".into()), after_seq: 3 },
+            ClientFrame::Unsubscribe { conv_id: "c1".into() },
+            ClientFrame::Typing { conv_id: "c1".into(), typing: true },
+            ClientFrame::Read { conv_id: "c1".into(), seq: 2 },
+            ClientFrame::Resync { status: Some(ConversationStatus::Open) },
+            ClientFrame::Ping,
+        ];
+        for frame in frames {
+            let json = serde_json::to_string(&frame).unwrap();
+            assert_eq!(serde_json::from_str::<ClientFrame>(&json).unwrap(), frame, "{json}");
+        }
+    }
+
+    #[test]
+    fn client_frames_have_the_documented_shape() {
+        let sub: ClientFrame =
+            serde_json::from_str(r#"{"type":"subscribe","conv_id":"c1","token":"v","after_seq":5}"#).unwrap();
+        assert_eq!(sub, ClientFrame::Subscribe { conv_id: "c1".into(), token: Some("v".into()), after_seq: 5 });
+        let ping: ClientFrame = serde_json::from_str(r#"{"type":"ping"}"#).unwrap();
+        assert_eq!(ping, ClientFrame::Ping);
+        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"explode"}"#).is_err());
+        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"read","conv_id":"c1","seq":-1}"#).is_err());
+    }
+
+    #[test]
+    fn server_frames_round_trip() {
+        let frames = vec![
+            ServerFrame::Subscribed { conv_id: "c1".into(), last_seq: 9 },
+            ServerFrame::Unsubscribed { conv_id: "c1".into() },
+            ServerFrame::Message { message: message() },
+            ServerFrame::Typing { conv_id: "c1".into(), side: Side::Staff, typing: true, name: Some("Ann".into()) },
+            ServerFrame::Read { conv_id: "c1".into(), side: Side::Visitor, seq: 4 },
+            ServerFrame::Conversation {
+                conv_id: "c1".into(),
+                status: ConversationStatus::Resolved,
+                assignee_id: None,
+            },
+            ServerFrame::Conversations { conversations: vec![] },
+            ServerFrame::Error { code: "not_found".into(), message: "no".into(), conv_id: Some("c1".into()) },
+            ServerFrame::Pong,
+        ];
+        for frame in frames {
+            let json = serde_json::to_string(&frame).unwrap();
+            assert_eq!(serde_json::from_str::<ServerFrame>(&json).unwrap(), frame, "{json}");
+        }
+    }
+
+    #[test]
+    fn message_frame_is_tagged_and_carries_the_message() {
+        let json = serde_json::to_value(ServerFrame::Message { message: message() }).unwrap();
+        assert_eq!(json["type"], "message");
+        assert_eq!(json["message"]["seq"], 7);
+        assert_eq!(json["message"]["direction"], "out");
+        assert_eq!(json["message"]["sender"]["kind"], "staff");
+    }
+}

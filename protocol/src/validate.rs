@@ -1,0 +1,166 @@
+//! Input rules shared by the server (which enforces them) and the UIs (which show
+//! them inline before sending). Each function returns the normalised value.
+
+/// Longest message text, in characters, after trimming.
+pub const MAX_TEXT_CHARS: usize = 4000;
+/// Longest visitor or staff name, in characters, after trimming.
+pub const MAX_NAME_CHARS: usize = 120;
+pub const MAX_EMAIL_CHARS: usize = 254;
+pub const MAX_CLIENT_MSG_ID_CHARS: usize = 64;
+pub const MAX_URL_CHARS: usize = 2048;
+
+/// Why a field was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invalid {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl Invalid {
+    fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self { field, message: message.into() }
+    }
+}
+
+fn bounded(field: &'static str, value: &str, max: usize) -> Result<String, Invalid> {
+    let trimmed = value.trim();
+    let len = trimmed.chars().count();
+    if len == 0 {
+        return Err(Invalid::new(field, format!("{field} must not be empty")));
+    }
+    if len > max {
+        return Err(Invalid::new(field, format!("{field} must be at most {max} characters")));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Message text: 1..=4000 characters after trimming.
+pub fn text(value: &str) -> Result<String, Invalid> {
+    bounded("text", value, MAX_TEXT_CHARS)
+}
+
+/// A person's name: 1..=120 characters after trimming, no control characters.
+pub fn name(value: &str) -> Result<String, Invalid> {
+    let name = bounded("name", value, MAX_NAME_CHARS)?;
+    if name.chars().any(char::is_control) {
+        return Err(Invalid::new("name", "name must not contain control characters"));
+    }
+    Ok(name)
+}
+
+/// An email address: one `@`, a non-empty local part, a dotted domain, no spaces. Lower-cased.
+pub fn email(value: &str) -> Result<String, Invalid> {
+    let email = value.trim();
+    let invalid = || Invalid::new("email", "email must be a valid address, like ana@example.com");
+    if email.is_empty() || email.len() > MAX_EMAIL_CHARS {
+        return Err(invalid());
+    }
+    let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+    let domain_ok = !domain.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with(['.', '-'])
+        && !domain.ends_with(['.', '-'])
+        && !domain.contains("..")
+        && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+    if local_ok && domain_ok {
+        Ok(email.to_lowercase())
+    } else {
+        Err(invalid())
+    }
+}
+
+/// A phone number: digits with optional `+`, spaces, dashes, dots and parentheses; 5..=20 digits.
+pub fn phone(value: &str) -> Result<String, Invalid> {
+    let phone = value.trim();
+    let invalid = || Invalid::new("phone", "phone must be a number like +1 555 0100");
+    let allowed = phone.chars().enumerate().all(|(i, c)| {
+        c.is_ascii_digit() || " -.()".contains(c) || (c == '+' && i == 0)
+    });
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    if allowed && (5..=20).contains(&digits) {
+        Ok(phone.to_owned())
+    } else {
+        Err(invalid())
+    }
+}
+
+/// A client-chosen idempotency key: 1..=64 visible ASCII characters.
+pub fn client_msg_id(value: &str) -> Result<String, Invalid> {
+    let ok = !value.is_empty()
+        && value.len() <= MAX_CLIENT_MSG_ID_CHARS
+        && value.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(Invalid::new("client_msg_id", "client_msg_id must be 1 to 64 visible ASCII characters"))
+    }
+}
+
+/// The page a visitor started on: an http(s) URL, at most 2048 characters.
+pub fn page_url(value: &str) -> Result<String, Invalid> {
+    let url = value.trim();
+    let ok = (url.starts_with("http://") || url.starts_with("https://"))
+        && url.len() <= MAX_URL_CHARS
+        && !url.chars().any(char::is_control);
+    if ok {
+        Ok(url.to_owned())
+    } else {
+        Err(Invalid::new("page_url", "page_url must be an http(s) URL"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_and_bounded() {
+        assert_eq!(text("  hi  ").unwrap(), "hi");
+        assert!(text("   ").is_err());
+        assert!(text(&"x".repeat(4000)).is_ok());
+        assert!(text(&"x".repeat(4001)).is_err());
+        // Characters, not bytes.
+        assert!(text(&"é".repeat(4000)).is_ok());
+    }
+
+    #[test]
+    fn names_are_bounded_and_printable() {
+        assert_eq!(name(" Ana ").unwrap(), "Ana");
+        assert!(name("").is_err());
+        assert!(name(&"a".repeat(121)).is_err());
+        assert!(name("a\u{0007}b").is_err());
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(email(" Ana@Example.COM ").unwrap(), "ana@example.com");
+        for bad in ["", "ana", "ana@", "@x.com", "ana@x", "a b@x.com", "ana@x..com", "ana@.x.com", "a@b@c.com"] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn phones() {
+        assert!(phone("+1 (555) 010-0100").is_ok());
+        assert!(phone("0912345678").is_ok());
+        for bad in ["", "12", "call me", "1+2345678", &"1".repeat(21)] {
+            assert!(phone(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn client_msg_ids_and_urls() {
+        assert!(client_msg_id("k-1").is_ok());
+        assert!(client_msg_id("").is_err());
+        assert!(client_msg_id("has space").is_err());
+        assert!(client_msg_id(&"k".repeat(65)).is_err());
+        assert!(page_url("https://shop.example/cart").is_ok());
+        assert!(page_url("javascript:alert(1)").is_err());
+    }
+}

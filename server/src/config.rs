@@ -1,0 +1,110 @@
+//! Command-line flags and `NATTER_*` environment variables.
+
+use crate::store::SqliteSync;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(name = "natter", version, about = "Natter: a light, fast live-chat server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(Settings),
+    /// Manage organizations, website accounts and staff.
+    Admin {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct DatabaseArgs {
+    /// `sqlite://path/to/file.db` (the default) or `postgres://user@host/db`.
+    #[arg(long, env = "NATTER_DATABASE_URL", default_value = "sqlite://data/natter.db")]
+    pub database_url: String,
+    /// SQLite's durability: `normal` survives a crash of Natter, `full` also a power loss.
+    #[arg(long, env = "NATTER_SQLITE_SYNCHRONOUS", value_enum, default_value = "full")]
+    pub sqlite_synchronous: SqliteSync,
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "NATTER_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    pub db_max_connections: u32,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "NATTER_ADDR", default_value = "127.0.0.1:8787")]
+    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Seed the demo organization, account and staff member (idempotent).
+    #[arg(long, env = "NATTER_DEMO")]
+    pub demo: bool,
+    /// Folder of the built widget (trunk's output).
+    #[arg(long, env = "NATTER_WIDGET_DIR", default_value = "dist")]
+    pub widget_dir: PathBuf,
+    /// How long a staff session lasts, in hours.
+    #[arg(long, env = "NATTER_SESSION_HOURS", default_value_t = 24 * 14)]
+    pub session_hours: u64,
+    /// Drop a socket that sent nothing (not even a pong) for this many seconds.
+    #[arg(long, env = "NATTER_WS_IDLE_SECS", default_value_t = 60)]
+    pub ws_idle_secs: u64,
+}
+
+impl Settings {
+    pub fn session_ttl(&self) -> Duration {
+        Duration::from_secs(self.session_hours * 3600)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an organization.
+    CreateOrg {
+        /// A short slug, e.g. `acme`.
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Create a website account (the widget's channel) in an organization.
+    CreateAccount {
+        #[arg(long)]
+        org: String,
+        /// A short slug, e.g. `website`.
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "Hi! How can we help?")]
+        greeting: String,
+        #[arg(long, default_value = "#4f46e5")]
+        theme_color: String,
+        /// An origin allowed to embed the widget, e.g. `https://shop.example` or
+        /// `http://localhost:*`. Repeat for several.
+        #[arg(long = "origin", required = true)]
+        origins: Vec<String>,
+    },
+    /// Create a staff member; the password is read from NATTER_STAFF_PASSWORD or asked for.
+    CreateStaff {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "agent")]
+        role: String,
+        #[arg(long, env = "NATTER_STAFF_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}

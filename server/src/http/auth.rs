@@ -1,0 +1,39 @@
+//! Staff sign-in and sign-out.
+
+use crate::auth::{StaffAuth, new_staff_token, token_digest, verify_password};
+use crate::error::{ApiError, ApiResult, Json};
+use crate::state::AppState;
+use crate::store::now_ms;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use natter_protocol::{LoginRequest, LoginResponse};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/auth/login", post(login)).route("/auth/logout", post(logout))
+}
+
+async fn login(State(state): State<AppState>, Json(body): Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
+    let email = body.email.trim().to_lowercase();
+    let found = state.store.staff_by_email(&email).await?;
+    let password = body.password;
+    let hash = found.as_ref().map(|c| c.password_hash.clone());
+    // argon2 is deliberately slow: keep it off the async workers.
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, hash.as_deref()))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let Some(credentials) = found.filter(|_| ok) else {
+        return Err(ApiError::Unauthorized("wrong email or password"));
+    };
+    let token = new_staff_token();
+    let ttl = i64::try_from(state.settings.session_ttl().as_millis()).unwrap_or(i64::MAX);
+    let expires_at = now_ms().saturating_add(ttl);
+    state.store.create_session(&token_digest(&token), &credentials.staff.id, expires_at).await?;
+    Ok(Json(LoginResponse { token, expires_at, staff: credentials.staff }))
+}
+
+async fn logout(State(state): State<AppState>, auth: StaffAuth) -> ApiResult<StatusCode> {
+    state.store.delete_session(&auth.token_digest).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,195 @@
+//! Conversations and their messages: visitor messages, staff replies, history,
+//! read positions, the inbox list and status changes.
+
+use crate::auth::{Principal, StaffAuth};
+use crate::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::hub::{Audience, Event};
+use crate::state::AppState;
+use crate::store::{Author, ConversationRow, ListCursor};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use natter_protocol::{
+    ConvId, ConversationDetail, ConversationList, ConversationStatus, MessageEnvelope, MessageList, PostMessage,
+    ReadRequest, ServerFrame, Side, UpdateConversation, validate,
+};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/conversations", get(list))
+        .route("/conversations/{conv_id}", get(detail).patch(update))
+        .route("/conversations/{conv_id}/messages", get(history).post(post_message))
+        .route("/conversations/{conv_id}/replies", post(post_reply))
+        .route("/conversations/{conv_id}/read", post(mark_read))
+}
+
+/// The conversation, if `principal` may see it; 404 otherwise, so that nobody
+/// learns whether a conversation they cannot open exists.
+async fn accessible(state: &AppState, principal: &Principal, conv_id: &str) -> ApiResult<ConversationRow> {
+    state
+        .store
+        .conversation(conv_id)
+        .await?
+        .filter(|c| principal.can_access(c))
+        .ok_or(ApiError::NotFound("conversation"))
+}
+
+/// Validates, appends (idempotently) and publishes a message by `author`.
+async fn append(
+    state: &AppState,
+    conversation: &ConversationRow,
+    author: Author,
+    body: PostMessage,
+) -> ApiResult<(StatusCode, Json<MessageEnvelope>)> {
+    let text = validate::text(&body.text)?;
+    let client_msg_id = validate::client_msg_id(&body.client_msg_id)?;
+    let conv_id = conversation.conv_id();
+    let appended = state.store.append_message(&conv_id, &author, &text, &client_msg_id).await?;
+    if !appended.created {
+        return Ok((StatusCode::OK, Json(MessageEnvelope { message: appended.message })));
+    }
+    // Committed: now, and only now, tell the sockets.
+    let event = |audience, frame| Event { org_id: conversation.org_id.clone(), conv_id: conv_id.clone(), audience, frame };
+    if appended.reopened {
+        state.hub.publish(event(
+            Audience::Everyone,
+            ServerFrame::Conversation { conv_id: conv_id.clone(), status: ConversationStatus::Open, assignee_id: None },
+        ));
+    }
+    state.hub.publish(event(Audience::Everyone, ServerFrame::Message { message: appended.message.clone() }));
+    Ok((StatusCode::CREATED, Json(MessageEnvelope { message: appended.message })))
+}
+
+/// A visitor writes into its conversation.
+async fn post_message(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(conv_id): Path<String>,
+    Json(body): Json<PostMessage>,
+) -> ApiResult<(StatusCode, Json<MessageEnvelope>)> {
+    let Principal::Visitor(visitor) = &principal else {
+        return Err(ApiError::Forbidden("staff members answer through /conversations/{conv_id}/replies"));
+    };
+    let conversation = accessible(&state, &principal, &conv_id).await?;
+    append(&state, &conversation, Author::visitor(visitor), body).await
+}
+
+/// A staff member answers. The sender is the authenticated member, never the body.
+async fn post_reply(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(conv_id): Path<String>,
+    Json(body): Json<PostMessage>,
+) -> ApiResult<(StatusCode, Json<MessageEnvelope>)> {
+    let author = Author::staff(&auth.staff);
+    let conversation = accessible(&state, &Principal::Staff(auth.staff), &conv_id).await?;
+    append(&state, &conversation, author, body).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistoryQuery {
+    #[serde(default)]
+    after_seq: u64,
+    before_seq: Option<u64>,
+    limit: Option<u32>,
+}
+
+const MAX_PAGE: u32 = 500;
+
+fn page_size(limit: Option<u32>, default: u32, max: u32) -> ApiResult<u32> {
+    match limit.unwrap_or(default) {
+        n if (1..=max).contains(&n) => Ok(n),
+        _ => Err(ApiError::bad_request("invalid_query", format!("limit must be between 1 and {max}"))),
+    }
+}
+
+async fn history(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(conv_id): Path<String>,
+    Query(query): Query<HistoryQuery>,
+) -> ApiResult<Json<MessageList>> {
+    let conversation = accessible(&state, &principal, &conv_id).await?;
+    let limit = page_size(query.limit, 100, MAX_PAGE)?;
+    let messages = state.store.messages(&conversation.conv_id(), query.after_seq, query.before_seq, limit).await?;
+    let last_seq = messages.last().map_or(0, |m| m.seq).max(conversation.last_seq());
+    Ok(Json(MessageList { messages, last_seq }))
+}
+
+async fn mark_read(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(conv_id): Path<String>,
+    Json(body): Json<ReadRequest>,
+) -> ApiResult<StatusCode> {
+    let conversation = accessible(&state, &principal, &conv_id).await?;
+    let (side, audience) = match principal {
+        Principal::Visitor(_) => (Side::Visitor, Audience::Staff),
+        // Other staff members' unread counts change too.
+        Principal::Staff(_) => (Side::Staff, Audience::Everyone),
+    };
+    let conv_id = conversation.conv_id();
+    let seq = state.store.mark_read(&conv_id, side, body.seq).await?;
+    state.hub.publish(Event {
+        org_id: conversation.org_id,
+        conv_id: conv_id.clone(),
+        audience,
+        frame: ServerFrame::Read { conv_id, side, seq },
+    });
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    status: Option<ConversationStatus>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Json<ConversationList>> {
+    let cursor = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(raw) => Some(ListCursor::parse(raw).ok_or(ApiError::bad_request("invalid_cursor", "cursor is not valid"))?),
+        None => None,
+    };
+    let limit = page_size(query.limit, 50, 100)?;
+    let (conversations, next) =
+        state.store.list_conversations(&auth.staff.org_id, query.status, cursor.as_ref(), limit).await?;
+    Ok(Json(ConversationList { conversations, next_cursor: next.map(|c| c.encode()) }))
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(conv_id): Path<String>,
+) -> ApiResult<Json<ConversationDetail>> {
+    let conversation = accessible(&state, &Principal::Staff(auth.staff), &conv_id).await?;
+    let detail = state.store.conversation_detail(&conversation.conv_id()).await?;
+    Ok(Json(detail.ok_or(ApiError::NotFound("conversation"))?))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(conv_id): Path<String>,
+    Json(body): Json<UpdateConversation>,
+) -> ApiResult<Json<ConversationDetail>> {
+    let conversation = accessible(&state, &Principal::Staff(auth.staff), &conv_id).await?;
+    let conv_id: ConvId = conversation.conv_id();
+    state.store.set_status(&conv_id, body.status).await?;
+    state.hub.publish(Event {
+        org_id: conversation.org_id,
+        conv_id: conv_id.clone(),
+        audience: Audience::Everyone,
+        frame: ServerFrame::Conversation { conv_id: conv_id.clone(), status: body.status, assignee_id: None },
+    });
+    let detail = state.store.conversation_detail(&conv_id).await?;
+    Ok(Json(detail.ok_or(ApiError::NotFound("conversation"))?))
+}

@@ -1,0 +1,212 @@
+//! The hub: the only way an event reaches a socket.
+//!
+//! Handlers publish an [`Event`] after the data behind it is committed; the hub
+//! serialises its frame once and offers it to every interested connection's
+//! bounded queue with `try_send`, so a slow client never delays anyone else. A
+//! connection whose queue is full is cut off (it is told through `overflowed` and
+//! closes the socket with `QUEUE_OVERFLOW`) and resumes by `after_seq` when it reconnects.
+//!
+//! Visitor sockets listen to conversations; staff sockets to their organization.
+
+use axum::extract::ws::Utf8Bytes;
+use natter_protocol::{ConvId, ServerFrame};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::{Notify, mpsc};
+
+/// Capacity of each connection's queue. A client this far behind is cut off.
+pub const QUEUE_CAPACITY: usize = 256;
+
+/// Who should receive an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// The conversation's visitor sockets.
+    Visitor,
+    /// The organization's staff sockets.
+    Staff,
+    Everyone,
+}
+
+/// Something that happened, to be told to the sockets that care.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub org_id: String,
+    pub conv_id: ConvId,
+    pub audience: Audience,
+    pub frame: ServerFrame,
+}
+
+/// One frame as queued for a connection: serialised once, shared by all receivers.
+#[derive(Clone, Debug)]
+pub struct Outbound {
+    pub conv_id: ConvId,
+    /// Set for `message` frames, so the connection can drop duplicates and fill gaps.
+    pub seq: Option<u64>,
+    pub text: Utf8Bytes,
+}
+
+pub type ConnId = u64;
+
+/// What the hub keeps per connection. The hub holds the only `Sender`.
+struct ConnEntry {
+    tx: mpsc::Sender<Outbound>,
+    overflowed: Arc<Notify>,
+    conversations: HashSet<String>,
+    org: Option<String>,
+}
+
+#[derive(Default)]
+struct Registry {
+    conns: HashMap<ConnId, ConnEntry>,
+    conversations: HashMap<String, HashSet<ConnId>>,
+    orgs: HashMap<String, HashSet<ConnId>>,
+}
+
+impl Registry {
+    fn drop_conn(&mut self, conn: ConnId) {
+        let Some(entry) = self.conns.remove(&conn) else { return };
+        for conv in &entry.conversations {
+            remove(&mut self.conversations, conv, conn);
+        }
+        if let Some(org) = &entry.org {
+            remove(&mut self.orgs, org, conn);
+        }
+    }
+}
+
+/// Offers `outbound` to each listed connection; collects those whose queue is full.
+fn offer(
+    conns: &HashMap<ConnId, ConnEntry>,
+    listeners: Option<&HashSet<ConnId>>,
+    outbound: &Outbound,
+    cut: &mut Vec<ConnId>,
+) {
+    for conn in listeners.into_iter().flatten() {
+        let Some(entry) = conns.get(conn) else { continue };
+        if let Err(mpsc::error::TrySendError::Full(_)) = entry.tx.try_send(outbound.clone()) {
+            tracing::warn!(conn, "send queue overflowed; cutting the connection off");
+            entry.overflowed.notify_one();
+            cut.push(*conn);
+        }
+    }
+}
+
+fn remove(map: &mut HashMap<String, HashSet<ConnId>>, key: &str, conn: ConnId) {
+    if let Some(set) = map.get_mut(key) {
+        set.remove(&conn);
+        if set.is_empty() {
+            map.remove(key);
+        }
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    next_conn: AtomicU64,
+    registry: Mutex<Registry>,
+}
+
+#[derive(Clone, Default)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+/// A connection's registration with the hub; unregisters everything when dropped.
+pub struct Connection {
+    hub: Hub,
+    pub id: ConnId,
+    /// Notified when the hub cut this connection off for falling behind.
+    pub overflowed: Arc<Notify>,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.hub.registry().drop_conn(self.id);
+    }
+}
+
+impl Connection {
+    pub fn subscribe_conversation(&self, conv_id: &ConvId) {
+        let mut registry = self.hub.registry();
+        if let Some(entry) = registry.conns.get_mut(&self.id) {
+            entry.conversations.insert(conv_id.0.clone());
+            registry.conversations.entry(conv_id.0.clone()).or_default().insert(self.id);
+        }
+    }
+
+    pub fn unsubscribe_conversation(&self, conv_id: &ConvId) {
+        let mut registry = self.hub.registry();
+        if let Some(entry) = registry.conns.get_mut(&self.id) {
+            entry.conversations.remove(&conv_id.0);
+        }
+        remove(&mut registry.conversations, &conv_id.0, self.id);
+    }
+
+    pub fn subscribe_org(&self, org_id: &str) {
+        let mut registry = self.hub.registry();
+        if let Some(entry) = registry.conns.get_mut(&self.id) {
+            entry.org = Some(org_id.to_owned());
+            registry.orgs.entry(org_id.to_owned()).or_default().insert(self.id);
+        }
+    }
+}
+
+impl Hub {
+    fn registry(&self) -> MutexGuard<'_, Registry> {
+        // The registry stays consistent across a panic in another holder: every
+        // update is a handful of inserts and removes with no await in between.
+        self.inner.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Registers a new connection: its handle and the receiving end of its bounded queue.
+    pub fn connect(&self) -> (Connection, mpsc::Receiver<Outbound>) {
+        let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
+        let overflowed = Arc::new(Notify::new());
+        let entry = ConnEntry { tx, overflowed: overflowed.clone(), conversations: HashSet::new(), org: None };
+        self.registry().conns.insert(id, entry);
+        (Connection { hub: self.clone(), id, overflowed }, rx)
+    }
+
+    /// Tells every interested connection. Call only after the event's data is committed.
+    pub fn publish(&self, event: Event) {
+        let seq = match &event.frame {
+            ServerFrame::Message { message } => Some(message.seq),
+            _ => None,
+        };
+        let text = match serde_json::to_string(&event.frame) {
+            Ok(json) => Utf8Bytes::from(json),
+            Err(e) => {
+                tracing::error!(error = %e, "could not serialise a frame");
+                return;
+            }
+        };
+        let outbound = Outbound { conv_id: event.conv_id.clone(), seq, text };
+        let mut cut = Vec::new();
+        let mut registry = self.registry();
+        let registry = &mut *registry;
+        if matches!(event.audience, Audience::Visitor | Audience::Everyone) {
+            offer(&registry.conns, registry.conversations.get(&event.conv_id.0), &outbound, &mut cut);
+        }
+        if matches!(event.audience, Audience::Staff | Audience::Everyone) {
+            offer(&registry.conns, registry.orgs.get(&event.org_id), &outbound, &mut cut);
+        }
+        for conn in cut {
+            registry.drop_conn(conn);
+        }
+    }
+
+    /// Whether any staff socket of the organization is connected to this instance.
+    pub fn has_staff_online(&self, org_id: &str) -> bool {
+        self.registry().orgs.contains_key(org_id)
+    }
+
+    /// Open connections and (topic, connection) registrations, for metrics and tests.
+    pub fn counts(&self) -> (usize, usize) {
+        let registry = self.registry();
+        let subs = registry.conversations.values().map(HashSet::len).sum::<usize>()
+            + registry.orgs.values().map(HashSet::len).sum::<usize>();
+        (registry.conns.len(), subs)
+    }
+}

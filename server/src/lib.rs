@@ -1,0 +1,19 @@
+//! Natter's server: the chat API, the WebSocket hub and the store.
+//!
+//! `main.rs` only parses the command line; everything else starts here, so tests
+//! spawn the real application on port 0 with a fresh database.
+
+pub mod admin;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod hub;
+pub mod origin;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod ws;
+
+pub use startup::{Application, ShutdownHandle};

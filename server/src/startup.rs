@@ -1,0 +1,135 @@
+//! Bootstrap: `Application::build` connects the store, binds the listener (port 0
+//! allowed) and builds the router; `run_until_stopped` serves until shut down.
+
+use crate::config::Settings;
+use crate::hub::Hub;
+use crate::state::AppState;
+use crate::store::{Store, StoreError, StoreOptions};
+use axum::serve::ListenerExt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("demo data: {0}")]
+    Demo(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+}
+
+/// Stops a running [`Application`]: stops accepting, tells sockets to reconnect
+/// elsewhere (close code 1001) and lets in-flight requests finish.
+#[derive(Clone)]
+pub struct ShutdownHandle(Arc<watch::Sender<bool>>);
+
+impl ShutdownHandle {
+    pub fn shutdown(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: AppState,
+    shutdown: ShutdownHandle,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let store = Store::connect(&StoreOptions {
+            database_url: settings.database.database_url.clone(),
+            max_connections: settings.database.db_max_connections,
+            sqlite_synchronous: settings.database.sqlite_synchronous,
+        })
+        .await?;
+        if settings.demo {
+            crate::demo::seed(&store).await.map_err(|e| StartupError::Demo(e.to_string()))?;
+        }
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr: settings.addr, source })?;
+        let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.addr, source })?;
+        let (tx, rx) = watch::channel(false);
+        let state = AppState { store, hub: Hub::default(), settings: Arc::new(settings), shutdown: rx };
+        Ok(Self { listener, addr, state, shutdown: ShutdownHandle(Arc::new(tx)) })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.shutdown.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let Self { listener, state, shutdown, .. } = self;
+        let store = state.store.clone();
+        let mut stopped = state.shutdown.clone();
+        let app = crate::http::router(state);
+        // Chat frames are small and latency-bound: no Nagle delay.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            })
+            .await?;
+        drop(shutdown);
+        // Give sockets a moment to send their close frames before the pool goes.
+        let _ = tokio::time::timeout(Duration::from_secs(5), store.close()).await;
+        Ok(())
+    }
+}
+
+/// `natter serve`: builds the application, prints where to go, and runs until
+/// SIGTERM or Ctrl-C, then shuts down gracefully.
+pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let demo = settings.demo;
+    let app = Application::build(settings).await?;
+    let base = format!("http://{}", app.addr());
+    tracing::info!(addr = %app.addr(), "natter is listening");
+    if demo {
+        println!("\nNatter is running.\n  Demo website with the chat widget: {base}/demo\n  Staff inbox:                       {base}/inbox  (demo@example.com / demo)\n  API:                               {base}/api/v1\n");
+    }
+    let handle = app.shutdown_handle();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: closing sockets, finishing requests");
+        handle.shutdown();
+    });
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,16 @@
+//! The one application state every handler and socket shares.
+
+use crate::config::Settings;
+use crate::hub::Hub;
+use crate::store::Store;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub hub: Hub,
+    pub settings: Arc<Settings>,
+    /// Flips to `true` when the server is shutting down.
+    pub shutdown: watch::Receiver<bool>,
+}

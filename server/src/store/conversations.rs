@@ -1,0 +1,175 @@
+//! Conversations: access checks, the inbox list, status and read positions.
+
+use super::rows::{LastMessageRow, MESSAGE_COLUMNS, VISITOR_COLUMNS, VisitorRow, to_i64, to_u64};
+use super::{Store, StoreResult};
+use natter_protocol::{ConvId, ConversationDetail, ConversationStatus, ConversationSummary, Side};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// The columns every access check needs.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ConversationRow {
+    pub id: String,
+    pub org_id: String,
+    pub account_id: String,
+    pub visitor_id: String,
+    pub status: String,
+    pub last_seq: i64,
+}
+
+impl ConversationRow {
+    pub fn conv_id(&self) -> ConvId {
+        ConvId(self.id.clone())
+    }
+
+    pub fn last_seq(&self) -> u64 {
+        to_u64(self.last_seq)
+    }
+}
+
+/// Keyset position in the inbox list: (last_activity_at, id) of the last row shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListCursor {
+    pub last_activity_at: i64,
+    pub id: String,
+}
+
+impl ListCursor {
+    pub fn encode(&self) -> String {
+        format!("{}_{}", self.last_activity_at, self.id)
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (at, id) = raw.split_once('_')?;
+        let ok_id = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        ok_id.then_some(Self { last_activity_at: at.parse().ok()?, id: id.to_owned() })
+    }
+}
+
+const SUMMARY_SELECT: &str = "SELECT c.id, c.account_id, c.status, c.assignee_id, c.last_seq, c.created_at, \
+     c.last_activity_at, c.visitor_read_seq, c.staff_read_seq, \
+     (SELECT COUNT(*) FROM messages u WHERE u.conv_id = c.id AND u.direction = 'in' AND u.seq > c.staff_read_seq) \
+     AS unread_count";
+
+fn summary_sql(filter: &str) -> String {
+    let last = MESSAGE_COLUMNS.split(", ").map(|c| format!("lm.{c} AS lm_{c}")).collect::<Vec<_>>().join(", ");
+    format!(
+        "{SUMMARY_SELECT}, {VISITOR_COLUMNS}, {last} FROM conversations c \
+         JOIN visitors v ON v.id = c.visitor_id \
+         LEFT JOIN messages lm ON lm.conv_id = c.id AND lm.seq = c.last_seq \
+         WHERE {filter}"
+    )
+}
+
+fn detail_from_row(row: &AnyRow) -> Result<ConversationDetail, sqlx::Error> {
+    use sqlx::FromRow;
+    let status: String = row.try_get("status")?;
+    let summary = ConversationSummary {
+        conv_id: ConvId(row.try_get("id")?),
+        account_id: row.try_get("account_id")?,
+        status: ConversationStatus::parse(&status).unwrap_or(ConversationStatus::Open),
+        assignee_id: row.try_get("assignee_id")?,
+        visitor: VisitorRow::from_row(row)?.into(),
+        last_message: LastMessageRow::from_row(row)?.into_message(),
+        last_seq: to_u64(row.try_get("last_seq")?),
+        unread_count: to_u64(row.try_get("unread_count")?),
+        last_activity_at: row.try_get("last_activity_at")?,
+        created_at: row.try_get("created_at")?,
+    };
+    Ok(ConversationDetail {
+        summary,
+        visitor_read_seq: to_u64(row.try_get("visitor_read_seq")?),
+        staff_read_seq: to_u64(row.try_get("staff_read_seq")?),
+    })
+}
+
+impl Store {
+    pub async fn conversation(&self, conv_id: &str) -> StoreResult<Option<ConversationRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, org_id, account_id, visitor_id, status, last_seq FROM conversations WHERE id = $1",
+        )
+        .bind(conv_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn conversation_detail(&self, conv_id: &ConvId) -> StoreResult<Option<ConversationDetail>> {
+        let row = sqlx::query(&summary_sql("c.id = $1")).bind(&conv_id.0).fetch_optional(&self.pool).await?;
+        Ok(row.as_ref().map(detail_from_row).transpose()?)
+    }
+
+    /// The organization's conversations, latest activity first, `limit` at a time.
+    pub async fn list_conversations(
+        &self,
+        org_id: &str,
+        status: Option<ConversationStatus>,
+        cursor: Option<&ListCursor>,
+        limit: u32,
+    ) -> StoreResult<(Vec<ConversationSummary>, Option<ListCursor>)> {
+        let sql = format!(
+            "{} ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $5",
+            summary_sql(
+                "c.org_id = $1 AND ($2 = '' OR c.status = $2) \
+                 AND (c.last_activity_at < $3 OR (c.last_activity_at = $3 AND c.id < $4))"
+            )
+        );
+        let rows = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(status.map_or("", ConversationStatus::as_str))
+            .bind(cursor.map_or(i64::MAX, |c| c.last_activity_at))
+            .bind(cursor.map_or("", |c| c.id.as_str()))
+            .bind(i64::from(limit) + 1)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut list = rows
+            .iter()
+            .map(|row| detail_from_row(row).map(|d| d.summary))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = if list.len() > limit as usize {
+            list.truncate(limit as usize);
+            list.last().map(|c| ListCursor { last_activity_at: c.last_activity_at, id: c.conv_id.0.clone() })
+        } else {
+            None
+        };
+        Ok((list, next))
+    }
+
+    pub async fn set_status(&self, conv_id: &ConvId, status: ConversationStatus) -> StoreResult<()> {
+        sqlx::query("UPDATE conversations SET status = $2 WHERE id = $1")
+            .bind(&conv_id.0)
+            .bind(status.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Moves `side`'s read position forward to `seq` (never back, never past the
+    /// last message) and returns the position now stored.
+    pub async fn mark_read(&self, conv_id: &ConvId, side: Side, seq: u64) -> StoreResult<u64> {
+        let column = match side {
+            Side::Visitor => "visitor_read_seq",
+            Side::Staff => "staff_read_seq",
+        };
+        let sql = format!(
+            "UPDATE conversations SET {column} = CASE \
+             WHEN $2 <= {column} THEN {column} WHEN $2 > last_seq THEN last_seq ELSE $2 END \
+             WHERE id = $1 RETURNING {column}"
+        );
+        let (stored,): (i64,) = sqlx::query_as(&sql).bind(&conv_id.0).bind(to_i64(seq)).fetch_one(&self.pool).await?;
+        Ok(to_u64(stored))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_junk() {
+        let c = ListCursor { last_activity_at: 1_700_000_000_000, id: "a1b2-c3".into() };
+        assert_eq!(ListCursor::parse(&c.encode()), Some(c));
+        for junk in ["", "x", "12_", "_abc", "12_a'b", "nan_abc"] {
+            assert_eq!(ListCursor::parse(junk), None, "{junk}");
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Organizations, website accounts, staff members, sessions and visitor identities.
+
+use super::{Store, StoreError, StoreResult, now_ms, on_unique};
+use natter_protocol::StaffMember;
+
+/// A website account: the widget's channel into an organization.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Account {
+    pub org_id: String,
+    pub id: String,
+    pub name: String,
+    pub greeting: String,
+    pub theme_color: String,
+    /// One origin pattern per line, e.g. `https://shop.example` or `http://localhost:*`.
+    pub allowed_origins: String,
+}
+
+impl Account {
+    pub fn origin_patterns(&self) -> impl Iterator<Item = &str> {
+        self.allowed_origins.lines().map(str::trim).filter(|l| !l.is_empty())
+    }
+}
+
+pub struct NewAccount<'a> {
+    pub org_id: &'a str,
+    pub id: &'a str,
+    pub name: &'a str,
+    pub greeting: &'a str,
+    pub theme_color: &'a str,
+    pub allowed_origins: &'a [String],
+}
+
+pub struct NewStaff<'a> {
+    pub org_id: &'a str,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub password_hash: &'a str,
+}
+
+/// What login needs: the member and their password hash.
+pub struct StaffCredentials {
+    pub staff: StaffMember,
+    pub password_hash: String,
+}
+
+/// The visitor a visitor token belongs to.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct VisitorIdentity {
+    pub id: String,
+    pub org_id: String,
+    pub account_id: String,
+    pub name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct StaffRow {
+    id: String,
+    org_id: String,
+    name: String,
+    email: String,
+    role: String,
+    password_hash: String,
+}
+
+impl From<StaffRow> for StaffCredentials {
+    fn from(row: StaffRow) -> Self {
+        StaffCredentials {
+            staff: StaffMember { id: row.id, org_id: row.org_id, name: row.name, email: row.email, role: row.role },
+            password_hash: row.password_hash,
+        }
+    }
+}
+
+const STAFF_COLUMNS: &str = "s.id, s.org_id, s.name, s.email, s.role, s.password_hash";
+
+impl Store {
+    pub async fn create_org(&self, id: &str, name: &str) -> StoreResult<()> {
+        sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(name)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| on_unique(e, "organization"))?;
+        Ok(())
+    }
+
+    pub async fn org_exists(&self, id: &str) -> StoreResult<bool> {
+        let found: Option<(String,)> = sqlx::query_as("SELECT id FROM organizations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    pub async fn create_account(&self, account: NewAccount<'_>) -> StoreResult<()> {
+        if !self.org_exists(account.org_id).await? {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query(
+            "INSERT INTO accounts (org_id, id, name, greeting, theme_color, allowed_origins, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(account.org_id)
+        .bind(account.id)
+        .bind(account.name)
+        .bind(account.greeting)
+        .bind(account.theme_color)
+        .bind(account.allowed_origins.join("\n"))
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| on_unique(e, "account"))?;
+        Ok(())
+    }
+
+    pub async fn account(&self, org_id: &str, account_id: &str) -> StoreResult<Option<Account>> {
+        Ok(sqlx::query_as(
+            "SELECT org_id, id, name, greeting, theme_color, allowed_origins FROM accounts \
+             WHERE org_id = $1 AND id = $2",
+        )
+        .bind(org_id)
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn create_staff(&self, staff: NewStaff<'_>) -> StoreResult<StaffMember> {
+        if !self.org_exists(staff.org_id).await? {
+            return Err(StoreError::NotFound);
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO staff (id, org_id, email, name, role, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(staff.org_id)
+        .bind(staff.email)
+        .bind(staff.name)
+        .bind(staff.role)
+        .bind(staff.password_hash)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| on_unique(e, "staff member"))?;
+        Ok(StaffMember {
+            id,
+            org_id: staff.org_id.to_owned(),
+            name: staff.name.to_owned(),
+            email: staff.email.to_owned(),
+            role: staff.role.to_owned(),
+        })
+    }
+
+    pub async fn staff_by_email(&self, email: &str) -> StoreResult<Option<StaffCredentials>> {
+        let row: Option<StaffRow> = sqlx::query_as(&format!("SELECT {STAFF_COLUMNS} FROM staff s WHERE s.email = $1"))
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(Into::into))
+    }
+
+    pub async fn create_session(&self, token_hash: &str, staff_id: &str, expires_at: i64) -> StoreResult<()> {
+        sqlx::query("INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(staff_id)
+            .bind(now_ms())
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The staff member behind an unexpired session token.
+    pub async fn staff_by_session(&self, token_hash: &str) -> StoreResult<Option<StaffMember>> {
+        let row: Option<StaffRow> = sqlx::query_as(&format!(
+            "SELECT {STAFF_COLUMNS} FROM staff_sessions t JOIN staff s ON s.id = t.staff_id \
+             WHERE t.token_hash = $1 AND t.expires_at > $2"
+        ))
+        .bind(token_hash)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| StaffCredentials::from(r).staff))
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn visitor_by_token(&self, token_hash: &str) -> StoreResult<Option<VisitorIdentity>> {
+        Ok(sqlx::query_as("SELECT id, org_id, account_id, name FROM visitors WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+}

@@ -1,0 +1,261 @@
+//! Leads and messages: the write path whose guarantees are the product.
+
+use super::rows::{MESSAGE_COLUMNS, MessageRow, to_i64, to_u64};
+use super::{Account, Store, StoreError, StoreResult, VisitorIdentity, now_ms};
+use natter_protocol::{ConvId, ConversationStatus, Direction, Message, Sender, SenderKind, StaffMember};
+use sqlx::{Any, Transaction};
+
+/// Who is writing a message. Direction and sender are derived from this alone,
+/// and it is built only from an authenticated principal, never from a request body.
+#[derive(Clone, Debug)]
+pub enum Author {
+    Visitor { id: String, name: String },
+    Staff { id: String, name: String },
+}
+
+impl Author {
+    pub fn visitor(visitor: &VisitorIdentity) -> Self {
+        Self::Visitor { id: visitor.id.clone(), name: visitor.name.clone() }
+    }
+
+    pub fn staff(staff: &StaffMember) -> Self {
+        Self::Staff { id: staff.id.clone(), name: staff.name.clone() }
+    }
+
+    fn direction(&self) -> Direction {
+        match self {
+            Self::Visitor { .. } => Direction::In,
+            Self::Staff { .. } => Direction::Out,
+        }
+    }
+
+    fn sender(&self) -> Sender {
+        match self {
+            Self::Visitor { id, name } => Sender { kind: SenderKind::Visitor, id: id.clone(), name: name.clone() },
+            Self::Staff { id, name } => Sender { kind: SenderKind::Staff, id: id.clone(), name: name.clone() },
+        }
+    }
+}
+
+/// A validated lead.
+pub struct NewLead {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub page_url: Option<String>,
+    pub user_agent: Option<String>,
+    pub token_hash: String,
+    /// The optional first message: text and client_msg_id.
+    pub first_message: Option<(String, String)>,
+}
+
+/// The outcome of an append.
+#[derive(Clone, Debug)]
+pub struct Appended {
+    pub message: Message,
+    /// False when the client_msg_id was already stored: `message` is the original.
+    pub created: bool,
+    /// A visitor message re-opened a resolved conversation.
+    pub reopened: bool,
+}
+
+impl Store {
+    /// Creates the visitor, the conversation and the optional first message, atomically.
+    pub async fn create_lead(
+        &self,
+        account: &Account,
+        lead: NewLead,
+    ) -> StoreResult<(VisitorIdentity, ConvId, Vec<Message>)> {
+        let now = now_ms();
+        let visitor = VisitorIdentity {
+            id: uuid::Uuid::new_v4().to_string(),
+            org_id: account.org_id.clone(),
+            account_id: account.id.clone(),
+            name: lead.name.clone(),
+        };
+        let conv_id = ConvId(uuid::Uuid::new_v4().to_string());
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO visitors (id, org_id, account_id, token_hash, name, email, phone, page_url, user_agent, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&visitor.id)
+        .bind(&visitor.org_id)
+        .bind(&visitor.account_id)
+        .bind(&lead.token_hash)
+        .bind(&lead.name)
+        .bind(&lead.email)
+        .bind(&lead.phone)
+        .bind(&lead.page_url)
+        .bind(&lead.user_agent)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO conversations (id, org_id, account_id, visitor_id, status, last_seq, created_at, last_activity_at) \
+             VALUES ($1, $2, $3, $4, 'open', 0, $5, $5)",
+        )
+        .bind(&conv_id.0)
+        .bind(&visitor.org_id)
+        .bind(&visitor.account_id)
+        .bind(&visitor.id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let mut messages = Vec::new();
+        if let Some((text, client_msg_id)) = lead.first_message {
+            let author = Author::visitor(&visitor);
+            let (message, _) = insert_message(&mut tx, &conv_id, &author, &text, &client_msg_id)
+                .await?
+                .ok_or(StoreError::IdempotencyConflict)?;
+            messages.push(message);
+        }
+        tx.commit().await?;
+        Ok((visitor, conv_id, messages))
+    }
+
+    /// Appends a message with the next `seq`, committed before this returns.
+    ///
+    /// Idempotent on `client_msg_id`: the same id and text from the same author
+    /// returns the stored original; the same id with anything else is a conflict.
+    pub async fn append_message(
+        &self,
+        conv_id: &ConvId,
+        author: &Author,
+        text: &str,
+        client_msg_id: &str,
+    ) -> StoreResult<Appended> {
+        let mut tx = self.pool.begin().await?;
+        match insert_message(&mut tx, conv_id, author, text, client_msg_id).await? {
+            Some((message, reopened)) => {
+                tx.commit().await?;
+                Ok(Appended { message, created: true, reopened })
+            }
+            None => {
+                // The seq increment is rolled back with the transaction, so no gap is left.
+                tx.rollback().await?;
+                let original = self.message_by_client_id(conv_id, client_msg_id).await?.ok_or(StoreError::NotFound)?;
+                let same_author = original.sender.id == author.sender().id && original.direction == author.direction();
+                if same_author && original.text == text {
+                    Ok(Appended { message: original, created: false, reopened: false })
+                } else {
+                    Err(StoreError::IdempotencyConflict)
+                }
+            }
+        }
+    }
+
+    async fn message_by_client_id(&self, conv_id: &ConvId, client_msg_id: &str) -> StoreResult<Option<Message>> {
+        let row: Option<MessageRow> =
+            sqlx::query_as(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = $1 AND client_msg_id = $2"))
+                .bind(&conv_id.0)
+                .bind(client_msg_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(Into::into))
+    }
+
+    /// Messages with `after_seq < seq < before_seq`, ascending. With `before_seq`
+    /// set, the newest `limit` of that range (for paging back through history).
+    pub async fn messages(
+        &self,
+        conv_id: &ConvId,
+        after_seq: u64,
+        before_seq: Option<u64>,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>> {
+        let rows: Vec<MessageRow> = match before_seq {
+            None => {
+                sqlx::query_as(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3"
+                ))
+                .bind(&conv_id.0)
+                .bind(to_i64(after_seq))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?
+            }
+            Some(before) => {
+                let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = $1 AND seq > $2 AND seq < $3 \
+                     ORDER BY seq DESC LIMIT $4"
+                ))
+                .bind(&conv_id.0)
+                .bind(to_i64(after_seq))
+                .bind(to_i64(before))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.reverse();
+                rows
+            }
+        };
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+}
+
+/// Allocates the next `seq` and inserts the message inside `tx`. `None` when the
+/// `client_msg_id` is already taken in this conversation (the caller rolls back).
+/// Returns the message and whether a resolved conversation was re-opened.
+async fn insert_message(
+    tx: &mut Transaction<'static, Any>,
+    conv_id: &ConvId,
+    author: &Author,
+    text: &str,
+    client_msg_id: &str,
+) -> StoreResult<Option<(Message, bool)>> {
+    let now = now_ms();
+    let direction = author.direction();
+    // Writing first takes the row lock (Postgres) or the write lock (SQLite) before
+    // anything is read, so concurrent writers serialise here and seq has no gap.
+    let (seq, status): (i64, String) = sqlx::query_as(
+        "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $2 WHERE id = $1 \
+         RETURNING last_seq, status",
+    )
+    .bind(&conv_id.0)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    // A visitor writing into a resolved conversation re-opens it.
+    let reopened = direction == Direction::In && status == ConversationStatus::Resolved.as_str();
+    if reopened {
+        sqlx::query("UPDATE conversations SET status = 'open' WHERE id = $1")
+            .bind(&conv_id.0)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let sender = author.sender();
+    let id = uuid::Uuid::new_v4().to_string();
+    let inserted: Option<(String,)> = sqlx::query_as(
+        "INSERT INTO messages (id, conv_id, seq, direction, sender_kind, sender_id, sender_name, text, client_msg_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (conv_id, client_msg_id) DO NOTHING RETURNING id",
+    )
+    .bind(&id)
+    .bind(&conv_id.0)
+    .bind(seq)
+    .bind(direction.as_str())
+    .bind(sender.kind.as_str())
+    .bind(&sender.id)
+    .bind(&sender.name)
+    .bind(text)
+    .bind(client_msg_id)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if inserted.is_none() {
+        return Ok(None);
+    }
+    let message = Message {
+        id,
+        conv_id: conv_id.clone(),
+        seq: to_u64(seq),
+        direction,
+        sender,
+        text: text.to_owned(),
+        client_msg_id: client_msg_id.to_owned(),
+        created_at: now,
+    };
+    Ok(Some((message, reopened)))
+}

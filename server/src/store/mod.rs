@@ -1,0 +1,158 @@
+//! The store: every read and write of Natter's data, over SQLite (default) or Postgres.
+//!
+//! The SQL is portable and runs unchanged on both backends through sqlx's `Any`
+//! driver; only the connection set-up and the migrations folder differ. A message
+//! is committed, with its `seq`, before any caller can acknowledge or publish it.
+
+mod conversations;
+mod directory;
+mod messages;
+mod rows;
+
+pub use conversations::{ConversationRow, ListCursor};
+pub use directory::{Account, NewAccount, NewStaff, StaffCredentials, VisitorIdentity};
+pub use messages::{Appended, Author, NewLead};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Which database a URL points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the same client_msg_id was already used for a different message")]
+    IdempotencyConflict,
+    #[error("not found")]
+    NotFound,
+    #[error("already exists: {0}")]
+    AlreadyExists(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// How SQLite makes a commit durable (`PRAGMA synchronous`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqliteSync {
+    /// Durable against application crashes; a power loss may lose the last commits (WAL).
+    Normal,
+    /// Every commit is fsynced before it is acknowledged.
+    Full,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    pub database_url: String,
+    pub max_connections: u32,
+    pub sqlite_synchronous: SqliteSync,
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Accepts `sqlite://path`, `sqlite:path`, a bare file path, or `postgres://…`.
+fn normalise_url(url: &str) -> (Backend, String) {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return (Backend::Postgres, url.to_owned());
+    }
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let url = if rest.contains("mode=") {
+        format!("sqlite://{rest}")
+    } else if rest.contains('?') {
+        format!("sqlite://{rest}&mode=rwc")
+    } else {
+        format!("sqlite://{rest}?mode=rwc")
+    };
+    (Backend::Sqlite, url)
+}
+
+impl Store {
+    /// Connects and applies the backend's embedded migrations.
+    pub async fn connect(options: &StoreOptions) -> StoreResult<Self> {
+        install_default_drivers();
+        let (backend, url) = normalise_url(&options.database_url);
+        let sync = match options.sqlite_synchronous {
+            SqliteSync::Normal => "NORMAL",
+            SqliteSync::Full => "FULL",
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute(format!("PRAGMA synchronous = {sync}").as_str()).await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
+        }
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Readiness: the database answers a query.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Maps a unique-constraint violation to `AlreadyExists`.
+fn on_unique(err: sqlx::Error, what: &str) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::AlreadyExists(what.to_owned()),
+        _ => StoreError::Database(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_are_normalised() {
+        assert_eq!(normalise_url("data/natter.db"), (Backend::Sqlite, "sqlite://data/natter.db?mode=rwc".into()));
+        assert_eq!(normalise_url("sqlite://x.db"), (Backend::Sqlite, "sqlite://x.db?mode=rwc".into()));
+        assert_eq!(normalise_url("sqlite:x.db?mode=ro"), (Backend::Sqlite, "sqlite://x.db?mode=ro".into()));
+        assert_eq!(normalise_url("postgres://h/db"), (Backend::Postgres, "postgres://h/db".into()));
+    }
+}

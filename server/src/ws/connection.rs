@@ -1,0 +1,360 @@
+//! One socket, one small actor: a single task owns the socket (the only writer),
+//! reads client frames, drains the connection's bounded hub queue, sends
+//! heartbeats, and unregisters from the hub when it ends (the hub handle's drop).
+//!
+//! Per subscribed conversation it remembers the last `seq` it sent, so every
+//! message goes out exactly once and in order: duplicates are dropped, and a
+//! live message that arrives ahead of a missing one (publishes may race) first
+//! has the gap filled from the store.
+
+use crate::auth::Principal;
+use crate::hub::{Audience, Event, Outbound};
+use crate::state::AppState;
+use crate::store::StoreError;
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
+use natter_protocol::{ClientFrame, ConvId, ServerFrame, Side, StaffMember, close_code};
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
+
+/// How often the server pings; a peer silent for `ws_idle_secs` is dropped.
+const HEARTBEAT: Duration = Duration::from_secs(20);
+/// A staff socket must authenticate within this time.
+const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
+/// A peer that does not take a frame within this time is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Messages read from the store per page while replaying.
+const REPLAY_PAGE: u32 = 200;
+
+pub enum Role {
+    Visitor { org_id: String, account_id: String },
+    Staff,
+}
+
+enum Identity {
+    Visitor { org_id: String, account_id: String },
+    AwaitingAuth,
+    Staff(StaffMember),
+}
+
+struct Subscription {
+    org_id: String,
+    /// Highest `seq` sent on this socket.
+    delivered: u64,
+    /// The display name this socket's side types under.
+    name: String,
+}
+
+/// Why the actor stops.
+enum Stop {
+    /// The peer closed or vanished: nothing to send.
+    Gone,
+    Close(u16, &'static str),
+}
+
+struct Actor {
+    state: AppState,
+    socket: WebSocket,
+    hub: crate::hub::Connection,
+    identity: Identity,
+    subscriptions: HashMap<ConvId, Subscription>,
+}
+
+pub async fn run(socket: WebSocket, state: AppState, role: Role) {
+    let (hub, mut queue) = state.hub.connect();
+    let identity = match role {
+        Role::Visitor { org_id, account_id } => Identity::Visitor { org_id, account_id },
+        Role::Staff => Identity::AwaitingAuth,
+    };
+    let idle_limit = Duration::from_secs(state.settings.ws_idle_secs);
+    let mut shutdown = state.shutdown.clone();
+    let overflowed = hub.overflowed.clone();
+    let mut actor = Actor { state, socket, hub, identity, subscriptions: HashMap::new() };
+    let started = Instant::now();
+    let mut last_heard = started;
+    let mut heartbeat = interval(HEARTBEAT.min(idle_limit / 2).max(Duration::from_millis(100)));
+    heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+
+    let stop = loop {
+        tokio::select! {
+            incoming = actor.socket.recv() => match incoming {
+                None => break Stop::Gone,
+                Some(Err(e)) => {
+                    tracing::debug!(error = %e, "socket read failed");
+                    break Stop::Close(close_code::POLICY, "unreadable or oversized frame");
+                }
+                Some(Ok(message)) => {
+                    last_heard = Instant::now();
+                    if let Err(stop) = actor.on_message(message).await {
+                        break stop;
+                    }
+                }
+            },
+            outbound = queue.recv() => match outbound {
+                Some(outbound) => {
+                    if let Err(stop) = actor.on_outbound(outbound).await {
+                        break stop;
+                    }
+                }
+                None => break Stop::Close(close_code::QUEUE_OVERFLOW, "send queue overflowed; reconnect and resume"),
+            },
+            () = overflowed.notified() => {
+                break Stop::Close(close_code::QUEUE_OVERFLOW, "send queue overflowed; reconnect and resume");
+            }
+            _ = heartbeat.tick() => {
+                if matches!(actor.identity, Identity::AwaitingAuth) && started.elapsed() > AUTH_TIMEOUT {
+                    break Stop::Close(close_code::UNAUTHORIZED, "no auth frame");
+                }
+                if last_heard.elapsed() > idle_limit {
+                    break Stop::Close(close_code::IDLE_TIMEOUT, "no frame from the client for too long");
+                }
+                if let Err(stop) = actor.send(WsMessage::Ping(Default::default())).await {
+                    break stop;
+                }
+            }
+            _ = shutdown.changed() => {
+                break Stop::Close(close_code::GOING_AWAY, "server restarting; reconnect and resume");
+            }
+        }
+    };
+    if let Stop::Close(code, reason) = stop {
+        let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
+        let _ = timeout(WRITE_TIMEOUT, actor.socket.send(WsMessage::Close(Some(frame)))).await;
+    }
+}
+
+fn error_frame(code: &str, message: &str, conv_id: Option<&ConvId>) -> ServerFrame {
+    ServerFrame::Error { code: code.to_owned(), message: message.to_owned(), conv_id: conv_id.cloned() }
+}
+
+impl Actor {
+    async fn send(&mut self, message: WsMessage) -> Result<(), Stop> {
+        match timeout(WRITE_TIMEOUT, self.socket.send(message)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Stop::Gone),
+            Err(_) => Err(Stop::Close(close_code::POLICY, "the client did not read in time")),
+        }
+    }
+
+    async fn send_frame(&mut self, frame: &ServerFrame) -> Result<(), Stop> {
+        match serde_json::to_string(frame) {
+            Ok(json) => self.send(WsMessage::Text(json.into())).await,
+            Err(e) => {
+                tracing::error!(error = %e, "could not serialise a frame");
+                Ok(())
+            }
+        }
+    }
+
+    fn is_visitor(&self) -> bool {
+        matches!(self.identity, Identity::Visitor { .. })
+    }
+
+    /// A frame from the hub queue.
+    async fn on_outbound(&mut self, outbound: Outbound) -> Result<(), Stop> {
+        let delivered = self.subscriptions.get(&outbound.conv_id).map(|s| s.delivered);
+        match (outbound.seq, delivered) {
+            // Left over from a conversation this visitor socket unsubscribed from.
+            (_, None) if self.is_visitor() => Ok(()),
+            (None, _) | (Some(_), None) => self.send(WsMessage::Text(outbound.text)).await,
+            (Some(seq), Some(delivered)) if seq <= delivered => Ok(()),
+            (Some(seq), Some(delivered)) => {
+                if seq > delivered + 1 {
+                    self.replay(&outbound.conv_id, Some(seq)).await?;
+                }
+                self.send(WsMessage::Text(outbound.text)).await?;
+                if let Some(sub) = self.subscriptions.get_mut(&outbound.conv_id) {
+                    sub.delivered = sub.delivered.max(seq);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Sends the stored messages after the subscription's `delivered`, up to
+    /// (not including) `until`, in order, advancing `delivered` as it goes.
+    async fn replay(&mut self, conv_id: &ConvId, until: Option<u64>) -> Result<(), Stop> {
+        loop {
+            let Some(after) = self.subscriptions.get(conv_id).map(|s| s.delivered) else { return Ok(()) };
+            let page = match self.state.store.messages(conv_id, after, None, REPLAY_PAGE).await {
+                Ok(page) => page,
+                Err(e) => return self.store_error(e, conv_id).await,
+            };
+            let full = page.len() == REPLAY_PAGE as usize;
+            for message in page {
+                if until.is_some_and(|u| message.seq >= u) {
+                    return Ok(());
+                }
+                let seq = message.seq;
+                self.send_frame(&ServerFrame::Message { message }).await?;
+                if let Some(sub) = self.subscriptions.get_mut(conv_id) {
+                    sub.delivered = seq;
+                }
+            }
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn store_error(&mut self, err: StoreError, conv_id: &ConvId) -> Result<(), Stop> {
+        tracing::error!(error = %err, "store error on a socket");
+        self.send_frame(&error_frame("internal", "a temporary error; resubscribe to resume", Some(conv_id))).await
+    }
+
+    async fn on_message(&mut self, message: WsMessage) -> Result<(), Stop> {
+        let text = match message {
+            WsMessage::Text(text) => text,
+            WsMessage::Close(_) => return Err(Stop::Gone),
+            WsMessage::Ping(_) | WsMessage::Pong(_) => return Ok(()),
+            WsMessage::Binary(_) => {
+                return self.send_frame(&error_frame("bad_frame", "binary frames are not supported", None)).await;
+            }
+        };
+        let frame = match serde_json::from_str::<ClientFrame>(text.as_str()) {
+            Ok(frame) => frame,
+            Err(e) => {
+                let message = format!("not a valid frame: {e}");
+                if matches!(self.identity, Identity::AwaitingAuth) {
+                    return Err(Stop::Close(close_code::UNAUTHORIZED, "the first frame must be auth"));
+                }
+                return self.send_frame(&error_frame("bad_frame", &message, None)).await;
+            }
+        };
+        if matches!(self.identity, Identity::AwaitingAuth) {
+            return self.authenticate(frame).await;
+        }
+        match frame {
+            ClientFrame::Auth { .. } => {
+                self.send_frame(&error_frame("bad_frame", "this socket does not take auth frames now", None)).await
+            }
+            ClientFrame::Subscribe { conv_id, token, after_seq } => self.subscribe(conv_id, token, after_seq).await,
+            ClientFrame::Unsubscribe { conv_id } => {
+                if self.subscriptions.remove(&conv_id).is_some() && self.is_visitor() {
+                    self.hub.unsubscribe_conversation(&conv_id);
+                }
+                self.send_frame(&ServerFrame::Unsubscribed { conv_id }).await
+            }
+            ClientFrame::Typing { conv_id, typing } => self.typing(conv_id, typing).await,
+            ClientFrame::Read { conv_id, seq } => self.read(conv_id, seq).await,
+            ClientFrame::Resync { status } => self.resync(status).await,
+            ClientFrame::Ping => self.send_frame(&ServerFrame::Pong).await,
+        }
+    }
+
+    async fn authenticate(&mut self, frame: ClientFrame) -> Result<(), Stop> {
+        let ClientFrame::Auth { token } = frame else {
+            return Err(Stop::Close(close_code::UNAUTHORIZED, "the first frame must be auth"));
+        };
+        match Principal::from_token(&self.state.store, &token).await {
+            Ok(Some(Principal::Staff(staff))) => {
+                self.hub.subscribe_org(&staff.org_id);
+                let frame = ServerFrame::Authenticated { staff: staff.clone() };
+                self.identity = Identity::Staff(staff);
+                self.send_frame(&frame).await
+            }
+            Ok(_) => {
+                let frame = error_frame("unauthorized", "the token is invalid or has expired; sign in again", None);
+                self.send_frame(&frame).await?;
+                Err(Stop::Close(close_code::UNAUTHORIZED, "invalid token"))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "store error while authenticating a socket");
+                Err(Stop::Close(close_code::GOING_AWAY, "temporary error; reconnect"))
+            }
+        }
+    }
+
+    async fn subscribe(&mut self, conv_id: ConvId, token: Option<String>, after_seq: u64) -> Result<(), Stop> {
+        let refuse = |code: &str, message: &str| error_frame(code, message, Some(&conv_id));
+        let principal = match &self.identity {
+            Identity::Staff(staff) => Principal::Staff(staff.clone()),
+            Identity::Visitor { org_id, account_id } => {
+                let Some(token) = token else {
+                    return self.send_frame(&refuse("unauthorized", "subscribe needs the visitor token")).await;
+                };
+                match Principal::from_token(&self.state.store, &token).await {
+                    Ok(Some(Principal::Visitor(v))) if &v.org_id == org_id && &v.account_id == account_id => {
+                        Principal::Visitor(v)
+                    }
+                    Ok(_) => {
+                        return self.send_frame(&refuse("unauthorized", "the visitor token is not valid here")).await;
+                    }
+                    Err(e) => return self.store_error(e, &conv_id).await,
+                }
+            }
+            Identity::AwaitingAuth => return Err(Stop::Close(close_code::UNAUTHORIZED, "not authenticated")),
+        };
+        let conversation = match self.state.store.conversation(&conv_id.0).await {
+            Ok(Some(c)) if principal.can_access(&c) => c,
+            Ok(_) => return self.send_frame(&refuse("not_found", "conversation not found")).await,
+            Err(e) => return self.store_error(e, &conv_id).await,
+        };
+        let name = match &principal {
+            Principal::Visitor(v) => v.name.clone(),
+            Principal::Staff(s) => s.name.clone(),
+        };
+        // Listen before reading the backlog, so nothing committed in between is missed;
+        // duplicates between the two are dropped by seq.
+        if self.is_visitor() {
+            self.hub.subscribe_conversation(&conv_id);
+        }
+        let last_seq = conversation.last_seq();
+        let subscription = Subscription { org_id: conversation.org_id, delivered: after_seq.min(last_seq), name };
+        self.subscriptions.insert(conv_id.clone(), subscription);
+        self.send_frame(&ServerFrame::Subscribed { conv_id: conv_id.clone(), last_seq }).await?;
+        self.replay(&conv_id, None).await
+    }
+
+    fn side(&self) -> Side {
+        if self.is_visitor() { Side::Visitor } else { Side::Staff }
+    }
+
+    async fn typing(&mut self, conv_id: ConvId, typing: bool) -> Result<(), Stop> {
+        let Some(sub) = self.subscriptions.get(&conv_id) else {
+            return self.send_frame(&error_frame("not_subscribed", "subscribe first", Some(&conv_id))).await;
+        };
+        let side = self.side();
+        let audience = if side == Side::Visitor { Audience::Staff } else { Audience::Visitor };
+        self.state.hub.publish(Event {
+            org_id: sub.org_id.clone(),
+            conv_id: conv_id.clone(),
+            audience,
+            frame: ServerFrame::Typing { conv_id, side, typing, name: Some(sub.name.clone()) },
+        });
+        Ok(())
+    }
+
+    async fn read(&mut self, conv_id: ConvId, seq: u64) -> Result<(), Stop> {
+        let Some(org_id) = self.subscriptions.get(&conv_id).map(|s| s.org_id.clone()) else {
+            return self.send_frame(&error_frame("not_subscribed", "subscribe first", Some(&conv_id))).await;
+        };
+        let side = self.side();
+        let seq = match self.state.store.mark_read(&conv_id, side, seq).await {
+            Ok(seq) => seq,
+            Err(e) => return self.store_error(e, &conv_id).await,
+        };
+        let audience = if side == Side::Visitor { Audience::Staff } else { Audience::Everyone };
+        self.state.hub.publish(Event {
+            org_id,
+            conv_id: conv_id.clone(),
+            audience,
+            frame: ServerFrame::Read { conv_id, side, seq },
+        });
+        Ok(())
+    }
+
+    async fn resync(&mut self, status: Option<natter_protocol::ConversationStatus>) -> Result<(), Stop> {
+        let Identity::Staff(staff) = &self.identity else {
+            return self.send_frame(&error_frame("bad_frame", "resync is for staff sockets", None)).await;
+        };
+        let org_id = staff.org_id.clone();
+        match self.state.store.list_conversations(&org_id, status, None, 100).await {
+            Ok((conversations, _)) => self.send_frame(&ServerFrame::Conversations { conversations }).await,
+            Err(e) => {
+                tracing::error!(error = %e, "store error on resync");
+                self.send_frame(&error_frame("internal", "a temporary error; try again", None)).await
+            }
+        }
+    }
+}
