@@ -52,6 +52,9 @@ pub struct Settings {
     /// Folder of the built widget (trunk's output).
     #[arg(long, env = "NATTER_WIDGET_DIR", default_value = "dist")]
     pub widget_dir: PathBuf,
+    /// Folder of the built staff inbox (trunk's output), served at /inbox.
+    #[arg(long, env = "NATTER_INBOX_DIR", default_value = "inbox/dist")]
+    pub inbox_dir: PathBuf,
     /// How long a staff session lasts, in hours.
     #[arg(long, env = "NATTER_SESSION_HOURS", default_value_t = 24 * 14)]
     pub session_hours: u64,

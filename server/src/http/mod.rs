@@ -9,6 +9,19 @@ mod widget;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
+use axum::http::{Method, header};
+use std::time::Duration;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// The widget calls the API from customers' pages, so the API answers
+/// cross-origin requests. Tokens travel in the Authorization header, never cookies.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods([Method::GET, Method::POST, Method::PATCH])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(600))
+}
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
@@ -16,7 +29,8 @@ pub fn router(state: AppState) -> Router {
         .merge(conversations::router())
         .merge(auth::router())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .fallback(|| async { ApiError::NotFound("endpoint") });
+        .fallback(|| async { ApiError::NotFound("endpoint") })
+        .layer(cors());
     Router::new()
         .nest("/api/v1", api)
         .merge(health::router())
