@@ -1,0 +1,427 @@
+//! What staff and the server do to the inbox: sign-in and out, loading and
+//! selecting conversations, replying, and every socket frame.
+
+use crate::model::{Connection, ConvList, Delivery, Inserted, ListUpdate, Outgoing, Thread};
+use crate::net::{self, ApiError, call};
+use crate::socket;
+use crate::store::Inbox;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use natter_protocol::{
+    ClientFrame, ConvId, ConversationDetail, ConversationList, ConversationStatus, Direction, LoginRequest,
+    LoginResponse, Message, MessageEnvelope, MessageList, PostMessage, ReadRequest, ServerFrame, Side,
+    UpdateConversation, validate,
+};
+use std::time::Duration;
+
+/// Messages fetched per history page.
+const PAGE: u64 = 50;
+/// A typing indicator not refreshed for this long is stale.
+const TYPING_TTL: Duration = Duration::from_secs(8);
+const NO_BODY: Option<&()> = None;
+
+/// Shown on the sign-in page when a token is refused or runs out.
+pub const EXPIRED: &str = "Your session has expired; please sign in again.";
+
+/// Restores the session saved by an earlier visit, unless it has run out.
+pub fn restore(inbox: Inbox) {
+    match net::load_session() {
+        Some(session) if session.expires_at > net::now_ms() => start(inbox, session),
+        Some(_) => expire(inbox),
+        None => {}
+    }
+}
+
+/// Signs in; the error is a sentence for the form.
+pub async fn sign_in(inbox: Inbox, email: String, password: String) -> Result<(), String> {
+    let body = LoginRequest { email: email.trim().to_owned(), password };
+    match call::<LoginResponse>("POST", "/auth/login", None, Some(&body)).await {
+        Ok(session) => {
+            net::save_session(&session);
+            inbox.notice.set(None);
+            start(inbox, session);
+            Ok(())
+        }
+        Err(ApiError::Unauthorized) => Err("Wrong email or password.".to_owned()),
+        Err(e) => Err(e.message()),
+    }
+}
+
+fn start(inbox: Inbox, session: LoginResponse) {
+    let token = session.token.clone();
+    // Expire on time even if nothing is sent (setTimeout takes at most ~24 days).
+    let left = (session.expires_at - net::now_ms()).clamp(0, i64::from(i32::MAX)) as u64;
+    set_timeout(
+        move || {
+            if inbox.token().as_deref() == Some(&token) {
+                expire(inbox);
+            }
+        },
+        Duration::from_millis(left),
+    );
+    inbox.session.set(Some(session));
+    socket::start(inbox);
+    load_list(inbox);
+}
+
+/// Signs out on the server (best effort) and here.
+pub fn sign_out(inbox: Inbox) {
+    if let Some(token) = inbox.token() {
+        spawn_local(async move {
+            let _ = call::<()>("POST", "/auth/logout", Some(&token), NO_BODY).await;
+        });
+    }
+    reset(inbox);
+}
+
+/// The token was refused: back to sign-in, saying why.
+pub fn expire(inbox: Inbox) {
+    reset(inbox);
+    inbox.notice.set(Some(EXPIRED.to_owned()));
+}
+
+fn reset(inbox: Inbox) {
+    socket::stop();
+    net::clear_session();
+    inbox.session.set(None);
+    inbox.list.set(ConvList::default());
+    inbox.selected.set(None);
+    inbox.detail.set(None);
+    inbox.thread.set(None);
+    inbox.typing.set(None);
+    inbox.banner.set(None);
+    inbox.connection.set(Connection::Connecting);
+}
+
+/// Reports a failed call: a 401 ends the session, anything else shows a banner.
+fn failed(inbox: Inbox, error: ApiError) {
+    match error {
+        ApiError::Unauthorized => expire(inbox),
+        other => inbox.banner.set(Some(other.message())),
+    }
+}
+
+/// Loads the list for the current filter.
+pub fn load_list(inbox: Inbox) {
+    let Some(token) = inbox.token() else { return };
+    let status = inbox.filter.get_untracked();
+    spawn_local(async move {
+        let path = format!("/conversations?status={}&limit=100", status.as_str());
+        match call::<ConversationList>("GET", &path, Some(&token), NO_BODY).await {
+            Ok(list) => inbox.list.update(|l| l.replace_status(status, list.conversations)),
+            Err(e) => failed(inbox, e),
+        }
+    });
+}
+
+pub fn set_filter(inbox: Inbox, status: ConversationStatus) {
+    inbox.filter.set(status);
+    load_list(inbox);
+}
+
+/// Opens a conversation: its details, its latest page of history, then a
+/// subscription that replays anything newer, then marks it read.
+pub fn select(inbox: Inbox, conv_id: ConvId) {
+    if inbox.is_selected(&conv_id) {
+        return;
+    }
+    if let Some(previous) = inbox.selected.get_untracked() {
+        socket::send(&ClientFrame::Unsubscribe { conv_id: previous });
+    }
+    inbox.selected.set(Some(conv_id.clone()));
+    inbox.thread.set(Some(Thread::new(conv_id.clone())));
+    inbox.detail.set(None);
+    inbox.typing.set(None);
+    let Some(token) = inbox.token() else { return };
+    spawn_local(async move {
+        let detail = match call::<ConversationDetail>("GET", &format!("/conversations/{conv_id}"), Some(&token), NO_BODY).await {
+            Ok(detail) => detail,
+            Err(e) => return failed(inbox, e),
+        };
+        if !inbox.is_selected(&conv_id) {
+            return;
+        }
+        let before = detail.summary.last_seq + 1;
+        inbox.list.update(|l| l.upsert(detail.summary.clone()));
+        inbox.detail.set(Some(detail));
+        let path = format!("/conversations/{conv_id}/messages?before_seq={before}&limit={PAGE}");
+        match call::<MessageList>("GET", &path, Some(&token), NO_BODY).await {
+            Ok(page) => extend(inbox, &conv_id, page.messages),
+            Err(e) => return failed(inbox, e),
+        }
+        subscribe(inbox);
+        mark_read(inbox);
+    });
+}
+
+/// Subscribes to the selected conversation after the newest message held.
+fn subscribe(inbox: Inbox) {
+    if let Some((conv_id, after_seq)) = inbox.thread.with_untracked(|t| t.as_ref().map(|t| (t.conv_id.clone(), t.newest_seq()))) {
+        socket::send(&ClientFrame::Subscribe { conv_id, token: None, after_seq });
+    }
+}
+
+fn extend(inbox: Inbox, conv_id: &ConvId, messages: Vec<Message>) {
+    inbox.thread.update(|t| {
+        if let Some(t) = t.as_mut().filter(|t| &t.conv_id == conv_id) {
+            t.extend(messages);
+        }
+    });
+}
+
+/// Back to the list (phone widths show one pane at a time).
+pub fn deselect(inbox: Inbox) {
+    if let Some(conv_id) = inbox.selected.get_untracked() {
+        socket::send(&ClientFrame::Unsubscribe { conv_id });
+    }
+    inbox.selected.set(None);
+    inbox.thread.set(None);
+    inbox.detail.set(None);
+}
+
+/// Fetches the page of history before the oldest message held.
+pub fn load_older(inbox: Inbox) {
+    let Some(token) = inbox.token() else { return };
+    let Some((conv_id, Some(before))) = inbox.thread.with_untracked(|t| t.as_ref().map(|t| (t.conv_id.clone(), t.oldest_seq()))) else {
+        return;
+    };
+    spawn_local(async move {
+        let path = format!("/conversations/{conv_id}/messages?before_seq={before}&limit={PAGE}");
+        match call::<MessageList>("GET", &path, Some(&token), NO_BODY).await {
+            Ok(page) => extend(inbox, &conv_id, page.messages),
+            Err(e) => failed(inbox, e),
+        }
+    });
+}
+
+/// Marks the selected conversation read up to its newest message, if staff can see it.
+pub fn mark_read(inbox: Inbox) {
+    if !net::page_visible() {
+        return;
+    }
+    let Some(token) = inbox.token() else { return };
+    let newest = inbox.thread.with_untracked(|t| t.as_ref().map(|t| (t.conv_id.clone(), t.newest_seq())));
+    let read = inbox.detail.with_untracked(|d| d.as_ref().map(|d| (d.summary.conv_id.clone(), d.staff_read_seq)));
+    let (Some((conv_id, seq)), Some((detail_id, read_seq))) = (newest, read) else { return };
+    if conv_id != detail_id || seq <= read_seq {
+        return;
+    }
+    inbox.detail.update(|d| {
+        if let Some(d) = d {
+            d.staff_read_seq = seq;
+        }
+    });
+    inbox.list.update(|l| l.apply_read(&conv_id, Side::Staff, seq));
+    spawn_local(async move {
+        let path = format!("/conversations/{conv_id}/read");
+        if let Err(e) = call::<()>("POST", &path, Some(&token), Some(&ReadRequest { seq })).await {
+            failed(inbox, e);
+        }
+    });
+}
+
+/// Sends a reply: shown at once as pending, then sent or failed. The error is
+/// for the composer (the text stays there).
+pub fn send_reply(inbox: Inbox, text: &str) -> Result<(), String> {
+    let text = validate::text(text).map_err(|e| e.message)?;
+    let conv_id = inbox.selected.get_untracked().ok_or("Select a conversation first.")?;
+    let client_msg_id = net::new_client_msg_id();
+    let outgoing = Outgoing {
+        client_msg_id: client_msg_id.clone(),
+        text: text.clone(),
+        created_at: net::now_ms(),
+        delivery: Delivery::Pending,
+    };
+    inbox.thread.update(|t| {
+        if let Some(t) = t {
+            t.push_pending(outgoing);
+        }
+    });
+    socket::send(&ClientFrame::Typing { conv_id: conv_id.clone(), typing: false });
+    post_reply(inbox, conv_id, client_msg_id, text);
+    Ok(())
+}
+
+/// Sends a failed reply again with the same `client_msg_id`, so it is stored once.
+pub fn retry(inbox: Inbox, client_msg_id: String) {
+    let Some((conv_id, text)) = inbox.thread.with_untracked(|t| {
+        t.as_ref().and_then(|t| t.outgoing(&client_msg_id).map(|o| (t.conv_id.clone(), o.text.clone())))
+    }) else {
+        return;
+    };
+    set_delivery(inbox, &client_msg_id, Delivery::Pending);
+    post_reply(inbox, conv_id, client_msg_id, text);
+}
+
+fn set_delivery(inbox: Inbox, client_msg_id: &str, delivery: Delivery) {
+    inbox.thread.update(|t| {
+        if let Some(t) = t {
+            t.set_delivery(client_msg_id, delivery);
+        }
+    });
+}
+
+fn post_reply(inbox: Inbox, conv_id: ConvId, client_msg_id: String, text: String) {
+    let Some(token) = inbox.token() else { return };
+    spawn_local(async move {
+        let path = format!("/conversations/{conv_id}/replies");
+        let body = PostMessage { text, client_msg_id: client_msg_id.clone() };
+        match call::<MessageEnvelope>("POST", &path, Some(&token), Some(&body)).await {
+            Ok(envelope) => on_message(inbox, envelope.message),
+            Err(ApiError::Unauthorized) => expire(inbox),
+            Err(e) => set_delivery(inbox, &client_msg_id, Delivery::Failed(e.message())),
+        }
+    });
+}
+
+/// Tells the visitor that staff are typing (at most every 3 s while typing).
+pub fn staff_typing(inbox: Inbox, last_sent: StoredValue<i64>) {
+    let now = net::now_ms();
+    if now - last_sent.get_value() < 3_000 {
+        return;
+    }
+    if let Some(conv_id) = inbox.selected.get_untracked()
+        && socket::send(&ClientFrame::Typing { conv_id, typing: true })
+    {
+        last_sent.set_value(now);
+    }
+}
+
+/// Resolves or reopens the selected conversation.
+pub fn set_status(inbox: Inbox, status: ConversationStatus) {
+    let (Some(token), Some(conv_id)) = (inbox.token(), inbox.selected.get_untracked()) else { return };
+    spawn_local(async move {
+        let path = format!("/conversations/{conv_id}");
+        match call::<ConversationDetail>("PATCH", &path, Some(&token), Some(&UpdateConversation { status })).await {
+            Ok(detail) => {
+                inbox.list.update(|l| l.upsert(detail.summary.clone()));
+                if inbox.is_selected(&conv_id) {
+                    inbox.detail.set(Some(detail));
+                }
+            }
+            Err(e) => failed(inbox, e),
+        }
+    });
+}
+
+/// Fetches a conversation the list does not know yet (e.g. one reopened while filtered out).
+fn fetch_summary(inbox: Inbox, conv_id: ConvId) {
+    let Some(token) = inbox.token() else { return };
+    spawn_local(async move {
+        if let Ok(detail) = call::<ConversationDetail>("GET", &format!("/conversations/{conv_id}"), Some(&token), NO_BODY).await {
+            inbox.list.update(|l| l.upsert(detail.summary));
+        }
+    });
+}
+
+/// Every frame from the staff socket.
+pub fn on_frame(inbox: Inbox, frame: ServerFrame) {
+    match frame {
+        ServerFrame::Authenticated { .. } => {
+            socket::authenticated();
+            inbox.connection.set(Connection::Online);
+            // Resume: refresh the list and replay what the open conversation missed.
+            let status = inbox.filter.get_untracked();
+            inbox.resyncs.update_value(|q| q.push_back(status));
+            socket::send(&ClientFrame::Resync { status: Some(status) });
+            subscribe(inbox);
+        }
+        ServerFrame::Message { message } => on_message(inbox, message),
+        ServerFrame::Typing { conv_id, side: Side::Visitor, typing, name } if inbox.is_selected(&conv_id) => {
+            on_typing(inbox, typing.then(|| name.unwrap_or_else(|| "The visitor".to_owned())));
+        }
+        ServerFrame::Read { conv_id, side, seq } => inbox.list.update(|l| l.apply_read(&conv_id, side, seq)),
+        ServerFrame::Conversation { conv_id, status, .. } => {
+            inbox.list.update(|l| l.apply_status(&conv_id, status));
+            inbox.detail.update(|d| {
+                if let Some(d) = d.as_mut().filter(|d| d.summary.conv_id == conv_id) {
+                    d.summary.status = status;
+                }
+            });
+        }
+        ServerFrame::ConversationCreated { conversation } => {
+            if let Some(message) = &conversation.last_message {
+                notify(message, &conversation.visitor.name);
+            }
+            inbox.list.update(|l| l.upsert(conversation));
+        }
+        ServerFrame::Conversations { conversations } => {
+            let status = inbox.resyncs.try_update_value(|q| q.pop_front()).flatten();
+            let status = status.unwrap_or_else(|| inbox.filter.get_untracked());
+            inbox.list.update(|l| l.replace_status(status, conversations));
+        }
+        ServerFrame::Error { code, message, .. } => {
+            if code == "unauthorized" {
+                expire(inbox);
+            } else {
+                inbox.banner.set(Some(message));
+            }
+        }
+        ServerFrame::Typing { .. } | ServerFrame::Subscribed { .. } | ServerFrame::Unsubscribed { .. } | ServerFrame::Pong => {}
+    }
+}
+
+/// A message of any conversation, from the socket or a reply's answer.
+pub fn on_message(inbox: Inbox, message: Message) {
+    let conv_id = message.conv_id.clone();
+    let selected = inbox.is_selected(&conv_id);
+    let viewing = selected && net::page_visible();
+    let update = inbox.list.try_update(|l| l.apply_message(&message, viewing));
+    if update == Some(ListUpdate::Unknown) {
+        fetch_summary(inbox, conv_id.clone());
+    }
+    if message.direction == Direction::In && update != Some(ListUpdate::Stale) && !net::page_visible() {
+        notify(&message, &message.sender.name);
+    }
+    if !selected {
+        return;
+    }
+    let is_in = message.direction == Direction::In;
+    let inserted = inbox.thread.try_update(|t| t.as_mut().map(|t| t.insert(message))).flatten();
+    if let Some(Inserted::Gap { after, before }) = inserted {
+        fill_gap(inbox, conv_id, after, before);
+    }
+    if is_in {
+        inbox.typing.set(None);
+        mark_read(inbox);
+    }
+}
+
+/// Fetches the messages between `after` and `before` that the thread is missing.
+fn fill_gap(inbox: Inbox, conv_id: ConvId, after: u64, before: u64) {
+    let Some(token) = inbox.token() else { return };
+    spawn_local(async move {
+        let limit = (before - after - 1).min(500);
+        let path = format!("/conversations/{conv_id}/messages?after_seq={after}&limit={limit}");
+        match call::<MessageList>("GET", &path, Some(&token), NO_BODY).await {
+            Ok(page) => extend(inbox, &conv_id, page.messages),
+            Err(e) => failed(inbox, e),
+        }
+    });
+}
+
+fn on_typing(inbox: Inbox, name: Option<String>) {
+    let stamp = net::now_ms();
+    inbox.typing.set(name.map(|n| (n, stamp)));
+    // Clear a "typing" that is never followed by its "stopped typing".
+    set_timeout(
+        move || {
+            if inbox.typing.with_untracked(|t| t.as_ref().is_some_and(|(_, s)| *s == stamp)) {
+                inbox.typing.set(None);
+            }
+        },
+        TYPING_TTL,
+    );
+}
+
+/// A browser notification for a visitor message while the tab is in the
+/// background, if staff allowed them (the title badge shows the count regardless).
+fn notify(message: &Message, name: &str) {
+    if net::page_visible() || !net::notifications_allowed() {
+        return;
+    }
+    let options = web_sys::NotificationOptions::new();
+    options.set_body(&message.text);
+    options.set_tag(&message.conv_id.0);
+    let _ = web_sys::Notification::new_with_options(name, &options);
+}

@@ -1,0 +1,96 @@
+use super::{Composer, MessageLog};
+use crate::actions;
+use crate::net::format_when;
+use crate::store::use_inbox;
+use leptos::prelude::*;
+use natter_protocol::{ConversationStatus, Visitor};
+
+/// The open conversation: its header with resolve/reopen, history, typing
+/// indicator, composer and the visitor's details.
+#[component]
+pub fn ConversationPane() -> impl IntoView {
+    let inbox = use_inbox();
+    // The list row is there at once; the detail arrives a moment later.
+    let summary = move || {
+        let conv_id = inbox.selected.get()?;
+        inbox.list.with(|l| l.get(&conv_id).cloned())
+    };
+    let name = move || summary().map(|s| s.visitor.name).unwrap_or_default();
+    let status = move || summary().map(|s| s.status);
+    let toggle = move |_| {
+        let next = match status() {
+            Some(ConversationStatus::Open) => ConversationStatus::Resolved,
+            _ => ConversationStatus::Open,
+        };
+        actions::set_status(inbox, next);
+    };
+    let typing = move || inbox.typing.get().map(|(name, _)| format!("{name} is typing…"));
+    view! {
+        <Show
+            when=move || inbox.selected.with(Option::is_some)
+            fallback=|| view! { <section class="pane placeholder"><p class="muted">"Choose a conversation to answer it."</p></section> }
+        >
+            <section class="pane" aria-label="Conversation">
+                <header class="pane-head">
+                    <button
+                        type="button"
+                        class="back link"
+                        aria-label="Back to conversations"
+                        on:click=move |_| actions::deselect(inbox)
+                    >
+                        "← Back"
+                    </button>
+                    <h2>{name}</h2>
+                    <button type="button" class="status" on:click=toggle>
+                        {move || match status() {
+                            Some(ConversationStatus::Open) => "Resolve",
+                            _ => "Reopen",
+                        }}
+                    </button>
+                </header>
+                <div class="pane-body">
+                    <div class="thread">
+                        <MessageLog />
+                        <p class="typing" aria-live="polite">{typing}</p>
+                        <Composer />
+                    </div>
+                    {move || summary().map(|s| view! { <VisitorDetails visitor=s.visitor /> })}
+                </div>
+            </section>
+        </Show>
+    }
+}
+
+/// Who the visitor is: name, email, phone, page, browser and first visit.
+#[component]
+pub fn VisitorDetails(
+    /// The visitor of the open conversation.
+    visitor: Visitor,
+) -> impl IntoView {
+    let or_dash = |v: Option<String>| v.filter(|v| !v.is_empty()).unwrap_or_else(|| "—".to_owned());
+    // Only http(s) pages become links; anything else stays text.
+    let page = visitor.page_url.clone().filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    let page_view = match page {
+        Some(url) => view! { <a href=url.clone() target="_blank" rel="noopener noreferrer">{url.clone()}</a> }.into_any(),
+        None => view! { <span>{or_dash(visitor.page_url.clone())}</span> }.into_any(),
+    };
+    view! {
+        <aside class="details" aria-label="Visitor details">
+            <h3>"Visitor"</h3>
+            <dl>
+                <dt>"Name"</dt>
+                <dd>{visitor.name}</dd>
+                <dt>"Email"</dt>
+                <dd>{or_dash(visitor.email)}</dd>
+                <dt>"Phone"</dt>
+                <dd>{or_dash(visitor.phone)}</dd>
+                <dt>"Page"</dt>
+                <dd class="wrap">{page_view}</dd>
+                <dt>"Browser"</dt>
+                <dd class="wrap">{or_dash(visitor.user_agent)}</dd>
+                <dt>"First seen"</dt>
+                <dd>{format_when(visitor.first_seen_at, false)}</dd>
+            </dl>
+        </aside>
+    }
+}

@@ -1,0 +1,82 @@
+use crate::actions;
+use crate::model::preview;
+use crate::net::format_when;
+use crate::store::use_inbox;
+use leptos::prelude::*;
+use natter_protocol::{ConversationStatus, ConversationSummary};
+
+/// The conversations of the chosen status, latest activity first, live.
+#[component]
+pub fn ConversationList() -> impl IntoView {
+    let inbox = use_inbox();
+    let rows = move || inbox.list.with(|l| l.with_status(inbox.filter.get()));
+    let tab = move |status: ConversationStatus, label: &'static str| {
+        view! {
+            <button
+                type="button"
+                aria-pressed=move || (inbox.filter.get() == status).to_string()
+                on:click=move |_| actions::set_filter(inbox, status)
+            >
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <nav class="list" aria-label="Conversations">
+            <div class="filter" role="group" aria-label="Show conversations">
+                {tab(ConversationStatus::Open, "Open")}
+                {tab(ConversationStatus::Resolved, "Resolved")}
+            </div>
+            <Show when=move || rows().is_empty()>
+                <p class="muted empty">"No conversations here yet."</p>
+            </Show>
+            <ul class="rows">
+                // Keyed on what a row shows, so a changed row is rebuilt and moved.
+                <For
+                    each=rows
+                    key=|c| (c.conv_id.clone(), c.last_seq, c.unread_count, c.status)
+                    children=move |summary| view! { <ConversationRow summary /> }
+                />
+            </ul>
+        </nav>
+    }
+}
+
+/// One row: visitor name, last message, time and unread count.
+#[component]
+fn ConversationRow(
+    /// The conversation this row shows.
+    summary: ConversationSummary,
+) -> impl IntoView {
+    let inbox = use_inbox();
+    let conv_id = summary.conv_id.clone();
+    let selected = {
+        let conv_id = conv_id.clone();
+        move || inbox.selected.with(|s| s.as_ref() == Some(&conv_id))
+    };
+    let unread = summary.unread_count;
+    let last = summary.last_message.as_ref().map(preview).unwrap_or_default();
+    let name = summary.visitor.name.clone();
+    let conv_attr = conv_id.0.clone();
+    let label = if unread > 0 { format!("{name}, {unread} unread") } else { name.clone() };
+    view! {
+        <li class="row" class:unread=(unread > 0) data-conv=conv_attr>
+            <button
+                type="button"
+                class:selected=selected.clone()
+                aria-current=move || selected().then_some("true")
+                aria-label=label
+                on:click=move |_| actions::select(inbox, conv_id.clone())
+            >
+                <span class="row-top">
+                    <span class="name">{name}</span>
+                    <time class="when">{format_when(summary.last_activity_at, true)}</time>
+                </span>
+                <span class="row-bottom">
+                    <span class="preview">{last}</span>
+                    {(unread > 0).then(|| view! { <span class="badge">{unread}</span> })}
+                </span>
+            </button>
+        </li>
+    }
+}

@@ -1,0 +1,106 @@
+//! The inbox's components. Each reads the shared [`Inbox`] from context.
+
+mod composer;
+mod connection;
+mod conversation;
+mod list;
+mod log;
+mod sign_in;
+
+pub use composer::Composer;
+pub use connection::ConnectionBadge;
+pub use conversation::{ConversationPane, VisitorDetails};
+pub use list::ConversationList;
+pub use log::MessageLog;
+pub use sign_in::SignIn;
+
+use crate::model::title;
+use crate::store::{Inbox, use_inbox};
+use crate::{actions, net};
+use leptos::prelude::*;
+
+/// The root: provides the state, restores the session, keeps the title badge,
+/// and shows sign-in or the inbox.
+#[component]
+pub fn App() -> impl IntoView {
+    let inbox = Inbox::new();
+    provide_context(inbox);
+    actions::restore(inbox);
+
+    let unread = Memo::new(move |_| inbox.list.with(|l| l.unread_total()));
+    Effect::new(move |_| {
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            document.set_title(&title(unread.get()));
+        }
+    });
+    // Coming back to the tab counts as reading the open conversation.
+    let visibility = window_event_listener_untyped("visibilitychange", move |_| {
+        if net::page_visible() {
+            actions::mark_read(inbox);
+        }
+    });
+    on_cleanup(move || visibility.remove());
+
+    let signed_in = move || inbox.session.with(Option::is_some);
+    view! {
+        <Show when=signed_in fallback=|| view! { <SignIn /> }>
+            <Shell />
+        </Show>
+    }
+}
+
+/// The signed-in page: header, conversation list and the open conversation.
+#[component]
+pub fn Shell() -> impl IntoView {
+    let inbox = use_inbox();
+    let name = move || inbox.session.with(|s| s.as_ref().map(|s| s.staff.name.clone()).unwrap_or_default());
+    let ask = RwSignal::new(net::notifications_undecided());
+    let enable = move |_| {
+        leptos::task::spawn_local(async move {
+            net::request_notifications().await;
+            ask.set(net::notifications_undecided());
+        });
+    };
+    view! {
+        <div class="shell" class:has-selection=move || inbox.selected.with(Option::is_some)>
+            <header class="topbar">
+                <h1 class="brand">"Natter inbox"</h1>
+                <ConnectionBadge />
+                <span class="spacer"></span>
+                <Show when=move || ask.get()>
+                    <button type="button" class="link" on:click=enable>
+                        "Enable notifications"
+                    </button>
+                </Show>
+                <span class="me">{name}</span>
+                <button type="button" class="link" on:click=move |_| actions::sign_out(inbox)>
+                    "Sign out"
+                </button>
+            </header>
+            {move || {
+                inbox
+                    .banner
+                    .get()
+                    .map(|text| {
+                        view! {
+                            <div class="banner" role="alert">
+                                <span>{text}</span>
+                                <button
+                                    type="button"
+                                    class="link"
+                                    aria-label="Dismiss"
+                                    on:click=move |_| inbox.banner.set(None)
+                                >
+                                    "×"
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
+            <main class="panes">
+                <ConversationList />
+                <ConversationPane />
+            </main>
+        </div>
+    }
+}

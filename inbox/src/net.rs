@@ -1,0 +1,153 @@
+//! The browser's edges: the HTTP API (fetch), the stored session (localStorage),
+//! the clock and the page's visibility.
+
+use natter_protocol::{ErrorBody, LoginResponse};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestInit, Response};
+
+const API: &str = "/api/v1";
+const SESSION_KEY: &str = "natter.inbox.session";
+
+/// Why an API call failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiError {
+    /// 401: the token is missing, invalid or expired.
+    Unauthorized,
+    /// Any other refusal, with the server's message.
+    Status(u16, String),
+    /// The request never got an answer (offline, server down).
+    Network,
+}
+
+impl ApiError {
+    /// A sentence for staff.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthorized => "Your session has expired; please sign in again.".to_owned(),
+            Self::Status(_, message) => message.clone(),
+            Self::Network => "Cannot reach the server; check your connection.".to_owned(),
+        }
+    }
+}
+
+fn js_err(_: JsValue) -> ApiError {
+    ApiError::Network
+}
+
+/// Calls `method path` under `/api/v1` with an optional bearer token and JSON body.
+/// An empty answer (204) reads as JSON `null`, which `()` accepts.
+pub async fn call<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&impl Serialize>,
+) -> Result<T, ApiError> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = body {
+        let json = serde_json::to_string(body).map_err(|e| ApiError::Status(0, e.to_string()))?;
+        init.set_body(&JsValue::from_str(&json));
+    }
+    let request = Request::new_with_str_and_init(&format!("{API}{path}"), &init).map_err(js_err)?;
+    let headers = request.headers();
+    headers.set("Accept", "application/json").map_err(js_err)?;
+    if body.is_some() {
+        headers.set("Content-Type", "application/json").map_err(js_err)?;
+    }
+    if let Some(token) = token {
+        headers.set("Authorization", &format!("Bearer {token}")).map_err(js_err)?;
+    }
+    let window = web_sys::window().ok_or(ApiError::Network)?;
+    let response: Response =
+        JsFuture::from(window.fetch_with_request(&request)).await.map_err(js_err)?.dyn_into().map_err(js_err)?;
+    let text = JsFuture::from(response.text().map_err(js_err)?).await.map_err(js_err)?.as_string().unwrap_or_default();
+    let status = response.status();
+    if status == 401 {
+        return Err(ApiError::Unauthorized);
+    }
+    if !response.ok() {
+        let message = serde_json::from_str::<ErrorBody>(&text)
+            .map(|e| e.error.message)
+            .unwrap_or_else(|_| format!("The server answered {status}."));
+        return Err(ApiError::Status(status, message));
+    }
+    let text = if text.trim().is_empty() { "null" } else { &text };
+    serde_json::from_str(text).map_err(|e| ApiError::Status(status, format!("Unexpected answer: {e}")))
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// The session saved by the last sign-in, if any (expired or not).
+pub fn load_session() -> Option<LoginResponse> {
+    let raw = storage()?.get_item(SESSION_KEY).ok()??;
+    serde_json::from_str(&raw).ok()
+}
+
+pub fn save_session(session: &LoginResponse) {
+    if let (Some(storage), Ok(raw)) = (storage(), serde_json::to_string(session)) {
+        let _ = storage.set_item(SESSION_KEY, &raw);
+    }
+}
+
+pub fn clear_session() {
+    if let Some(storage) = storage() {
+        let _ = storage.remove_item(SESSION_KEY);
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// True while the tab is in the foreground.
+pub fn page_visible() -> bool {
+    web_sys::window().and_then(|w| w.document()).is_none_or(|d| !d.hidden())
+}
+
+/// A fresh idempotency key for a reply; a retry reuses it.
+pub fn new_client_msg_id() -> String {
+    let random = (js_sys::Math::random() * 1e15) as u64;
+    format!("inbox-{:x}-{random:x}", now_ms())
+}
+
+/// A time of day for today, else a date (with the time unless `compact`), in the browser's locale.
+pub fn format_when(ms: i64, compact: bool) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+    let options = js_sys::Object::new();
+    let set = |k: &str, v: &str| js_sys::Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
+    let today = js_sys::Date::new_0().to_date_string() == date.to_date_string();
+    if !today {
+        let _ = set("dateStyle", "medium");
+    }
+    if today || !compact {
+        let _ = set("timeStyle", "short");
+    }
+    String::from(date.to_locale_string("default", &options))
+}
+
+fn notification_api() -> bool {
+    web_sys::window().is_some_and(|w| js_sys::Reflect::has(&w, &JsValue::from_str("Notification")).unwrap_or(false))
+}
+
+/// True when staff allowed browser notifications.
+pub fn notifications_allowed() -> bool {
+    notification_api() && web_sys::Notification::permission() == web_sys::NotificationPermission::Granted
+}
+
+/// True when the browser can notify but staff have not been asked yet.
+pub fn notifications_undecided() -> bool {
+    notification_api() && web_sys::Notification::permission() == web_sys::NotificationPermission::Default
+}
+
+/// Asks for permission to notify; resolves once staff have answered.
+pub async fn request_notifications() {
+    if let Ok(promise) = web_sys::Notification::request_permission() {
+        let _ = JsFuture::from(promise).await;
+    }
+}

@@ -1,0 +1,69 @@
+//! The inbox's reactive state, provided once as context and read by every component.
+
+use crate::model::{Connection, ConvList, Thread};
+use leptos::prelude::*;
+use natter_protocol::{ConvId, ConversationDetail, ConversationStatus, LoginResponse};
+use std::collections::VecDeque;
+
+/// Handles to every piece of shared state; `Copy`, so closures capture it freely.
+#[derive(Clone, Copy)]
+pub struct Inbox {
+    /// The signed-in staff member and token; `None` shows the sign-in page.
+    pub session: RwSignal<Option<LoginResponse>>,
+    /// Shown on the sign-in page, e.g. why the session ended.
+    pub notice: RwSignal<Option<String>>,
+    pub list: RwSignal<ConvList>,
+    /// The list's status filter.
+    pub filter: RwSignal<ConversationStatus>,
+    pub selected: RwSignal<Option<ConvId>>,
+    pub detail: RwSignal<Option<ConversationDetail>>,
+    /// The selected conversation's messages and pending replies.
+    pub thread: RwSignal<Option<Thread>>,
+    /// The visitor typing in the selected conversation, with when it was last heard.
+    pub typing: RwSignal<Option<(String, i64)>>,
+    pub connection: RwSignal<Connection>,
+    /// A transient error shown above the panes.
+    pub banner: RwSignal<Option<String>>,
+    /// The statuses of `resync` frames sent and not yet answered, oldest first:
+    /// answers come back in order and do not name their status.
+    pub resyncs: StoredValue<VecDeque<ConversationStatus>>,
+}
+
+impl Inbox {
+    pub fn new() -> Self {
+        Self {
+            session: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            list: RwSignal::new(ConvList::default()),
+            filter: RwSignal::new(ConversationStatus::Open),
+            selected: RwSignal::new(None),
+            detail: RwSignal::new(None),
+            thread: RwSignal::new(None),
+            typing: RwSignal::new(None),
+            connection: RwSignal::new(Connection::Connecting),
+            banner: RwSignal::new(None),
+            resyncs: StoredValue::new(VecDeque::new()),
+        }
+    }
+
+    /// The current bearer token, without subscribing to changes.
+    pub fn token(&self) -> Option<String> {
+        self.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()))
+    }
+
+    /// True when `conv_id` is the conversation on screen.
+    pub fn is_selected(&self, conv_id: &ConvId) -> bool {
+        self.selected.with_untracked(|s| s.as_ref() == Some(conv_id))
+    }
+}
+
+impl Default for Inbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The inbox state provided by [`crate::components::App`] (or a test).
+pub fn use_inbox() -> Inbox {
+    expect_context::<Inbox>()
+}
