@@ -1,3 +1,3 @@
 fn main() {
-    leptos::mount::mount_to_body(natter_widget::App);
+    natter_widget::boot();
 }

@@ -1,0 +1,116 @@
+/*! Natter loader: https://github.com/natter — draws the launcher at once and loads the chat
+ * app (WebAssembly) when the browser is idle or the visitor first opens it.
+ * <script src="https://CHAT-SERVER/embed.js" data-org="ORG" data-account="ACCOUNT" async></script>
+ */
+(function () {
+  var script = document.currentScript;
+  if (!script || window.Natter) return;
+  var data = script.dataset;
+  var server = new URL(script.src, location.href).origin;
+  var locale = data.locale || document.documentElement.lang || navigator.language || '';
+  var vi = /^vi\b/i.test(locale);
+
+  // A custom element with a shadow root: host CSS cannot reach in, ours cannot leak out.
+  var host = document.createElement('natter-chat');
+  host.setAttribute('style', 'all:initial;position:fixed;z-index:2147483000;right:0;bottom:0;width:0;height:0');
+  host.setAttribute('data-org', data.org || '');
+  host.setAttribute('data-account', data.account || '');
+  host.setAttribute('data-server', server);
+  host.setAttribute('data-locale', locale);
+  try {
+    // The account's colour, remembered by the app, so the launcher has it before the app loads.
+    var theme = localStorage.getItem('natter:' + data.org + ':' + data.account + ':theme');
+    if (/^#[0-9a-f]{6}$/i.test(theme)) host.style.setProperty('--n-theme', theme);
+  } catch (e) { /* storage disabled */ }
+
+  var root = host.attachShadow({ mode: 'open' });
+  root.innerHTML =
+    '<style>' +
+    '.n-launcher{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border:0;border-radius:50%;' +
+    'background:var(--n-theme,#2563eb);color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);' +
+    'display:grid;place-items:center;padding:0;transition:transform .15s}' +
+    '.n-launcher:hover{transform:scale(1.06)}' +
+    '.n-launcher:focus-visible{outline:3px solid #fff;box-shadow:0 0 0 6px var(--n-theme,#2563eb)}' +
+    '.n-launcher svg{width:28px;height:28px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}' +
+    '.n-launcher .n-x,.n-launcher[aria-expanded=true] .n-bubble-icon{display:none}' +
+    '.n-launcher[aria-expanded=true] .n-x{display:block}' +
+    '.n-badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;' +
+    'border-radius:10px;background:#dc2626;color:#fff;font:700 12px/20px system-ui,sans-serif}' +
+    '[hidden]{display:none!important}' +
+    '@media (prefers-reduced-motion:reduce){.n-launcher{transition:none}}' +
+    '</style>' +
+    '<link rel="stylesheet" href="' + server + '/widget/widget.css">' +
+    '<button type="button" class="n-launcher" aria-expanded="false" aria-label="' +
+    (vi ? 'Mở cửa sổ chat' : 'Open chat') + '">' +
+    '<svg class="n-bubble-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/></svg>' +
+    '<svg class="n-x" viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>' +
+    '<span class="n-badge" hidden></span></button>' +
+    '<div class="n-mount"></div>';
+  var launcher = root.querySelector('.n-launcher');
+  var badge = root.querySelector('.n-badge');
+
+  // Typing in the widget must not trigger the host page's keyboard shortcuts.
+  ['keydown', 'keyup', 'keypress'].forEach(function (type) {
+    root.addEventListener(type, function (e) { e.stopPropagation(); });
+  });
+
+  var ready = false, loading = false, queue = [], handlers = {};
+  function load() {
+    if (loading) return;
+    loading = true;
+    import(server + '/widget/natter-widget.js')
+      .then(function (app) { return app.default({ module_or_path: server + '/widget/natter-widget_bg.wasm' }); })
+      .catch(function (e) { loading = false; console.error('[natter] could not load the chat', e); });
+  }
+  function command(cmd, arg) {
+    if (ready) {
+      host.dispatchEvent(new CustomEvent('natter:command', { detail: { cmd: cmd, arg: arg } }));
+    } else {
+      queue.push([cmd, arg]);
+      if (cmd !== 'setUser' && cmd !== 'reset') load();
+    }
+  }
+
+  // The app reports on the host element; events are composed and bubble, so the page may
+  // also listen on window ("natter:message", …).
+  ['ready', 'open', 'close', 'message', 'unread'].forEach(function (name) {
+    host.addEventListener('natter:' + name, function (e) {
+      var detail = e.detail;
+      if (name === 'ready') {
+        ready = true;
+        queue.splice(0).forEach(function (c) { command(c[0], c[1]); });
+      } else if (name === 'open' || name === 'close') {
+        launcher.setAttribute('aria-expanded', String(name === 'open'));
+        if (name === 'close' && root.activeElement) launcher.focus();
+      } else if (name === 'unread') {
+        badge.hidden = !detail.count;
+        badge.textContent = detail.count > 9 ? '9+' : String(detail.count);
+      }
+      (handlers[name] || []).slice().forEach(function (fn) {
+        try { fn(detail); } catch (err) { console.error(err); }
+      });
+    });
+  });
+  launcher.addEventListener('click', function () { command('toggle'); });
+
+  var api = window.Natter = {
+    open: function () { command('open'); },
+    close: function () { command('close'); },
+    toggle: function () { command('toggle'); },
+    /** Pre-fills the lead form: {name, email}. */
+    setUser: function (user) { command('setUser', { name: String((user && user.name) || ''), email: String((user && user.email) || '') }); },
+    /** Forgets the visitor: the next chat starts with the lead form. */
+    reset: function () {
+      try { localStorage.removeItem('natter:' + data.org + ':' + data.account); } catch (e) { /* disabled */ }
+      command('reset');
+    },
+    on: function (name, fn) { (handlers[name] = handlers[name] || []).push(fn); return api; },
+    off: function (name, fn) { handlers[name] = (handlers[name] || []).filter(function (f) { return f !== fn; }); return api; }
+  };
+
+  (document.body || document.documentElement).appendChild(host);
+
+  // Never compete with the host page's own loading: fetch the app after `load`, when idle.
+  function idle() { if (window.requestIdleCallback) requestIdleCallback(load, { timeout: 4000 }); else setTimeout(load, 1500); }
+  if (document.readyState === 'complete') idle(); else window.addEventListener('load', idle, { once: true });
+})();

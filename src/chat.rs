@@ -1,0 +1,458 @@
+//! The app's shared state (provided as context) and the actions that change it: leads,
+//! optimistic sends, socket frames, history and gap fills, persistence.
+
+use crate::host::{self, Command};
+use crate::i18n::Strings;
+use crate::net::Api;
+use crate::socket::{Handlers, Link, Socket};
+use crate::state::{Conversation, Session, client_msg_id};
+use crate::storage::Store;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use natter_protocol::{
+    ConversationStatus, CreateLead, Direction, Message, PostMessage, ServerFrame, Side,
+    WidgetConfig,
+};
+use std::cell::Cell;
+use wasm_bindgen::JsValue;
+use web_sys::HtmlElement;
+
+/// Where the app runs: read from the loader's host element, or given by a test.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub org: String,
+    pub account: String,
+    /// The chat server's origin, e.g. `https://chat.example.com`.
+    pub server: String,
+    /// A BCP 47 tag; empty means the browser's language.
+    pub locale: String,
+    /// Commands arrive on it and events leave from it.
+    pub host: HtmlElement,
+}
+
+/// The lead form's pre-filled values (`Natter.setUser`, or the last lead).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Prefill {
+    pub name: String,
+    pub email: String,
+}
+
+/// Browser-side services; not `Send`, so kept in local storage of the reactive arena.
+struct Env {
+    api: Api,
+    store: Store,
+    host: HtmlElement,
+    socket: Option<Socket>,
+    /// A history or gap fetch is running: one at a time.
+    fetching: Cell<bool>,
+    /// Messages up to this seq were history when they arrived: no `message` event for them.
+    quiet_until: Cell<u64>,
+}
+
+/// The widget's state. Copy: every field is a handle into the reactive arena.
+#[derive(Clone, Copy)]
+pub struct Chat {
+    pub t: &'static Strings,
+    pub config: RwSignal<Option<WidgetConfig>>,
+    pub session: RwSignal<Option<Session>>,
+    pub conv: RwSignal<Conversation>,
+    /// The last staff `seq` the visitor has seen.
+    pub read_seq: RwSignal<u64>,
+    pub open: RwSignal<bool>,
+    pub link: RwSignal<Link>,
+    /// The name of the staff member typing, if one is.
+    pub typing: RwSignal<Option<String>>,
+    pub resolved: RwSignal<bool>,
+    pub prefill: RwSignal<Prefill>,
+    env: StoredValue<Env, LocalStorage>,
+}
+
+impl Chat {
+    /// Builds the state from storage and opens the socket: once per app, that is once per
+    /// org/account (the app is mounted for one account and never re-keyed).
+    pub fn start(settings: &Settings, t: &'static Strings) -> Self {
+        let store = Store::new(&settings.org, &settings.account);
+        let saved = store.load();
+        let session = match (saved.conv_id, saved.token) {
+            (Some(conv_id), Some(token)) => Some(Session {
+                conv_id: conv_id.as_str().into(),
+                token,
+            }),
+            _ => None,
+        };
+        let chat = Self {
+            t,
+            config: RwSignal::new(None),
+            session: RwSignal::new(None),
+            conv: RwSignal::new(Conversation::default()),
+            read_seq: RwSignal::new(saved.read_seq),
+            open: RwSignal::new(false),
+            link: RwSignal::new(Link::Connecting),
+            typing: RwSignal::new(None),
+            resolved: RwSignal::new(false),
+            prefill: RwSignal::new(Prefill {
+                name: saved.name,
+                email: saved.email,
+            }),
+            env: StoredValue::new_local(Env {
+                api: Api::new(&settings.server, &settings.org, &settings.account),
+                store,
+                host: settings.host.clone(),
+                socket: None,
+                fetching: Cell::new(false),
+                quiet_until: Cell::new(0),
+            }),
+        };
+        let socket = Socket::open(
+            ws_url(settings),
+            Handlers {
+                frame: Box::new(move |frame| chat.on_frame(frame)),
+                link: Box::new(move |link| chat.on_link(link)),
+                resume_seq: Box::new(move || chat.conv.with_untracked(Conversation::resume_seq)),
+            },
+        );
+        chat.env.update_value(|env| env.socket = Some(socket));
+        if let Some(session) = session {
+            chat.session.set(Some(session));
+            chat.catch_up(true);
+        }
+        // Messages a reload interrupted go out again, under their original ids.
+        for (id, text) in saved.outbox {
+            chat.conv
+                .update(|c| c.add_pending(id.clone(), text.clone(), js_sys::Date::now() as i64));
+            chat.deliver(id, text);
+        }
+        host::listen(&settings.host, move |command| chat.command(command));
+        chat.load_config();
+        chat
+    }
+
+    pub fn socket(&self) -> Option<Socket> {
+        self.env.with_value(|env| env.socket.clone())
+    }
+
+    fn api(&self) -> Api {
+        self.env.with_value(|env| env.api.clone())
+    }
+
+    fn store(&self) -> Store {
+        self.env.with_value(|env| env.store.clone())
+    }
+
+    /// Sends a `natter:<name>` event to the page.
+    pub fn emit(&self, name: &str, detail: &JsValue) {
+        self.env
+            .with_value(|env| host::emit(&env.host, name, detail));
+    }
+
+    /// Sets the host's `--n-theme` to the account's colour (only a `#rrggbb` is accepted).
+    fn apply_theme(&self, colour: &str) {
+        let valid = colour.len() == 7
+            && colour.starts_with('#')
+            && colour[1..].chars().all(|c| c.is_ascii_hexdigit());
+        if valid {
+            self.env.with_value(|env| {
+                _ = env.host.style().set_property("--n-theme", colour);
+                env.store.save_theme(colour);
+            });
+        }
+    }
+
+    fn load_config(self) {
+        spawn_local(async move {
+            if let Ok(config) = self.api().config().await {
+                self.apply_theme(&config.theme_color);
+                self.config.set(Some(config));
+            }
+        });
+    }
+
+    fn command(self, command: Command) {
+        match command {
+            Command::Open => self.open.set(true),
+            Command::Close => self.open.set(false),
+            Command::Toggle => self.open.update(|open| *open = !*open),
+            Command::SetUser { name, email } => self.prefill.set(Prefill { name, email }),
+            Command::Reset => self.reset(),
+        }
+    }
+
+    fn on_link(self, link: Link) {
+        let was = self.link.get_untracked();
+        self.link.set(link);
+        if link == Link::Online && was != Link::Online {
+            self.retry_failed();
+        }
+    }
+
+    fn on_frame(self, frame: ServerFrame) {
+        let current = self
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.conv_id.clone()));
+        let ours = |conv_id: &natter_protocol::ConvId| current.as_ref() == Some(conv_id);
+        match frame {
+            ServerFrame::Subscribed { conv_id, last_seq } if ours(&conv_id) => {
+                // The first subscription's backlog is history, not news.
+                if self.conv.with_untracked(|c| c.last_seq() == 0) {
+                    self.env
+                        .with_value(|env| env.quiet_until.set(env.quiet_until.get().max(last_seq)));
+                }
+            }
+            ServerFrame::Message { message } if ours(&message.conv_id) => self.apply(vec![message]),
+            ServerFrame::Typing {
+                conv_id,
+                side: Side::Staff,
+                typing,
+                name,
+            } if ours(&conv_id) => {
+                self.typing.set(typing.then(|| name.unwrap_or_default()));
+            }
+            ServerFrame::Conversation {
+                conv_id, status, ..
+            } if ours(&conv_id) => {
+                self.resolved.set(status == ConversationStatus::Resolved);
+            }
+            // The stored token no longer opens the conversation (the visitor was removed):
+            // start over rather than retry forever.
+            ServerFrame::Error {
+                code,
+                conv_id: Some(conv_id),
+                ..
+            } if ours(&conv_id) && matches!(code.as_str(), "unauthorized" | "not_found") => {
+                self.new_conversation();
+            }
+            _ => {}
+        }
+    }
+
+    /// Adds server messages (deduped by seq), tells the page about new staff messages, and
+    /// fetches any range a lost push left missing.
+    fn apply(self, messages: Vec<Message>) {
+        let quiet = self.env.with_value(|env| env.quiet_until.get());
+        let mut news = Vec::new();
+        self.conv.update(|c| {
+            for message in messages {
+                let (seq, staff) = (message.seq, message.direction == Direction::Out);
+                let summary = (seq, message.sender.name.clone(), message.text.clone());
+                if c.apply(message).fresh && staff && seq > quiet {
+                    news.push(summary);
+                }
+            }
+        });
+        if !news.is_empty() {
+            self.typing.set(None);
+        }
+        for (seq, sender, text) in news {
+            let detail = host::object(&[
+                ("seq", JsValue::from_f64(seq as f64)),
+                ("sender", sender.into()),
+                ("text", text.into()),
+            ]);
+            self.emit("message", &detail);
+        }
+        self.save_outbox();
+        if self.conv.with_untracked(Conversation::has_gap) {
+            self.catch_up(false);
+        }
+    }
+
+    /// Fetches messages after the last contiguous seq until none is missing: the history on
+    /// start (`quiet`), or the range a lost push skipped.
+    fn catch_up(self, quiet: bool) {
+        let Some(session) = self.session.get_untracked() else {
+            return;
+        };
+        if self.env.with_value(|env| env.fetching.replace(true)) {
+            return;
+        }
+        spawn_local(async move {
+            let api = self.api();
+            let mut progressed = false;
+            loop {
+                let after = self.conv.with_untracked(Conversation::resume_seq);
+                let Ok(page) = api.messages(&session.conv_id, &session.token, after).await else {
+                    break;
+                };
+                if self
+                    .session
+                    .with_untracked(|s| s.as_ref() != Some(&session))
+                {
+                    break;
+                }
+                if quiet {
+                    self.env.with_value(|env| {
+                        env.quiet_until
+                            .set(env.quiet_until.get().max(page.last_seq))
+                    });
+                }
+                self.apply(page.messages);
+                let now = self.conv.with_untracked(Conversation::resume_seq);
+                if now == after {
+                    break;
+                }
+                progressed = true;
+                if now >= page.last_seq {
+                    break;
+                }
+            }
+            self.env.with_value(|env| env.fetching.set(false));
+            // A push may have opened a new gap while this fetch ran.
+            if progressed && self.conv.with_untracked(Conversation::has_gap) {
+                self.catch_up(false);
+            }
+        });
+    }
+
+    /// Starts a conversation; on success the chat view replaces the form.
+    pub async fn create_lead(self, mut lead: CreateLead) -> bool {
+        lead.page_url = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .filter(|u| u.starts_with("http"));
+        if lead.message.is_some() {
+            lead.client_msg_id = Some(new_client_msg_id());
+        }
+        let Ok(created) = self.api().create_lead(&lead).await else {
+            return false;
+        };
+        self.store().update(|saved| {
+            saved.conv_id = Some(created.conv_id.0.clone());
+            saved.token = Some(created.visitor_token.clone());
+            saved.name = lead.name.clone();
+            saved.email = lead.email.clone().unwrap_or_default();
+            saved.read_seq = 0;
+        });
+        self.prefill.set(Prefill {
+            name: lead.name,
+            email: lead.email.unwrap_or_default(),
+        });
+        self.clear_conversation();
+        self.session.set(Some(Session {
+            conv_id: created.conv_id,
+            token: created.visitor_token,
+        }));
+        self.apply(created.messages);
+        true
+    }
+
+    /// Shows the message at once as pending, then sends it.
+    pub fn send(self, text: String) {
+        let id = new_client_msg_id();
+        self.conv
+            .update(|c| c.add_pending(id.clone(), text.clone(), js_sys::Date::now() as i64));
+        self.save_outbox();
+        self.deliver(id, text);
+    }
+
+    /// Sends a failed message again under its original `client_msg_id`.
+    pub fn retry(self, client_msg_id: &str) {
+        if let Some(text) = self.conv.try_update(|c| c.retry(client_msg_id)).flatten() {
+            self.deliver(client_msg_id.to_owned(), text);
+        }
+    }
+
+    fn retry_failed(self) {
+        use crate::state::SendState;
+        let failed: Vec<String> = self.conv.with_untracked(|c| {
+            c.outbox()
+                .iter()
+                .filter(|o| o.state == SendState::Failed)
+                .map(|o| o.client_msg_id.clone())
+                .collect()
+        });
+        for id in failed {
+            self.retry(&id);
+        }
+    }
+
+    fn deliver(self, client_msg_id: String, text: String) {
+        let Some(session) = self.session.get_untracked() else {
+            // Not sent before a reload that also lost the conversation: nothing to send to.
+            self.conv.update(|c| c.mark_failed(&client_msg_id));
+            return;
+        };
+        spawn_local(async move {
+            let body = PostMessage {
+                text,
+                client_msg_id,
+            };
+            match self
+                .api()
+                .post_message(&session.conv_id, &session.token, &body)
+                .await
+            {
+                Ok(envelope) => self.apply(vec![envelope.message]),
+                Err(_) => self.conv.update(|c| c.mark_failed(&body.client_msg_id)),
+            }
+        });
+    }
+
+    fn save_outbox(self) {
+        let outbox = self.conv.with_untracked(|c| {
+            c.outbox()
+                .iter()
+                .map(|o| (o.client_msg_id.clone(), o.text.clone()))
+                .collect::<Vec<_>>()
+        });
+        self.store().update(|saved| saved.outbox = outbox);
+    }
+
+    /// Marks everything shown as read (the panel is open and the page visible).
+    pub fn mark_read(self) {
+        let last = self.conv.with_untracked(Conversation::last_seq);
+        let Some(session) = self.session.get_untracked() else {
+            return;
+        };
+        if last <= self.read_seq.get_untracked() {
+            return;
+        }
+        self.read_seq.set(last);
+        self.store().update(|saved| saved.read_seq = last);
+        let api = self.api();
+        spawn_local(async move {
+            _ = api.read(&session.conv_id, &session.token, last).await;
+        });
+    }
+
+    fn clear_conversation(self) {
+        self.conv.set(Conversation::default());
+        self.read_seq.set(0);
+        self.resolved.set(false);
+        self.typing.set(None);
+        self.env.with_value(|env| env.quiet_until.set(0));
+    }
+
+    /// "Start a new conversation": back to the lead form, pre-filled with the last name.
+    pub fn new_conversation(self) {
+        self.store().update(|saved| {
+            saved.conv_id = None;
+            saved.token = None;
+            saved.read_seq = 0;
+            saved.outbox.clear();
+        });
+        self.session.set(None);
+        self.clear_conversation();
+    }
+
+    /// `Natter.reset()`: forget the visitor entirely.
+    pub fn reset(self) {
+        self.store().clear();
+        self.session.set(None);
+        self.prefill.set(Prefill::default());
+        self.clear_conversation();
+    }
+}
+
+fn new_client_msg_id() -> String {
+    client_msg_id(js_sys::Math::random(), js_sys::Math::random())
+}
+
+/// `https://host` → `wss://host/ws?org_id=…&account_id=…`.
+fn ws_url(settings: &Settings) -> String {
+    let server = settings.server.replacen("http", "ws", 1);
+    let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
+    format!(
+        "{server}/ws?org_id={}&account_id={}",
+        enc(&settings.org),
+        enc(&settings.account)
+    )
+}

@@ -1,0 +1,125 @@
+//! Every string the widget shows, in one place. English and Vietnamese ship; the locale comes
+//! from `data-locale` on the script tag, else the page's `lang`, else the browser.
+
+/// The widget's text in one language.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Strings {
+    pub title_fallback: &'static str,
+    pub close: &'static str,
+    pub online: &'static str,
+    pub away: &'static str,
+    pub name: &'static str,
+    pub email: &'static str,
+    pub phone: &'static str,
+    pub optional: &'static str,
+    pub first_message: &'static str,
+    pub start: &'static str,
+    pub starting: &'static str,
+    pub name_error: &'static str,
+    pub email_error: &'static str,
+    pub phone_error: &'static str,
+    pub text_error: &'static str,
+    pub composer: &'static str,
+    pub send: &'static str,
+    pub sending: &'static str,
+    pub failed: &'static str,
+    pub retry: &'static str,
+    pub you: &'static str,
+    pub typing: &'static str,
+    pub messages: &'static str,
+    pub reconnecting: &'static str,
+    pub offline: &'static str,
+    pub new_conversation: &'static str,
+    pub resolved: &'static str,
+    pub jump_to_latest: &'static str,
+    pub lead_failed: &'static str,
+}
+
+pub const EN: Strings = Strings {
+    title_fallback: "Chat with us",
+    close: "Close chat",
+    online: "We're online",
+    away: "We'll reply as soon as we can",
+    name: "Name",
+    email: "Email",
+    phone: "Phone",
+    optional: "optional",
+    first_message: "How can we help?",
+    start: "Start chat",
+    starting: "Starting…",
+    name_error: "Please enter your name.",
+    email_error: "Please enter a valid email, like ana@example.com.",
+    phone_error: "Please enter a valid phone number, like +1 555 0100.",
+    text_error: "Messages can be up to 4000 characters.",
+    composer: "Write a message",
+    send: "Send",
+    sending: "Sending…",
+    failed: "Not sent.",
+    retry: "Retry",
+    you: "You",
+    typing: "is typing…",
+    messages: "Messages",
+    reconnecting: "Reconnecting…",
+    offline: "You're offline. Messages will send when you're back.",
+    new_conversation: "Start a new conversation",
+    resolved: "This conversation was closed.",
+    jump_to_latest: "New messages ↓",
+    lead_failed: "Couldn't start the chat. Please try again.",
+};
+
+pub const VI: Strings = Strings {
+    title_fallback: "Trò chuyện với chúng tôi",
+    close: "Đóng cửa sổ chat",
+    online: "Chúng tôi đang trực tuyến",
+    away: "Chúng tôi sẽ trả lời sớm nhất có thể",
+    name: "Tên",
+    email: "Email",
+    phone: "Số điện thoại",
+    optional: "không bắt buộc",
+    first_message: "Chúng tôi có thể giúp gì cho bạn?",
+    start: "Bắt đầu trò chuyện",
+    starting: "Đang bắt đầu…",
+    name_error: "Vui lòng nhập tên của bạn.",
+    email_error: "Vui lòng nhập email hợp lệ, ví dụ ana@example.com.",
+    phone_error: "Vui lòng nhập số điện thoại hợp lệ, ví dụ 0912 345 678.",
+    text_error: "Tin nhắn tối đa 4000 ký tự.",
+    composer: "Nhập tin nhắn",
+    send: "Gửi",
+    sending: "Đang gửi…",
+    failed: "Chưa gửi được.",
+    retry: "Thử lại",
+    you: "Bạn",
+    typing: "đang nhập…",
+    messages: "Tin nhắn",
+    reconnecting: "Đang kết nối lại…",
+    offline: "Bạn đang ngoại tuyến. Tin nhắn sẽ được gửi khi có mạng.",
+    new_conversation: "Bắt đầu cuộc trò chuyện mới",
+    resolved: "Cuộc trò chuyện này đã kết thúc.",
+    jump_to_latest: "Tin nhắn mới ↓",
+    lead_failed: "Không thể bắt đầu trò chuyện. Vui lòng thử lại.",
+};
+
+/// The strings for a BCP 47 tag such as `vi`, `vi-VN` or `en-GB`; English by default.
+pub fn strings(locale: &str) -> &'static Strings {
+    let lang = locale.split(['-', '_']).next().unwrap_or_default();
+    if lang.eq_ignore_ascii_case("vi") {
+        &VI
+    } else {
+        &EN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_language_by_its_primary_subtag() {
+        assert_eq!(strings("vi"), &VI);
+        assert_eq!(strings("vi-VN"), &VI);
+        assert_eq!(strings("VI_vn"), &VI);
+        assert_eq!(strings("en-GB"), &EN);
+        assert_eq!(strings(""), &EN);
+        assert_eq!(strings("fr"), &EN);
+    }
+}

@@ -1,0 +1,438 @@
+//! The chat's state as plain data: ordering and dedupe by `seq`, optimistic sends keyed by
+//! `client_msg_id`, gap detection, the subscription over the one socket, and reconnect
+//! backoff. No browser APIs here, so all of it is unit tested on the host.
+
+use natter_protocol::{ClientFrame, ConvId, Direction, Message};
+use std::collections::BTreeMap;
+
+/// Where an outgoing message is on its way to the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SendState {
+    /// Shown at once; the server has not acknowledged it yet.
+    Pending,
+    /// The last attempt failed; the visitor may retry with the same `client_msg_id`.
+    Failed,
+    /// Stored by the server (it has a `seq`).
+    Sent,
+}
+
+/// A message the visitor wrote that the server has not stored yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    pub client_msg_id: String,
+    pub text: String,
+    pub state: SendState,
+    /// Unix ms when the visitor sent it, for the timestamp shown until the server's replaces it.
+    pub created_at: i64,
+}
+
+/// What applying a server message did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Applied {
+    /// False when the `seq` was already known (a replay or the echo of an HTTP answer).
+    pub fresh: bool,
+}
+
+/// One conversation as the widget knows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Conversation {
+    messages: BTreeMap<u64, Message>,
+    outbox: Vec<Outgoing>,
+    /// Every seq in `1..=contiguous` is present: the resume point for the socket.
+    contiguous: u64,
+}
+
+impl Conversation {
+    /// Adds a stored message unless its `seq` is known, and settles the pending message with
+    /// the same `client_msg_id`, so the optimistic copy and the server's echo show once.
+    pub fn apply(&mut self, message: Message) -> Applied {
+        self.outbox
+            .retain(|o| o.client_msg_id != message.client_msg_id);
+        if message.seq == 0 || self.messages.contains_key(&message.seq) {
+            return Applied { fresh: false };
+        }
+        self.messages.insert(message.seq, message);
+        while self.messages.contains_key(&(self.contiguous + 1)) {
+            self.contiguous += 1;
+        }
+        Applied { fresh: true }
+    }
+
+    /// The highest `seq` below which nothing is missing; subscribe and fetch after it.
+    pub fn resume_seq(&self) -> u64 {
+        self.contiguous
+    }
+
+    /// The highest `seq` seen.
+    pub fn last_seq(&self) -> u64 {
+        self.messages.last_key_value().map_or(0, |(seq, _)| *seq)
+    }
+
+    /// True when a later message arrived before an earlier one (7 after 5): the missing
+    /// range must be fetched over HTTP, after [`Self::resume_seq`].
+    pub fn has_gap(&self) -> bool {
+        self.last_seq() > self.contiguous
+    }
+
+    /// Staff messages after `read_seq`: the launcher's unread count.
+    pub fn unread_after(&self, read_seq: u64) -> usize {
+        self.messages
+            .range(read_seq + 1..)
+            .filter(|(_, m)| m.direction == Direction::Out)
+            .count()
+    }
+
+    /// Shows a message the visitor just wrote, before the server has it.
+    pub fn add_pending(&mut self, client_msg_id: String, text: String, created_at: i64) {
+        self.outbox.push(Outgoing {
+            client_msg_id,
+            text,
+            state: SendState::Pending,
+            created_at,
+        });
+    }
+
+    /// Marks an unacknowledged message failed (no-op if the echo already settled it).
+    pub fn mark_failed(&mut self, client_msg_id: &str) {
+        self.set_state(client_msg_id, SendState::Failed);
+    }
+
+    /// Puts a failed message back to pending and returns its text to send again, under the
+    /// same `client_msg_id` so the server stores it at most once.
+    pub fn retry(&mut self, client_msg_id: &str) -> Option<String> {
+        self.set_state(client_msg_id, SendState::Pending);
+        self.outbox
+            .iter()
+            .find(|o| o.client_msg_id == client_msg_id)
+            .map(|o| o.text.clone())
+    }
+
+    fn set_state(&mut self, client_msg_id: &str, state: SendState) {
+        if let Some(o) = self
+            .outbox
+            .iter_mut()
+            .find(|o| o.client_msg_id == client_msg_id)
+        {
+            o.state = state;
+        }
+    }
+
+    /// Messages not yet stored by the server, oldest first.
+    pub fn outbox(&self) -> &[Outgoing] {
+        &self.outbox
+    }
+
+    /// Stored messages in `seq` order.
+    pub fn messages(&self) -> impl Iterator<Item = &Message> {
+        self.messages.values()
+    }
+
+    /// What the log shows: stored messages by `seq`, then the visitor's unsent ones.
+    pub fn rows(&self) -> Vec<Row> {
+        let sent = self.messages.values().map(|m| Row {
+            client_msg_id: m.client_msg_id.clone(),
+            seq: m.seq,
+            mine: m.direction == Direction::In,
+            sender: m.sender.name.clone(),
+            text: m.text.clone(),
+            created_at: m.created_at,
+            state: SendState::Sent,
+        });
+        let unsent = self.outbox.iter().map(|o| Row {
+            client_msg_id: o.client_msg_id.clone(),
+            seq: 0,
+            mine: true,
+            sender: String::new(),
+            text: o.text.clone(),
+            created_at: o.created_at,
+            state: o.state,
+        });
+        sent.chain(unsent).collect()
+    }
+}
+
+/// One line of the message log. The whole row is the render key, so a change of state
+/// re-renders exactly that row.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Row {
+    pub client_msg_id: String,
+    /// 0 until the server stores it.
+    pub seq: u64,
+    /// The visitor's own message (direction `in`): drawn on the right.
+    pub mine: bool,
+    pub sender: String,
+    pub text: String,
+    pub created_at: i64,
+    pub state: SendState,
+}
+
+/// A conversation the visitor may read: its id and the visitor token that opens it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Session {
+    pub conv_id: ConvId,
+    pub token: String,
+}
+
+/// Which conversation the one socket is subscribed to. The socket outlives conversations:
+/// changing the conversation yields frames for the same socket, never a new socket.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Subscription {
+    current: Option<Session>,
+    connected: bool,
+}
+
+impl Subscription {
+    /// The conversation changed (or appeared, or was forgotten): the frames to send now.
+    pub fn switch(&mut self, next: Option<Session>, after_seq: u64) -> Vec<ClientFrame> {
+        if next == self.current {
+            return Vec::new();
+        }
+        let mut frames = Vec::new();
+        if self.connected {
+            if let Some(old) = &self.current {
+                frames.push(ClientFrame::Unsubscribe {
+                    conv_id: old.conv_id.clone(),
+                });
+            }
+            if let Some(new) = &next {
+                frames.push(subscribe(new, after_seq));
+            }
+        }
+        self.current = next;
+        frames
+    }
+
+    /// The socket (re)opened: resubscribe from the last contiguous `seq`.
+    pub fn opened(&mut self, after_seq: u64) -> Vec<ClientFrame> {
+        self.connected = true;
+        self.current
+            .iter()
+            .map(|s| subscribe(s, after_seq))
+            .collect()
+    }
+
+    pub fn closed(&mut self) {
+        self.connected = false;
+    }
+
+    pub fn current(&self) -> Option<&Session> {
+        self.current.as_ref()
+    }
+}
+
+fn subscribe(session: &Session, after_seq: u64) -> ClientFrame {
+    ClientFrame::Subscribe {
+        conv_id: session.conv_id.clone(),
+        token: Some(session.token.clone()),
+        after_seq,
+    }
+}
+
+/// First reconnect delay ceiling, in ms.
+pub const BACKOFF_BASE_MS: u32 = 1_000;
+/// Longest reconnect delay, in ms.
+pub const BACKOFF_MAX_MS: u32 = 30_000;
+
+/// Delay before reconnect attempt `attempt` (0-based): the ceiling doubles per attempt up to
+/// [`BACKOFF_MAX_MS`]; "equal jitter" keeps half of it fixed and randomises the other half
+/// with `jitter` in `[0, 1)`, so thousands of widgets cut off together do not return together.
+pub fn backoff_ms(attempt: u32, jitter: f64) -> u32 {
+    let ceiling = BACKOFF_BASE_MS
+        .saturating_mul(1 << attempt.min(15))
+        .min(BACKOFF_MAX_MS);
+    let half = ceiling / 2;
+    half + (f64::from(half) * jitter.clamp(0.0, 1.0)) as u32
+}
+
+/// A `client_msg_id` from two random numbers in `[0, 1)`: "w" and 20 base-36 digits.
+pub fn client_msg_id(a: f64, b: f64) -> String {
+    let mut id = String::from("w");
+    for r in [a, b] {
+        let mut n = (r.clamp(0.0, 1.0) * 3_656_158_440_062_976.0) as u64; // 36^10
+        for _ in 0..10 {
+            id.push(char::from_digit((n % 36) as u32, 36).unwrap_or('0'));
+            n /= 36;
+        }
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use natter_protocol::{Sender, SenderKind};
+
+    fn msg(seq: u64, direction: Direction, client_msg_id: &str) -> Message {
+        let (kind, name) = match direction {
+            Direction::In => (SenderKind::Visitor, "Ana"),
+            Direction::Out => (SenderKind::Staff, "Bob"),
+        };
+        Message {
+            id: format!("m{seq}"),
+            conv_id: "c1".into(),
+            seq,
+            direction,
+            sender: Sender {
+                kind,
+                id: "x".into(),
+                name: name.into(),
+            },
+            text: format!("text {seq}"),
+            client_msg_id: client_msg_id.into(),
+            created_at: 1_700_000_000_000 + seq as i64,
+        }
+    }
+
+    #[test]
+    fn orders_by_seq_whatever_the_arrival_order() {
+        let mut c = Conversation::default();
+        for seq in [3, 1, 2] {
+            c.apply(msg(seq, Direction::Out, &format!("k{seq}")));
+        }
+        let seqs: Vec<u64> = c.messages().map(|m| m.seq).collect();
+        assert_eq!(seqs, [1, 2, 3]);
+        assert_eq!(c.resume_seq(), 3);
+    }
+
+    #[test]
+    fn drops_duplicates_by_seq() {
+        let mut c = Conversation::default();
+        assert!(c.apply(msg(1, Direction::Out, "k1")).fresh);
+        assert!(!c.apply(msg(1, Direction::Out, "k1")).fresh);
+        assert_eq!(c.rows().len(), 1);
+    }
+
+    #[test]
+    fn detects_a_gap_and_closes_it() {
+        let mut c = Conversation::default();
+        for seq in [1, 2, 3, 4, 5] {
+            c.apply(msg(seq, Direction::Out, &format!("k{seq}")));
+        }
+        c.apply(msg(7, Direction::Out, "k7"));
+        assert!(c.has_gap());
+        assert_eq!(c.resume_seq(), 5, "fetch after 5");
+        c.apply(msg(6, Direction::Out, "k6"));
+        assert!(!c.has_gap());
+        assert_eq!(c.resume_seq(), 7);
+    }
+
+    #[test]
+    fn pending_then_sent_shows_once() {
+        let mut c = Conversation::default();
+        c.add_pending("w1".into(), "hello".into(), 5);
+        assert_eq!(c.rows()[0].state, SendState::Pending);
+        assert!(c.rows()[0].mine);
+        // The socket echo and the HTTP answer both carry the message: one row.
+        c.apply(msg(1, Direction::In, "w1"));
+        c.apply(msg(1, Direction::In, "w1"));
+        let rows = c.rows();
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].seq, rows[0].state), (1, SendState::Sent));
+        assert!(c.outbox().is_empty());
+    }
+
+    #[test]
+    fn failed_then_retried_keeps_the_client_msg_id() {
+        let mut c = Conversation::default();
+        c.add_pending("w1".into(), "hello".into(), 5);
+        c.mark_failed("w1");
+        assert_eq!(c.rows()[0].state, SendState::Failed);
+        assert_eq!(c.retry("w1").as_deref(), Some("hello"));
+        assert_eq!(c.rows()[0].state, SendState::Pending);
+        assert_eq!(c.rows()[0].client_msg_id, "w1");
+        assert_eq!(c.retry("nope"), None);
+    }
+
+    #[test]
+    fn unsent_rows_follow_stored_ones() {
+        let mut c = Conversation::default();
+        c.apply(msg(1, Direction::Out, "k1"));
+        c.add_pending("w2".into(), "later".into(), 9);
+        let rows = c.rows();
+        assert_eq!(
+            rows.iter().map(|r| (r.mine, r.state)).collect::<Vec<_>>(),
+            [(false, SendState::Sent), (true, SendState::Pending)]
+        );
+        assert_eq!(rows[0].sender, "Bob");
+    }
+
+    #[test]
+    fn counts_unread_staff_messages_only() {
+        let mut c = Conversation::default();
+        c.apply(msg(1, Direction::In, "a"));
+        c.apply(msg(2, Direction::Out, "b"));
+        c.apply(msg(3, Direction::Out, "c"));
+        assert_eq!(c.unread_after(0), 2);
+        assert_eq!(c.unread_after(2), 1);
+        assert_eq!(c.unread_after(3), 0);
+    }
+
+    fn session(id: &str) -> Session {
+        Session {
+            conv_id: id.into(),
+            token: "t".into(),
+        }
+    }
+
+    #[test]
+    fn switching_conversation_reuses_the_socket() {
+        let mut s = Subscription::default();
+        // Not connected yet: remember, send nothing.
+        assert!(s.switch(Some(session("a")), 0).is_empty());
+        assert_eq!(
+            s.opened(4),
+            [ClientFrame::Subscribe {
+                conv_id: "a".into(),
+                token: Some("t".into()),
+                after_seq: 4
+            }]
+        );
+        assert_eq!(
+            s.switch(Some(session("b")), 0),
+            [
+                ClientFrame::Unsubscribe {
+                    conv_id: "a".into()
+                },
+                ClientFrame::Subscribe {
+                    conv_id: "b".into(),
+                    token: Some("t".into()),
+                    after_seq: 0
+                },
+            ]
+        );
+        assert!(
+            s.switch(Some(session("b")), 0).is_empty(),
+            "same conversation: nothing"
+        );
+        assert_eq!(
+            s.switch(None, 0),
+            [ClientFrame::Unsubscribe {
+                conv_id: "b".into()
+            }]
+        );
+        s.closed();
+        assert!(s.opened(0).is_empty());
+    }
+
+    #[test]
+    fn backoff_grows_is_capped_and_jittered() {
+        assert_eq!(backoff_ms(0, 0.0), 500);
+        assert_eq!(backoff_ms(0, 0.999_999), 999);
+        assert_eq!(backoff_ms(1, 0.0), 1_000);
+        assert_eq!(backoff_ms(3, 0.0), 4_000);
+        assert_eq!(backoff_ms(10, 0.0), 15_000);
+        assert_eq!(backoff_ms(u32::MAX, 1.0), 30_000);
+        for attempt in 0..20 {
+            assert!(backoff_ms(attempt, 0.5) <= BACKOFF_MAX_MS);
+        }
+    }
+
+    #[test]
+    fn client_msg_ids_are_valid_and_distinct() {
+        let a = client_msg_id(0.1, 0.2);
+        let b = client_msg_id(0.1, 0.3);
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 21);
+        assert!(natter_protocol::validate::client_msg_id(&a).is_ok());
+    }
+}
