@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Staff socket only, and first: authenticate with a staff token.
-    Auth { token: String },
+    Auth {
+        token: String,
+    },
     /// Start receiving a conversation's events. The server first replays every
     /// message with `seq > after_seq`, in order, then sends live ones.
     /// `token` is the visitor token; the staff socket is already authenticated.
@@ -22,9 +24,17 @@ pub enum ClientFrame {
         #[serde(default)]
         after_seq: u64,
     },
-    Unsubscribe { conv_id: ConvId },
-    Typing { conv_id: ConvId, typing: bool },
-    Read { conv_id: ConvId, seq: u64 },
+    Unsubscribe {
+        conv_id: ConvId,
+    },
+    Typing {
+        conv_id: ConvId,
+        typing: bool,
+    },
+    Read {
+        conv_id: ConvId,
+        seq: u64,
+    },
     /// Staff socket: ask for the conversation list again, after a gap.
     Resync {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38,11 +48,20 @@ pub enum ClientFrame {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// Staff socket: the `auth` frame was accepted.
-    Authenticated { staff: StaffMember },
+    Authenticated {
+        staff: StaffMember,
+    },
     /// The subscription is live; the backlog after `after_seq` follows as `message` frames.
-    Subscribed { conv_id: ConvId, last_seq: u64 },
-    Unsubscribed { conv_id: ConvId },
-    Message { message: Message },
+    Subscribed {
+        conv_id: ConvId,
+        last_seq: u64,
+    },
+    Unsubscribed {
+        conv_id: ConvId,
+    },
+    Message {
+        message: Message,
+    },
     /// The other side started or stopped typing.
     Typing {
         conv_id: ConvId,
@@ -52,7 +71,11 @@ pub enum ServerFrame {
         name: Option<String>,
     },
     /// The read position of `side`.
-    Read { conv_id: ConvId, side: Side, seq: u64 },
+    Read {
+        conv_id: ConvId,
+        side: Side,
+        seq: u64,
+    },
     /// A conversation's status or assignee changed.
     Conversation {
         conv_id: ConvId,
@@ -61,9 +84,13 @@ pub enum ServerFrame {
         assignee_id: Option<String>,
     },
     /// Staff socket: a new conversation was started in the organization.
-    ConversationCreated { conversation: ConversationSummary },
+    ConversationCreated {
+        conversation: Box<ConversationSummary>,
+    },
     /// Staff socket: the answer to `resync`.
-    Conversations { conversations: Vec<ConversationSummary> },
+    Conversations {
+        conversations: Vec<ConversationSummary>,
+    },
     Error {
         code: String,
         message: String,
@@ -98,7 +125,11 @@ mod tests {
             conv_id: "c1".into(),
             seq: 7,
             direction: Direction::Out,
-            sender: Sender { kind: SenderKind::Staff, id: "s1".into(), name: "Ann".into() },
+            sender: Sender {
+                kind: SenderKind::Staff,
+                id: "s1".into(),
+                name: "Ann".into(),
+            },
             text: "hi <b>there</b>".into(),
             client_msg_id: "k1".into(),
             created_at: 1_700_000_000_000,
@@ -109,50 +140,104 @@ mod tests {
     fn client_frames_round_trip() {
         let frames = vec![
             ClientFrame::Auth { token: "t".into() },
-            ClientFrame::Subscribe { conv_id: "c1".into(), token: Some("v".into()), after_seq: 3 },
-            ClientFrame::Unsubscribe { conv_id: "c1".into() },
-            ClientFrame::Typing { conv_id: "c1".into(), typing: true },
-            ClientFrame::Read { conv_id: "c1".into(), seq: 2 },
-            ClientFrame::Resync { status: Some(ConversationStatus::Open) },
+            ClientFrame::Subscribe {
+                conv_id: "c1".into(),
+                token: Some("v".into()),
+                after_seq: 3,
+            },
+            ClientFrame::Unsubscribe {
+                conv_id: "c1".into(),
+            },
+            ClientFrame::Typing {
+                conv_id: "c1".into(),
+                typing: true,
+            },
+            ClientFrame::Read {
+                conv_id: "c1".into(),
+                seq: 2,
+            },
+            ClientFrame::Resync {
+                status: Some(ConversationStatus::Open),
+            },
             ClientFrame::Ping,
         ];
         for frame in frames {
             let json = serde_json::to_string(&frame).unwrap();
-            assert_eq!(serde_json::from_str::<ClientFrame>(&json).unwrap(), frame, "{json}");
+            assert_eq!(
+                serde_json::from_str::<ClientFrame>(&json).unwrap(),
+                frame,
+                "{json}"
+            );
         }
     }
 
     #[test]
     fn client_frames_have_the_documented_shape() {
-        let sub: ClientFrame =
-            serde_json::from_str(r#"{"type":"subscribe","conv_id":"c1","token":"v","after_seq":5}"#).unwrap();
-        assert_eq!(sub, ClientFrame::Subscribe { conv_id: "c1".into(), token: Some("v".into()), after_seq: 5 });
+        let sub: ClientFrame = serde_json::from_str(
+            r#"{"type":"subscribe","conv_id":"c1","token":"v","after_seq":5}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            sub,
+            ClientFrame::Subscribe {
+                conv_id: "c1".into(),
+                token: Some("v".into()),
+                after_seq: 5
+            }
+        );
         let ping: ClientFrame = serde_json::from_str(r#"{"type":"ping"}"#).unwrap();
         assert_eq!(ping, ClientFrame::Ping);
         assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"explode"}"#).is_err());
-        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"read","conv_id":"c1","seq":-1}"#).is_err());
+        assert!(
+            serde_json::from_str::<ClientFrame>(r#"{"type":"read","conv_id":"c1","seq":-1}"#)
+                .is_err()
+        );
     }
 
     #[test]
     fn server_frames_round_trip() {
         let frames = vec![
-            ServerFrame::Subscribed { conv_id: "c1".into(), last_seq: 9 },
-            ServerFrame::Unsubscribed { conv_id: "c1".into() },
+            ServerFrame::Subscribed {
+                conv_id: "c1".into(),
+                last_seq: 9,
+            },
+            ServerFrame::Unsubscribed {
+                conv_id: "c1".into(),
+            },
             ServerFrame::Message { message: message() },
-            ServerFrame::Typing { conv_id: "c1".into(), side: Side::Staff, typing: true, name: Some("Ann".into()) },
-            ServerFrame::Read { conv_id: "c1".into(), side: Side::Visitor, seq: 4 },
+            ServerFrame::Typing {
+                conv_id: "c1".into(),
+                side: Side::Staff,
+                typing: true,
+                name: Some("Ann".into()),
+            },
+            ServerFrame::Read {
+                conv_id: "c1".into(),
+                side: Side::Visitor,
+                seq: 4,
+            },
             ServerFrame::Conversation {
                 conv_id: "c1".into(),
                 status: ConversationStatus::Resolved,
                 assignee_id: None,
             },
-            ServerFrame::Conversations { conversations: vec![] },
-            ServerFrame::Error { code: "not_found".into(), message: "no".into(), conv_id: Some("c1".into()) },
+            ServerFrame::Conversations {
+                conversations: vec![],
+            },
+            ServerFrame::Error {
+                code: "not_found".into(),
+                message: "no".into(),
+                conv_id: Some("c1".into()),
+            },
             ServerFrame::Pong,
         ];
         for frame in frames {
             let json = serde_json::to_string(&frame).unwrap();
-            assert_eq!(serde_json::from_str::<ServerFrame>(&json).unwrap(), frame, "{json}");
+            assert_eq!(
+                serde_json::from_str::<ServerFrame>(&json).unwrap(),
+                frame,
+                "{json}"
+            );
         }
     }
 

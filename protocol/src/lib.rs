@@ -150,11 +150,17 @@ mod tests {
             assert_eq!(Direction::parse(d.as_str()), Some(d));
         }
         for k in [SenderKind::Visitor, SenderKind::Staff, SenderKind::System] {
-            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.as_str()));
+            assert_eq!(
+                serde_json::to_string(&k).unwrap(),
+                format!("\"{}\"", k.as_str())
+            );
             assert_eq!(SenderKind::parse(k.as_str()), Some(k));
         }
         for s in [ConversationStatus::Open, ConversationStatus::Resolved] {
-            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
+            assert_eq!(
+                serde_json::to_string(&s).unwrap(),
+                format!("\"{}\"", s.as_str())
+            );
             assert_eq!(ConversationStatus::parse(s.as_str()), Some(s));
         }
         assert_eq!(Direction::parse("sideways"), None);

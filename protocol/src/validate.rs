@@ -18,7 +18,10 @@ pub struct Invalid {
 
 impl Invalid {
     fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self { field, message: message.into() }
+        Self {
+            field,
+            message: message.into(),
+        }
     }
 }
 
@@ -29,7 +32,10 @@ fn bounded(field: &'static str, value: &str, max: usize) -> Result<String, Inval
         return Err(Invalid::new(field, format!("{field} must not be empty")));
     }
     if len > max {
-        return Err(Invalid::new(field, format!("{field} must be at most {max} characters")));
+        return Err(Invalid::new(
+            field,
+            format!("{field} must be at most {max} characters"),
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -43,7 +49,10 @@ pub fn text(value: &str) -> Result<String, Invalid> {
 pub fn name(value: &str) -> Result<String, Invalid> {
     let name = bounded("name", value, MAX_NAME_CHARS)?;
     if name.chars().any(char::is_control) {
-        return Err(Invalid::new("name", "name must not contain control characters"));
+        return Err(Invalid::new(
+            "name",
+            "name must not contain control characters",
+        ));
     }
     Ok(name)
 }
@@ -51,7 +60,12 @@ pub fn name(value: &str) -> Result<String, Invalid> {
 /// An email address: one `@`, a non-empty local part, a dotted domain, no spaces. Lower-cased.
 pub fn email(value: &str) -> Result<String, Invalid> {
     let email = value.trim();
-    let invalid = || Invalid::new("email", "email must be a valid address, like ana@example.com");
+    let invalid = || {
+        Invalid::new(
+            "email",
+            "email must be a valid address, like ana@example.com",
+        )
+    };
     if email.is_empty() || email.len() > MAX_EMAIL_CHARS {
         return Err(invalid());
     }
@@ -61,13 +75,17 @@ pub fn email(value: &str) -> Result<String, Invalid> {
         && !domain.starts_with(['.', '-'])
         && !domain.ends_with(['.', '-'])
         && !domain.contains("..")
-        && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
     let local_ok = !local.is_empty()
         && local.len() <= 64
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
     if local_ok && domain_ok {
         Ok(email.to_lowercase())
     } else {
@@ -79,9 +97,10 @@ pub fn email(value: &str) -> Result<String, Invalid> {
 pub fn phone(value: &str) -> Result<String, Invalid> {
     let phone = value.trim();
     let invalid = || Invalid::new("phone", "phone must be a number like +1 555 0100");
-    let allowed = phone.chars().enumerate().all(|(i, c)| {
-        c.is_ascii_digit() || " -.()".contains(c) || (c == '+' && i == 0)
-    });
+    let allowed = phone
+        .chars()
+        .enumerate()
+        .all(|(i, c)| c.is_ascii_digit() || " -.()".contains(c) || (c == '+' && i == 0));
     let digits = phone.chars().filter(char::is_ascii_digit).count();
     if allowed && (5..=20).contains(&digits) {
         Ok(phone.to_owned())
@@ -98,7 +117,10 @@ pub fn client_msg_id(value: &str) -> Result<String, Invalid> {
     if ok {
         Ok(value.to_owned())
     } else {
-        Err(Invalid::new("client_msg_id", "client_msg_id must be 1 to 64 visible ASCII characters"))
+        Err(Invalid::new(
+            "client_msg_id",
+            "client_msg_id must be 1 to 64 visible ASCII characters",
+        ))
     }
 }
 
@@ -140,7 +162,17 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(email(" Ana@Example.COM ").unwrap(), "ana@example.com");
-        for bad in ["", "ana", "ana@", "@x.com", "ana@x", "a b@x.com", "ana@x..com", "ana@.x.com", "a@b@c.com"] {
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@x.com",
+            "ana@x",
+            "a b@x.com",
+            "ana@x..com",
+            "ana@.x.com",
+            "a@b@c.com",
+        ] {
             assert!(email(bad).is_err(), "{bad}");
         }
     }

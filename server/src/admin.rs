@@ -11,20 +11,35 @@ type AdminResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 fn slug(value: &str, what: &str) -> Result<String, String> {
     let ok = !value.is_empty()
         && value.len() <= 64
-        && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if ok { Ok(value.to_owned()) } else { Err(format!("{what} must be 1-64 of a-z, 0-9, '-' and '_'")) }
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(format!("{what} must be 1-64 of a-z, 0-9, '-' and '_'"))
+    }
 }
 
 fn theme_color(value: &str) -> Result<String, String> {
-    let ok = value.len() == 7 && value.starts_with('#') && value[1..].bytes().all(|b| b.is_ascii_hexdigit());
-    if ok { Ok(value.to_lowercase()) } else { Err("theme colour must look like #4f46e5".into()) }
+    let ok = value.len() == 7
+        && value.starts_with('#')
+        && value[1..].bytes().all(|b| b.is_ascii_hexdigit());
+    if ok {
+        Ok(value.to_lowercase())
+    } else {
+        Err("theme colour must look like #4f46e5".into())
+    }
 }
 
 fn read_password() -> Result<String, String> {
     eprint!("password for the new staff member: ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
     if password.chars().count() < 4 {
         return Err("the password must have at least 4 characters".into());
@@ -46,14 +61,26 @@ pub async fn run(database: DatabaseArgs, command: AdminCommand) -> AdminResult {
             store.create_org(&id, &name).await?;
             println!("created organization {id}");
         }
-        AdminCommand::CreateAccount { org, id, name, greeting, theme_color: color, origins } => {
+        AdminCommand::CreateAccount {
+            org,
+            id,
+            name,
+            greeting,
+            theme_color: color,
+            origins,
+        } => {
             let id = slug(&id, "the account id")?;
             let name = validate::name(&name).map_err(|e| e.message)?;
             let color = theme_color(&color)?;
             for origin in &origins {
-                let ok = origin == "*" || origin.starts_with("http://") || origin.starts_with("https://");
+                let ok = origin == "*"
+                    || origin.starts_with("http://")
+                    || origin.starts_with("https://");
                 if !ok {
-                    return Err(format!("origin {origin:?} must start with http:// or https://, or be *").into());
+                    return Err(format!(
+                        "origin {origin:?} must start with http:// or https://, or be *"
+                    )
+                    .into());
                 }
             }
             let account = NewAccount {
@@ -69,9 +96,17 @@ pub async fn run(database: DatabaseArgs, command: AdminCommand) -> AdminResult {
                 other => other.to_string(),
             })?;
             println!("created website account {org}/{id}");
-            println!("embed: <script src=\"https://YOUR-NATTER-HOST/embed.js\" data-org=\"{org}\" data-account=\"{id}\" async></script>");
+            println!(
+                "embed: <script src=\"https://YOUR-NATTER-HOST/embed.js\" data-org=\"{org}\" data-account=\"{id}\" async></script>"
+            );
         }
-        AdminCommand::CreateStaff { org, email, name, role, password } => {
+        AdminCommand::CreateStaff {
+            org,
+            email,
+            name,
+            role,
+            password,
+        } => {
             let email = validate::email(&email).map_err(|e| e.message)?;
             let name = validate::name(&name).map_err(|e| e.message)?;
             let password = match password {
@@ -79,7 +114,13 @@ pub async fn run(database: DatabaseArgs, command: AdminCommand) -> AdminResult {
                 None => read_password()?,
             };
             let hash = hash_password(&password)?;
-            let staff = NewStaff { org_id: &org, email: &email, name: &name, role: &role, password_hash: &hash };
+            let staff = NewStaff {
+                org_id: &org,
+                email: &email,
+                name: &name,
+                role: &role,
+                password_hash: &hash,
+            };
             let member = store.create_staff(staff).await.map_err(|e| match e {
                 crate::store::StoreError::NotFound => format!("no organization {org}"),
                 other => other.to_string(),

@@ -7,8 +7,8 @@
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{ConversationRow, Store, StoreResult, VisitorIdentity};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -24,7 +24,10 @@ const STAFF_PREFIX: &str = "ns_";
 fn random_token(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
 }
 
 pub fn new_visitor_token() -> String {
@@ -43,11 +46,15 @@ pub fn token_digest(token: &str) -> String {
 
 pub fn hash_password(password: &str) -> Result<String, String> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
 }
 
 /// A hash to verify against when the email is unknown, so both paths cost the same.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("natter-dummy").unwrap_or_default());
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password("natter-dummy").unwrap_or_default());
 
 /// Verifies `password` against `hash`, or against a dummy hash when there is none.
 pub fn verify_password(password: &str, hash: Option<&str>) -> bool {
@@ -55,8 +62,13 @@ pub fn verify_password(password: &str, hash: Option<&str>) -> bool {
         Some(h) => (h, true),
         None => (DUMMY_HASH.as_str(), false),
     };
-    let Ok(parsed) = PasswordHash::new(hash) else { return false };
-    Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() && real
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
+        && real
 }
 
 /// Who a request or socket speaks for.
@@ -93,24 +105,34 @@ pub fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     let value = parts
         .headers
         .get(AUTHORIZATION)
-        .ok_or(ApiError::Unauthorized("missing Authorization: Bearer token"))?;
+        .ok_or(ApiError::Unauthorized(
+            "missing Authorization: Bearer token",
+        ))?;
     value
         .to_str()
         .ok()
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or(ApiError::Unauthorized("the Authorization header must be: Bearer <token>"))
+        .ok_or(ApiError::Unauthorized(
+            "the Authorization header must be: Bearer <token>",
+        ))
 }
 
-const INVALID_TOKEN: ApiError = ApiError::Unauthorized("the token is invalid or has expired; sign in again");
+const INVALID_TOKEN: ApiError =
+    ApiError::Unauthorized("the token is invalid or has expired; sign in again");
 
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?;
-        Principal::from_token(&state.store, token).await?.ok_or(INVALID_TOKEN)
+        Principal::from_token(&state.store, token)
+            .await?
+            .ok_or(INVALID_TOKEN)
     }
 }
 
@@ -123,11 +145,19 @@ pub struct StaffAuth {
 impl FromRequestParts<AppState> for StaffAuth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?;
         match Principal::from_token(&state.store, token).await? {
-            Some(Principal::Staff(staff)) => Ok(Self { staff, token_digest: token_digest(token) }),
-            Some(Principal::Visitor(_)) => Err(ApiError::Forbidden("this endpoint is for staff only")),
+            Some(Principal::Staff(staff)) => Ok(Self {
+                staff,
+                token_digest: token_digest(token),
+            }),
+            Some(Principal::Visitor(_)) => {
+                Err(ApiError::Forbidden("this endpoint is for staff only"))
+            }
             None => Err(INVALID_TOKEN),
         }
     }

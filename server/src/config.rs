@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
-#[command(name = "natter", version, about = "Natter: a light, fast live-chat server")]
+#[command(
+    name = "natter",
+    version,
+    about = "Natter: a light, fast live-chat server"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -29,10 +33,19 @@ pub enum Command {
 #[derive(Clone, Debug, Args)]
 pub struct DatabaseArgs {
     /// `sqlite://path/to/file.db` (the default) or `postgres://user@host/db`.
-    #[arg(long, env = "NATTER_DATABASE_URL", default_value = "sqlite://data/natter.db")]
+    #[arg(
+        long,
+        env = "NATTER_DATABASE_URL",
+        default_value = "sqlite://data/natter.db"
+    )]
     pub database_url: String,
     /// SQLite's durability: `normal` survives a crash of Natter, `full` also a power loss.
-    #[arg(long, env = "NATTER_SQLITE_SYNCHRONOUS", value_enum, default_value = "full")]
+    #[arg(
+        long,
+        env = "NATTER_SQLITE_SYNCHRONOUS",
+        value_enum,
+        default_value = "full"
+    )]
     pub sqlite_synchronous: SqliteSync,
     /// Largest number of pooled database connections.
     #[arg(long, env = "NATTER_DB_MAX_CONNECTIONS", default_value_t = 8)]
@@ -58,6 +71,9 @@ pub struct Settings {
     /// How long a staff session lasts, in hours.
     #[arg(long, env = "NATTER_SESSION_HOURS", default_value_t = 24 * 14)]
     pub session_hours: u64,
+    /// Frames queued per socket before a client that does not keep up is cut off.
+    #[arg(long, env = "NATTER_WS_QUEUE", default_value_t = 256)]
+    pub ws_queue: usize,
     /// Drop a socket that sent nothing (not even a pong) for this many seconds.
     #[arg(long, env = "NATTER_WS_IDLE_SECS", default_value_t = 60)]
     pub ws_idle_secs: u64,

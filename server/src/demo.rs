@@ -14,7 +14,10 @@ pub async fn seed(store: &Store) -> Result<(), Box<dyn std::error::Error + Send 
         store.create_org(ORG, "Demo Shop").await?;
     }
     if store.account(ORG, ACCOUNT).await?.is_none() {
-        let origins = ["http://localhost:*".to_owned(), "http://127.0.0.1:*".to_owned()];
+        let origins = [
+            "http://localhost:*".to_owned(),
+            "http://127.0.0.1:*".to_owned(),
+        ];
         store
             .create_account(NewAccount {
                 org_id: ORG,
@@ -38,6 +41,11 @@ pub async fn seed(store: &Store) -> Result<(), Box<dyn std::error::Error + Send 
             })
             .await?;
     }
-    tracing::info!(org = ORG, account = ACCOUNT, staff = STAFF_EMAIL, "demo data seeded (password: demo)");
+    tracing::info!(
+        org = ORG,
+        account = ACCOUNT,
+        staff = STAFF_EMAIL,
+        "demo data seeded (password: demo)"
+    );
     Ok(())
 }

@@ -38,7 +38,10 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::BadRequest { code, message: message.into() }
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -73,7 +76,12 @@ impl ApiError {
     }
 
     pub fn body(&self) -> ErrorBody {
-        ErrorBody { error: ErrorDetail { code: self.code(), message: self.to_string() } }
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+            },
+        }
     }
 }
 
@@ -84,7 +92,9 @@ impl IntoResponse for ApiError {
         }
         let mut response = (self.status(), axum::Json(self.body())).into_response();
         if let Self::RateLimited { retry_after_secs } = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         response
     }
@@ -92,7 +102,10 @@ impl IntoResponse for ApiError {
 
 impl From<Invalid> for ApiError {
     fn from(invalid: Invalid) -> Self {
-        Self::Invalid { code: format!("invalid_{}", invalid.field), message: invalid.message }
+        Self::Invalid {
+            code: format!("invalid_{}", invalid.field),
+            message: invalid.message,
+        }
     }
 }
 
@@ -104,9 +117,10 @@ impl From<StoreError> for ApiError {
                 message: "this client_msg_id was already used for a different message".into(),
             },
             StoreError::NotFound => Self::NotFound("resource"),
-            StoreError::AlreadyExists(what) => {
-                Self::Conflict { code: "already_exists", message: format!("that {what} already exists") }
-            }
+            StoreError::AlreadyExists(what) => Self::Conflict {
+                code: "already_exists",
+                message: format!("that {what} already exists"),
+            },
             other => Self::Internal(other.to_string()),
         }
     }
@@ -115,9 +129,10 @@ impl From<StoreError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
-            JsonRejection::JsonDataError(e) => {
-                Self::Invalid { code: "invalid_body".into(), message: e.body_text() }
-            }
+            JsonRejection::JsonDataError(e) => Self::Invalid {
+                code: "invalid_body".into(),
+                message: e.body_text(),
+            },
             JsonRejection::JsonSyntaxError(e) => Self::bad_request("malformed_json", e.body_text()),
             JsonRejection::MissingJsonContentType(_) => Self::UnsupportedMediaType {
                 message: "expected a body with Content-Type: application/json".into(),

@@ -15,9 +15,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{Notify, mpsc};
 
-/// Capacity of each connection's queue. A client this far behind is cut off.
-pub const QUEUE_CAPACITY: usize = 256;
-
 /// Who should receive an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Audience {
@@ -65,7 +62,9 @@ struct Registry {
 
 impl Registry {
     fn drop_conn(&mut self, conn: ConnId) {
-        let Some(entry) = self.conns.remove(&conn) else { return };
+        let Some(entry) = self.conns.remove(&conn) else {
+            return;
+        };
         for conv in &entry.conversations {
             remove(&mut self.conversations, conv, conn);
         }
@@ -83,7 +82,9 @@ fn offer(
     cut: &mut Vec<ConnId>,
 ) {
     for conn in listeners.into_iter().flatten() {
-        let Some(entry) = conns.get(conn) else { continue };
+        let Some(entry) = conns.get(conn) else {
+            continue;
+        };
         if let Err(mpsc::error::TrySendError::Full(_)) = entry.tx.try_send(outbound.clone()) {
             tracing::warn!(conn, "send queue overflowed; cutting the connection off");
             entry.overflowed.notify_one();
@@ -101,13 +102,14 @@ fn remove(map: &mut HashMap<String, HashSet<ConnId>>, key: &str, conn: ConnId) {
     }
 }
 
-#[derive(Default)]
 struct Inner {
     next_conn: AtomicU64,
     registry: Mutex<Registry>,
+    /// Capacity of each connection's queue. A client this far behind is cut off.
+    queue_capacity: usize,
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Hub {
     inner: Arc<Inner>,
 }
@@ -131,7 +133,11 @@ impl Connection {
         let mut registry = self.hub.registry();
         if let Some(entry) = registry.conns.get_mut(&self.id) {
             entry.conversations.insert(conv_id.0.clone());
-            registry.conversations.entry(conv_id.0.clone()).or_default().insert(self.id);
+            registry
+                .conversations
+                .entry(conv_id.0.clone())
+                .or_default()
+                .insert(self.id);
         }
     }
 
@@ -147,26 +153,56 @@ impl Connection {
         let mut registry = self.hub.registry();
         if let Some(entry) = registry.conns.get_mut(&self.id) {
             entry.org = Some(org_id.to_owned());
-            registry.orgs.entry(org_id.to_owned()).or_default().insert(self.id);
+            registry
+                .orgs
+                .entry(org_id.to_owned())
+                .or_default()
+                .insert(self.id);
         }
     }
 }
 
 impl Hub {
+    pub fn new(queue_capacity: usize) -> Self {
+        let inner = Inner {
+            next_conn: AtomicU64::new(0),
+            registry: Mutex::default(),
+            queue_capacity: queue_capacity.max(1),
+        };
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
     fn registry(&self) -> MutexGuard<'_, Registry> {
         // The registry stays consistent across a panic in another holder: every
         // update is a handful of inserts and removes with no await in between.
-        self.inner.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .registry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Registers a new connection: its handle and the receiving end of its bounded queue.
     pub fn connect(&self) -> (Connection, mpsc::Receiver<Outbound>) {
         let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
+        let (tx, rx) = mpsc::channel(self.inner.queue_capacity);
         let overflowed = Arc::new(Notify::new());
-        let entry = ConnEntry { tx, overflowed: overflowed.clone(), conversations: HashSet::new(), org: None };
+        let entry = ConnEntry {
+            tx,
+            overflowed: overflowed.clone(),
+            conversations: HashSet::new(),
+            org: None,
+        };
         self.registry().conns.insert(id, entry);
-        (Connection { hub: self.clone(), id, overflowed }, rx)
+        (
+            Connection {
+                hub: self.clone(),
+                id,
+                overflowed,
+            },
+            rx,
+        )
     }
 
     /// Tells every interested connection. Call only after the event's data is committed.
@@ -182,15 +218,29 @@ impl Hub {
                 return;
             }
         };
-        let outbound = Outbound { conv_id: event.conv_id.clone(), seq, text };
+        let outbound = Outbound {
+            conv_id: event.conv_id.clone(),
+            seq,
+            text,
+        };
         let mut cut = Vec::new();
         let mut registry = self.registry();
         let registry = &mut *registry;
         if matches!(event.audience, Audience::Visitor | Audience::Everyone) {
-            offer(&registry.conns, registry.conversations.get(&event.conv_id.0), &outbound, &mut cut);
+            offer(
+                &registry.conns,
+                registry.conversations.get(&event.conv_id.0),
+                &outbound,
+                &mut cut,
+            );
         }
         if matches!(event.audience, Audience::Staff | Audience::Everyone) {
-            offer(&registry.conns, registry.orgs.get(&event.org_id), &outbound, &mut cut);
+            offer(
+                &registry.conns,
+                registry.orgs.get(&event.org_id),
+                &outbound,
+                &mut cut,
+            );
         }
         for conn in cut {
             registry.drop_conn(conn);
@@ -205,7 +255,11 @@ impl Hub {
     /// Open connections and (topic, connection) registrations, for metrics and tests.
     pub fn counts(&self) -> (usize, usize) {
         let registry = self.registry();
-        let subs = registry.conversations.values().map(HashSet::len).sum::<usize>()
+        let subs = registry
+            .conversations
+            .values()
+            .map(HashSet::len)
+            .sum::<usize>()
             + registry.orgs.values().map(HashSet::len).sum::<usize>();
         (registry.conns.len(), subs)
     }

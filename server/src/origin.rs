@@ -25,7 +25,11 @@ pub fn matches(pattern: &str, origin: &str) -> bool {
         return false;
     };
     let host_ok = match ph.strip_prefix("*.") {
-        Some(suffix) => oh.len() > suffix.len() + 1 && oh.ends_with(suffix) && oh[..oh.len() - suffix.len()].ends_with('.'),
+        Some(suffix) => {
+            oh.len() > suffix.len() + 1
+                && oh.ends_with(suffix)
+                && oh[..oh.len() - suffix.len()].ends_with('.')
+        }
         None => ph.eq_ignore_ascii_case(oh),
     };
     ps.eq_ignore_ascii_case(os) && host_ok && (pp == "*" || pp == op)
@@ -45,10 +49,16 @@ mod tests {
         assert!(matches("https://shop.example", "https://shop.example"));
         assert!(matches("https://shop.example", "https://shop.example:443"));
         assert!(!matches("https://shop.example", "http://shop.example"));
-        assert!(!matches("https://shop.example", "https://shop.example.evil.com"));
+        assert!(!matches(
+            "https://shop.example",
+            "https://shop.example.evil.com"
+        ));
         assert!(matches("http://localhost:*", "http://localhost:5173"));
         assert!(matches("http://localhost:*", "http://localhost"));
-        assert!(!matches("http://localhost:*", "http://localhost.evil.com:80"));
+        assert!(!matches(
+            "http://localhost:*",
+            "http://localhost.evil.com:80"
+        ));
         assert!(matches("https://*.example.com", "https://a.example.com"));
         assert!(!matches("https://*.example.com", "https://example.com"));
         assert!(!matches("https://*.example.com", "https://badexample.com"));

@@ -19,7 +19,10 @@ pub enum StartupError {
     #[error("demo data: {0}")]
     Demo(String),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// Stops a running [`Application`]: stops accepting, tells sockets to reconnect
@@ -49,15 +52,40 @@ impl Application {
         })
         .await?;
         if settings.demo {
-            crate::demo::seed(&store).await.map_err(|e| StartupError::Demo(e.to_string()))?;
+            crate::demo::seed(&store)
+                .await
+                .map_err(|e| StartupError::Demo(e.to_string()))?;
         }
-        let listener = TcpListener::bind(settings.addr)
-            .await
-            .map_err(|source| StartupError::Bind { addr: settings.addr, source })?;
-        let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.addr, source })?;
+        let listener =
+            TcpListener::bind(settings.addr)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: settings.addr,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: settings.addr,
+            source,
+        })?;
         let (tx, rx) = watch::channel(false);
-        let state = AppState { store, hub: Hub::default(), settings: Arc::new(settings), shutdown: rx };
-        Ok(Self { listener, addr, state, shutdown: ShutdownHandle(Arc::new(tx)) })
+        let hub = Hub::new(settings.ws_queue);
+        let state = AppState {
+            store,
+            hub,
+            settings: Arc::new(settings),
+            shutdown: rx,
+        };
+        Ok(Self {
+            listener,
+            addr,
+            state,
+            shutdown: ShutdownHandle(Arc::new(tx)),
+        })
+    }
+
+    /// The store the application uses (for tests and tools).
+    pub fn store(&self) -> Store {
+        self.state.store.clone()
     }
 
     pub fn port(&self) -> u16 {
@@ -73,7 +101,12 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Self { listener, state, shutdown, .. } = self;
+        let Self {
+            listener,
+            state,
+            shutdown,
+            ..
+        } = self;
         let store = state.store.clone();
         let mut stopped = state.shutdown.clone();
         let app = crate::http::router(state);
@@ -81,11 +114,14 @@ impl Application {
         let listener = listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
-            })
-            .await?;
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        })
+        .await?;
         drop(shutdown);
         // Give sockets a moment to send their close frames before the pool goes.
         let _ = tokio::time::timeout(Duration::from_secs(5), store.close()).await;
@@ -101,7 +137,9 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error +
     let base = format!("http://{}", app.addr());
     tracing::info!(addr = %app.addr(), "natter is listening");
     if demo {
-        println!("\nNatter is running.\n  Demo website with the chat widget: {base}/demo\n  Staff inbox:                       {base}/inbox  (demo@example.com / demo)\n  API:                               {base}/api/v1\n");
+        println!(
+            "\nNatter is running.\n  Demo website with the chat widget: {base}/demo\n  Staff inbox:                       {base}/inbox  (demo@example.com / demo)\n  API:                               {base}/api/v1\n"
+        );
     }
     let handle = app.shutdown_handle();
     tokio::spawn(async move {

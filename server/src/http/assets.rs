@@ -31,7 +31,10 @@ pub fn router(settings: &Settings) -> Router<AppState> {
         .route("/demo", get(demo))
         .route("/inbox", get(|| async { Redirect::permanent("/inbox/") }))
         // The inbox is a single-page app: unknown paths under it get its index.html.
-        .nest_service("/inbox/", ServeDir::new(inbox).fallback(ServeFile::new(inbox.join("index.html"))))
+        .nest_service(
+            "/inbox/",
+            ServeDir::new(inbox).fallback(ServeFile::new(inbox.join("index.html"))),
+        )
         .merge(widget_files)
 }
 

@@ -11,10 +11,15 @@ use axum::routing::post;
 use natter_protocol::{LoginRequest, LoginResponse};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/auth/login", post(login)).route("/auth/logout", post(logout))
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
 }
 
-async fn login(State(state): State<AppState>, Json(body): Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
+async fn login(
+    State(state): State<AppState>,
+    Json(body): Json<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
     let email = body.email.trim().to_lowercase();
     let found = state.store.staff_by_email(&email).await?;
     let password = body.password;
@@ -29,8 +34,15 @@ async fn login(State(state): State<AppState>, Json(body): Json<LoginRequest>) ->
     let token = new_staff_token();
     let ttl = i64::try_from(state.settings.session_ttl().as_millis()).unwrap_or(i64::MAX);
     let expires_at = now_ms().saturating_add(ttl);
-    state.store.create_session(&token_digest(&token), &credentials.staff.id, expires_at).await?;
-    Ok(Json(LoginResponse { token, expires_at, staff: credentials.staff }))
+    state
+        .store
+        .create_session(&token_digest(&token), &credentials.staff.id, expires_at)
+        .await?;
+    Ok(Json(LoginResponse {
+        token,
+        expires_at,
+        staff: credentials.staff,
+    }))
 }
 
 async fn logout(State(state): State<AppState>, auth: StaffAuth) -> ApiResult<StatusCode> {

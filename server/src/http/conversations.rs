@@ -11,8 +11,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use natter_protocol::{
-    ConvId, ConversationDetail, ConversationList, ConversationStatus, MessageEnvelope, MessageList, PostMessage,
-    ReadRequest, ServerFrame, Side, UpdateConversation, validate,
+    ConvId, ConversationDetail, ConversationList, ConversationStatus, MessageEnvelope, MessageList,
+    PostMessage, ReadRequest, ServerFrame, Side, UpdateConversation, validate,
 };
 use serde::Deserialize;
 
@@ -20,14 +20,21 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/conversations", get(list))
         .route("/conversations/{conv_id}", get(detail).patch(update))
-        .route("/conversations/{conv_id}/messages", get(history).post(post_message))
+        .route(
+            "/conversations/{conv_id}/messages",
+            get(history).post(post_message),
+        )
         .route("/conversations/{conv_id}/replies", post(post_reply))
         .route("/conversations/{conv_id}/read", post(mark_read))
 }
 
 /// The conversation, if `principal` may see it; 404 otherwise, so that nobody
 /// learns whether a conversation they cannot open exists.
-async fn accessible(state: &AppState, principal: &Principal, conv_id: &str) -> ApiResult<ConversationRow> {
+async fn accessible(
+    state: &AppState,
+    principal: &Principal,
+    conv_id: &str,
+) -> ApiResult<ConversationRow> {
     state
         .store
         .conversation(conv_id)
@@ -46,20 +53,47 @@ async fn append(
     let text = validate::text(&body.text)?;
     let client_msg_id = validate::client_msg_id(&body.client_msg_id)?;
     let conv_id = conversation.conv_id();
-    let appended = state.store.append_message(&conv_id, &author, &text, &client_msg_id).await?;
+    let appended = state
+        .store
+        .append_message(&conv_id, &author, &text, &client_msg_id)
+        .await?;
     if !appended.created {
-        return Ok((StatusCode::OK, Json(MessageEnvelope { message: appended.message })));
+        return Ok((
+            StatusCode::OK,
+            Json(MessageEnvelope {
+                message: appended.message,
+            }),
+        ));
     }
     // Committed: now, and only now, tell the sockets.
-    let event = |audience, frame| Event { org_id: conversation.org_id.clone(), conv_id: conv_id.clone(), audience, frame };
+    let event = |audience, frame| Event {
+        org_id: conversation.org_id.clone(),
+        conv_id: conv_id.clone(),
+        audience,
+        frame,
+    };
     if appended.reopened {
         state.hub.publish(event(
             Audience::Everyone,
-            ServerFrame::Conversation { conv_id: conv_id.clone(), status: ConversationStatus::Open, assignee_id: None },
+            ServerFrame::Conversation {
+                conv_id: conv_id.clone(),
+                status: ConversationStatus::Open,
+                assignee_id: None,
+            },
         ));
     }
-    state.hub.publish(event(Audience::Everyone, ServerFrame::Message { message: appended.message.clone() }));
-    Ok((StatusCode::CREATED, Json(MessageEnvelope { message: appended.message })))
+    state.hub.publish(event(
+        Audience::Everyone,
+        ServerFrame::Message {
+            message: appended.message.clone(),
+        },
+    ));
+    Ok((
+        StatusCode::CREATED,
+        Json(MessageEnvelope {
+            message: appended.message,
+        }),
+    ))
 }
 
 /// A visitor writes into its conversation.
@@ -70,7 +104,9 @@ async fn post_message(
     Json(body): Json<PostMessage>,
 ) -> ApiResult<(StatusCode, Json<MessageEnvelope>)> {
     let Principal::Visitor(visitor) = &principal else {
-        return Err(ApiError::Forbidden("staff members answer through /conversations/{conv_id}/replies"));
+        return Err(ApiError::Forbidden(
+            "staff members answer through /conversations/{conv_id}/replies",
+        ));
     };
     let conversation = accessible(&state, &principal, &conv_id).await?;
     append(&state, &conversation, Author::visitor(visitor), body).await
@@ -102,7 +138,10 @@ const MAX_PAGE: u32 = 500;
 fn page_size(limit: Option<u32>, default: u32, max: u32) -> ApiResult<u32> {
     match limit.unwrap_or(default) {
         n if (1..=max).contains(&n) => Ok(n),
-        _ => Err(ApiError::bad_request("invalid_query", format!("limit must be between 1 and {max}"))),
+        _ => Err(ApiError::bad_request(
+            "invalid_query",
+            format!("limit must be between 1 and {max}"),
+        )),
     }
 }
 
@@ -114,8 +153,19 @@ async fn history(
 ) -> ApiResult<Json<MessageList>> {
     let conversation = accessible(&state, &principal, &conv_id).await?;
     let limit = page_size(query.limit, 100, MAX_PAGE)?;
-    let messages = state.store.messages(&conversation.conv_id(), query.after_seq, query.before_seq, limit).await?;
-    let last_seq = messages.last().map_or(0, |m| m.seq).max(conversation.last_seq());
+    let messages = state
+        .store
+        .messages(
+            &conversation.conv_id(),
+            query.after_seq,
+            query.before_seq,
+            limit,
+        )
+        .await?;
+    let last_seq = messages
+        .last()
+        .map_or(0, |m| m.seq)
+        .max(conversation.last_seq());
     Ok(Json(MessageList { messages, last_seq }))
 }
 
@@ -156,13 +206,21 @@ async fn list(
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Json<ConversationList>> {
     let cursor = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(raw) => Some(ListCursor::parse(raw).ok_or(ApiError::bad_request("invalid_cursor", "cursor is not valid"))?),
+        Some(raw) => Some(ListCursor::parse(raw).ok_or(ApiError::bad_request(
+            "invalid_cursor",
+            "cursor is not valid",
+        ))?),
         None => None,
     };
     let limit = page_size(query.limit, 50, 100)?;
-    let (conversations, next) =
-        state.store.list_conversations(&auth.staff.org_id, query.status, cursor.as_ref(), limit).await?;
-    Ok(Json(ConversationList { conversations, next_cursor: next.map(|c| c.encode()) }))
+    let (conversations, next) = state
+        .store
+        .list_conversations(&auth.staff.org_id, query.status, cursor.as_ref(), limit)
+        .await?;
+    Ok(Json(ConversationList {
+        conversations,
+        next_cursor: next.map(|c| c.encode()),
+    }))
 }
 
 async fn detail(
@@ -171,7 +229,10 @@ async fn detail(
     Path(conv_id): Path<String>,
 ) -> ApiResult<Json<ConversationDetail>> {
     let conversation = accessible(&state, &Principal::Staff(auth.staff), &conv_id).await?;
-    let detail = state.store.conversation_detail(&conversation.conv_id()).await?;
+    let detail = state
+        .store
+        .conversation_detail(&conversation.conv_id())
+        .await?;
     Ok(Json(detail.ok_or(ApiError::NotFound("conversation"))?))
 }
 
@@ -188,7 +249,11 @@ async fn update(
         org_id: conversation.org_id,
         conv_id: conv_id.clone(),
         audience: Audience::Everyone,
-        frame: ServerFrame::Conversation { conv_id: conv_id.clone(), status: body.status, assignee_id: None },
+        frame: ServerFrame::Conversation {
+            conv_id: conv_id.clone(),
+            status: body.status,
+            assignee_id: None,
+        },
     });
     let detail = state.store.conversation_detail(&conv_id).await?;
     Ok(Json(detail.ok_or(ApiError::NotFound("conversation"))?))

@@ -9,9 +9,13 @@ mod widget;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, header};
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// Largest request body. The largest valid body (a 4,000-character message) is far smaller.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The widget calls the API from customers' pages, so the API answers
 /// cross-origin requests. Tokens travel in the Authorization header, never cookies.
@@ -30,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback(|| async { ApiError::NotFound("endpoint") })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors());
     Router::new()
         .nest("/api/v1", api)

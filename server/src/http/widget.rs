@@ -21,7 +21,11 @@ async fn config(
     State(state): State<AppState>,
     Path((org_id, account_id)): Path<(String, String)>,
 ) -> ApiResult<Json<WidgetConfig>> {
-    let account = state.store.account(&org_id, &account_id).await?.ok_or(ApiError::NotFound("website account"))?;
+    let account = state
+        .store
+        .account(&org_id, &account_id)
+        .await?
+        .ok_or(ApiError::NotFound("website account"))?;
     Ok(Json(WidgetConfig {
         staff_online: state.hub.has_staff_online(&account.org_id),
         org_id: account.org_id,
@@ -37,7 +41,10 @@ fn optional(
     value: Option<String>,
     check: fn(&str) -> Result<String, validate::Invalid>,
 ) -> Result<Option<String>, validate::Invalid> {
-    value.filter(|v| !v.trim().is_empty()).map(|v| check(&v)).transpose()
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| check(&v))
+        .transpose()
 }
 
 async fn create_lead(
@@ -46,7 +53,11 @@ async fn create_lead(
     headers: HeaderMap,
     Json(body): Json<CreateLead>,
 ) -> ApiResult<(StatusCode, Json<LeadCreated>)> {
-    let account = state.store.account(&org_id, &account_id).await?.ok_or(ApiError::NotFound("website account"))?;
+    let account = state
+        .store
+        .account(&org_id, &account_id)
+        .await?
+        .ok_or(ApiError::NotFound("website account"))?;
     let name = validate::name(&body.name)?;
     let email = optional(body.email, validate::email)?;
     let phone = optional(body.phone, validate::phone)?;
@@ -66,7 +77,15 @@ async fn create_lead(
         .and_then(|v| v.to_str().ok())
         .map(|ua| ua.chars().take(512).collect());
     let token = new_visitor_token();
-    let lead = NewLead { name, email, phone, page_url, user_agent, token_hash: token_digest(&token), first_message };
+    let lead = NewLead {
+        name,
+        email,
+        phone,
+        page_url,
+        user_agent,
+        token_hash: token_digest(&token),
+        first_message,
+    };
     let (visitor, conv_id, messages) = state.store.create_lead(&account, lead).await?;
 
     // Committed: now tell the organization's staff.
@@ -75,7 +94,9 @@ async fn create_lead(
             org_id: account.org_id.clone(),
             conv_id: conv_id.clone(),
             audience: Audience::Staff,
-            frame: ServerFrame::ConversationCreated { conversation: detail.summary },
+            frame: ServerFrame::ConversationCreated {
+                conversation: Box::new(detail.summary),
+            },
         });
     }
     for message in &messages {
@@ -83,8 +104,18 @@ async fn create_lead(
             org_id: account.org_id.clone(),
             conv_id: conv_id.clone(),
             audience: Audience::Staff,
-            frame: ServerFrame::Message { message: message.clone() },
+            frame: ServerFrame::Message {
+                message: message.clone(),
+            },
         });
     }
-    Ok((StatusCode::CREATED, Json(LeadCreated { conv_id, visitor_id: visitor.id, visitor_token: token, messages })))
+    Ok((
+        StatusCode::CREATED,
+        Json(LeadCreated {
+            conv_id,
+            visitor_id: visitor.id,
+            visitor_token: token,
+            messages,
+        }),
+    ))
 }

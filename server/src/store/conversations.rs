@@ -41,8 +41,13 @@ impl ListCursor {
 
     pub fn parse(raw: &str) -> Option<Self> {
         let (at, id) = raw.split_once('_')?;
-        let ok_id = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        ok_id.then_some(Self { last_activity_at: at.parse().ok()?, id: id.to_owned() })
+        let ok_id = !id.is_empty()
+            && id.len() <= 64
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        ok_id.then_some(Self {
+            last_activity_at: at.parse().ok()?,
+            id: id.to_owned(),
+        })
     }
 }
 
@@ -52,7 +57,11 @@ const SUMMARY_SELECT: &str = "SELECT c.id, c.account_id, c.status, c.assignee_id
      AS unread_count";
 
 fn summary_sql(filter: &str) -> String {
-    let last = MESSAGE_COLUMNS.split(", ").map(|c| format!("lm.{c} AS lm_{c}")).collect::<Vec<_>>().join(", ");
+    let last = MESSAGE_COLUMNS
+        .split(", ")
+        .map(|c| format!("lm.{c} AS lm_{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     format!(
         "{SUMMARY_SELECT}, {VISITOR_COLUMNS}, {last} FROM conversations c \
          JOIN visitors v ON v.id = c.visitor_id \
@@ -93,8 +102,14 @@ impl Store {
         .await?)
     }
 
-    pub async fn conversation_detail(&self, conv_id: &ConvId) -> StoreResult<Option<ConversationDetail>> {
-        let row = sqlx::query(&summary_sql("c.id = $1")).bind(&conv_id.0).fetch_optional(&self.pool).await?;
+    pub async fn conversation_detail(
+        &self,
+        conv_id: &ConvId,
+    ) -> StoreResult<Option<ConversationDetail>> {
+        let row = sqlx::query(&summary_sql("c.id = $1"))
+            .bind(&conv_id.0)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(detail_from_row).transpose()?)
     }
 
@@ -127,14 +142,21 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         let next = if list.len() > limit as usize {
             list.truncate(limit as usize);
-            list.last().map(|c| ListCursor { last_activity_at: c.last_activity_at, id: c.conv_id.0.clone() })
+            list.last().map(|c| ListCursor {
+                last_activity_at: c.last_activity_at,
+                id: c.conv_id.0.clone(),
+            })
         } else {
             None
         };
         Ok((list, next))
     }
 
-    pub async fn set_status(&self, conv_id: &ConvId, status: ConversationStatus) -> StoreResult<()> {
+    pub async fn set_status(
+        &self,
+        conv_id: &ConvId,
+        status: ConversationStatus,
+    ) -> StoreResult<()> {
         sqlx::query("UPDATE conversations SET status = $2 WHERE id = $1")
             .bind(&conv_id.0)
             .bind(status.as_str())
@@ -155,7 +177,11 @@ impl Store {
              WHEN $2 <= {column} THEN {column} WHEN $2 > last_seq THEN last_seq ELSE $2 END \
              WHERE id = $1 RETURNING {column}"
         );
-        let (stored,): (i64,) = sqlx::query_as(&sql).bind(&conv_id.0).bind(to_i64(seq)).fetch_one(&self.pool).await?;
+        let (stored,): (i64,) = sqlx::query_as(&sql)
+            .bind(&conv_id.0)
+            .bind(to_i64(seq))
+            .fetch_one(&self.pool)
+            .await?;
         Ok(to_u64(stored))
     }
 }
@@ -166,7 +192,10 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_junk() {
-        let c = ListCursor { last_activity_at: 1_700_000_000_000, id: "a1b2-c3".into() };
+        let c = ListCursor {
+            last_activity_at: 1_700_000_000_000,
+            id: "a1b2-c3".into(),
+        };
         assert_eq!(ListCursor::parse(&c.encode()), Some(c));
         for junk in ["", "x", "12_", "_abc", "12_a'b", "nan_abc"] {
             assert_eq!(ListCursor::parse(junk), None, "{junk}");

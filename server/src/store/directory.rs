@@ -17,7 +17,10 @@ pub struct Account {
 
 impl Account {
     pub fn origin_patterns(&self) -> impl Iterator<Item = &str> {
-        self.allowed_origins.lines().map(str::trim).filter(|l| !l.is_empty())
+        self.allowed_origins
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
     }
 }
 
@@ -66,7 +69,13 @@ struct StaffRow {
 impl From<StaffRow> for StaffCredentials {
     fn from(row: StaffRow) -> Self {
         StaffCredentials {
-            staff: StaffMember { id: row.id, org_id: row.org_id, name: row.name, email: row.email, role: row.role },
+            staff: StaffMember {
+                id: row.id,
+                org_id: row.org_id,
+                name: row.name,
+                email: row.email,
+                role: row.role,
+            },
             password_hash: row.password_hash,
         }
     }
@@ -155,14 +164,21 @@ impl Store {
     }
 
     pub async fn staff_by_email(&self, email: &str) -> StoreResult<Option<StaffCredentials>> {
-        let row: Option<StaffRow> = sqlx::query_as(&format!("SELECT {STAFF_COLUMNS} FROM staff s WHERE s.email = $1"))
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<StaffRow> = sqlx::query_as(&format!(
+            "SELECT {STAFF_COLUMNS} FROM staff s WHERE s.email = $1"
+        ))
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(Into::into))
     }
 
-    pub async fn create_session(&self, token_hash: &str, staff_id: &str, expires_at: i64) -> StoreResult<()> {
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        staff_id: &str,
+        expires_at: i64,
+    ) -> StoreResult<()> {
         sqlx::query("INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash)
             .bind(staff_id)
@@ -195,9 +211,11 @@ impl Store {
     }
 
     pub async fn visitor_by_token(&self, token_hash: &str) -> StoreResult<Option<VisitorIdentity>> {
-        Ok(sqlx::query_as("SELECT id, org_id, account_id, name FROM visitors WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_as(
+            "SELECT id, org_id, account_id, name FROM visitors WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 }

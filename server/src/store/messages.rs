@@ -2,7 +2,9 @@
 
 use super::rows::{MESSAGE_COLUMNS, MessageRow, to_i64, to_u64};
 use super::{Account, Store, StoreError, StoreResult, VisitorIdentity, now_ms};
-use natter_protocol::{ConvId, ConversationStatus, Direction, Message, Sender, SenderKind, StaffMember};
+use natter_protocol::{
+    ConvId, ConversationStatus, Direction, Message, Sender, SenderKind, StaffMember,
+};
 use sqlx::{Any, Transaction};
 
 /// Who is writing a message. Direction and sender are derived from this alone,
@@ -15,11 +17,17 @@ pub enum Author {
 
 impl Author {
     pub fn visitor(visitor: &VisitorIdentity) -> Self {
-        Self::Visitor { id: visitor.id.clone(), name: visitor.name.clone() }
+        Self::Visitor {
+            id: visitor.id.clone(),
+            name: visitor.name.clone(),
+        }
     }
 
     pub fn staff(staff: &StaffMember) -> Self {
-        Self::Staff { id: staff.id.clone(), name: staff.name.clone() }
+        Self::Staff {
+            id: staff.id.clone(),
+            name: staff.name.clone(),
+        }
     }
 
     fn direction(&self) -> Direction {
@@ -31,8 +39,16 @@ impl Author {
 
     fn sender(&self) -> Sender {
         match self {
-            Self::Visitor { id, name } => Sender { kind: SenderKind::Visitor, id: id.clone(), name: name.clone() },
-            Self::Staff { id, name } => Sender { kind: SenderKind::Staff, id: id.clone(), name: name.clone() },
+            Self::Visitor { id, name } => Sender {
+                kind: SenderKind::Visitor,
+                id: id.clone(),
+                name: name.clone(),
+            },
+            Self::Staff { id, name } => Sender {
+                kind: SenderKind::Staff,
+                id: id.clone(),
+                name: name.clone(),
+            },
         }
     }
 }
@@ -129,15 +145,27 @@ impl Store {
         match insert_message(&mut tx, conv_id, author, text, client_msg_id).await? {
             Some((message, reopened)) => {
                 tx.commit().await?;
-                Ok(Appended { message, created: true, reopened })
+                Ok(Appended {
+                    message,
+                    created: true,
+                    reopened,
+                })
             }
             None => {
                 // The seq increment is rolled back with the transaction, so no gap is left.
                 tx.rollback().await?;
-                let original = self.message_by_client_id(conv_id, client_msg_id).await?.ok_or(StoreError::NotFound)?;
-                let same_author = original.sender.id == author.sender().id && original.direction == author.direction();
+                let original = self
+                    .message_by_client_id(conv_id, client_msg_id)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let same_author = original.sender.id == author.sender().id
+                    && original.direction == author.direction();
                 if same_author && original.text == text {
-                    Ok(Appended { message: original, created: false, reopened: false })
+                    Ok(Appended {
+                        message: original,
+                        created: false,
+                        reopened: false,
+                    })
                 } else {
                     Err(StoreError::IdempotencyConflict)
                 }
@@ -145,13 +173,18 @@ impl Store {
         }
     }
 
-    async fn message_by_client_id(&self, conv_id: &ConvId, client_msg_id: &str) -> StoreResult<Option<Message>> {
-        let row: Option<MessageRow> =
-            sqlx::query_as(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = $1 AND client_msg_id = $2"))
-                .bind(&conv_id.0)
-                .bind(client_msg_id)
-                .fetch_optional(&self.pool)
-                .await?;
+    async fn message_by_client_id(
+        &self,
+        conv_id: &ConvId,
+        client_msg_id: &str,
+    ) -> StoreResult<Option<Message>> {
+        let row: Option<MessageRow> = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = $1 AND client_msg_id = $2"
+        ))
+        .bind(&conv_id.0)
+        .bind(client_msg_id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(Into::into))
     }
 

@@ -105,7 +105,8 @@ impl Store {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute(format!("PRAGMA synchronous = {sync}").as_str()).await?;
+                        conn.execute(format!("PRAGMA synchronous = {sync}").as_str())
+                            .await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                     }
@@ -139,7 +140,9 @@ impl Store {
 /// Maps a unique-constraint violation to `AlreadyExists`.
 fn on_unique(err: sqlx::Error, what: &str) -> StoreError {
     match &err {
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::AlreadyExists(what.to_owned()),
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::AlreadyExists(what.to_owned())
+        }
         _ => StoreError::Database(err),
     }
 }
@@ -150,9 +153,21 @@ mod tests {
 
     #[test]
     fn database_urls_are_normalised() {
-        assert_eq!(normalise_url("data/natter.db"), (Backend::Sqlite, "sqlite://data/natter.db?mode=rwc".into()));
-        assert_eq!(normalise_url("sqlite://x.db"), (Backend::Sqlite, "sqlite://x.db?mode=rwc".into()));
-        assert_eq!(normalise_url("sqlite:x.db?mode=ro"), (Backend::Sqlite, "sqlite://x.db?mode=ro".into()));
-        assert_eq!(normalise_url("postgres://h/db"), (Backend::Postgres, "postgres://h/db".into()));
+        assert_eq!(
+            normalise_url("data/natter.db"),
+            (Backend::Sqlite, "sqlite://data/natter.db?mode=rwc".into())
+        );
+        assert_eq!(
+            normalise_url("sqlite://x.db"),
+            (Backend::Sqlite, "sqlite://x.db?mode=rwc".into())
+        );
+        assert_eq!(
+            normalise_url("sqlite:x.db?mode=ro"),
+            (Backend::Sqlite, "sqlite://x.db?mode=ro".into())
+        );
+        assert_eq!(
+            normalise_url("postgres://h/db"),
+            (Backend::Postgres, "postgres://h/db".into())
+        );
     }
 }

@@ -2,8 +2,7 @@
 
 use natter_protocol::{ConvId, Direction, Message, Sender, SenderKind, Visitor};
 
-pub(super) const MESSAGE_COLUMNS: &str =
-    "id, conv_id, seq, direction, sender_kind, sender_id, sender_name, text, client_msg_id, created_at";
+pub(super) const MESSAGE_COLUMNS: &str = "id, conv_id, seq, direction, sender_kind, sender_id, sender_name, text, client_msg_id, created_at";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct MessageRow {

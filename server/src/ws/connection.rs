@@ -14,7 +14,9 @@ use crate::store::StoreError;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use natter_protocol::{ClientFrame, ConvId, ServerFrame, Side, StaffMember, close_code};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
 
 /// How often the server pings; a peer silent for `ws_idle_secs` is dropped.
@@ -23,6 +25,8 @@ const HEARTBEAT: Duration = Duration::from_secs(20);
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 /// A peer that does not take a frame within this time is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a closing socket may take to flush and finish the close handshake.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Messages read from the store per page while replaying.
 const REPLAY_PAGE: u32 = 200;
 
@@ -45,6 +49,11 @@ struct Subscription {
     name: String,
 }
 
+const OVERFLOW: Stop = Stop::Close(
+    close_code::QUEUE_OVERFLOW,
+    "send queue overflowed; reconnect and resume",
+);
+
 /// Why the actor stops.
 enum Stop {
     /// The peer closed or vanished: nothing to send.
@@ -56,6 +65,7 @@ struct Actor {
     state: AppState,
     socket: WebSocket,
     hub: crate::hub::Connection,
+    overflowed: Arc<Notify>,
     identity: Identity,
     subscriptions: HashMap<ConvId, Subscription>,
 }
@@ -69,10 +79,21 @@ pub async fn run(socket: WebSocket, state: AppState, role: Role) {
     let idle_limit = Duration::from_secs(state.settings.ws_idle_secs);
     let mut shutdown = state.shutdown.clone();
     let overflowed = hub.overflowed.clone();
-    let mut actor = Actor { state, socket, hub, identity, subscriptions: HashMap::new() };
+    let mut actor = Actor {
+        state,
+        socket,
+        hub,
+        overflowed: overflowed.clone(),
+        identity,
+        subscriptions: HashMap::new(),
+    };
     let started = Instant::now();
     let mut last_heard = started;
-    let mut heartbeat = interval(HEARTBEAT.min(idle_limit / 2).max(Duration::from_millis(100)));
+    let mut heartbeat = interval(
+        HEARTBEAT
+            .min(idle_limit / 2)
+            .max(Duration::from_millis(100)),
+    );
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
     let stop = loop {
@@ -96,11 +117,9 @@ pub async fn run(socket: WebSocket, state: AppState, role: Role) {
                         break stop;
                     }
                 }
-                None => break Stop::Close(close_code::QUEUE_OVERFLOW, "send queue overflowed; reconnect and resume"),
+                None => break OVERFLOW,
             },
-            () = overflowed.notified() => {
-                break Stop::Close(close_code::QUEUE_OVERFLOW, "send queue overflowed; reconnect and resume");
-            }
+            () = overflowed.notified() => break OVERFLOW,
             _ = heartbeat.tick() => {
                 if matches!(actor.identity, Identity::AwaitingAuth) && started.elapsed() > AUTH_TIMEOUT {
                     break Stop::Close(close_code::UNAUTHORIZED, "no auth frame");
@@ -117,22 +136,52 @@ pub async fn run(socket: WebSocket, state: AppState, role: Role) {
             }
         }
     };
+    // The close frame queues behind whatever is still unsent, so a slow client
+    // that catches up in time still learns why it was cut off. Then wait for the
+    // client's own close, so the connection is not torn down under unread data.
     if let Stop::Close(code, reason) = stop {
-        let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
-        let _ = timeout(WRITE_TIMEOUT, actor.socket.send(WsMessage::Close(Some(frame)))).await;
+        let frame = CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        };
+        let closing = async {
+            if actor
+                .socket
+                .send(WsMessage::Close(Some(frame)))
+                .await
+                .is_ok()
+            {
+                while let Some(Ok(message)) = actor.socket.recv().await {
+                    if matches!(message, WsMessage::Close(_)) {
+                        break;
+                    }
+                }
+            }
+        };
+        let _ = timeout(CLOSE_TIMEOUT, closing).await;
     }
 }
 
 fn error_frame(code: &str, message: &str, conv_id: Option<&ConvId>) -> ServerFrame {
-    ServerFrame::Error { code: code.to_owned(), message: message.to_owned(), conv_id: conv_id.cloned() }
+    ServerFrame::Error {
+        code: code.to_owned(),
+        message: message.to_owned(),
+        conv_id: conv_id.cloned(),
+    }
 }
 
 impl Actor {
+    /// Sends one frame. A write blocked on a client that does not read gives up
+    /// when the hub cuts the connection off, or after `WRITE_TIMEOUT`.
     async fn send(&mut self, message: WsMessage) -> Result<(), Stop> {
-        match timeout(WRITE_TIMEOUT, self.socket.send(message)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(Stop::Gone),
-            Err(_) => Err(Stop::Close(close_code::POLICY, "the client did not read in time")),
+        tokio::select! {
+            biased;
+            () = self.overflowed.notified() => Err(OVERFLOW),
+            sent = timeout(WRITE_TIMEOUT, self.socket.send(message)) => match sent {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(_)) => Err(Stop::Gone),
+                Err(_) => Err(Stop::Close(close_code::POLICY, "the client did not read in time")),
+            },
         }
     }
 
@@ -152,7 +201,10 @@ impl Actor {
 
     /// A frame from the hub queue.
     async fn on_outbound(&mut self, outbound: Outbound) -> Result<(), Stop> {
-        let delivered = self.subscriptions.get(&outbound.conv_id).map(|s| s.delivered);
+        let delivered = self
+            .subscriptions
+            .get(&outbound.conv_id)
+            .map(|s| s.delivered);
         match (outbound.seq, delivered) {
             // Left over from a conversation this visitor socket unsubscribed from.
             (_, None) if self.is_visitor() => Ok(()),
@@ -175,8 +227,15 @@ impl Actor {
     /// (not including) `until`, in order, advancing `delivered` as it goes.
     async fn replay(&mut self, conv_id: &ConvId, until: Option<u64>) -> Result<(), Stop> {
         loop {
-            let Some(after) = self.subscriptions.get(conv_id).map(|s| s.delivered) else { return Ok(()) };
-            let page = match self.state.store.messages(conv_id, after, None, REPLAY_PAGE).await {
+            let Some(after) = self.subscriptions.get(conv_id).map(|s| s.delivered) else {
+                return Ok(());
+            };
+            let page = match self
+                .state
+                .store
+                .messages(conv_id, after, None, REPLAY_PAGE)
+                .await
+            {
                 Ok(page) => page,
                 Err(e) => return self.store_error(e, conv_id).await,
             };
@@ -199,7 +258,12 @@ impl Actor {
 
     async fn store_error(&mut self, err: StoreError, conv_id: &ConvId) -> Result<(), Stop> {
         tracing::error!(error = %err, "store error on a socket");
-        self.send_frame(&error_frame("internal", "a temporary error; resubscribe to resume", Some(conv_id))).await
+        self.send_frame(&error_frame(
+            "internal",
+            "a temporary error; resubscribe to resume",
+            Some(conv_id),
+        ))
+        .await
     }
 
     async fn on_message(&mut self, message: WsMessage) -> Result<(), Stop> {
@@ -208,7 +272,13 @@ impl Actor {
             WsMessage::Close(_) => return Err(Stop::Gone),
             WsMessage::Ping(_) | WsMessage::Pong(_) => return Ok(()),
             WsMessage::Binary(_) => {
-                return self.send_frame(&error_frame("bad_frame", "binary frames are not supported", None)).await;
+                return self
+                    .send_frame(&error_frame(
+                        "bad_frame",
+                        "binary frames are not supported",
+                        None,
+                    ))
+                    .await;
             }
         };
         let frame = match serde_json::from_str::<ClientFrame>(text.as_str()) {
@@ -216,9 +286,14 @@ impl Actor {
             Err(e) => {
                 let message = format!("not a valid frame: {e}");
                 if matches!(self.identity, Identity::AwaitingAuth) {
-                    return Err(Stop::Close(close_code::UNAUTHORIZED, "the first frame must be auth"));
+                    return Err(Stop::Close(
+                        close_code::UNAUTHORIZED,
+                        "the first frame must be auth",
+                    ));
                 }
-                return self.send_frame(&error_frame("bad_frame", &message, None)).await;
+                return self
+                    .send_frame(&error_frame("bad_frame", &message, None))
+                    .await;
             }
         };
         if matches!(self.identity, Identity::AwaitingAuth) {
@@ -226,14 +301,24 @@ impl Actor {
         }
         match frame {
             ClientFrame::Auth { .. } => {
-                self.send_frame(&error_frame("bad_frame", "this socket does not take auth frames now", None)).await
+                self.send_frame(&error_frame(
+                    "bad_frame",
+                    "this socket does not take auth frames now",
+                    None,
+                ))
+                .await
             }
-            ClientFrame::Subscribe { conv_id, token, after_seq } => self.subscribe(conv_id, token, after_seq).await,
+            ClientFrame::Subscribe {
+                conv_id,
+                token,
+                after_seq,
+            } => self.subscribe(conv_id, token, after_seq).await,
             ClientFrame::Unsubscribe { conv_id } => {
                 if self.subscriptions.remove(&conv_id).is_some() && self.is_visitor() {
                     self.hub.unsubscribe_conversation(&conv_id);
                 }
-                self.send_frame(&ServerFrame::Unsubscribed { conv_id }).await
+                self.send_frame(&ServerFrame::Unsubscribed { conv_id })
+                    .await
             }
             ClientFrame::Typing { conv_id, typing } => self.typing(conv_id, typing).await,
             ClientFrame::Read { conv_id, seq } => self.read(conv_id, seq).await,
@@ -244,50 +329,82 @@ impl Actor {
 
     async fn authenticate(&mut self, frame: ClientFrame) -> Result<(), Stop> {
         let ClientFrame::Auth { token } = frame else {
-            return Err(Stop::Close(close_code::UNAUTHORIZED, "the first frame must be auth"));
+            return Err(Stop::Close(
+                close_code::UNAUTHORIZED,
+                "the first frame must be auth",
+            ));
         };
         match Principal::from_token(&self.state.store, &token).await {
             Ok(Some(Principal::Staff(staff))) => {
                 self.hub.subscribe_org(&staff.org_id);
-                let frame = ServerFrame::Authenticated { staff: staff.clone() };
+                let frame = ServerFrame::Authenticated {
+                    staff: staff.clone(),
+                };
                 self.identity = Identity::Staff(staff);
                 self.send_frame(&frame).await
             }
             Ok(_) => {
-                let frame = error_frame("unauthorized", "the token is invalid or has expired; sign in again", None);
+                let frame = error_frame(
+                    "unauthorized",
+                    "the token is invalid or has expired; sign in again",
+                    None,
+                );
                 self.send_frame(&frame).await?;
                 Err(Stop::Close(close_code::UNAUTHORIZED, "invalid token"))
             }
             Err(e) => {
                 tracing::error!(error = %e, "store error while authenticating a socket");
-                Err(Stop::Close(close_code::GOING_AWAY, "temporary error; reconnect"))
+                Err(Stop::Close(
+                    close_code::GOING_AWAY,
+                    "temporary error; reconnect",
+                ))
             }
         }
     }
 
-    async fn subscribe(&mut self, conv_id: ConvId, token: Option<String>, after_seq: u64) -> Result<(), Stop> {
+    async fn subscribe(
+        &mut self,
+        conv_id: ConvId,
+        token: Option<String>,
+        after_seq: u64,
+    ) -> Result<(), Stop> {
         let refuse = |code: &str, message: &str| error_frame(code, message, Some(&conv_id));
         let principal = match &self.identity {
             Identity::Staff(staff) => Principal::Staff(staff.clone()),
             Identity::Visitor { org_id, account_id } => {
                 let Some(token) = token else {
-                    return self.send_frame(&refuse("unauthorized", "subscribe needs the visitor token")).await;
+                    return self
+                        .send_frame(&refuse("unauthorized", "subscribe needs the visitor token"))
+                        .await;
                 };
                 match Principal::from_token(&self.state.store, &token).await {
-                    Ok(Some(Principal::Visitor(v))) if &v.org_id == org_id && &v.account_id == account_id => {
+                    Ok(Some(Principal::Visitor(v)))
+                        if &v.org_id == org_id && &v.account_id == account_id =>
+                    {
                         Principal::Visitor(v)
                     }
                     Ok(_) => {
-                        return self.send_frame(&refuse("unauthorized", "the visitor token is not valid here")).await;
+                        return self
+                            .send_frame(&refuse(
+                                "unauthorized",
+                                "the visitor token is not valid here",
+                            ))
+                            .await;
                     }
                     Err(e) => return self.store_error(e, &conv_id).await,
                 }
             }
-            Identity::AwaitingAuth => return Err(Stop::Close(close_code::UNAUTHORIZED, "not authenticated")),
+            Identity::AwaitingAuth => {
+                return Err(Stop::Close(close_code::UNAUTHORIZED, "not authenticated"));
+            }
         };
         let conversation = match self.state.store.conversation(&conv_id.0).await {
             Ok(Some(c)) if principal.can_access(&c) => c,
-            Ok(_) => return self.send_frame(&refuse("not_found", "conversation not found")).await,
+            Ok(_) => {
+                return self
+                    .send_frame(&refuse("not_found", "conversation not found"))
+                    .await;
+            }
             Err(e) => return self.store_error(e, &conv_id).await,
         };
         let name = match &principal {
@@ -300,41 +417,78 @@ impl Actor {
             self.hub.subscribe_conversation(&conv_id);
         }
         let last_seq = conversation.last_seq();
-        let subscription = Subscription { org_id: conversation.org_id, delivered: after_seq.min(last_seq), name };
+        let subscription = Subscription {
+            org_id: conversation.org_id,
+            delivered: after_seq.min(last_seq),
+            name,
+        };
         self.subscriptions.insert(conv_id.clone(), subscription);
-        self.send_frame(&ServerFrame::Subscribed { conv_id: conv_id.clone(), last_seq }).await?;
+        self.send_frame(&ServerFrame::Subscribed {
+            conv_id: conv_id.clone(),
+            last_seq,
+        })
+        .await?;
         self.replay(&conv_id, None).await
     }
 
     fn side(&self) -> Side {
-        if self.is_visitor() { Side::Visitor } else { Side::Staff }
+        if self.is_visitor() {
+            Side::Visitor
+        } else {
+            Side::Staff
+        }
     }
 
     async fn typing(&mut self, conv_id: ConvId, typing: bool) -> Result<(), Stop> {
         let Some(sub) = self.subscriptions.get(&conv_id) else {
-            return self.send_frame(&error_frame("not_subscribed", "subscribe first", Some(&conv_id))).await;
+            return self
+                .send_frame(&error_frame(
+                    "not_subscribed",
+                    "subscribe first",
+                    Some(&conv_id),
+                ))
+                .await;
         };
         let side = self.side();
-        let audience = if side == Side::Visitor { Audience::Staff } else { Audience::Visitor };
+        let audience = if side == Side::Visitor {
+            Audience::Staff
+        } else {
+            Audience::Visitor
+        };
         self.state.hub.publish(Event {
             org_id: sub.org_id.clone(),
             conv_id: conv_id.clone(),
             audience,
-            frame: ServerFrame::Typing { conv_id, side, typing, name: Some(sub.name.clone()) },
+            frame: ServerFrame::Typing {
+                conv_id,
+                side,
+                typing,
+                name: Some(sub.name.clone()),
+            },
         });
         Ok(())
     }
 
     async fn read(&mut self, conv_id: ConvId, seq: u64) -> Result<(), Stop> {
         let Some(org_id) = self.subscriptions.get(&conv_id).map(|s| s.org_id.clone()) else {
-            return self.send_frame(&error_frame("not_subscribed", "subscribe first", Some(&conv_id))).await;
+            return self
+                .send_frame(&error_frame(
+                    "not_subscribed",
+                    "subscribe first",
+                    Some(&conv_id),
+                ))
+                .await;
         };
         let side = self.side();
         let seq = match self.state.store.mark_read(&conv_id, side, seq).await {
             Ok(seq) => seq,
             Err(e) => return self.store_error(e, &conv_id).await,
         };
-        let audience = if side == Side::Visitor { Audience::Staff } else { Audience::Everyone };
+        let audience = if side == Side::Visitor {
+            Audience::Staff
+        } else {
+            Audience::Everyone
+        };
         self.state.hub.publish(Event {
             org_id,
             conv_id: conv_id.clone(),
@@ -344,16 +498,38 @@ impl Actor {
         Ok(())
     }
 
-    async fn resync(&mut self, status: Option<natter_protocol::ConversationStatus>) -> Result<(), Stop> {
+    async fn resync(
+        &mut self,
+        status: Option<natter_protocol::ConversationStatus>,
+    ) -> Result<(), Stop> {
         let Identity::Staff(staff) = &self.identity else {
-            return self.send_frame(&error_frame("bad_frame", "resync is for staff sockets", None)).await;
+            return self
+                .send_frame(&error_frame(
+                    "bad_frame",
+                    "resync is for staff sockets",
+                    None,
+                ))
+                .await;
         };
         let org_id = staff.org_id.clone();
-        match self.state.store.list_conversations(&org_id, status, None, 100).await {
-            Ok((conversations, _)) => self.send_frame(&ServerFrame::Conversations { conversations }).await,
+        match self
+            .state
+            .store
+            .list_conversations(&org_id, status, None, 100)
+            .await
+        {
+            Ok((conversations, _)) => {
+                self.send_frame(&ServerFrame::Conversations { conversations })
+                    .await
+            }
             Err(e) => {
                 tracing::error!(error = %e, "store error on resync");
-                self.send_frame(&error_frame("internal", "a temporary error; try again", None)).await
+                self.send_frame(&error_frame(
+                    "internal",
+                    "a temporary error; try again",
+                    None,
+                ))
+                .await
             }
         }
     }

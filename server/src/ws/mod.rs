@@ -24,7 +24,9 @@ use serde::Deserialize;
 pub const MAX_CLIENT_MESSAGE: usize = 16 * 1024;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/ws", get(visitor)).route("/ws/staff", get(staff))
+    Router::new()
+        .route("/ws", get(visitor))
+        .route("/ws/staff", get(staff))
 }
 
 impl From<WebSocketUpgradeRejection> for ApiError {
@@ -61,11 +63,19 @@ async fn visitor(
         .account(&query.org_id, &query.account_id)
         .await?
         .ok_or(ApiError::NotFound("website account"))?;
-    let origin = headers.get(ORIGIN).and_then(|o| o.to_str().ok()).unwrap_or_default();
+    let origin = headers
+        .get(ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .unwrap_or_default();
     if !origin::allowed(account.origin_patterns(), origin) {
-        return Err(ApiError::Forbidden("this origin may not open the chat of this website account"));
+        return Err(ApiError::Forbidden(
+            "this origin may not open the chat of this website account",
+        ));
     }
-    let role = Role::Visitor { org_id: account.org_id, account_id: account.id };
+    let role = Role::Visitor {
+        org_id: account.org_id,
+        account_id: account.id,
+    };
     Ok(configure(upgrade?).on_upgrade(move |socket| connection::run(socket, state, role)))
 }
 

@@ -1,0 +1,131 @@
+//! The staff inbox's view: the list, details and status.
+
+use crate::helpers::spawn_app;
+use natter_protocol::{ConversationDetail, ConversationList, ConversationStatus};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn the_list_is_ordered_by_latest_activity_with_unread_counts_and_pages() {
+    let app = spawn_app().await;
+    let token = app.staff_token().await;
+    let a = app.create_lead("Ana", Some("a1")).await;
+    let b = app.create_lead("Bo", Some("b1")).await;
+    let c = app.create_lead("Cy", Some("c1")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    app.post_message(&a.conv_id, &a.visitor_token, "a2", "k")
+        .await;
+
+    let list: ConversationList = app
+        .client
+        .get(app.url("/conversations?limit=2"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = list
+        .conversations
+        .iter()
+        .map(|c| c.visitor.name.as_str())
+        .collect();
+    assert_eq!(names, vec!["Ana", "Cy"]);
+    assert_eq!(list.conversations[0].unread_count, 2);
+    assert_eq!(
+        list.conversations[0].last_message.as_ref().unwrap().text,
+        "a2"
+    );
+    let cursor = list.next_cursor.expect("a next page");
+    let rest: ConversationList = app
+        .client
+        .get(app.url(&format!("/conversations?limit=2&cursor={cursor}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest.conversations.len(), 1);
+    assert_eq!(rest.conversations[0].conv_id, b.conv_id);
+    assert!(rest.next_cursor.is_none());
+    let _ = c;
+}
+
+#[tokio::test]
+async fn resolve_filters_and_a_visitor_message_reopens() {
+    let app = spawn_app().await;
+    let token = app.staff_token().await;
+    let lead = app.create_lead("Ana", Some("hi")).await;
+    let resolved: ConversationDetail = app
+        .client
+        .patch(app.url(&format!("/conversations/{}", lead.conv_id)))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "status": "resolved" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(resolved.summary.status, ConversationStatus::Resolved);
+    let list = |status: &'static str| {
+        let request = app
+            .client
+            .get(app.url(&format!("/conversations?status={status}")))
+            .bearer_auth(&token);
+        async move {
+            request
+                .send()
+                .await
+                .unwrap()
+                .json::<ConversationList>()
+                .await
+                .unwrap()
+                .conversations
+                .len()
+        }
+    };
+    assert_eq!((list("open").await, list("resolved").await), (0, 1));
+    let again = app
+        .post_message(&lead.conv_id, &lead.visitor_token, "one more thing", "k2")
+        .await;
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!((list("open").await, list("resolved").await), (1, 0));
+}
+
+#[tokio::test]
+async fn details_include_the_visitor() {
+    let app = spawn_app().await;
+    let token = app.staff_token().await;
+    let body = serde_json::json!({
+        "name": "Ana", "email": "Ana@Example.com", "phone": "+84 912 345 678", "page_url": "https://shop.example/cart"
+    });
+    let response = app
+        .client
+        .post(app.url("/widget/demo/demo/leads"))
+        .header("user-agent", "TestBrowser/1.0")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let lead: natter_protocol::LeadCreated = response.json().await.unwrap();
+    let detail: ConversationDetail = app
+        .client
+        .get(app.url(&format!("/conversations/{}", lead.conv_id)))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let v = &detail.summary.visitor;
+    assert_eq!(v.name, "Ana");
+    assert_eq!(v.email.as_deref(), Some("ana@example.com"));
+    assert_eq!(v.phone.as_deref(), Some("+84 912 345 678"));
+    assert_eq!(v.page_url.as_deref(), Some("https://shop.example/cart"));
+    assert_eq!(v.user_agent.as_deref(), Some("TestBrowser/1.0"));
+    assert!(v.first_seen_at > 0);
+}

@@ -1,0 +1,408 @@
+//! `spawn_app()`: the real application on a random port with a fresh database,
+//! and typed helpers to drive it over real HTTP and WebSocket connections.
+
+use futures_util::{SinkExt, StreamExt};
+use natter_protocol::{
+    ClientFrame, ConvId, LeadCreated, LoginResponse, MessageEnvelope, MessageList, PostMessage,
+    ServerFrame,
+};
+use natter_server::config::{DatabaseArgs, Settings};
+use natter_server::store::{NewAccount, NewStaff, SqliteSync, Store};
+use natter_server::{Application, ShutdownHandle};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// An origin the demo account allows.
+pub const DEMO_ORIGIN: &str = "http://localhost:3000";
+
+pub struct TestApp {
+    pub base: String,
+    pub ws_base: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub settings: Settings,
+    shutdown: ShutdownHandle,
+    server: JoinHandle<()>,
+    /// Keeps the database folder alive for the app's lifetime (and across restarts).
+    pub db_dir: Arc<tempfile::TempDir>,
+}
+
+pub fn settings_for(db_dir: &tempfile::TempDir) -> Settings {
+    Settings {
+        addr: "127.0.0.1:0".parse().expect("address"),
+        database: DatabaseArgs {
+            database_url: format!("sqlite://{}", db_dir.path().join("natter.db").display()),
+            // Tests do not need fsync on every commit; durability across a process
+            // stop is what they check, and WAL with NORMAL keeps that.
+            sqlite_synchronous: SqliteSync::Normal,
+            db_max_connections: 8,
+        },
+        demo: true,
+        widget_dir: "dist".into(),
+        inbox_dir: "inbox/dist".into(),
+        session_hours: 24,
+        ws_queue: 256,
+        ws_idle_secs: 60,
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let db_dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    let settings = settings_for(&db_dir);
+    start(settings, db_dir).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let db_dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    let mut settings = settings_for(&db_dir);
+    configure(&mut settings);
+    start(settings, db_dir).await
+}
+
+async fn start(settings: Settings, db_dir: Arc<tempfile::TempDir>) -> TestApp {
+    // Server logs show with a failing test's output (`NATTER_LOG=debug` for more).
+    let filter = std::env::var("NATTER_LOG").unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+    let app = Application::build(settings.clone())
+        .await
+        .expect("the application builds");
+    let port = app.port();
+    let store = app.store();
+    let shutdown = app.shutdown_handle();
+    let server = tokio::spawn(async move {
+        app.run_until_stopped().await.expect("the server runs");
+    });
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        ws_base: format!("ws://127.0.0.1:{port}"),
+        client: reqwest::Client::new(),
+        store,
+        settings,
+        shutdown,
+        server,
+        db_dir,
+    }
+}
+
+impl TestApp {
+    /// Stops the server gracefully and starts a new one on the same database file.
+    pub async fn restart(self) -> TestApp {
+        let Self {
+            shutdown,
+            server,
+            settings,
+            db_dir,
+            ..
+        } = self;
+        shutdown.shutdown();
+        server.await.expect("the server stops");
+        start(settings, db_dir).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+
+    pub async fn create_lead(&self, name: &str, message: Option<&str>) -> LeadCreated {
+        let mut body = serde_json::json!({ "name": name });
+        if let Some(m) = message {
+            body["message"] = m.into();
+        }
+        let response = self
+            .client
+            .post(self.url("/widget/demo/demo/leads"))
+            .json(&body)
+            .send()
+            .await
+            .expect("lead");
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.expect("lead body")
+    }
+
+    pub async fn post_message(
+        &self,
+        conv_id: &ConvId,
+        token: &str,
+        text: &str,
+        client_msg_id: &str,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/conversations/{conv_id}/messages")))
+            .bearer_auth(token)
+            .json(&PostMessage {
+                text: text.into(),
+                client_msg_id: client_msg_id.into(),
+            })
+            .send()
+            .await
+            .expect("post message")
+    }
+
+    pub async fn reply(
+        &self,
+        conv_id: &ConvId,
+        token: &str,
+        text: &str,
+        client_msg_id: &str,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/conversations/{conv_id}/replies")))
+            .bearer_auth(token)
+            .json(&PostMessage {
+                text: text.into(),
+                client_msg_id: client_msg_id.into(),
+            })
+            .send()
+            .await
+            .expect("post reply")
+    }
+
+    /// Posts a staff reply and returns the stored message.
+    pub async fn reply_ok(
+        &self,
+        conv_id: &ConvId,
+        token: &str,
+        text: &str,
+    ) -> natter_protocol::Message {
+        let response = self
+            .reply(conv_id, token, text, &uuid::Uuid::new_v4().to_string())
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response
+            .json::<MessageEnvelope>()
+            .await
+            .expect("reply body")
+            .message
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> LoginResponse {
+        let response = self
+            .client
+            .post(self.url("/auth/login"))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(response.status(), StatusCode::OK, "login of {email}");
+        response.json().await.expect("login body")
+    }
+
+    /// The demo staff member's token.
+    pub async fn staff_token(&self) -> String {
+        self.login("demo@example.com", "demo").await.token
+    }
+
+    pub async fn history(&self, conv_id: &ConvId, token: &str, after_seq: u64) -> MessageList {
+        let response = self
+            .client
+            .get(self.url(&format!(
+                "/conversations/{conv_id}/messages?after_seq={after_seq}&limit=500"
+            )))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("history");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("history body")
+    }
+
+    /// A second organization with its own account and staff member; returns the staff token.
+    pub async fn other_org(&self, org: &str) -> String {
+        self.store.create_org(org, org).await.expect("org");
+        let origins = vec!["http://localhost:*".to_owned()];
+        let account = NewAccount {
+            org_id: org,
+            id: "web",
+            name: org,
+            greeting: "hi",
+            theme_color: "#000000",
+            allowed_origins: &origins,
+        };
+        self.store.create_account(account).await.expect("account");
+        let email = format!("staff@{org}.example");
+        let hash = natter_server::auth::hash_password("pw-other").expect("hash");
+        let staff = NewStaff {
+            org_id: org,
+            email: &email,
+            name: "Other Staff",
+            role: "agent",
+            password_hash: &hash,
+        };
+        self.store.create_staff(staff).await.expect("staff");
+        self.login(&email, "pw-other").await.token
+    }
+
+    pub async fn visitor_socket(&self) -> Socket {
+        self.visitor_socket_from(DEMO_ORIGIN)
+            .await
+            .expect("visitor socket upgrades")
+    }
+
+    pub async fn visitor_socket_from(
+        &self,
+        origin: &str,
+    ) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+        let mut request = format!("{}/ws?org_id=demo&account_id=demo", self.ws_base)
+            .into_client_request()
+            .expect("request");
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().expect("origin header"));
+        let (stream, _) = tokio_tungstenite::connect_async(request).await?;
+        Ok(Socket { stream })
+    }
+
+    /// A staff socket, already authenticated.
+    pub async fn staff_socket(&self, token: &str) -> Socket {
+        let request = format!("{}/ws/staff", self.ws_base)
+            .into_client_request()
+            .expect("request");
+        let (stream, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("staff socket upgrades");
+        let mut socket = Socket { stream };
+        socket
+            .send(&ClientFrame::Auth {
+                token: token.into(),
+            })
+            .await;
+        match socket.next().await {
+            ServerFrame::Authenticated { .. } => socket,
+            other => panic!("expected authenticated, got {other:?}"),
+        }
+    }
+}
+
+/// A real WebSocket client speaking the protocol.
+pub struct Socket {
+    pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// How long a test waits for a frame that should come.
+pub const FRAME_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Socket {
+    pub async fn send(&mut self, frame: &ClientFrame) {
+        let json = serde_json::to_string(frame).expect("frame json");
+        self.stream
+            .send(WsMessage::text(json))
+            .await
+            .expect("send frame");
+    }
+
+    pub async fn send_raw(&mut self, message: WsMessage) {
+        self.stream.send(message).await.expect("send raw");
+    }
+
+    /// The next protocol frame (pings and pongs skipped); panics on timeout or close.
+    pub async fn next(&mut self) -> ServerFrame {
+        self.next_within(FRAME_TIMEOUT)
+            .await
+            .expect("a frame in time")
+    }
+
+    /// The next protocol frame, or `None` if none came within `wait`. Panics on close.
+    pub async fn next_within(&mut self, wait: Duration) -> Option<ServerFrame> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .ok()?;
+            match message {
+                Some(Ok(WsMessage::Text(text))) => {
+                    return Some(
+                        serde_json::from_str(text.as_str()).expect("a valid server frame"),
+                    );
+                }
+                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
+                other => panic!("expected a frame, got {other:?}"),
+            }
+        }
+    }
+
+    /// Reads until the server closes; returns its close frame (None if the TCP connection just ended).
+    pub async fn closed(&mut self, wait: Duration) -> Option<CloseFrame> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => panic!("the server did not close the socket in time"),
+                Ok(Some(Ok(WsMessage::Close(frame)))) => return frame,
+                Ok(Some(Ok(_))) => {}
+                Ok(Some(Err(e))) => {
+                    eprintln!("socket ended with an error: {e}");
+                    return None;
+                }
+                Ok(None) => return None,
+            }
+        }
+    }
+
+    /// Subscribes and returns (last_seq, the replayed messages): reads `subscribed`,
+    /// then collects `message` frames until none arrives for a short while.
+    pub async fn subscribe(
+        &mut self,
+        conv_id: &ConvId,
+        token: Option<&str>,
+        after_seq: u64,
+    ) -> (u64, Vec<natter_protocol::Message>) {
+        self.send(&ClientFrame::Subscribe {
+            conv_id: conv_id.clone(),
+            token: token.map(Into::into),
+            after_seq,
+        })
+        .await;
+        let last_seq = match self.next().await {
+            ServerFrame::Subscribed {
+                conv_id: c,
+                last_seq,
+            } if &c == conv_id => last_seq,
+            other => panic!("expected subscribed, got {other:?}"),
+        };
+        let expected = last_seq.saturating_sub(after_seq);
+        let mut replayed = Vec::new();
+        while (replayed.len() as u64) < expected {
+            match self.next().await {
+                ServerFrame::Message { message } => replayed.push(message),
+                other => panic!("expected a replayed message, got {other:?}"),
+            }
+        }
+        (last_seq, replayed)
+    }
+
+    /// The next `message` frame, skipping other frames (typing, read, ...).
+    pub async fn next_message(&mut self) -> natter_protocol::Message {
+        loop {
+            if let ServerFrame::Message { message } = self.next().await {
+                return message;
+            }
+        }
+    }
+}
+
+/// Asserts a response is an error with the documented body, and returns its code.
+pub async fn assert_error(response: reqwest::Response, status: StatusCode) -> String {
+    assert_eq!(response.status(), status, "status of {}", response.url());
+    let body: Value = response.json().await.expect("an error body in JSON");
+    let code = body["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_owned();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "error.message in {body}"
+    );
+    code
+}
