@@ -8,9 +8,9 @@ use crate::store::Inbox;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_protocol::{
-    ClientFrame, ConvId, ConversationDetail, ConversationList, ConversationStatus, Direction, LoginRequest,
-    LoginResponse, Message, MessageEnvelope, MessageList, PostMessage, ReadRequest, ServerFrame, Side,
-    UpdateConversation, validate,
+    ClientFrame, ConvId, ConversationDetail, ConversationList, ConversationStatus, Direction,
+    LoginRequest, LoginResponse, Message, MessageEnvelope, MessageList, PostMessage, ReadRequest,
+    ServerFrame, Side, UpdateConversation, validate,
 };
 use std::time::Duration;
 
@@ -34,7 +34,10 @@ pub fn restore(inbox: Inbox) {
 
 /// Signs in; the error is a sentence for the form.
 pub async fn sign_in(inbox: Inbox, email: String, password: String) -> Result<(), String> {
-    let body = LoginRequest { email: email.trim().to_owned(), password };
+    let body = LoginRequest {
+        email: email.trim().to_owned(),
+        password,
+    };
     match call::<LoginResponse>("POST", "/auth/login", None, Some(&body)).await {
         Ok(session) => {
             net::save_session(&session);
@@ -108,7 +111,9 @@ pub fn load_list(inbox: Inbox) {
     spawn_local(async move {
         let path = format!("/conversations?status={}&limit=100", status.as_str());
         match call::<ConversationList>("GET", &path, Some(&token), NO_BODY).await {
-            Ok(list) => inbox.list.update(|l| l.replace_status(status, list.conversations)),
+            Ok(list) => inbox
+                .list
+                .update(|l| l.replace_status(status, list.conversations)),
             Err(e) => failed(inbox, e),
         }
     });
@@ -134,7 +139,14 @@ pub fn select(inbox: Inbox, conv_id: ConvId) {
     inbox.typing.set(None);
     let Some(token) = inbox.token() else { return };
     spawn_local(async move {
-        let detail = match call::<ConversationDetail>("GET", &format!("/conversations/{conv_id}"), Some(&token), NO_BODY).await {
+        let detail = match call::<ConversationDetail>(
+            "GET",
+            &format!("/conversations/{conv_id}"),
+            Some(&token),
+            NO_BODY,
+        )
+        .await
+        {
             Ok(detail) => detail,
             Err(e) => return failed(inbox, e),
         };
@@ -156,8 +168,15 @@ pub fn select(inbox: Inbox, conv_id: ConvId) {
 
 /// Subscribes to the selected conversation after the newest message held.
 fn subscribe(inbox: Inbox) {
-    if let Some((conv_id, after_seq)) = inbox.thread.with_untracked(|t| t.as_ref().map(|t| (t.conv_id.clone(), t.newest_seq()))) {
-        socket::send(&ClientFrame::Subscribe { conv_id, token: None, after_seq });
+    if let Some((conv_id, after_seq)) = inbox
+        .thread
+        .with_untracked(|t| t.as_ref().map(|t| (t.conv_id.clone(), t.newest_seq())))
+    {
+        socket::send(&ClientFrame::Subscribe {
+            conv_id,
+            token: None,
+            after_seq,
+        });
     }
 }
 
@@ -182,7 +201,10 @@ pub fn deselect(inbox: Inbox) {
 /// Fetches the page of history before the oldest message held.
 pub fn load_older(inbox: Inbox) {
     let Some(token) = inbox.token() else { return };
-    let Some((conv_id, Some(before))) = inbox.thread.with_untracked(|t| t.as_ref().map(|t| (t.conv_id.clone(), t.oldest_seq()))) else {
+    let Some((conv_id, Some(before))) = inbox
+        .thread
+        .with_untracked(|t| t.as_ref().map(|t| (t.conv_id.clone(), t.oldest_seq())))
+    else {
         return;
     };
     spawn_local(async move {
@@ -200,9 +222,16 @@ pub fn mark_read(inbox: Inbox) {
         return;
     }
     let Some(token) = inbox.token() else { return };
-    let newest = inbox.thread.with_untracked(|t| t.as_ref().map(|t| (t.conv_id.clone(), t.newest_seq())));
-    let read = inbox.detail.with_untracked(|d| d.as_ref().map(|d| (d.summary.conv_id.clone(), d.staff_read_seq)));
-    let (Some((conv_id, seq)), Some((detail_id, read_seq))) = (newest, read) else { return };
+    let newest = inbox
+        .thread
+        .with_untracked(|t| t.as_ref().map(|t| (t.conv_id.clone(), t.newest_seq())));
+    let read = inbox.detail.with_untracked(|d| {
+        d.as_ref()
+            .map(|d| (d.summary.conv_id.clone(), d.staff_read_seq))
+    });
+    let (Some((conv_id, seq)), Some((detail_id, read_seq))) = (newest, read) else {
+        return;
+    };
     if conv_id != detail_id || seq <= read_seq {
         return;
     }
@@ -211,7 +240,9 @@ pub fn mark_read(inbox: Inbox) {
             d.staff_read_seq = seq;
         }
     });
-    inbox.list.update(|l| l.apply_read(&conv_id, Side::Staff, seq));
+    inbox
+        .list
+        .update(|l| l.apply_read(&conv_id, Side::Staff, seq));
     spawn_local(async move {
         let path = format!("/conversations/{conv_id}/read");
         if let Err(e) = call::<()>("POST", &path, Some(&token), Some(&ReadRequest { seq })).await {
@@ -224,7 +255,10 @@ pub fn mark_read(inbox: Inbox) {
 /// for the composer (the text stays there).
 pub fn send_reply(inbox: Inbox, text: &str) -> Result<(), String> {
     let text = validate::text(text).map_err(|e| e.message)?;
-    let conv_id = inbox.selected.get_untracked().ok_or("Select a conversation first.")?;
+    let conv_id = inbox
+        .selected
+        .get_untracked()
+        .ok_or("Select a conversation first.")?;
     let client_msg_id = net::new_client_msg_id();
     let outgoing = Outgoing {
         client_msg_id: client_msg_id.clone(),
@@ -237,7 +271,10 @@ pub fn send_reply(inbox: Inbox, text: &str) -> Result<(), String> {
             t.push_pending(outgoing);
         }
     });
-    socket::send(&ClientFrame::Typing { conv_id: conv_id.clone(), typing: false });
+    socket::send(&ClientFrame::Typing {
+        conv_id: conv_id.clone(),
+        typing: false,
+    });
     post_reply(inbox, conv_id, client_msg_id, text);
     Ok(())
 }
@@ -245,7 +282,10 @@ pub fn send_reply(inbox: Inbox, text: &str) -> Result<(), String> {
 /// Sends a failed reply again with the same `client_msg_id`, so it is stored once.
 pub fn retry(inbox: Inbox, client_msg_id: String) {
     let Some((conv_id, text)) = inbox.thread.with_untracked(|t| {
-        t.as_ref().and_then(|t| t.outgoing(&client_msg_id).map(|o| (t.conv_id.clone(), o.text.clone())))
+        t.as_ref().and_then(|t| {
+            t.outgoing(&client_msg_id)
+                .map(|o| (t.conv_id.clone(), o.text.clone()))
+        })
     }) else {
         return;
     };
@@ -265,7 +305,10 @@ fn post_reply(inbox: Inbox, conv_id: ConvId, client_msg_id: String, text: String
     let Some(token) = inbox.token() else { return };
     spawn_local(async move {
         let path = format!("/conversations/{conv_id}/replies");
-        let body = PostMessage { text, client_msg_id: client_msg_id.clone() };
+        let body = PostMessage {
+            text,
+            client_msg_id: client_msg_id.clone(),
+        };
         match call::<MessageEnvelope>("POST", &path, Some(&token), Some(&body)).await {
             Ok(envelope) => on_message(inbox, envelope.message),
             Err(ApiError::Unauthorized) => expire(inbox),
@@ -281,7 +324,10 @@ pub fn staff_typing(inbox: Inbox, last_sent: StoredValue<i64>) {
         return;
     }
     if let Some(conv_id) = inbox.selected.get_untracked()
-        && socket::send(&ClientFrame::Typing { conv_id, typing: true })
+        && socket::send(&ClientFrame::Typing {
+            conv_id,
+            typing: true,
+        })
     {
         last_sent.set_value(now);
     }
@@ -289,10 +335,19 @@ pub fn staff_typing(inbox: Inbox, last_sent: StoredValue<i64>) {
 
 /// Resolves or reopens the selected conversation.
 pub fn set_status(inbox: Inbox, status: ConversationStatus) {
-    let (Some(token), Some(conv_id)) = (inbox.token(), inbox.selected.get_untracked()) else { return };
+    let (Some(token), Some(conv_id)) = (inbox.token(), inbox.selected.get_untracked()) else {
+        return;
+    };
     spawn_local(async move {
         let path = format!("/conversations/{conv_id}");
-        match call::<ConversationDetail>("PATCH", &path, Some(&token), Some(&UpdateConversation { status })).await {
+        match call::<ConversationDetail>(
+            "PATCH",
+            &path,
+            Some(&token),
+            Some(&UpdateConversation { status }),
+        )
+        .await
+        {
             Ok(detail) => {
                 inbox.list.update(|l| l.upsert(detail.summary.clone()));
                 if inbox.is_selected(&conv_id) {
@@ -308,7 +363,14 @@ pub fn set_status(inbox: Inbox, status: ConversationStatus) {
 fn fetch_summary(inbox: Inbox, conv_id: ConvId) {
     let Some(token) = inbox.token() else { return };
     spawn_local(async move {
-        if let Ok(detail) = call::<ConversationDetail>("GET", &format!("/conversations/{conv_id}"), Some(&token), NO_BODY).await {
+        if let Ok(detail) = call::<ConversationDetail>(
+            "GET",
+            &format!("/conversations/{conv_id}"),
+            Some(&token),
+            NO_BODY,
+        )
+        .await
+        {
             inbox.list.update(|l| l.upsert(detail.summary));
         }
     });
@@ -323,15 +385,29 @@ pub fn on_frame(inbox: Inbox, frame: ServerFrame) {
             // Resume: refresh the list and replay what the open conversation missed.
             let status = inbox.filter.get_untracked();
             inbox.resyncs.update_value(|q| q.push_back(status));
-            socket::send(&ClientFrame::Resync { status: Some(status) });
+            socket::send(&ClientFrame::Resync {
+                status: Some(status),
+            });
             subscribe(inbox);
         }
         ServerFrame::Message { message } => on_message(inbox, message),
-        ServerFrame::Typing { conv_id, side: Side::Visitor, typing, name } if inbox.is_selected(&conv_id) => {
-            on_typing(inbox, typing.then(|| name.unwrap_or_else(|| "The visitor".to_owned())));
+        ServerFrame::Typing {
+            conv_id,
+            side: Side::Visitor,
+            typing,
+            name,
+        } if inbox.is_selected(&conv_id) => {
+            on_typing(
+                inbox,
+                typing.then(|| name.unwrap_or_else(|| "The visitor".to_owned())),
+            );
         }
-        ServerFrame::Read { conv_id, side, seq } => inbox.list.update(|l| l.apply_read(&conv_id, side, seq)),
-        ServerFrame::Conversation { conv_id, status, .. } => {
+        ServerFrame::Read { conv_id, side, seq } => {
+            inbox.list.update(|l| l.apply_read(&conv_id, side, seq))
+        }
+        ServerFrame::Conversation {
+            conv_id, status, ..
+        } => {
             inbox.list.update(|l| l.apply_status(&conv_id, status));
             inbox.detail.update(|d| {
                 if let Some(d) = d.as_mut().filter(|d| d.summary.conv_id == conv_id) {
@@ -343,12 +419,14 @@ pub fn on_frame(inbox: Inbox, frame: ServerFrame) {
             if let Some(message) = &conversation.last_message {
                 notify(message, &conversation.visitor.name);
             }
-            inbox.list.update(|l| l.upsert(conversation));
+            inbox.list.update(|l| l.upsert(*conversation));
         }
         ServerFrame::Conversations { conversations } => {
             let status = inbox.resyncs.try_update_value(|q| q.pop_front()).flatten();
             let status = status.unwrap_or_else(|| inbox.filter.get_untracked());
-            inbox.list.update(|l| l.replace_status(status, conversations));
+            inbox
+                .list
+                .update(|l| l.replace_status(status, conversations));
         }
         ServerFrame::Error { code, message, .. } => {
             if code == "unauthorized" {
@@ -357,7 +435,10 @@ pub fn on_frame(inbox: Inbox, frame: ServerFrame) {
                 inbox.banner.set(Some(message));
             }
         }
-        ServerFrame::Typing { .. } | ServerFrame::Subscribed { .. } | ServerFrame::Unsubscribed { .. } | ServerFrame::Pong => {}
+        ServerFrame::Typing { .. }
+        | ServerFrame::Subscribed { .. }
+        | ServerFrame::Unsubscribed { .. }
+        | ServerFrame::Pong => {}
     }
 }
 
@@ -366,18 +447,26 @@ pub fn on_message(inbox: Inbox, message: Message) {
     let conv_id = message.conv_id.clone();
     let selected = inbox.is_selected(&conv_id);
     let viewing = selected && net::page_visible();
-    let update = inbox.list.try_update(|l| l.apply_message(&message, viewing));
+    let update = inbox
+        .list
+        .try_update(|l| l.apply_message(&message, viewing));
     if update == Some(ListUpdate::Unknown) {
         fetch_summary(inbox, conv_id.clone());
     }
-    if message.direction == Direction::In && update != Some(ListUpdate::Stale) && !net::page_visible() {
+    if message.direction == Direction::In
+        && update != Some(ListUpdate::Stale)
+        && !net::page_visible()
+    {
         notify(&message, &message.sender.name);
     }
     if !selected {
         return;
     }
     let is_in = message.direction == Direction::In;
-    let inserted = inbox.thread.try_update(|t| t.as_mut().map(|t| t.insert(message))).flatten();
+    let inserted = inbox
+        .thread
+        .try_update(|t| t.as_mut().map(|t| t.insert(message)))
+        .flatten();
     if let Some(Inserted::Gap { after, before }) = inserted {
         fill_gap(inbox, conv_id, after, before);
     }
@@ -406,7 +495,10 @@ fn on_typing(inbox: Inbox, name: Option<String>) {
     // Clear a "typing" that is never followed by its "stopped typing".
     set_timeout(
         move || {
-            if inbox.typing.with_untracked(|t| t.as_ref().is_some_and(|(_, s)| *s == stamp)) {
+            if inbox
+                .typing
+                .with_untracked(|t| t.as_ref().is_some_and(|(_, s)| *s == stamp))
+            {
                 inbox.typing.set(None);
             }
         },

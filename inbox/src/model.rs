@@ -34,7 +34,11 @@ impl ConvList {
 
     /// The conversations with `status`, latest activity first.
     pub fn with_status(&self, status: ConversationStatus) -> Vec<ConversationSummary> {
-        self.items.iter().filter(|c| c.status == status).cloned().collect()
+        self.items
+            .iter()
+            .filter(|c| c.status == status)
+            .cloned()
+            .collect()
     }
 
     pub fn get(&self, conv_id: &ConvId) -> Option<&ConversationSummary> {
@@ -43,13 +47,18 @@ impl ConvList {
 
     /// Total unread visitor messages in open conversations (the title badge).
     pub fn unread_total(&self) -> u64 {
-        self.items.iter().filter(|c| c.status == ConversationStatus::Open).map(|c| c.unread_count).sum()
+        self.items
+            .iter()
+            .filter(|c| c.status == ConversationStatus::Open)
+            .map(|c| c.unread_count)
+            .sum()
     }
 
     /// Replaces every conversation of `status` with a fresh server listing (after
     /// a reconnect or a filter change); rows of other statuses are kept.
     pub fn replace_status(&mut self, status: ConversationStatus, fresh: Vec<ConversationSummary>) {
-        self.items.retain(|c| c.status != status && !fresh.iter().any(|f| f.conv_id == c.conv_id));
+        self.items
+            .retain(|c| c.status != status && !fresh.iter().any(|f| f.conv_id == c.conv_id));
         self.items.extend(fresh);
         self.sort();
     }
@@ -109,7 +118,9 @@ impl ConvList {
     fn sort(&mut self) {
         // Ties broken by id so the order is stable across re-renders.
         self.items.sort_by(|a, b| {
-            b.last_activity_at.cmp(&a.last_activity_at).then_with(|| a.conv_id.cmp(&b.conv_id))
+            b.last_activity_at
+                .cmp(&a.last_activity_at)
+                .then_with(|| a.conv_id.cmp(&b.conv_id))
         });
     }
 }
@@ -136,7 +147,10 @@ pub enum Inserted {
     Added,
     Duplicate,
     /// Added, but messages `after < seq < before` are missing: fetch them.
-    Gap { after: u64, before: u64 },
+    Gap {
+        after: u64,
+        before: u64,
+    },
 }
 
 /// The open conversation's messages, deduplicated and ordered by `seq`, plus
@@ -150,7 +164,11 @@ pub struct Thread {
 
 impl Thread {
     pub fn new(conv_id: ConvId) -> Self {
-        Self { conv_id, messages: BTreeMap::new(), pending: Vec::new() }
+        Self {
+            conv_id,
+            messages: BTreeMap::new(),
+            pending: Vec::new(),
+        }
     }
 
     /// Messages in `seq` order.
@@ -183,11 +201,19 @@ impl Thread {
         if message.conv_id != self.conv_id || self.messages.contains_key(&message.seq) {
             return Inserted::Duplicate;
         }
-        self.pending.retain(|p| p.client_msg_id != message.client_msg_id);
+        self.pending
+            .retain(|p| p.client_msg_id != message.client_msg_id);
         let newest = self.newest_seq();
         let seq = message.seq;
         self.messages.insert(seq, message);
-        if newest > 0 && seq > newest + 1 { Inserted::Gap { after: newest, before: seq } } else { Inserted::Added }
+        if newest > 0 && seq > newest + 1 {
+            Inserted::Gap {
+                after: newest,
+                before: seq,
+            }
+        } else {
+            Inserted::Added
+        }
     }
 
     /// Adds a page of history (older or newer) without gap reports.
@@ -204,13 +230,19 @@ impl Thread {
 
     /// Marks a reply pending again before a retry with the same `client_msg_id`.
     pub fn set_delivery(&mut self, client_msg_id: &str, delivery: Delivery) {
-        if let Some(p) = self.pending.iter_mut().find(|p| p.client_msg_id == client_msg_id) {
+        if let Some(p) = self
+            .pending
+            .iter_mut()
+            .find(|p| p.client_msg_id == client_msg_id)
+        {
             p.delivery = delivery;
         }
     }
 
     pub fn outgoing(&self, client_msg_id: &str) -> Option<&Outgoing> {
-        self.pending.iter().find(|p| p.client_msg_id == client_msg_id)
+        self.pending
+            .iter()
+            .find(|p| p.client_msg_id == client_msg_id)
     }
 }
 
@@ -220,7 +252,10 @@ pub enum Connection {
     Connecting,
     Online,
     /// Lost; the next attempt starts in `retry_in_ms`.
-    Reconnecting { attempt: u32, retry_in_ms: u32 },
+    Reconnecting {
+        attempt: u32,
+        retry_in_ms: u32,
+    },
 }
 
 impl Connection {
@@ -249,7 +284,10 @@ impl Connection {
 pub enum AfterClose {
     /// The token was refused: back to sign-in.
     SignIn,
-    Reconnect { attempt: u32, delay_ms: u32 },
+    Reconnect {
+        attempt: u32,
+        delay_ms: u32,
+    },
 }
 
 /// Exponential backoff, 0.5 s doubling to a 15 s ceiling; `jitter` in [0, 1)
@@ -265,18 +303,33 @@ pub fn after_close(code: u16, attempt: u32, jitter: f64) -> AfterClose {
         return AfterClose::SignIn;
     }
     // Overflow, restart, idle or network loss: all resume the same way.
-    AfterClose::Reconnect { attempt: attempt + 1, delay_ms: backoff_ms(attempt, jitter) }
+    AfterClose::Reconnect {
+        attempt: attempt + 1,
+        delay_ms: backoff_ms(attempt, jitter),
+    }
 }
 
 /// The document title: the unread count as a badge.
 pub fn title(unread: u64) -> String {
-    if unread == 0 { "Natter inbox".to_owned() } else { format!("({unread}) Natter inbox") }
+    if unread == 0 {
+        "Natter inbox".to_owned()
+    } else {
+        format!("({unread}) Natter inbox")
+    }
 }
 
 /// A one-line preview of a message for the list.
 pub fn preview(message: &Message) -> String {
-    let prefix = if message.direction == Direction::Out { "You: " } else { "" };
-    let mut text: String = message.text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let prefix = if message.direction == Direction::Out {
+        "You: "
+    } else {
+        ""
+    };
+    let mut text: String = message
+        .text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if text.chars().count() > 80 {
         text = text.chars().take(79).collect::<String>() + "…";
     }
@@ -291,8 +344,16 @@ mod tests {
 
     pub fn msg(conv: &str, seq: u64, direction: Direction, at: i64) -> Message {
         let sender = match direction {
-            Direction::In => Sender { kind: SenderKind::Visitor, id: "v1".into(), name: "Ana".into() },
-            Direction::Out => Sender { kind: SenderKind::Staff, id: "s1".into(), name: "Sam".into() },
+            Direction::In => Sender {
+                kind: SenderKind::Visitor,
+                id: "v1".into(),
+                name: "Ana".into(),
+            },
+            Direction::Out => Sender {
+                kind: SenderKind::Staff,
+                id: "s1".into(),
+                name: "Sam".into(),
+            },
         };
         Message {
             id: format!("m{conv}{seq}"),
@@ -330,16 +391,29 @@ mod tests {
     }
 
     fn ids(list: &ConvList) -> Vec<String> {
-        list.with_status(ConversationStatus::Open).iter().map(|c| c.conv_id.0.clone()).collect()
+        list.with_status(ConversationStatus::Open)
+            .iter()
+            .map(|c| c.conv_id.0.clone())
+            .collect()
     }
 
     #[test]
     fn list_orders_by_latest_activity_and_moves_on_new_messages() {
-        let mut list = ConvList::new(vec![conv("a", 10, 1, 0), conv("b", 30, 1, 0), conv("c", 20, 1, 0)]);
+        let mut list = ConvList::new(vec![
+            conv("a", 10, 1, 0),
+            conv("b", 30, 1, 0),
+            conv("c", 20, 1, 0),
+        ]);
         assert_eq!(ids(&list), ["b", "c", "a"]);
-        assert_eq!(list.apply_message(&msg("a", 2, Direction::In, 40), false), ListUpdate::Applied);
+        assert_eq!(
+            list.apply_message(&msg("a", 2, Direction::In, 40), false),
+            ListUpdate::Applied
+        );
         assert_eq!(ids(&list), ["a", "b", "c"]);
-        assert_eq!(list.apply_message(&msg("z", 1, Direction::In, 50), false), ListUpdate::Unknown);
+        assert_eq!(
+            list.apply_message(&msg("z", 1, Direction::In, 50), false),
+            ListUpdate::Unknown
+        );
     }
 
     #[test]
@@ -349,7 +423,10 @@ mod tests {
         list.apply_message(&msg("a", 3, Direction::Out, 12), false);
         assert_eq!(list.get(&"a".into()).map(|c| c.unread_count), Some(2));
         // A replay of the same message does not count twice.
-        assert_eq!(list.apply_message(&msg("a", 2, Direction::In, 11), false), ListUpdate::Stale);
+        assert_eq!(
+            list.apply_message(&msg("a", 2, Direction::In, 11), false),
+            ListUpdate::Stale
+        );
         assert_eq!(list.unread_total(), 2);
         list.apply_read(&"a".into(), Side::Visitor, 3);
         assert_eq!(list.unread_total(), 2);
@@ -375,11 +452,29 @@ mod tests {
     #[test]
     fn thread_dedupes_by_seq_and_reports_gaps() {
         let mut thread = Thread::new("a".into());
-        assert_eq!(thread.insert(msg("a", 1, Direction::In, 1)), Inserted::Added);
-        assert_eq!(thread.insert(msg("a", 1, Direction::In, 1)), Inserted::Duplicate);
-        assert_eq!(thread.insert(msg("b", 2, Direction::In, 1)), Inserted::Duplicate);
-        assert_eq!(thread.insert(msg("a", 4, Direction::In, 1)), Inserted::Gap { after: 1, before: 4 });
-        thread.extend(vec![msg("a", 3, Direction::Out, 1), msg("a", 2, Direction::In, 1)]);
+        assert_eq!(
+            thread.insert(msg("a", 1, Direction::In, 1)),
+            Inserted::Added
+        );
+        assert_eq!(
+            thread.insert(msg("a", 1, Direction::In, 1)),
+            Inserted::Duplicate
+        );
+        assert_eq!(
+            thread.insert(msg("b", 2, Direction::In, 1)),
+            Inserted::Duplicate
+        );
+        assert_eq!(
+            thread.insert(msg("a", 4, Direction::In, 1)),
+            Inserted::Gap {
+                after: 1,
+                before: 4
+            }
+        );
+        thread.extend(vec![
+            msg("a", 3, Direction::Out, 1),
+            msg("a", 2, Direction::In, 1),
+        ]);
         let seqs: Vec<u64> = thread.messages().map(|m| m.seq).collect();
         assert_eq!(seqs, [1, 2, 3, 4]);
         assert!(!thread.has_older());
@@ -391,10 +486,18 @@ mod tests {
         thread.extend(vec![msg("a", 5, Direction::In, 1)]);
         assert!(thread.has_older());
         assert_eq!(thread.oldest_seq(), Some(5));
-        let out = Outgoing { client_msg_id: "ka6".into(), text: "hi".into(), created_at: 2, delivery: Delivery::Pending };
+        let out = Outgoing {
+            client_msg_id: "ka6".into(),
+            text: "hi".into(),
+            created_at: 2,
+            delivery: Delivery::Pending,
+        };
         thread.push_pending(out);
         thread.set_delivery("ka6", Delivery::Failed("offline".into()));
-        assert_eq!(thread.outgoing("ka6").map(|o| o.delivery.clone()), Some(Delivery::Failed("offline".into())));
+        assert_eq!(
+            thread.outgoing("ka6").map(|o| o.delivery.clone()),
+            Some(Delivery::Failed("offline".into()))
+        );
         thread.set_delivery("ka6", Delivery::Pending);
         // The confirmed message (from the POST answer or the socket) replaces it.
         thread.insert(msg("a", 6, Direction::Out, 3));
@@ -404,12 +507,34 @@ mod tests {
 
     #[test]
     fn reconnect_policy() {
-        assert_eq!(after_close(close_code::UNAUTHORIZED, 0, 0.0), AfterClose::SignIn);
-        assert_eq!(after_close(close_code::QUEUE_OVERFLOW, 0, 0.0), AfterClose::Reconnect { attempt: 1, delay_ms: 500 });
-        assert_eq!(after_close(close_code::GOING_AWAY, 2, 0.0), AfterClose::Reconnect { attempt: 3, delay_ms: 2000 });
+        assert_eq!(
+            after_close(close_code::UNAUTHORIZED, 0, 0.0),
+            AfterClose::SignIn
+        );
+        assert_eq!(
+            after_close(close_code::QUEUE_OVERFLOW, 0, 0.0),
+            AfterClose::Reconnect {
+                attempt: 1,
+                delay_ms: 500
+            }
+        );
+        assert_eq!(
+            after_close(close_code::GOING_AWAY, 2, 0.0),
+            AfterClose::Reconnect {
+                attempt: 3,
+                delay_ms: 2000
+            }
+        );
         assert_eq!(backoff_ms(30, 0.0), 15_000);
         assert_eq!(backoff_ms(30, 1.0), 18_750);
-        assert_eq!(Connection::Reconnecting { attempt: 1, retry_in_ms: 1500 }.label(), "Offline — reconnecting in 2s");
+        assert_eq!(
+            Connection::Reconnecting {
+                attempt: 1,
+                retry_in_ms: 1500
+            }
+            .label(),
+            "Offline — reconnecting in 2s"
+        );
     }
 
     #[test]

@@ -55,15 +55,26 @@ pub async fn call<T: DeserializeOwned>(
     let headers = request.headers();
     headers.set("Accept", "application/json").map_err(js_err)?;
     if body.is_some() {
-        headers.set("Content-Type", "application/json").map_err(js_err)?;
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(js_err)?;
     }
     if let Some(token) = token {
-        headers.set("Authorization", &format!("Bearer {token}")).map_err(js_err)?;
+        headers
+            .set("Authorization", &format!("Bearer {token}"))
+            .map_err(js_err)?;
     }
     let window = web_sys::window().ok_or(ApiError::Network)?;
-    let response: Response =
-        JsFuture::from(window.fetch_with_request(&request)).await.map_err(js_err)?.dyn_into().map_err(js_err)?;
-    let text = JsFuture::from(response.text().map_err(js_err)?).await.map_err(js_err)?.as_string().unwrap_or_default();
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(js_err)?
+        .dyn_into()
+        .map_err(js_err)?;
+    let text = JsFuture::from(response.text().map_err(js_err)?)
+        .await
+        .map_err(js_err)?
+        .as_string()
+        .unwrap_or_default();
     let status = response.status();
     if status == 401 {
         return Err(ApiError::Unauthorized);
@@ -74,8 +85,13 @@ pub async fn call<T: DeserializeOwned>(
             .unwrap_or_else(|_| format!("The server answered {status}."));
         return Err(ApiError::Status(status, message));
     }
-    let text = if text.trim().is_empty() { "null" } else { &text };
-    serde_json::from_str(text).map_err(|e| ApiError::Status(status, format!("Unexpected answer: {e}")))
+    let text = if text.trim().is_empty() {
+        "null"
+    } else {
+        &text
+    };
+    serde_json::from_str(text)
+        .map_err(|e| ApiError::Status(status, format!("Unexpected answer: {e}")))
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -107,7 +123,9 @@ pub fn now_ms() -> i64 {
 
 /// True while the tab is in the foreground.
 pub fn page_visible() -> bool {
-    web_sys::window().and_then(|w| w.document()).is_none_or(|d| !d.hidden())
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_none_or(|d| !d.hidden())
 }
 
 /// A fresh idempotency key for a reply; a retry reuses it.
@@ -120,7 +138,9 @@ pub fn new_client_msg_id() -> String {
 pub fn format_when(ms: i64, compact: bool) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
     let options = js_sys::Object::new();
-    let set = |k: &str, v: &str| js_sys::Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
+    let set = |k: &str, v: &str| {
+        js_sys::Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v))
+    };
     let today = js_sys::Date::new_0().to_date_string() == date.to_date_string();
     if !today {
         let _ = set("dateStyle", "medium");
@@ -132,17 +152,21 @@ pub fn format_when(ms: i64, compact: bool) -> String {
 }
 
 fn notification_api() -> bool {
-    web_sys::window().is_some_and(|w| js_sys::Reflect::has(&w, &JsValue::from_str("Notification")).unwrap_or(false))
+    web_sys::window().is_some_and(|w| {
+        js_sys::Reflect::has(&w, &JsValue::from_str("Notification")).unwrap_or(false)
+    })
 }
 
 /// True when staff allowed browser notifications.
 pub fn notifications_allowed() -> bool {
-    notification_api() && web_sys::Notification::permission() == web_sys::NotificationPermission::Granted
+    notification_api()
+        && web_sys::Notification::permission() == web_sys::NotificationPermission::Granted
 }
 
 /// True when the browser can notify but staff have not been asked yet.
 pub fn notifications_undecided() -> bool {
-    notification_api() && web_sys::Notification::permission() == web_sys::NotificationPermission::Default
+    notification_api()
+        && web_sys::Notification::permission() == web_sys::NotificationPermission::Default
 }
 
 /// Asks for permission to notify; resolves once staff have answered.

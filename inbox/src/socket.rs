@@ -68,7 +68,9 @@ pub fn stop() {
 /// Sends a frame if the socket is open; false otherwise (the resume after the
 /// next authentication covers what was not sent).
 pub fn send(frame: &ClientFrame) -> bool {
-    let Ok(json) = serde_json::to_string(frame) else { return false };
+    let Ok(json) = serde_json::to_string(frame) else {
+        return false;
+    };
     LIVE.with_borrow(|live| {
         live.ws
             .as_ref()
@@ -92,7 +94,11 @@ fn discard(ws: &WebSocket) {
 
 fn url() -> Option<String> {
     let location = web_sys::window()?.location();
-    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    let scheme = if location.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
     Some(format!("{scheme}://{}/ws/staff", location.host().ok()?))
 }
 
@@ -114,7 +120,9 @@ fn connect(inbox: Inbox) {
     let on_open = Closure::<dyn FnMut(_)>::new(move |_: web_sys::Event| {
         if current() {
             LIVE.with_borrow_mut(|live| live.last_heard = now_ms());
-            send(&ClientFrame::Auth { token: token.clone() });
+            send(&ClientFrame::Auth {
+                token: token.clone(),
+            });
         }
     });
     let on_message = Closure::<dyn FnMut(_)>::new(move |event: web_sys::Event| {
@@ -122,13 +130,17 @@ fn connect(inbox: Inbox) {
             return;
         }
         LIVE.with_borrow_mut(|live| live.last_heard = now_ms());
-        let text = event.dyn_ref::<MessageEvent>().and_then(|e| e.data().as_string());
+        let text = event
+            .dyn_ref::<MessageEvent>()
+            .and_then(|e| e.data().as_string());
         if let Some(frame) = text.and_then(|t| serde_json::from_str::<ServerFrame>(&t).ok()) {
             crate::actions::on_frame(inbox, frame);
         }
     });
     let on_close = Closure::<dyn FnMut(_)>::new(move |event: web_sys::Event| {
-        let code = event.dyn_ref::<CloseEvent>().map_or(ABNORMAL, CloseEvent::code);
+        let code = event
+            .dyn_ref::<CloseEvent>()
+            .map_or(ABNORMAL, CloseEvent::code);
         lost(inbox, generation, code);
     });
     ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
@@ -156,8 +168,15 @@ fn lost(inbox: Inbox, generation: u64, code: u16) {
     match after_close(code, attempt, js_sys::Math::random()) {
         AfterClose::SignIn => crate::actions::expire(inbox),
         AfterClose::Reconnect { attempt, delay_ms } => {
-            inbox.connection.set(Connection::Reconnecting { attempt, retry_in_ms: delay_ms });
-            let retry = set_timeout_with_handle(move || connect(inbox), Duration::from_millis(delay_ms.into())).ok();
+            inbox.connection.set(Connection::Reconnecting {
+                attempt,
+                retry_in_ms: delay_ms,
+            });
+            let retry = set_timeout_with_handle(
+                move || connect(inbox),
+                Duration::from_millis(delay_ms.into()),
+            )
+            .ok();
             LIVE.with_borrow_mut(|live| {
                 live.attempt = attempt;
                 live.retry = retry;
@@ -168,8 +187,14 @@ fn lost(inbox: Inbox, generation: u64, code: u16) {
 
 fn heartbeat(inbox: Inbox) {
     let (generation, silent) = LIVE.with_borrow(|live| {
-        let open = live.ws.as_ref().is_some_and(|ws| ws.ready_state() == WebSocket::OPEN);
-        (live.generation, open && now_ms() - live.last_heard > SILENCE_LIMIT_MS)
+        let open = live
+            .ws
+            .as_ref()
+            .is_some_and(|ws| ws.ready_state() == WebSocket::OPEN);
+        (
+            live.generation,
+            open && now_ms() - live.last_heard > SILENCE_LIMIT_MS,
+        )
     });
     if silent {
         lost(inbox, generation, ABNORMAL);

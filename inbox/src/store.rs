@@ -48,12 +48,14 @@ impl Inbox {
 
     /// The current bearer token, without subscribing to changes.
     pub fn token(&self) -> Option<String> {
-        self.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()))
+        self.session
+            .with_untracked(|s| s.as_ref().map(|s| s.token.clone()))
     }
 
     /// True when `conv_id` is the conversation on screen.
     pub fn is_selected(&self, conv_id: &ConvId) -> bool {
-        self.selected.with_untracked(|s| s.as_ref() == Some(conv_id))
+        self.selected
+            .with_untracked(|s| s.as_ref() == Some(conv_id))
     }
 }
 

@@ -24,7 +24,12 @@ pub fn ConversationPane() -> impl IntoView {
         };
         actions::set_status(inbox, next);
     };
-    let typing = move || inbox.typing.get().map(|(name, _)| format!("{name} is typing…"));
+    let typing = move || {
+        inbox
+            .typing
+            .get()
+            .map(|(name, _)| format!("{name} is typing…"))
+    };
     view! {
         <Show
             when=move || inbox.selected.with(Option::is_some)
@@ -67,9 +72,15 @@ pub fn VisitorDetails(
     /// The visitor of the open conversation.
     visitor: Visitor,
 ) -> impl IntoView {
-    let or_dash = |v: Option<String>| v.filter(|v| !v.is_empty()).unwrap_or_else(|| "—".to_owned());
+    let or_dash = |v: Option<String>| {
+        v.filter(|v| !v.is_empty())
+            .unwrap_or_else(|| "—".to_owned())
+    };
     // Only http(s) pages become links; anything else stays text.
-    let page = visitor.page_url.clone().filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    let page = visitor
+        .page_url
+        .clone()
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
     let page_view = match page {
         Some(url) => view! { <a href=url.clone() target="_blank" rel="noopener noreferrer">{url.clone()}</a> }.into_any(),
         None => view! { <span>{or_dash(visitor.page_url.clone())}</span> }.into_any(),

@@ -55,10 +55,18 @@ fn ConversationRow(
         move || inbox.selected.with(|s| s.as_ref() == Some(&conv_id))
     };
     let unread = summary.unread_count;
-    let last = summary.last_message.as_ref().map(preview).unwrap_or_default();
+    let last = summary
+        .last_message
+        .as_ref()
+        .map(preview)
+        .unwrap_or_default();
     let name = summary.visitor.name.clone();
     let conv_attr = conv_id.0.clone();
-    let label = if unread > 0 { format!("{name}, {unread} unread") } else { name.clone() };
+    let label = if unread > 0 {
+        format!("{name}, {unread} unread")
+    } else {
+        name.clone()
+    };
     view! {
         <li class="row" class:unread=(unread > 0) data-conv=conv_attr>
             <button

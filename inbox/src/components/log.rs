@@ -11,12 +11,29 @@ use natter_protocol::{Direction, Message, SenderKind};
 #[component]
 pub fn MessageLog() -> impl IntoView {
     let inbox = use_inbox();
-    let messages =
-        move || inbox.thread.with(|t| t.as_ref().map(|t| t.messages().cloned().collect::<Vec<_>>()).unwrap_or_default());
-    let pending = move || inbox.thread.with(|t| t.as_ref().map(|t| t.pending().to_vec()).unwrap_or_default());
-    let has_older = move || inbox.thread.with(|t| t.as_ref().is_some_and(|t| t.has_older()));
+    let messages = move || {
+        inbox.thread.with(|t| {
+            t.as_ref()
+                .map(|t| t.messages().cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
+    let pending = move || {
+        inbox
+            .thread
+            .with(|t| t.as_ref().map(|t| t.pending().to_vec()).unwrap_or_default())
+    };
+    let has_older = move || {
+        inbox
+            .thread
+            .with(|t| t.as_ref().is_some_and(|t| t.has_older()))
+    };
     // Scroll to the end when a message is added at the end, not when older ones load.
-    let tail = Memo::new(move |_| inbox.thread.with(|t| t.as_ref().map(|t| (t.newest_seq(), t.pending().len()))));
+    let tail = Memo::new(move |_| {
+        inbox
+            .thread
+            .with(|t| t.as_ref().map(|t| (t.newest_seq(), t.pending().len())))
+    });
     let log = NodeRef::<Div>::new();
     Effect::new(move |_| {
         tail.track();

@@ -53,7 +53,11 @@ pub fn App() -> impl IntoView {
 #[component]
 pub fn Shell() -> impl IntoView {
     let inbox = use_inbox();
-    let name = move || inbox.session.with(|s| s.as_ref().map(|s| s.staff.name.clone()).unwrap_or_default());
+    let name = move || {
+        inbox
+            .session
+            .with(|s| s.as_ref().map(|s| s.staff.name.clone()).unwrap_or_default())
+    };
     let ask = RwSignal::new(net::notifications_undecided());
     let enable = move |_| {
         leptos::task::spawn_local(async move {

@@ -19,7 +19,8 @@ pub fn SignIn() -> impl IntoView {
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            let result = actions::sign_in(inbox, email.get_untracked(), password.get_untracked()).await;
+            let result =
+                actions::sign_in(inbox, email.get_untracked(), password.get_untracked()).await;
             busy.set(false);
             if let Err(message) = result {
                 error.set(Some(message));
