@@ -62,6 +62,16 @@ pub struct Settings {
     /// Seed the demo organization, account and staff member (idempotent).
     #[arg(long, env = "NATTER_DEMO")]
     pub demo: bool,
+    /// Redis for fan-out across several instances, e.g. `redis://127.0.0.1:6379`.
+    /// Without it, this instance is alone.
+    #[arg(long, env = "NATTER_REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Prefix of Natter's Redis channel names, so deployments can share a Redis.
+    #[arg(long, env = "NATTER_REDIS_PREFIX", default_value = "natter:")]
+    pub redis_prefix: String,
+    /// This instance's name in metrics and logs (default: random).
+    #[arg(long, env = "NATTER_INSTANCE_ID")]
+    pub instance_id: Option<String>,
     /// Folder of the built widget (trunk's output).
     #[arg(long, env = "NATTER_WIDGET_DIR", default_value = "dist")]
     pub widget_dir: PathBuf,

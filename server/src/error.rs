@@ -90,6 +90,7 @@ impl IntoResponse for ApiError {
         if let Self::Internal(detail) = &self {
             tracing::error!(%detail, "internal error");
         }
+        crate::telemetry::error(&self.code());
         let mut response = (self.status(), axum::Json(self.body())).into_response();
         if let Self::RateLimited { retry_after_secs } = self {
             response

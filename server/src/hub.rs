@@ -7,16 +7,25 @@
 //! closes the socket with `QUEUE_OVERFLOW`) and resumes by `after_seq` when it reconnects.
 //!
 //! Visitor sockets listen to conversations; staff sockets to their organization.
+//!
+//! With several instances, the hub also forwards each event to the [`crate::bus`]
+//! (Redis pub/sub) and dispatches what other instances forward. Pub/sub may drop
+//! events; the store stays the source of truth: after any gap in the bus, every
+//! local connection is told to catch up from the store ([`Outbound::CatchUp`]).
 
+use crate::telemetry;
 use axum::extract::ws::Utf8Bytes;
 use natter_protocol::{ConvId, ServerFrame};
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Instant;
 use tokio::sync::{Notify, mpsc};
 
 /// Who should receive an event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Audience {
     /// The conversation's visitor sockets.
     Visitor,
@@ -26,7 +35,7 @@ pub enum Audience {
 }
 
 /// Something that happened, to be told to the sockets that care.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Event {
     pub org_id: String,
     pub conv_id: ConvId,
@@ -34,13 +43,20 @@ pub struct Event {
     pub frame: ServerFrame,
 }
 
-/// One frame as queued for a connection: serialised once, shared by all receivers.
+/// What a connection's queue carries.
 #[derive(Clone, Debug)]
-pub struct Outbound {
-    pub conv_id: ConvId,
-    /// Set for `message` frames, so the connection can drop duplicates and fill gaps.
-    pub seq: Option<u64>,
-    pub text: Utf8Bytes,
+pub enum Outbound {
+    /// A frame, serialised once and shared by all receivers.
+    Frame {
+        conv_id: ConvId,
+        /// Set for `message` frames, so the connection can drop duplicates and fill gaps.
+        seq: Option<u64>,
+        text: Utf8Bytes,
+        /// When it was published, for the delivery-latency histogram.
+        published: Instant,
+    },
+    /// Events may have been lost (the bus had a gap): re-read subscriptions from the store.
+    CatchUp,
 }
 
 pub type ConnId = u64;
@@ -87,6 +103,7 @@ fn offer(
         };
         if let Err(mpsc::error::TrySendError::Full(_)) = entry.tx.try_send(outbound.clone()) {
             tracing::warn!(conn, "send queue overflowed; cutting the connection off");
+            telemetry::queue_overflow();
             entry.overflowed.notify_one();
             cut.push(*conn);
         }
@@ -107,6 +124,8 @@ struct Inner {
     registry: Mutex<Registry>,
     /// Capacity of each connection's queue. A client this far behind is cut off.
     queue_capacity: usize,
+    /// Where events go for the other instances, when there are any.
+    bus: OnceLock<crate::bus::Publisher>,
 }
 
 #[derive(Clone)]
@@ -168,6 +187,7 @@ impl Hub {
             next_conn: AtomicU64::new(0),
             registry: Mutex::default(),
             queue_capacity: queue_capacity.max(1),
+            bus: OnceLock::new(),
         };
         Self {
             inner: Arc::new(inner),
@@ -205,8 +225,22 @@ impl Hub {
         )
     }
 
-    /// Tells every interested connection. Call only after the event's data is committed.
+    /// Connects the hub to the other instances (once, at start-up).
+    pub fn attach_bus(&self, publisher: crate::bus::Publisher) {
+        let _ = self.inner.bus.set(publisher);
+    }
+
+    /// Tells every interested connection, here and on the other instances.
+    /// Call only after the event's data is committed.
     pub fn publish(&self, event: Event) {
+        if let Some(bus) = self.inner.bus.get() {
+            bus.forward(&event);
+        }
+        self.dispatch(&event);
+    }
+
+    /// Tells this instance's interested connections.
+    pub fn dispatch(&self, event: &Event) {
         let seq = match &event.frame {
             ServerFrame::Message { message } => Some(message.seq),
             _ => None,
@@ -218,10 +252,11 @@ impl Hub {
                 return;
             }
         };
-        let outbound = Outbound {
+        let outbound = Outbound::Frame {
             conv_id: event.conv_id.clone(),
             seq,
             text,
+            published: Instant::now(),
         };
         let mut cut = Vec::new();
         let mut registry = self.registry();
@@ -242,6 +277,18 @@ impl Hub {
                 &mut cut,
             );
         }
+        for conn in cut {
+            registry.drop_conn(conn);
+        }
+    }
+
+    /// Asks every local connection to catch up from the store.
+    pub fn catch_up_all(&self) {
+        let mut cut = Vec::new();
+        let mut registry = self.registry();
+        let registry = &mut *registry;
+        let all: HashSet<ConnId> = registry.conns.keys().copied().collect();
+        offer(&registry.conns, Some(&all), &Outbound::CatchUp, &mut cut);
         for conn in cut {
             registry.drop_conn(conn);
         }

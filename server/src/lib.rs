@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bus;
 pub mod config;
 pub mod demo;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod origin;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod telemetry;
 pub mod ws;
 
 pub use startup::{Application, ShutdownHandle};

@@ -18,6 +18,8 @@ pub enum StartupError {
     Store(#[from] StoreError),
     #[error("demo data: {0}")]
     Demo(String),
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -68,10 +70,22 @@ impl Application {
             source,
         })?;
         let (tx, rx) = watch::channel(false);
+        let instance = settings
+            .instance_id
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..8].to_owned());
+        crate::telemetry::install(&instance);
         let hub = Hub::new(settings.ws_queue);
+        let bus = match &settings.redis_url {
+            Some(url) => {
+                Some(crate::bus::start(url, &settings.redis_prefix, &instance, &hub).await?)
+            }
+            None => None,
+        };
         let state = AppState {
             store,
             hub,
+            bus,
             settings: Arc::new(settings),
             shutdown: rx,
         };

@@ -11,6 +11,8 @@ pub struct AppState {
     pub store: Store,
     pub hub: Hub,
     pub settings: Arc<Settings>,
+    /// The cross-instance bus, when Redis is configured.
+    pub bus: Option<crate::bus::Status>,
     /// Flips to `true` when the server is shutting down.
     pub shutdown: watch::Receiver<bool>,
 }

@@ -65,6 +65,7 @@ async fn append(
             }),
         ));
     }
+    crate::telemetry::message_committed(appended.message.direction);
     // Committed: now, and only now, tell the sockets.
     let event = |audience, frame| Event {
         org_id: conversation.org_id.clone(),

@@ -18,12 +18,18 @@ async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// The process can serve: its database answers.
+/// The process can serve: its database answers. Also reports the Redis bus: without
+/// it this instance still serves its own clients, who converge from the store.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let redis = match &state.bus {
+        None => "disabled",
+        Some(bus) if bus.is_connected() => "ok",
+        Some(_) => "unreachable",
+    };
     match state.store.ping().await {
         Ok(()) => (
             StatusCode::OK,
-            Json(json!({ "status": "ready", "database": "ok" })),
+            Json(json!({ "status": "ready", "database": "ok", "redis": redis })),
         ),
         Err(e) => {
             tracing::warn!(error = %e, "readiness: database unreachable");
@@ -32,6 +38,7 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
                 Json(json!({
                     "status": "unavailable",
                     "database": "unreachable",
+                    "redis": redis,
                     "error": { "code": "database_unavailable", "message": "the database is unreachable" }
                 })),
             )

@@ -100,6 +100,7 @@ async fn create_lead(
         });
     }
     for message in &messages {
+        crate::telemetry::message_committed(message.direction);
         state.hub.publish(Event {
             org_id: account.org_id.clone(),
             conv_id: conv_id.clone(),

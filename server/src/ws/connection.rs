@@ -11,6 +11,7 @@ use crate::auth::Principal;
 use crate::hub::{Audience, Event, Outbound};
 use crate::state::AppState;
 use crate::store::StoreError;
+use crate::telemetry;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use natter_protocol::{ClientFrame, ConvId, ServerFrame, Side, StaffMember, close_code};
 use std::collections::HashMap;
@@ -199,28 +200,46 @@ impl Actor {
         matches!(self.identity, Identity::Visitor { .. })
     }
 
-    /// A frame from the hub queue.
+    /// An item from the hub queue.
     async fn on_outbound(&mut self, outbound: Outbound) -> Result<(), Stop> {
-        let delivered = self
-            .subscriptions
-            .get(&outbound.conv_id)
-            .map(|s| s.delivered);
-        match (outbound.seq, delivered) {
+        let (conv_id, seq, text, published) = match outbound {
+            Outbound::Frame {
+                conv_id,
+                seq,
+                text,
+                published,
+            } => (conv_id, seq, text, published),
+            Outbound::CatchUp => return self.catch_up().await,
+        };
+        let delivered = self.subscriptions.get(&conv_id).map(|s| s.delivered);
+        match (seq, delivered) {
             // Left over from a conversation this visitor socket unsubscribed from.
-            (_, None) if self.is_visitor() => Ok(()),
-            (None, _) | (Some(_), None) => self.send(WsMessage::Text(outbound.text)).await,
-            (Some(seq), Some(delivered)) if seq <= delivered => Ok(()),
-            (Some(seq), Some(delivered)) => {
-                if seq > delivered + 1 {
-                    self.replay(&outbound.conv_id, Some(seq)).await?;
-                }
-                self.send(WsMessage::Text(outbound.text)).await?;
-                if let Some(sub) = self.subscriptions.get_mut(&outbound.conv_id) {
-                    sub.delivered = sub.delivered.max(seq);
-                }
-                Ok(())
+            (_, None) if self.is_visitor() => return Ok(()),
+            (Some(seq), Some(delivered)) if seq <= delivered => return Ok(()),
+            (Some(seq), Some(delivered)) if seq > delivered + 1 => {
+                self.replay(&conv_id, Some(seq)).await?
             }
+            _ => {}
         }
+        self.send(WsMessage::Text(text)).await?;
+        telemetry::frame_delivered(published.elapsed());
+        if let (Some(seq), Some(sub)) = (seq, self.subscriptions.get_mut(&conv_id)) {
+            sub.delivered = sub.delivered.max(seq);
+        }
+        Ok(())
+    }
+
+    /// Events may have been lost on their way here: re-read every subscription
+    /// from the store, and give a staff socket a fresh conversation list.
+    async fn catch_up(&mut self) -> Result<(), Stop> {
+        let conversations: Vec<ConvId> = self.subscriptions.keys().cloned().collect();
+        for conv_id in conversations {
+            self.replay(&conv_id, None).await?;
+        }
+        if matches!(self.identity, Identity::Staff(_)) {
+            self.resync(None).await?;
+        }
+        Ok(())
     }
 
     /// Sends the stored messages after the subscription's `delivered`, up to

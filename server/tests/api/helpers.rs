@@ -1,6 +1,7 @@
 //! `spawn_app()`: the real application on a random port with a fresh database,
 //! and typed helpers to drive it over real HTTP and WebSocket connections.
 
+use crate::backend::TestDb;
 use futures_util::{SinkExt, StreamExt};
 use natter_protocol::{
     ClientFrame, ConvId, LeadCreated, LoginResponse, MessageEnvelope, MessageList, PostMessage,
@@ -31,21 +32,25 @@ pub struct TestApp {
     pub settings: Settings,
     shutdown: ShutdownHandle,
     server: JoinHandle<()>,
-    /// Keeps the database folder alive for the app's lifetime (and across restarts).
-    pub db_dir: Arc<tempfile::TempDir>,
+    /// Keeps the database alive for the app's lifetime, across restarts, and for
+    /// other instances sharing it.
+    pub db: Arc<TestDb>,
 }
 
-pub fn settings_for(db_dir: &tempfile::TempDir) -> Settings {
+pub fn settings_for(db: &TestDb) -> Settings {
     Settings {
         addr: "127.0.0.1:0".parse().expect("address"),
         database: DatabaseArgs {
-            database_url: format!("sqlite://{}", db_dir.path().join("natter.db").display()),
+            database_url: db.url.clone(),
             // Tests do not need fsync on every commit; durability across a process
             // stop is what they check, and WAL with NORMAL keeps that.
             sqlite_synchronous: SqliteSync::Normal,
             db_max_connections: 8,
         },
         demo: true,
+        redis_url: None,
+        redis_prefix: "natter:".into(),
+        instance_id: None,
         widget_dir: "dist".into(),
         inbox_dir: "inbox/dist".into(),
         session_hours: 24,
@@ -55,19 +60,17 @@ pub fn settings_for(db_dir: &tempfile::TempDir) -> Settings {
 }
 
 pub async fn spawn_app() -> TestApp {
-    let db_dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-    let settings = settings_for(&db_dir);
-    start(settings, db_dir).await
+    spawn_app_with(|_| {}).await
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    let db_dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-    let mut settings = settings_for(&db_dir);
+    let db = Arc::new(TestDb::new().await);
+    let mut settings = settings_for(&db);
     configure(&mut settings);
-    start(settings, db_dir).await
+    start(settings, db).await
 }
 
-async fn start(settings: Settings, db_dir: Arc<tempfile::TempDir>) -> TestApp {
+async fn start(settings: Settings, db: Arc<TestDb>) -> TestApp {
     // Server logs show with a failing test's output (`NATTER_LOG=debug` for more).
     let filter = std::env::var("NATTER_LOG").unwrap_or_else(|_| "warn".into());
     let _ = tracing_subscriber::fmt()
@@ -91,23 +94,37 @@ async fn start(settings: Settings, db_dir: Arc<tempfile::TempDir>) -> TestApp {
         settings,
         shutdown,
         server,
-        db_dir,
+        db,
     }
 }
 
 impl TestApp {
     /// Stops the server gracefully and starts a new one on the same database file.
     pub async fn restart(self) -> TestApp {
+        let db = self.db.clone();
+        let settings = self.stop().await;
+        start(settings, db).await
+    }
+
+    /// Stops the server gracefully (sockets are told to reconnect elsewhere).
+    pub async fn stop(self) -> Settings {
         let Self {
             shutdown,
             server,
             settings,
-            db_dir,
             ..
         } = self;
         shutdown.shutdown();
         server.await.expect("the server stops");
-        start(settings, db_dir).await
+        settings
+    }
+
+    /// Another instance on the same database, configured by `configure`.
+    pub async fn another_instance(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.settings.clone();
+        settings.demo = false;
+        configure(&mut settings);
+        start(settings, self.db.clone()).await
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,12 +1,16 @@
-//! Server tests: the real application on a random port with a fresh SQLite file
-//! per test, driven over real HTTP and WebSocket connections. One binary, one
+//! Server tests: the real application on a random port with a fresh database per
+//! test (SQLite by default, Postgres with `NATTER_TEST_DATABASE=postgres`), driven
+//! over real HTTP and WebSocket connections. One binary, one
 //! module per area; new tests go in the module of their area.
 
 mod authorization;
+mod backend;
 mod bad_input;
 mod conversations;
 mod helpers;
 mod idempotency;
 mod messages;
+mod proxy;
 mod realtime;
 mod restart;
+mod scale_out;
