@@ -59,6 +59,7 @@ class FakeSocket {
   push(frame) { if (this.onmessage) this.onmessage(new MessageEvent('message', { data: JSON.stringify(frame) })); }
 }
 FakeSocket.all = [];
+window.FakeSocket = FakeSocket;
 window.WebSocket = FakeSocket;
 localStorage.clear();
 "#;

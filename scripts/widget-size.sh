@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the shipped widget (trunk --release, cargo profile "widget") and reports what a
+# visitor downloads, gzipped (-9): the loader alone, and the app (wasm + JS + CSS), which is
+# fetched only when the browser is idle or the visitor opens the chat.
+# Writes the figures to docs/widget-size.md for the README to quote.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LOADER_BUDGET=5120
+APP_BUDGET=122880
+
+trunk build --release >/dev/null
+gz() { gzip -9c "$@" | wc -c; }
+raw() { cat "$@" | wc -c; }
+loader=(dist/embed.js)
+app=(dist/natter-widget_bg.wasm dist/natter-widget.js dist/widget.css)
+wasm_gz=$(gz dist/natter-widget_bg.wasm)
+js_gz=$(gz dist/natter-widget.js)
+css_gz=$(gz dist/widget.css)
+loader_gz=$(gz "${loader[@]}")
+app_gz=$((wasm_gz + js_gz + css_gz))
+kb() { awk -v b="$1" 'BEGIN { printf "%.1f KB", b / 1024 }'; }
+
+mkdir -p docs
+{
+  echo "# Widget size"
+  echo
+  echo "Measured by \`scripts/widget-size.sh\` ($(date -u +%Y-%m-%d)), gzip -9, each file compressed alone."
+  echo
+  echo "| Part | Raw | Gzipped | Budget |"
+  echo "|---|---:|---:|---:|"
+  echo "| Loader (\`embed.js\`, fetched with the page) | $(kb "$(raw "${loader[@]}")") | $(kb "$loader_gz") | $(kb $LOADER_BUDGET) |"
+  echo "| App: wasm | $(kb "$(raw dist/natter-widget_bg.wasm)") | $(kb "$wasm_gz") | |"
+  echo "| App: JS glue | $(kb "$(raw dist/natter-widget.js)") | $(kb "$js_gz") | |"
+  echo "| App: CSS | $(kb "$(raw dist/widget.css)") | $(kb "$css_gz") | |"
+  echo "| App total (fetched when idle or on first open) | $(kb "$(raw "${app[@]}")") | $(kb "$app_gz") | $(kb $APP_BUDGET) |"
+} > docs/widget-size.md
+cat docs/widget-size.md
+
+status=0
+if [ "$loader_gz" -gt "$LOADER_BUDGET" ]; then echo "loader is over its budget" >&2; status=1; fi
+if [ "$app_gz" -gt "$APP_BUDGET" ]; then echo "app is over its budget" >&2; status=1; fi
+exit $status
