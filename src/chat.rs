@@ -191,12 +191,12 @@ impl Chat {
             .with_untracked(|s| s.as_ref().map(|s| s.conv_id.clone()));
         let ours = |conv_id: &natter_protocol::ConvId| current.as_ref() == Some(conv_id);
         match frame {
-            ServerFrame::Subscribed { conv_id, last_seq } if ours(&conv_id) => {
-                // The first subscription's backlog is history, not news.
-                if self.conv.with_untracked(|c| c.last_seq() == 0) {
-                    self.env
-                        .with_value(|env| env.quiet_until.set(env.quiet_until.get().max(last_seq)));
-                }
+            // The first subscription's backlog is history, not news.
+            ServerFrame::Subscribed { conv_id, last_seq }
+                if ours(&conv_id) && self.conv.with_untracked(|c| c.last_seq() == 0) =>
+            {
+                self.env
+                    .with_value(|env| env.quiet_until.set(env.quiet_until.get().max(last_seq)));
             }
             ServerFrame::Message { message } if ours(&message.conv_id) => self.apply(vec![message]),
             ServerFrame::Typing {

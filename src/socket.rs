@@ -27,6 +27,9 @@ pub struct Handlers {
     pub resume_seq: Box<dyn Fn() -> u64>,
 }
 
+/// A JS event handler, kept alive while its socket lives.
+type Listener = Closure<dyn FnMut(web_sys::Event)>;
+
 /// Our ping keeps the server's 60 s idle timer from firing; 25 s leaves room for one loss.
 const PING_MS: i32 = 25_000;
 /// Nothing heard for this long (the server answers every ping): the socket is dead even if
@@ -42,7 +45,7 @@ struct Inner {
     handlers: Handlers,
     ws: RefCell<Option<WebSocket>>,
     /// The current socket's event handlers, kept alive while it lives.
-    callbacks: RefCell<Vec<Closure<dyn FnMut(web_sys::Event)>>>,
+    callbacks: RefCell<Vec<Listener>>,
     subscription: RefCell<Subscription>,
     attempt: Cell<u32>,
     retry_timer: Cell<Option<i32>>,
@@ -172,7 +175,7 @@ impl Inner {
         this.connects.set(generation);
         let on = |f: fn(&Rc<Self>, web_sys::Event)| {
             let weak: Weak<Self> = Rc::downgrade(this);
-            Closure::<dyn FnMut(web_sys::Event)>::new(move |event| {
+            Listener::new(move |event| {
                 // Events of a socket we already replaced are ignored.
                 if let Some(inner) = weak.upgrade().filter(|i| i.connects.get() == generation) {
                     f(&inner, event);

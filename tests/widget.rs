@@ -2,6 +2,8 @@
 //! page, with `fetch` and `WebSocket` replaced by small in-page fakes so each test controls
 //! what the "server" answers and sees every request and frame.
 #![cfg(target_arch = "wasm32")]
+// Test helpers: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used)]
 
 use leptos::mount::mount_to;
 use leptos::prelude::*;
