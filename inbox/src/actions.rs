@@ -150,27 +150,35 @@ pub fn select(inbox: Inbox, conv_id: ConvId) {
             Ok(detail) => detail,
             Err(e) => return failed(inbox, e),
         };
+        let before = detail.summary.last_seq + 1;
+        let path = format!("/conversations/{conv_id}/messages?before_seq={before}&limit={PAGE}");
+        let page = match call::<MessageList>("GET", &path, Some(&token), NO_BODY).await {
+            Ok(page) => page,
+            Err(e) => return failed(inbox, e),
+        };
         if !inbox.is_selected(&conv_id) {
             return;
         }
-        let before = detail.summary.last_seq + 1;
+        // The detail marks the thread loaded: set it with its page, then subscribe.
+        extend(inbox, &conv_id, page.messages);
         inbox.list.update(|l| l.upsert(detail.summary.clone()));
         inbox.detail.set(Some(detail));
-        let path = format!("/conversations/{conv_id}/messages?before_seq={before}&limit={PAGE}");
-        match call::<MessageList>("GET", &path, Some(&token), NO_BODY).await {
-            Ok(page) => extend(inbox, &conv_id, page.messages),
-            Err(e) => return failed(inbox, e),
-        }
         subscribe(inbox);
         mark_read(inbox);
     });
 }
 
-/// Subscribes to the selected conversation after the newest message held.
+/// Subscribes to the selected conversation after the newest message held, once
+/// its latest page is loaded (before that, `after_seq` 0 would replay it all).
 fn subscribe(inbox: Inbox) {
-    if let Some((conv_id, after_seq)) = inbox
+    let loaded = inbox
+        .detail
+        .with_untracked(|d| d.as_ref().map(|d| d.summary.conv_id.clone()));
+    let held = inbox
         .thread
-        .with_untracked(|t| t.as_ref().map(|t| (t.conv_id.clone(), t.newest_seq())))
+        .with_untracked(|t| t.as_ref().map(|t| (t.conv_id.clone(), t.newest_seq())));
+    if let (Some(loaded), Some((conv_id, after_seq))) = (loaded, held)
+        && loaded == conv_id
     {
         socket::send(&ClientFrame::Subscribe {
             conv_id,
