@@ -1,5 +1,6 @@
 //! Command-line flags and `NATTER_*` environment variables.
 
+use crate::limits::Quota;
 use crate::store::SqliteSync;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -59,6 +60,8 @@ pub struct Settings {
     pub addr: SocketAddr,
     #[command(flatten)]
     pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Seed the demo organization, account and staff member (idempotent).
     #[arg(long, env = "NATTER_DEMO")]
     pub demo: bool,
@@ -87,6 +90,51 @@ pub struct Settings {
     /// Drop a socket that sent nothing (not even a pong) for this many seconds.
     #[arg(long, env = "NATTER_WS_IDLE_SECS", default_value_t = 60)]
     pub ws_idle_secs: u64,
+}
+
+/// Abuse limits. Rates are written like `20/min`, `5/s` or `100/hour`; `0/min` disables one.
+#[derive(Clone, Debug, Args)]
+pub struct LimitArgs {
+    /// New leads (visitors) per client IP.
+    #[arg(long, env = "NATTER_RATE_LEADS", default_value = "20/min")]
+    pub rate_leads: Quota,
+    /// Sign-in attempts per client IP.
+    #[arg(long, env = "NATTER_RATE_LOGINS", default_value = "10/min")]
+    pub rate_logins: Quota,
+    /// Sign-in attempts per email address, wherever they come from.
+    #[arg(long, env = "NATTER_RATE_LOGINS_PER_EMAIL", default_value = "20/hour")]
+    pub rate_logins_per_email: Quota,
+    /// Messages per visitor.
+    #[arg(long, env = "NATTER_RATE_MESSAGES", default_value = "60/min")]
+    pub rate_messages: Quota,
+    /// Frames per socket.
+    #[arg(long, env = "NATTER_RATE_FRAMES", default_value = "30/s")]
+    pub rate_frames: Quota,
+    /// Open sockets per client IP on one instance (0: no cap).
+    #[arg(long, env = "NATTER_MAX_SOCKETS_PER_IP", default_value_t = 500)]
+    pub max_sockets_per_ip: usize,
+    /// Take the client IP from the last X-Forwarded-For entry (only behind a proxy you run).
+    #[arg(long, env = "NATTER_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+    /// Longest time an HTTP request may take, body included, in seconds.
+    #[arg(long, env = "NATTER_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+}
+
+impl LimitArgs {
+    /// No limits at all (for tools and tests that need raw throughput).
+    pub fn unlimited() -> Self {
+        Self {
+            rate_leads: Quota::UNLIMITED,
+            rate_logins: Quota::UNLIMITED,
+            rate_logins_per_email: Quota::UNLIMITED,
+            rate_messages: Quota::UNLIMITED,
+            rate_frames: Quota::UNLIMITED,
+            max_sockets_per_ip: 0,
+            trust_forwarded_for: false,
+            request_timeout_secs: 30,
+        }
+    }
 }
 
 impl Settings {

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod hub;
+pub mod limits;
 pub mod origin;
 pub mod startup;
 pub mod state;

@@ -1,6 +1,11 @@
 //! Origin allow-lists: patterns like `https://shop.example`, `http://localhost:*`
 //! (any port), `https://*.example.com` (any subdomain) or `*` (anywhere).
 
+use crate::error::ApiError;
+use crate::store::Account;
+use axum::http::HeaderMap;
+use axum::http::header::ORIGIN;
+
 /// `scheme`, `host`, `port` of an origin or pattern; the port is filled in from the scheme.
 fn parts(value: &str) -> Option<(&str, &str, &str)> {
     let (scheme, rest) = value.split_once("://")?;
@@ -33,6 +38,17 @@ pub fn matches(pattern: &str, origin: &str) -> bool {
         None => ph.eq_ignore_ascii_case(oh),
     };
     ps.eq_ignore_ascii_case(os) && host_ok && (pp == "*" || pp == op)
+}
+
+/// Refuses a browser request whose `Origin` the account does not allow. Requests
+/// without an `Origin` (servers, scripts) are not a browser page's: they pass.
+pub fn enforce(account: &Account, headers: &HeaderMap) -> Result<(), ApiError> {
+    match headers.get(ORIGIN).map(|o| o.to_str().unwrap_or_default()) {
+        Some(origin) if !allowed(account.origin_patterns(), origin) => Err(ApiError::Forbidden(
+            "this website is not allowed to use this chat; add its origin to the account",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Whether `origin` matches any of `patterns`.

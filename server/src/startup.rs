@@ -82,10 +82,16 @@ impl Application {
             }
             None => None,
         };
+        let limiter = match &settings.redis_url {
+            Some(url) => crate::limits::Limiter::shared(url, &settings.redis_prefix).await?,
+            None => crate::limits::Limiter::local(),
+        };
         let state = AppState {
             store,
             hub,
             bus,
+            limiter,
+            sockets_per_ip: crate::limits::SocketCounter::default(),
             settings: Arc::new(settings),
             shutdown: rx,
         };

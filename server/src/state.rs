@@ -11,6 +11,8 @@ pub struct AppState {
     pub store: Store,
     pub hub: Hub,
     pub settings: Arc<Settings>,
+    pub limiter: crate::limits::Limiter,
+    pub sockets_per_ip: crate::limits::SocketCounter,
     /// The cross-instance bus, when Redis is configured.
     pub bus: Option<crate::bus::Status>,
     /// Flips to `true` when the server is shutting down.

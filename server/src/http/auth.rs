@@ -2,6 +2,7 @@
 
 use crate::auth::{StaffAuth, new_staff_token, token_digest, verify_password};
 use crate::error::{ApiError, ApiResult, Json};
+use crate::limits::ClientIp;
 use crate::state::AppState;
 use crate::store::now_ms;
 use axum::Router;
@@ -18,9 +19,19 @@ pub fn router() -> Router<AppState> {
 
 async fn login(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Json(body): Json<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     let email = body.email.trim().to_lowercase();
+    let limits = &state.settings.limits;
+    state
+        .limiter
+        .check("login", &ip.to_string(), limits.rate_logins)
+        .await?;
+    state
+        .limiter
+        .check("login_email", &email, limits.rate_logins_per_email)
+        .await?;
     let found = state.store.staff_by_email(&email).await?;
     let password = body.password;
     let hash = found.as_ref().map(|c| c.password_hash.clone());

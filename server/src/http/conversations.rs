@@ -110,6 +110,8 @@ async fn post_message(
         ));
     };
     let conversation = accessible(&state, &principal, &conv_id).await?;
+    let quota = state.settings.limits.rate_messages;
+    state.limiter.check("message", &visitor.id, quota).await?;
     append(&state, &conversation, Author::visitor(visitor), body).await
 }
 

@@ -3,6 +3,7 @@
 use crate::auth::{new_visitor_token, token_digest};
 use crate::error::{ApiError, ApiResult, Json, Path};
 use crate::hub::{Audience, Event};
+use crate::limits::ClientIp;
 use crate::state::AppState;
 use crate::store::NewLead;
 use axum::Router;
@@ -20,12 +21,14 @@ pub fn router() -> Router<AppState> {
 async fn config(
     State(state): State<AppState>,
     Path((org_id, account_id)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> ApiResult<Json<WidgetConfig>> {
     let account = state
         .store
         .account(&org_id, &account_id)
         .await?
         .ok_or(ApiError::NotFound("website account"))?;
+    crate::origin::enforce(&account, &headers)?;
     Ok(Json(WidgetConfig {
         staff_online: state.hub.has_staff_online(&account.org_id),
         org_id: account.org_id,
@@ -50,14 +53,18 @@ fn optional(
 async fn create_lead(
     State(state): State<AppState>,
     Path((org_id, account_id)): Path<(String, String)>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Json(body): Json<CreateLead>,
 ) -> ApiResult<(StatusCode, Json<LeadCreated>)> {
+    let quota = state.settings.limits.rate_leads;
+    state.limiter.check("lead", &ip.to_string(), quota).await?;
     let account = state
         .store
         .account(&org_id, &account_id)
         .await?
         .ok_or(ApiError::NotFound("website account"))?;
+    crate::origin::enforce(&account, &headers)?;
     let name = validate::name(&body.name)?;
     let email = optional(body.email, validate::email)?;
     let phone = optional(body.phone, validate::phone)?;

@@ -9,6 +9,7 @@
 
 use crate::auth::Principal;
 use crate::hub::{Audience, Event, Outbound};
+use crate::limits::SocketSlot;
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::telemetry;
@@ -67,11 +68,18 @@ struct Actor {
     socket: WebSocket,
     hub: crate::hub::Connection,
     overflowed: Arc<Notify>,
+    budget: FrameBudget,
     identity: Identity,
     subscriptions: HashMap<ConvId, Subscription>,
 }
 
-pub async fn run(socket: WebSocket, state: AppState, role: Role) {
+/// Counts a socket's frames against its quota, one window at a time.
+struct FrameBudget {
+    window_start: Instant,
+    used: u32,
+}
+
+pub async fn run(socket: WebSocket, state: AppState, role: Role, _slot: SocketSlot) {
     let (hub, mut queue) = state.hub.connect();
     let identity = match role {
         Role::Visitor { org_id, account_id } => Identity::Visitor { org_id, account_id },
@@ -81,6 +89,10 @@ pub async fn run(socket: WebSocket, state: AppState, role: Role) {
     let mut shutdown = state.shutdown.clone();
     let overflowed = hub.overflowed.clone();
     let mut actor = Actor {
+        budget: FrameBudget {
+            window_start: Instant::now(),
+            used: 0,
+        },
         state,
         socket,
         hub,
@@ -285,7 +297,30 @@ impl Actor {
         .await
     }
 
+    /// Whether this frame is within the socket's quota; far past it, the socket is closed.
+    fn within_budget(&mut self) -> Result<bool, Stop> {
+        let quota = self.state.settings.limits.rate_frames;
+        if quota.is_unlimited() {
+            return Ok(true);
+        }
+        if self.budget.window_start.elapsed() >= quota.per {
+            self.budget = FrameBudget {
+                window_start: Instant::now(),
+                used: 0,
+            };
+        }
+        self.budget.used += 1;
+        if self.budget.used > quota.count.saturating_mul(4) {
+            return Err(Stop::Close(close_code::POLICY, "too many frames"));
+        }
+        Ok(self.budget.used <= quota.count)
+    }
+
     async fn on_message(&mut self, message: WsMessage) -> Result<(), Stop> {
+        if !matches!(message, WsMessage::Ping(_) | WsMessage::Pong(_)) && !self.within_budget()? {
+            let frame = error_frame("rate_limited", "too many frames; slow down", None);
+            return self.send_frame(&frame).await;
+        }
         let text = match message {
             WsMessage::Text(text) => text,
             WsMessage::Close(_) => return Err(Stop::Gone),

@@ -7,6 +7,7 @@
 mod connection;
 
 use crate::error::{ApiError, ApiResult, Query};
+use crate::limits::ClientIp;
 use crate::origin;
 use crate::state::AppState;
 use axum::Router;
@@ -54,6 +55,7 @@ struct VisitorQuery {
 
 async fn visitor(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Query(query): Query<VisitorQuery>,
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -72,16 +74,24 @@ async fn visitor(
             "this origin may not open the chat of this website account",
         ));
     }
+    let slot = state
+        .sockets_per_ip
+        .acquire(ip, state.settings.limits.max_sockets_per_ip)?;
     let role = Role::Visitor {
         org_id: account.org_id,
         account_id: account.id,
     };
-    Ok(configure(upgrade?).on_upgrade(move |socket| connection::run(socket, state, role)))
+    Ok(configure(upgrade?).on_upgrade(move |socket| connection::run(socket, state, role, slot)))
 }
 
 async fn staff(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
-    Ok(configure(upgrade?).on_upgrade(move |socket| connection::run(socket, state, Role::Staff)))
+    let slot = state
+        .sockets_per_ip
+        .acquire(ip, state.settings.limits.max_sockets_per_ip)?;
+    Ok(configure(upgrade?)
+        .on_upgrade(move |socket| connection::run(socket, state, Role::Staff, slot)))
 }

@@ -7,7 +7,7 @@ use natter_protocol::{
     ClientFrame, ConvId, LeadCreated, LoginResponse, MessageEnvelope, MessageList, PostMessage,
     ServerFrame,
 };
-use natter_server::config::{DatabaseArgs, Settings};
+use natter_server::config::{DatabaseArgs, LimitArgs, Settings};
 use natter_server::store::{NewAccount, NewStaff, SqliteSync, Store};
 use natter_server::{Application, ShutdownHandle};
 use reqwest::StatusCode;
@@ -48,6 +48,8 @@ pub fn settings_for(db: &TestDb) -> Settings {
             db_max_connections: 8,
         },
         demo: true,
+        // Most tests need throughput; the limits have tests of their own.
+        limits: LimitArgs::unlimited(),
         redis_url: None,
         redis_prefix: "natter:".into(),
         instance_id: None,
