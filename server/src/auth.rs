@@ -130,9 +130,16 @@ impl FromRequestParts<AppState> for Principal {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?;
-        Principal::from_token(&state.store, token)
+        let principal = Principal::from_token(&state.store, token)
             .await?
-            .ok_or(INVALID_TOKEN)
+            .ok_or(INVALID_TOKEN)?;
+        // A visitor's browser may only call from its website account's origins.
+        if let Principal::Visitor(v) = &principal
+            && let Some(account) = state.store.account(&v.org_id, &v.account_id).await?
+        {
+            crate::origin::enforce(&account, &parts.headers)?;
+        }
+        Ok(principal)
     }
 }
 

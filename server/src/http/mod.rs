@@ -29,7 +29,9 @@ fn cors(state: AppState) -> CorsLayer {
         let state = state.clone();
         let path = parts.uri.path().to_owned();
         async move {
-            let Some(rest) = path.strip_prefix("/api/v1/widget/") else {
+            // Inside the nested API router the path has lost its `/api/v1` prefix.
+            let path = path.strip_prefix("/api/v1").unwrap_or(&path);
+            let Some(rest) = path.strip_prefix("/widget/") else {
                 return true;
             };
             let mut segments = rest.split('/');

@@ -1,0 +1,384 @@
+//! The authorization matrix: two organizations × two website accounts × two
+//! visitors, against every endpoint and socket subscription, with swapped,
+//! guessed and foreign ids and tokens. Every attempt is refused, and no refused
+//! answer carries anything of the conversation it aimed at.
+
+use crate::helpers::{DEMO_ORIGIN, Socket, TestApp, spawn_app};
+use natter_protocol::{ClientFrame, ConvId, LeadCreated, ServerFrame};
+use natter_server::store::NewAccount;
+use reqwest::StatusCode;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+struct Visitor {
+    org: &'static str,
+    account: &'static str,
+    lead: LeadCreated,
+    secret: String,
+}
+
+async fn add_account(app: &TestApp, org: &str, id: &str) {
+    let origins = vec!["http://localhost:*".to_owned()];
+    let account = NewAccount {
+        org_id: org,
+        id,
+        name: id,
+        greeting: "hi",
+        theme_color: "#000000",
+        allowed_origins: &origins,
+    };
+    app.store.create_account(account).await.unwrap();
+}
+
+async fn lead(app: &TestApp, org: &'static str, account: &'static str, n: usize) -> Visitor {
+    let secret = format!(
+        "secret-{org}-{account}-{n}-{}",
+        uuid::Uuid::new_v4().simple()
+    );
+    let response = app
+        .client
+        .post(app.url(&format!("/widget/{org}/{account}/leads")))
+        .json(&serde_json::json!({ "name": format!("V{n}"), "message": secret }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    Visitor {
+        org,
+        account,
+        lead: response.json().await.unwrap(),
+        secret,
+    }
+}
+
+async fn socket_for(app: &TestApp, org: &str, account: &str) -> Socket {
+    let mut request = format!("{}/ws?org_id={org}&account_id={account}", app.ws_base)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("origin", DEMO_ORIGIN.parse().unwrap());
+    let (stream, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    Socket { stream }
+}
+
+/// Asserts a refused answer: the status, and none of the secrets in the body.
+async fn refused(response: reqwest::Response, status: StatusCode, secrets: &[String]) {
+    let got = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(got, status, "{body}");
+    for secret in secrets {
+        assert!(
+            !body.contains(secret.as_str()),
+            "a refused answer leaked {secret}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_token_opens_what_is_not_its_own() {
+    let app = spawn_app().await;
+    let acme_staff = app.other_org("acme").await;
+    let demo_staff = app.staff_token().await;
+    add_account(&app, "demo", "second").await;
+    add_account(&app, "acme", "second").await;
+    let mut visitors = Vec::new();
+    for (org, account) in [
+        ("demo", "demo"),
+        ("demo", "second"),
+        ("acme", "web"),
+        ("acme", "second"),
+    ] {
+        for n in 0..2 {
+            visitors.push(lead(&app, org, account, n).await);
+        }
+    }
+    let secrets: Vec<String> = visitors.iter().map(|v| v.secret.clone()).collect();
+    let guessed = ConvId(uuid::Uuid::new_v4().to_string());
+    let body = serde_json::json!({ "text": "intrusion", "client_msg_id": "x" });
+
+    // Visitors: every conversation but their own, plus a guessed one.
+    for me in &visitors {
+        let token = &me.lead.visitor_token;
+        let targets = visitors
+            .iter()
+            .map(|v| &v.lead.conv_id)
+            .filter(|c| **c != me.lead.conv_id);
+        for conv in targets.chain([&guessed]) {
+            let base = app.url(&format!("/conversations/{conv}"));
+            refused(
+                app.client
+                    .get(format!("{base}/messages"))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap(),
+                StatusCode::NOT_FOUND,
+                &secrets,
+            )
+            .await;
+            refused(
+                app.client
+                    .post(format!("{base}/messages"))
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap(),
+                StatusCode::NOT_FOUND,
+                &secrets,
+            )
+            .await;
+            refused(
+                app.client
+                    .post(format!("{base}/read"))
+                    .bearer_auth(token)
+                    .json(&serde_json::json!({"seq": 1}))
+                    .send()
+                    .await
+                    .unwrap(),
+                StatusCode::NOT_FOUND,
+                &secrets,
+            )
+            .await;
+            // Staff-only endpoints refuse a visitor token outright.
+            refused(
+                app.client
+                    .get(&base)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap(),
+                StatusCode::FORBIDDEN,
+                &secrets,
+            )
+            .await;
+            refused(
+                app.client
+                    .post(format!("{base}/replies"))
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap(),
+                StatusCode::FORBIDDEN,
+                &secrets,
+            )
+            .await;
+            refused(
+                app.client
+                    .patch(&base)
+                    .bearer_auth(token)
+                    .json(&serde_json::json!({"status":"resolved"}))
+                    .send()
+                    .await
+                    .unwrap(),
+                StatusCode::FORBIDDEN,
+                &secrets,
+            )
+            .await;
+        }
+        refused(
+            app.client
+                .get(app.url("/conversations"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::FORBIDDEN,
+            &secrets,
+        )
+        .await;
+    }
+
+    // Sockets: on one's own account's socket and on each other account's socket,
+    // subscribing to anything not one's own gets an error frame and nothing else.
+    for me in visitors.iter().step_by(2) {
+        for (org, account) in [("demo", "demo"), ("acme", "web")] {
+            let mut socket = socket_for(&app, org, account).await;
+            for target in &visitors {
+                let own_here = target.lead.conv_id == me.lead.conv_id
+                    && me.org == org
+                    && me.account == account;
+                if own_here {
+                    continue;
+                }
+                let frame = ClientFrame::Subscribe {
+                    conv_id: target.lead.conv_id.clone(),
+                    token: Some(me.lead.visitor_token.clone()),
+                    after_seq: 0,
+                };
+                socket.send(&frame).await;
+                assert!(
+                    matches!(socket.next().await, ServerFrame::Error { .. }),
+                    "{} into {}",
+                    me.secret,
+                    target.secret
+                );
+            }
+            // Guessed tokens, staff tokens on a visitor socket, and no token at all.
+            for token in [
+                Some(format!("nv_{}", uuid::Uuid::new_v4().simple())),
+                Some(demo_staff.clone()),
+                None,
+            ] {
+                let frame = ClientFrame::Subscribe {
+                    conv_id: me.lead.conv_id.clone(),
+                    token,
+                    after_seq: 0,
+                };
+                socket.send(&frame).await;
+                assert!(matches!(socket.next().await, ServerFrame::Error { .. }));
+            }
+            assert!(
+                socket
+                    .next_within(Duration::from_millis(100))
+                    .await
+                    .is_none(),
+                "no data over the socket"
+            );
+        }
+    }
+
+    // Staff: nothing of the other organization, by any endpoint or socket.
+    for (token, own_org) in [(&demo_staff, "demo"), (&acme_staff, "acme")] {
+        let foreign: Vec<&Visitor> = visitors.iter().filter(|v| v.org != own_org).collect();
+        for v in &foreign {
+            let base = app.url(&format!("/conversations/{}", v.lead.conv_id));
+            refused(
+                app.client
+                    .get(&base)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap(),
+                StatusCode::NOT_FOUND,
+                &secrets,
+            )
+            .await;
+            refused(
+                app.client
+                    .get(format!("{base}/messages"))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap(),
+                StatusCode::NOT_FOUND,
+                &secrets,
+            )
+            .await;
+            refused(
+                app.client
+                    .post(format!("{base}/replies"))
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap(),
+                StatusCode::NOT_FOUND,
+                &secrets,
+            )
+            .await;
+            refused(
+                app.client
+                    .patch(&base)
+                    .bearer_auth(token)
+                    .json(&serde_json::json!({"status":"resolved"}))
+                    .send()
+                    .await
+                    .unwrap(),
+                StatusCode::NOT_FOUND,
+                &secrets,
+            )
+            .await;
+            refused(
+                app.client
+                    .post(format!("{base}/read"))
+                    .bearer_auth(token)
+                    .json(&serde_json::json!({"seq": 1}))
+                    .send()
+                    .await
+                    .unwrap(),
+                StatusCode::NOT_FOUND,
+                &secrets,
+            )
+            .await;
+            // A visitor's own endpoint with a staff token is refused too.
+            refused(
+                app.client
+                    .post(format!("{base}/messages"))
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap(),
+                StatusCode::FORBIDDEN,
+                &secrets,
+            )
+            .await;
+        }
+        let list = app
+            .client
+            .get(app.url("/conversations"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for v in &foreign {
+            assert!(!list.contains(&v.secret) && !list.contains(&v.lead.conv_id.0));
+        }
+        let mut staff = app.staff_socket(token).await;
+        for v in &foreign {
+            staff
+                .send(&ClientFrame::Subscribe {
+                    conv_id: v.lead.conv_id.clone(),
+                    token: None,
+                    after_seq: 0,
+                })
+                .await;
+            assert!(matches!(staff.next().await, ServerFrame::Error { .. }));
+        }
+        // Traffic in the other organization never reaches this staff socket.
+        for v in &foreign {
+            app.post_message(
+                &v.lead.conv_id,
+                &v.lead.visitor_token,
+                "more",
+                &uuid::Uuid::new_v4().to_string(),
+            )
+            .await;
+        }
+        assert!(
+            staff
+                .next_within(Duration::from_millis(300))
+                .await
+                .is_none()
+        );
+    }
+
+    // Swapped path ids: an account id under the wrong organization does not exist.
+    for (org, account) in [("demo", "web"), ("acme", "demo")] {
+        let config = app
+            .client
+            .get(app.url(&format!("/widget/{org}/{account}/config")))
+            .send()
+            .await
+            .unwrap();
+        refused(config, StatusCode::NOT_FOUND, &secrets).await;
+    }
+    // A guessed token is simply unknown.
+    let guess = format!("nv_{}", uuid::Uuid::new_v4().simple());
+    let url = app.url(&format!(
+        "/conversations/{}/messages",
+        visitors[0].lead.conv_id
+    ));
+    refused(
+        app.client.get(url).bearer_auth(guess).send().await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        &secrets,
+    )
+    .await;
+}
