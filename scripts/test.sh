@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# One command: install what is missing, then run every check and test:
-# formatting, lints, the server's API and WebSocket tests on SQLite and on
-# Postgres (with Redis for the multi-instance tests), the widget's and the inbox's
-# unit and headless-Chromium tests.
+# One command: install what is missing, then run every check and test: formatting,
+# lints, the server's API, WebSocket and process tests on SQLite and on Postgres
+# (with Redis for the multi-instance tests), the widget's and the inbox's unit and
+# headless-Chromium tests, and the browser acceptance suite on release builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -17,15 +17,14 @@ step "lints (host)"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "lints (wasm)"
-cargo clippy --target wasm32-unknown-unknown -p natter-widget -p natter-inbox -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p natter-widget -p natter-inbox --all-targets -- -D warnings
 
 step "server tests on SQLite, protocol and state-logic unit tests"
 cargo test --workspace
 
 step "server tests on Postgres"
-pg_url="${NATTER_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null || [ -n "${CI:-}" ]; then
-  NATTER_TEST_DATABASE=postgres NATTER_TEST_POSTGRES_URL="$pg_url" cargo test -p natter-server --test api
+  NATTER_TEST_DATABASE=postgres cargo test -p natter-server --test api
 else
   echo "SKIPPED: no Postgres on 127.0.0.1:5432 (set NATTER_TEST_POSTGRES_URL); CI always runs this pass"
 fi
@@ -35,6 +34,9 @@ bash scripts/test-widget.sh
 
 step "inbox browser tests"
 bash scripts/test-inbox.sh
+
+step "release build: server, widget, inbox"
+bash scripts/build.sh
 
 echo
 echo "All tests passed."
