@@ -1,0 +1,557 @@
+// The browser acceptance suite: the whole visitor ↔ staff journey in real (headless) Chromium,
+// against the release-built server and widget, with the widget embedded in a plain page on
+// another origin. Scenarios run in order and share one server, one browser and, where the
+// story continues, one visitor ("Ana") and one staff inbox.
+//
+//   node --test --test-concurrency=1 e2e/
+//
+// On failure each scenario saves target/e2e/<scenario>.png and <scenario>.console.log (every
+// open page: console, HTTP errors, socket frames, the widget's shadow DOM) and prints the paths.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startWorld } from './lib/env.mjs';
+import {
+  I, W, StaffApi, assertEachOnce, assertNotReloaded, assertStoredOnce, axeViolations, deepFocus,
+  inboxMessages, markPage, newContext, openInboxConversation, openPage, openWidget, replyInInbox,
+  scenario, seriousOnly, sendMessage, signInInbox, sleep, startChat, uid, waitForInboxMessage,
+  waitForWidgetMessage, widgetMessages, widgetStorage,
+} from './lib/helpers.mjs';
+
+const RUN = uid();
+const T = { timeout: 120_000 };
+
+let world;
+let api;
+
+/** Ana: the visitor whose story runs through scenarios 1–5, 7 and 8. */
+const ana = {
+  name: `Ana ${RUN}`,
+  context: null,
+  page: null,
+  convId: null,
+  /** Everything Ana wrote, in order. */
+  sent: [],
+  /** Every staff reply to Ana, in order. */
+  replies: [],
+};
+
+/** The staff member's browser, signed in to the inbox. */
+const staff = { context: null, page: null };
+
+before(async () => {
+  world = await startWorld();
+  api = new StaffApi(world.server.url);
+  console.log(`# server ${world.server.url}, host page ${world.hostUrl}, proxy ${world.proxy.url}, db ${world.dbDir}`);
+});
+
+after(async () => {
+  await world?.stop();
+});
+
+/** Ana's page with the widget open; creates her conversation if scenario 1 did not. */
+async function anaReady() {
+  if (!ana.page) {
+    ana.context = await newContext(world.browser);
+    ana.page = await openPage(ana.context, 'visitor-ana');
+  }
+  if (!ana.convId) {
+    const first = `Hello, do you ship to Hanoi? ${RUN}`;
+    await openWidget(ana.page, world.hostUrl);
+    await startChat(ana.page, { name: ana.name, email: `ana.${RUN}@example.com`, first });
+    ana.sent.push(first);
+    ana.convId = (await widgetStorage(ana.page))?.conv_id;
+    assert.ok(ana.convId, 'the widget saved no conv_id after the lead');
+  }
+  return ana.page;
+}
+
+/** The staff inbox, signed in, with Ana's conversation open. */
+async function staffReady() {
+  if (!staff.page) {
+    staff.context = await newContext(world.browser);
+    staff.page = await openPage(staff.context, 'staff-inbox');
+    await signInInbox(staff.page, world.server.url);
+  }
+  if (!(await staff.page.locator(I.reply).isVisible())) {
+    await openInboxConversation(staff.page, ana.convId);
+  }
+  return staff.page;
+}
+
+/** The deep text of the widget's shadow root (what a visitor could possibly see). */
+function widgetText(page) {
+  return page.evaluate(() => document.querySelector('natter-chat')?.shadowRoot?.textContent ?? '');
+}
+
+describe('Natter in a real browser', { concurrency: 1 }, () => {
+  test('1. first visit: lead form, then a message shows as sent and the server has it', T, scenario('01-first-visit', async () => {
+    ana.context = await newContext(world.browser);
+    ana.page = await openPage(ana.context, 'visitor-ana');
+    const page = ana.page;
+    await page.goto(world.hostUrl);
+    // The loader draws the launcher at once, inside the widget's shadow root.
+    await page.locator(W.launcher).waitFor({ state: 'visible', timeout: 10_000 });
+    await openWidget(page);
+    await page.locator(W.name).waitFor({ state: 'visible' });
+
+    const first = `Hello, do you ship to Hanoi? ${RUN}`;
+    await startChat(page, { name: ana.name, email: `ana.${RUN}@example.com`, first });
+    ana.sent.push(first);
+    await waitForWidgetMessage(page, first, { side: 'mine' });
+
+    const saved = await widgetStorage(page);
+    assert.ok(saved?.conv_id && saved?.token, `the widget stored no session: ${JSON.stringify(saved)}`);
+    ana.convId = saved.conv_id;
+
+    const text = `I need 3 bags of compost ${RUN}`;
+    await sendMessage(page, text);
+    ana.sent.push(text);
+    await waitForWidgetMessage(page, text, { side: 'mine' });
+    await assertEachOnce(page, ana.sent);
+
+    // The server has the conversation, with Ana's name, and both messages.
+    const list = await api.call('GET', '/conversations?status=open&limit=100');
+    const conv = list.conversations.find((c) => c.conv_id === ana.convId);
+    assert.ok(conv, `GET /conversations does not list ${ana.convId}`);
+    assert.equal(conv.visitor.name, ana.name);
+    await assertStoredOnce(api, ana.convId, ana.sent, 'in');
+  }));
+
+  test('2. three more messages: all sent, none failed', T, scenario('02-three-more', async () => {
+    const page = await anaReady();
+    const texts = [1, 2, 3].map((n) => `Follow-up number ${n} ${RUN}`);
+    for (const text of texts) {
+      await sendMessage(page, text);
+      ana.sent.push(text);
+    }
+    for (const text of texts) await waitForWidgetMessage(page, text, { side: 'mine' });
+    // Give a late failure (the old system's bug) a moment to show up.
+    await sleep(1000);
+    await assertEachOnce(page, ana.sent);
+    const shown = await widgetMessages(page);
+    assert.deepEqual(shown.filter((m) => m.mine).map((m) => m.text), ana.sent, 'the widget shows Ana\'s messages out of order');
+    await assertStoredOnce(api, ana.convId, ana.sent, 'in');
+  }));
+
+  test('3. a staff reply from the inbox appears in the widget without reload, on the staff side', T, scenario('03-staff-reply', async () => {
+    const page = await anaReady();
+    await markPage(page);
+    const inbox = await staffReady();
+    // The inbox shows what Ana wrote.
+    for (const text of ana.sent) await waitForInboxMessage(inbox, text, { dir: 'in' });
+
+    const reply = `Yes, we ship to Hanoi in 3 days ${RUN}`;
+    await replyInInbox(inbox, reply);
+    ana.replies.push(reply);
+    await waitForInboxMessage(inbox, reply, { dir: 'out' });
+
+    const shown = await waitForWidgetMessage(page, reply, { state: null, side: 'theirs' });
+    assert.ok(shown.left < shown.right, `the staff reply is not on the left: ${JSON.stringify(shown)}`);
+    await assertNotReloaded(page);
+    await assertEachOnce(page, [...ana.sent, ...ana.replies]);
+
+    // And live the other way: a visitor message appears in the open inbox.
+    const text = `Great, and the price? ${RUN}`;
+    await sendMessage(page, text);
+    ana.sent.push(text);
+    await waitForWidgetMessage(page, text, { side: 'mine' });
+    await waitForInboxMessage(inbox, text, { dir: 'in' });
+    await assertStoredOnce(api, ana.convId, ana.replies, 'out');
+  }));
+
+  test('4. reload: the widget and the inbox restore the conversation, once each, on the right sides', T, scenario('04-reload', async () => {
+    const page = await anaReady();
+    await page.reload();
+    await openWidget(page);
+    const everything = [...ana.sent, ...ana.replies];
+    for (const text of everything) await waitForWidgetMessage(page, text, { state: null });
+    await sleep(500);
+    const shown = await assertEachOnce(page, everything);
+    for (const m of shown) {
+      if (ana.sent.includes(m.text)) {
+        assert.ok(m.mine && !m.theirs, `visitor message ${JSON.stringify(m.text)} lacks the n-mine class`);
+        assert.ok(m.right < m.left, `visitor message ${JSON.stringify(m.text)} is not on the right: left gap ${m.left}, right gap ${m.right}`);
+      } else if (ana.replies.includes(m.text)) {
+        assert.ok(m.theirs && !m.mine, `staff message ${JSON.stringify(m.text)} lacks the n-theirs class`);
+        assert.ok(m.left < m.right, `staff message ${JSON.stringify(m.text)} is not on the left: left gap ${m.left}, right gap ${m.right}`);
+      }
+    }
+
+    const inbox = await staffReady();
+    await inbox.reload();
+    await inbox.locator('.topbar').waitFor({ timeout: 20_000 });
+    await staffReady();
+    for (const text of everything) await waitForInboxMessage(inbox, text);
+    await sleep(300);
+    const rows = await inboxMessages(inbox);
+    for (const text of everything) {
+      const copies = rows.filter((m) => m.text === text);
+      assert.equal(copies.length, 1, `the inbox shows ${JSON.stringify(text)} ${copies.length} times`);
+      const m = copies[0];
+      if (ana.sent.includes(text)) {
+        assert.equal(m.dir, 'in');
+        assert.ok(m.left < m.right, `inbox: the customer's ${JSON.stringify(text)} is not on the left (${m.left}/${m.right})`);
+      } else {
+        assert.equal(m.dir, 'out');
+        assert.ok(m.right < m.left, `inbox: the staff reply ${JSON.stringify(text)} is not on the right (${m.left}/${m.right})`);
+      }
+    }
+  }));
+
+  test('5. server killed (SIGKILL) and restarted: "reconnecting", then replies arrive live, none lost or doubled', T, scenario('05-server-restart', async () => {
+    const page = await anaReady();
+    const inbox = await staffReady();
+    if (!(await page.locator(W.composer).isVisible())) await openWidget(page);
+    await markPage(page);
+    await page.locator(W.status).waitFor({ state: 'hidden', timeout: 10_000 });
+
+    await world.server.kill();
+    await page.locator(W.status).filter({ hasText: /reconnect/i }).waitFor({ state: 'visible', timeout: 15_000 });
+    await world.server.start();
+
+    // The widget comes back on its own (no reload): its status line clears.
+    await page.locator(W.status).waitFor({ state: 'hidden', timeout: 45_000 });
+    await inbox.locator(`${I.badge}.conn-online`).waitFor({ timeout: 45_000 });
+
+    const replies = [`Back online, still here ${RUN}`, `Your order number is 42 ${RUN}`];
+    for (const reply of replies) {
+      await replyInInbox(inbox, reply);
+      ana.replies.push(reply);
+      await waitForInboxMessage(inbox, reply, { dir: 'out' });
+    }
+    for (const reply of replies) await waitForWidgetMessage(page, reply, { state: null, side: 'theirs' });
+
+    const text = `Thanks, received after the restart ${RUN}`;
+    await sendMessage(page, text);
+    ana.sent.push(text);
+    await waitForWidgetMessage(page, text, { side: 'mine' });
+    await waitForInboxMessage(inbox, text, { dir: 'in' });
+
+    await assertNotReloaded(page);
+    await sleep(500);
+    await assertEachOnce(page, [...ana.sent, ...ana.replies]);
+    const stored = await assertStoredOnce(api, ana.convId, [...ana.sent, ...ana.replies]);
+    const shown = await widgetMessages(page);
+    assert.equal(shown.length, stored.length, `the widget shows ${shown.length} messages, the server has ${stored.length}`);
+  }));
+
+  test('6. network drop (proxy cut): a message typed offline is delivered once after reconnection', T, scenario('06-network-drop', async () => {
+    const context = await newContext(world.browser);
+    try {
+      const page = await openPage(context, 'visitor-bao-via-proxy');
+      await openWidget(page, `${world.hostUrl}/via-proxy`);
+      const first = `Is the shop open on Sunday? ${RUN}`;
+      await startChat(page, { name: `Bao ${RUN}`, first });
+      await waitForWidgetMessage(page, first, { side: 'mine' });
+      const convId = (await widgetStorage(page)).conv_id;
+      await page.locator(W.status).waitFor({ state: 'hidden', timeout: 10_000 });
+      await markPage(page);
+
+      await world.proxy.cut();
+      await page.locator(W.status).waitFor({ state: 'visible', timeout: 15_000 });
+      const text = `Typed while the network was down ${RUN}`;
+      await sendMessage(page, text);
+      await waitForWidgetMessage(page, text, { state: null, side: 'mine' });
+      // A staff reply while the visitor is cut off must arrive after the reconnection too.
+      const reply = `Yes, 9 to 5 on Sundays ${RUN}`;
+      await api.reply(convId, reply);
+      await sleep(1500);
+      await world.proxy.restore();
+
+      await waitForWidgetMessage(page, text, { state: 'sent', timeout: 45_000 });
+      await waitForWidgetMessage(page, reply, { state: null, side: 'theirs', timeout: 20_000 });
+      await page.locator(W.status).waitFor({ state: 'hidden', timeout: 10_000 });
+      await assertNotReloaded(page);
+      await sleep(1000);
+      await assertEachOnce(page, [first, text, reply]);
+      await assertStoredOnce(api, convId, [first, text], 'in');
+    } finally {
+      await world.proxy.restore().catch(() => {});
+      await context.close();
+    }
+  }));
+
+  test('6b. network drop (browser offline emulation): a message typed offline is delivered once when back online', T, scenario('06b-offline-emulation', async () => {
+    const context = await newContext(world.browser);
+    try {
+      const page = await openPage(context, 'visitor-chi-offline');
+      await openWidget(page, world.hostUrl);
+      const first = `Do you sell seeds? ${RUN}`;
+      await startChat(page, { name: `Chi ${RUN}`, first });
+      await waitForWidgetMessage(page, first, { side: 'mine' });
+      const convId = (await widgetStorage(page)).conv_id;
+      await page.locator(W.status).waitFor({ state: 'hidden', timeout: 10_000 });
+      await markPage(page);
+
+      await context.setOffline(true);
+      await page.locator(W.status).waitFor({ state: 'visible', timeout: 15_000 });
+      const text = `Written in a tunnel ${RUN}`;
+      await sendMessage(page, text);
+      await waitForWidgetMessage(page, text, { state: null, side: 'mine' });
+      await sleep(1000);
+      await context.setOffline(false);
+
+      await waitForWidgetMessage(page, text, { state: 'sent', timeout: 45_000 });
+      await page.locator(W.status).waitFor({ state: 'hidden', timeout: 15_000 });
+      const reply = `We do, 200 kinds ${RUN}`;
+      await api.reply(convId, reply);
+      await waitForWidgetMessage(page, reply, { state: null, side: 'theirs', timeout: 20_000 });
+      await assertNotReloaded(page);
+      await assertEachOnce(page, [first, text, reply]);
+      await assertStoredOnce(api, convId, [first, text], 'in');
+    } finally {
+      await context.setOffline(false).catch(() => {});
+      await context.close();
+    }
+  }));
+
+  test('7. two visitors never see each other\'s messages; a forged conv_id in localStorage yields nothing', T, scenario('07-isolation', async () => {
+    const anaPage = await anaReady();
+    if (!(await anaPage.locator(W.composer).isVisible())) await openWidget(anaPage);
+    const context = await newContext(world.browser);
+    try {
+      const page = await openPage(context, 'visitor-dung');
+      await openWidget(page, world.hostUrl);
+      const first = `Dung's private question ${RUN}`;
+      await startChat(page, { name: `Dung ${RUN}`, first });
+      await waitForWidgetMessage(page, first, { side: 'mine' });
+      const dung = await widgetStorage(page);
+
+      // Replies to each go to each alone.
+      const toDung = `Only for Dung ${RUN}`;
+      const toAna = `Only for Ana ${RUN}`;
+      await api.reply(dung.conv_id, toDung);
+      await api.reply(ana.convId, toAna);
+      ana.replies.push(toAna);
+      await waitForWidgetMessage(page, toDung, { state: null, side: 'theirs' });
+      await waitForWidgetMessage(anaPage, toAna, { state: null, side: 'theirs' });
+      await sleep(1000);
+      const dungSees = await widgetText(page);
+      const anaSees = await widgetText(anaPage);
+      for (const text of [...ana.sent, ...ana.replies]) assert.ok(!dungSees.includes(text), `Dung sees Ana's ${JSON.stringify(text)}`);
+      for (const text of [first, toDung]) assert.ok(!anaSees.includes(text), `Ana sees Dung's ${JSON.stringify(text)}`);
+
+      // Dung edits localStorage to Ana's conversation (keeping his own token) and reloads.
+      await page.evaluate(({ key, convId }) => {
+        const saved = JSON.parse(localStorage.getItem(key));
+        saved.conv_id = convId;
+        saved.outbox = [];
+        localStorage.setItem(key, JSON.stringify(saved));
+      }, { key: 'natter:demo:demo', convId: ana.convId });
+      const leaks = [];
+      const refusals = [];
+      const anaTexts = [...ana.sent, ...ana.replies];
+      page.on('response', async (res) => {
+        if (!res.url().includes(encodeURIComponent(ana.convId)) && !res.url().includes(ana.convId)) return;
+        if (res.status() >= 400) refusals.push(`HTTP ${res.status()} ${res.url()}`);
+        const body = await res.text().catch(() => '');
+        for (const t of anaTexts) if (body.includes(t)) leaks.push(`HTTP ${res.url()} carried ${JSON.stringify(t)}`);
+      });
+      page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => {
+        const s = String(payload);
+        if (s.includes('"error"') && s.includes(ana.convId)) refusals.push(`WS ${s}`);
+        for (const t of anaTexts) if (s.includes(t)) leaks.push(`WS frame carried ${JSON.stringify(t)}`);
+      }));
+      await page.reload();
+      await openWidget(page);
+      const deadline = Date.now() + 8000;
+      while (refusals.length < 2 && Date.now() < deadline) await sleep(200);
+      await sleep(1000);
+      const seen = await widgetText(page);
+      for (const text of anaTexts) assert.ok(!seen.includes(text), `with a forged conv_id Dung sees Ana's ${JSON.stringify(text)}`);
+      assert.deepEqual(leaks, [], 'Ana\'s messages reached Dung\'s browser');
+      assert.ok(refusals.length > 0, 'the server did not refuse the forged conversation (no 4xx, no error frame)');
+      // And nothing Dung does there lands in Ana's conversation.
+      const before = (await api.messages(ana.convId)).length;
+      if (await page.locator(W.composer).isVisible()) {
+        await sendMessage(page, `Dung trying to write into Ana's chat ${RUN}`);
+        await sleep(1500);
+      }
+      assert.equal((await api.messages(ana.convId)).length, before, 'a forged conv_id let Dung write into Ana\'s conversation');
+    } finally {
+      await context.close();
+    }
+  }));
+
+  test('8. HTML and script in messages show as text in widget and inbox; nothing executes', T, scenario('08-html-is-text', async () => {
+    const page = await anaReady();
+    if (!(await page.locator(W.composer).isVisible())) await openWidget(page);
+    const inbox = await staffReady();
+    const fromVisitor = `<img src="x" data-xss="1" onerror="window.__xss=1;alert(1)"><script data-xss>window.__xss=2</script><b data-xss>bold</b> ${RUN}`;
+    const fromStaff = `<svg data-xss onload="window.__xss=3"></svg><a data-xss href="javascript:alert(2)">click</a> & &amp; ${RUN}`;
+    await sendMessage(page, fromVisitor);
+    ana.sent.push(fromVisitor);
+    const mine = await waitForWidgetMessage(page, fromVisitor, { side: 'mine' });
+    assert.equal(mine.bubbleElements, 0, 'the widget turned the visitor\'s text into elements');
+    const inMsg = await waitForInboxMessage(inbox, fromVisitor, { dir: 'in' });
+    assert.equal(inMsg.textElements, 0, 'the inbox turned the visitor\'s text into elements');
+
+    await replyInInbox(inbox, fromStaff);
+    ana.replies.push(fromStaff);
+    const outMsg = await waitForInboxMessage(inbox, fromStaff, { dir: 'out' });
+    assert.equal(outMsg.textElements, 0, 'the inbox turned the staff text into elements');
+    const theirs = await waitForWidgetMessage(page, fromStaff, { state: null, side: 'theirs' });
+    assert.equal(theirs.bubbleElements, 0, 'the widget turned the staff text into elements');
+
+    await sleep(1000);
+    const injected = (p) => p.evaluate(() => {
+      const roots = [document];
+      const host = document.querySelector('natter-chat');
+      if (host?.shadowRoot) roots.push(host.shadowRoot);
+      return {
+        xss: window.__xss ?? null,
+        elements: roots.reduce((n, r) => n + r.querySelectorAll('[data-xss], script:not([src])').length, 0),
+      };
+    });
+    for (const [who, p] of [['host page', page], ['inbox', inbox]]) {
+      const r = await injected(p);
+      assert.equal(r.xss, null, `${who}: injected script ran (window.__xss = ${r.xss})`);
+      assert.equal(p.dialogs || 0, 0, `${who}: an injected alert() ran`);
+      assert.equal(r.elements, 0, `${who}: injected markup became elements`);
+    }
+  }));
+
+  test('9. the host page\'s aggressive CSS does not break the widget', T, scenario('09-hostile-css', async () => {
+    const context = await newContext(world.browser);
+    try {
+      const page = await openPage(context, 'visitor-em-hostile-css');
+      await page.goto(`${world.hostUrl}/aggressive`);
+      // The hostile sheet is live on the page itself…
+      assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('div.n-panel')).display), 'none');
+      // …but the launcher is visible, sized, and on top at its own position.
+      const launcher = page.locator(W.launcher);
+      await launcher.waitFor({ state: 'visible', timeout: 10_000 });
+      const box = await launcher.boundingBox();
+      assert.ok(box && box.width >= 40 && box.height >= 40, `launcher box ${JSON.stringify(box)}`);
+      assert.ok(box.x + box.width <= 1280 && box.y + box.height <= 800, `launcher off screen: ${JSON.stringify(box)}`);
+      const onTop = await page.evaluate(({ x, y }) => {
+        const host = document.elementFromPoint(x, y);
+        return host?.tagName === 'NATTER-CHAT' && host.shadowRoot.elementFromPoint(x, y)?.closest('.n-launcher') != null;
+      }, { x: box.x + box.width / 2, y: box.y + box.height / 2 });
+      assert.ok(onTop, 'the launcher is covered or not hit-testable');
+
+      await openWidget(page);
+      const panel = await page.locator(W.panel).boundingBox();
+      assert.ok(panel && panel.width >= 280 && panel.height >= 300, `panel box ${JSON.stringify(panel)}`);
+      assert.ok(panel.x >= 0 && panel.y >= 0 && panel.x + panel.width <= 1281 && panel.y + panel.height <= 801, `panel off screen: ${JSON.stringify(panel)}`);
+      const first = `Hostile CSS cannot stop me ${RUN}`;
+      await startChat(page, { name: `Em ${RUN}`, first });
+      await waitForWidgetMessage(page, first, { side: 'mine' });
+      const text = `Second message ${RUN}`;
+      await sendMessage(page, text);
+      const m = await waitForWidgetMessage(page, text, { side: 'mine' });
+      assert.ok(m.right < m.left, 'the visitor\'s message is not on the right under hostile CSS');
+      const style = await page.evaluate(() => {
+        const bubble = [...document.querySelector('natter-chat').shadowRoot.querySelectorAll('.n-bubble')].at(-1);
+        const cs = getComputedStyle(bubble);
+        const r = bubble.getBoundingClientRect();
+        return { fontSize: parseFloat(cs.fontSize), color: cs.color, letterSpacing: cs.letterSpacing, writingMode: cs.writingMode, width: r.width, height: r.height };
+      });
+      assert.ok(style.fontSize >= 12, `bubble font-size ${style.fontSize}px`);
+      assert.notEqual(style.color, 'rgba(0, 0, 0, 0)', 'bubble text is transparent');
+      assert.equal(style.writingMode, 'horizontal-tb', 'the host page\'s writing-mode leaked into the widget');
+      assert.ok(style.letterSpacing === 'normal' || parseFloat(style.letterSpacing) < 5, `letter-spacing leaked: ${style.letterSpacing}`);
+      assert.ok(style.height > 10 && style.width > 20, `bubble box ${style.width}x${style.height}`);
+      await assertEachOnce(page, [first, text]);
+    } finally {
+      await context.close();
+    }
+  }));
+
+  test('10a. accessibility: axe finds no serious or critical violations in the widget and the inbox', T, scenario('10a-axe', async () => {
+    const problems = [];
+    const check = async (page, where) => {
+      const found = seriousOnly(await axeViolations(page));
+      for (const v of found) problems.push(`${where}: [${v.impact}] ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 4).map((n) => `${JSON.stringify(n.target)} ${n.summary?.replace(/\n/g, ' ')}`).join('\n    ')}`);
+    };
+    const context = await newContext(world.browser);
+    try {
+      const page = await openPage(context, 'visitor-giang-axe');
+      await openWidget(page, world.hostUrl);
+      await check(page, 'widget, lead form');
+      // Errors shown by the form.
+      await page.locator(W.start).click();
+      await page.locator('natter-chat .n-error:not([hidden])').first().waitFor({ timeout: 5000 });
+      await check(page, 'widget, lead form with errors');
+      const first = `Checking accessibility ${RUN}`;
+      await startChat(page, { name: `Giang ${RUN}`, first });
+      await waitForWidgetMessage(page, first, { side: 'mine' });
+      const convId = (await widgetStorage(page)).conv_id;
+      await api.reply(convId, `Hello Giang ${RUN}`);
+      await waitForWidgetMessage(page, `Hello Giang ${RUN}`, { state: null, side: 'theirs' });
+      await check(page, 'widget, conversation');
+
+      const staffCtx = await newContext(world.browser);
+      try {
+        const inbox = await openPage(staffCtx, 'staff-axe');
+        await inbox.goto(`${world.server.url}/inbox/`);
+        await inbox.locator(I.email).waitFor();
+        await check(inbox, 'inbox, sign-in');
+        await signInInbox(inbox, world.server.url);
+        await check(inbox, 'inbox, list');
+        await openInboxConversation(inbox, convId);
+        await waitForInboxMessage(inbox, first, { dir: 'in' });
+        await check(inbox, 'inbox, conversation');
+      } finally {
+        await staffCtx.close();
+      }
+    } finally {
+      await context.close();
+    }
+    assert.deepEqual(problems, [], `axe found serious/critical violations:\n${problems.join('\n')}`);
+  }));
+
+  test('10b. the whole visitor journey works by keyboard alone', T, scenario('10b-keyboard', async () => {
+    const context = await newContext(world.browser);
+    try {
+      const page = await openPage(context, 'visitor-hai-keyboard');
+      await page.goto(world.hostUrl);
+      await page.locator(W.launcher).waitFor({ state: 'visible', timeout: 10_000 });
+      const tabTo = async (matches, what, max = 20) => {
+        const path = [];
+        for (let i = 0; i < max; i++) {
+          await page.keyboard.press('Tab');
+          const f = await deepFocus(page);
+          path.push(f && `${f.tag}${f.id ? `#${f.id}` : ''}${f.cls ? `.${f.cls.split(' ').join('.')}` : ''}`);
+          if (f && matches(f)) return f;
+        }
+        throw new Error(`Tab never reached ${what}; focus went: ${path.join(' → ')}`);
+      };
+      await tabTo((f) => f.cls?.includes('n-launcher'), 'the launcher');
+      await page.keyboard.press('Enter');
+      await page.locator(W.panel).waitFor({ state: 'visible', timeout: 20_000 });
+      // Opening moves focus into the panel, on the first field.
+      const deadline = Date.now() + 5000;
+      let focus = await deepFocus(page);
+      while (focus?.id !== 'n-name' && Date.now() < deadline) { await sleep(100); focus = await deepFocus(page); }
+      assert.equal(focus?.id, 'n-name', `opening the widget put focus on ${JSON.stringify(focus)}, not the name field`);
+      await page.keyboard.type(`Hai ${RUN}`);
+      await tabTo((f) => f.id === 'n-first', 'the first-message field', 5);
+      const first = `Typed with the keyboard only ${RUN}`;
+      await page.keyboard.type(first);
+      await tabTo((f) => f.tag === 'button' && f.cls?.includes('n-primary'), 'the Start chat button', 3);
+      await page.keyboard.press('Enter');
+      await page.locator(W.composer).waitFor({ state: 'visible', timeout: 15_000 });
+      await waitForWidgetMessage(page, first, { side: 'mine' });
+
+      focus = await deepFocus(page);
+      if (focus?.id !== 'n-text') await tabTo((f) => f.id === 'n-text', 'the composer', 25);
+      const text = `And a second one, Enter to send ${RUN}`;
+      await page.keyboard.type(text);
+      await page.keyboard.press('Enter');
+      await waitForWidgetMessage(page, text, { side: 'mine' });
+
+      // Escape closes the panel and gives focus back to the launcher.
+      await page.keyboard.press('Escape');
+      await page.locator(W.panel).waitFor({ state: 'hidden', timeout: 5000 });
+      focus = await deepFocus(page);
+      assert.ok(focus?.cls?.includes('n-launcher'), `after Escape focus is on ${JSON.stringify(focus)}, not the launcher`);
+      // …and Enter opens it again, with the conversation intact.
+      await page.keyboard.press('Enter');
+      await page.locator(W.panel).waitFor({ state: 'visible', timeout: 5000 });
+      await assertEachOnce(page, [first, text]);
+    } finally {
+      await context.close();
+    }
+  }));
+});

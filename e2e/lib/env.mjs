@@ -1,0 +1,216 @@
+// The world the acceptance suite runs in: the release-built `natter` server on loopback,
+// a plain host page on a DIFFERENT origin (http://localhost:HOSTPORT vs the server's
+// http://127.0.0.1:PORT), a cuttable TCP proxy in front of the server, and one headless
+// Chromium driven by playwright-core. Nothing here downloads anything.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, createWriteStream, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ARTIFACTS = path.join(ROOT, 'target', 'e2e');
+export const STAFF = { email: 'demo@example.com', password: 'demo' };
+
+export const CHROMIUM_ARGS = [
+  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-first-run', '--disable-quic',
+];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A TCP port nobody listens on right now. */
+export function freePort(host = '127.0.0.1') {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The release server, killable with SIGKILL and restartable on the same port and database. */
+export class NatterServer {
+  constructor({ port, dbDir }) {
+    this.port = port;
+    this.dbDir = dbDir;
+    this.url = `http://127.0.0.1:${port}`;
+    this.proc = null;
+    this.log = createWriteStream(path.join(ARTIFACTS, 'server.log'), { flags: 'a' });
+  }
+
+  get binary() {
+    return process.env.NATTER_BIN || path.join(ROOT, 'target', 'release', 'natter');
+  }
+
+  async start() {
+    const args = [
+      'serve',
+      '--addr', `127.0.0.1:${this.port}`,
+      '--database-url', `sqlite://${path.join(this.dbDir, 'natter.db')}`,
+      '--demo',
+      '--sqlite-synchronous', 'normal',
+      '--widget-dir', path.join(ROOT, 'dist'),
+      '--inbox-dir', path.join(ROOT, 'inbox', 'dist'),
+      '--rate-leads', '0/min', '--rate-messages', '0/min',
+      '--rate-logins', '0/min', '--rate-logins-per-email', '0/min',
+    ];
+    this.log.write(`\n===== ${new Date().toISOString()} start ${this.binary} ${args.join(' ')}\n`);
+    const proc = spawn(this.binary, args, {
+      cwd: ROOT,
+      env: { ...process.env, NATTER_LOG: process.env.NATTER_LOG || 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc = proc;
+    proc.stdout.on('data', (d) => this.log.write(d));
+    proc.stderr.on('data', (d) => this.log.write(d));
+    let exited = null;
+    proc.on('exit', (code, signal) => {
+      exited = { code, signal };
+      this.log.write(`===== exited code=${code} signal=${signal}\n`);
+    });
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (exited) throw new Error(`natter exited at start (${JSON.stringify(exited)}); see ${path.join(ARTIFACTS, 'server.log')}`);
+      try {
+        const res = await fetch(`${this.url}/readyz`);
+        if (res.ok) return;
+      } catch { /* not up yet */ }
+      await sleep(100);
+    }
+    throw new Error(`natter did not become ready on ${this.url}; see ${path.join(ARTIFACTS, 'server.log')}`);
+  }
+
+  /** SIGKILL: no graceful shutdown, no close frames. */
+  async kill() {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
+    await gone;
+    this.proc = null;
+  }
+}
+
+/**
+ * A TCP proxy in front of the server: `cut()` destroys every connection through it and
+ * refuses new ones (a network drop, as the browser sees it); `restore()` listens again.
+ */
+export class CuttableProxy {
+  constructor({ port, target }) {
+    this.port = port;
+    this.target = target;
+    this.url = `http://127.0.0.1:${port}`;
+    this.sockets = new Set();
+    this.server = null;
+  }
+
+  start() {
+    return new Promise((resolve, reject) => {
+      const server = net.createServer((client) => {
+        const upstream = net.connect(this.target.port, '127.0.0.1');
+        this.sockets.add(client);
+        this.sockets.add(upstream);
+        const drop = () => {
+          client.destroy();
+          upstream.destroy();
+          this.sockets.delete(client);
+          this.sockets.delete(upstream);
+        };
+        client.on('error', drop).on('close', drop);
+        upstream.on('error', drop).on('close', drop);
+        client.pipe(upstream);
+        upstream.pipe(client);
+      });
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+      this.server = server;
+    });
+  }
+
+  async cut() {
+    const server = this.server;
+    this.server = null;
+    const closed = server ? new Promise((r) => server.close(r)) : Promise.resolve();
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    await closed;
+  }
+
+  restore() {
+    return this.start();
+  }
+}
+
+/**
+ * The customer's website: a plain page on another origin whose only Natter-related content
+ * is the embed script tag. `/` embeds from the server, `/via-proxy` from the proxy,
+ * `/aggressive` adds hostile CSS.
+ */
+export function startHostSite({ port, serverUrl, proxyUrl }) {
+  const template = readFileSync(path.join(ROOT, 'e2e', 'host', 'page.html'), 'utf8');
+  const hostile = readFileSync(path.join(ROOT, 'e2e', 'host', 'aggressive.css'), 'utf8');
+  const page = (chatServer, css) =>
+    template
+      .replace('{{CSS}}', css ? `<style>\n${css}</style>` : '')
+      .replace('{{EMBED}}', `<script src="${chatServer}/embed.js" data-org="demo" data-account="demo" async></script>`);
+  const routes = {
+    '/': () => page(serverUrl),
+    '/via-proxy': () => page(proxyUrl),
+    '/aggressive': () => page(serverUrl, hostile),
+  };
+  const server = http.createServer((req, res) => {
+    const route = routes[new URL(req.url, 'http://x').pathname];
+    if (!route) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(route());
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/** The Chromium build the distribution ships: never a downloaded one. */
+export function launchBrowser() {
+  const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+  if (!existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath} (scripts/setup.sh installs it)`);
+  return chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout: 60_000 });
+}
+
+/** Everything the suite needs, started once. */
+export async function startWorld() {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(path.join(ARTIFACTS, 'server.log'), '');
+  const dbDir = mkdtempSync(path.join(os.tmpdir(), 'e2e-'));
+  const [port, proxyPort, hostPort] = [await freePort(), await freePort(), await freePort()];
+  const server = new NatterServer({ port, dbDir });
+  await server.start();
+  const proxy = new CuttableProxy({ port: proxyPort, target: server });
+  await proxy.start();
+  const host = await startHostSite({ port: hostPort, serverUrl: server.url, proxyUrl: proxy.url });
+  const browser = await launchBrowser();
+  const world = {
+    server, proxy, browser, dbDir,
+    hostUrl: `http://localhost:${hostPort}`,
+    async stop() {
+      await browser.close().catch(() => {});
+      const closed = new Promise((r) => host.close(r));
+      host.closeAllConnections();
+      await closed;
+      await proxy.cut();
+      await server.kill();
+      if (!process.env.E2E_KEEP_DB) rmSync(dbDir, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
