@@ -10,6 +10,15 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 export CHROMEDRIVER=/usr/bin/chromedriver
 step() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
 
+# The multi-instance and Postgres tests need the machine's Postgres and Redis:
+# start them if they are installed but stopped.
+if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && command -v redis-server >/dev/null; then
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null || true
+fi
+if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null && command -v pg_ctlcluster >/dev/null; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+fi
+
 step "format"
 cargo fmt --all -- --check
 
