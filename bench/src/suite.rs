@@ -1,0 +1,517 @@
+//! The standard scenarios, each against a fresh server on a fresh database, and
+//! the published table and plots.
+
+use crate::report::{self, Line};
+use crate::run::{self, Outcome, Scenario};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::{Child, Command};
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct Options {
+    /// The server binary.
+    #[arg(long, default_value = "target/release/natter")]
+    pub natter: PathBuf,
+    /// Where results.md, results.json and the plots go.
+    #[arg(long, default_value = "bench/results")]
+    pub out: PathBuf,
+    /// Smaller and shorter, to try the suite out (figures not for publishing).
+    #[arg(long)]
+    pub quick: bool,
+    /// Run only these scenarios (comma-separated names; default all).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Postgres for the ingest comparison (a schema `natter_bench` is created and dropped).
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    pub postgres: String,
+    /// Environment for the server, e.g. MALLOC_ARENA_MAX=2 (repeatable).
+    #[arg(long = "server-env")]
+    pub server_env: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+enum Db {
+    SqliteNormal,
+    SqliteFull,
+    Postgres,
+}
+
+impl Db {
+    fn label(self) -> &'static str {
+        match self {
+            Db::SqliteNormal => "SQLite, synchronous=NORMAL",
+            Db::SqliteFull => "SQLite, synchronous=FULL",
+            Db::Postgres => "Postgres (fsync on)",
+        }
+    }
+}
+
+struct Plan {
+    name: &'static str,
+    db: Db,
+    scenario: Scenario,
+}
+
+fn plans(quick: bool) -> Vec<Plan> {
+    let base = Scenario {
+        url: String::new(),
+        pid: None,
+        visitors: 0,
+        procs: 4,
+        steps: Vec::new(),
+        idle_secs: 0,
+        reply_rate: 0.0,
+        message_rate: 0.0,
+        ingest: false,
+        ingest_convs: 1000,
+        concurrency: 256,
+        duration: 30,
+    };
+    let (idle, steps, loaded, duration) = if quick {
+        (2000, vec![500, 1000], 1000, 5)
+    } else {
+        // 19,500 sockets + the server's own few dozen files stay under 20,000.
+        (19_500, vec![1000, 2500, 5000, 10_000, 15_000], 10_000, 30)
+    };
+    let idle = Scenario {
+        visitors: idle,
+        steps,
+        idle_secs: if quick { 5 } else { 30 },
+        ..base.clone()
+    };
+    let latency = Scenario {
+        visitors: loaded,
+        reply_rate: 2000.0,
+        duration,
+        ..base.clone()
+    };
+    let ingest = Scenario {
+        ingest: true,
+        // Enough conversations that no visitor passes the default 60 messages/min.
+        ingest_convs: if quick { 1000 } else { 10_000 },
+        concurrency: 64,
+        duration: if quick { 5 } else { 20 },
+        ..base
+    };
+    vec![
+        Plan {
+            name: "idle",
+            db: Db::SqliteNormal,
+            scenario: idle,
+        },
+        Plan {
+            name: "latency-normal",
+            db: Db::SqliteNormal,
+            scenario: latency.clone(),
+        },
+        Plan {
+            name: "latency-full",
+            db: Db::SqliteFull,
+            scenario: latency,
+        },
+        Plan {
+            name: "ingest-normal",
+            db: Db::SqliteNormal,
+            scenario: ingest.clone(),
+        },
+        Plan {
+            name: "ingest-full",
+            db: Db::SqliteFull,
+            scenario: ingest.clone(),
+        },
+        Plan {
+            name: "ingest-postgres",
+            db: Db::Postgres,
+            scenario: ingest,
+        },
+    ]
+}
+
+struct Server {
+    child: Child,
+    pid: u32,
+    url: String,
+}
+
+const SCHEMA: &str = "natter_bench";
+
+fn psql(postgres: &str, sql: &str) -> Result<(), String> {
+    let out = std::process::Command::new("psql")
+        .args([postgres, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        .output()
+        .map_err(|e| format!("psql: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "psql: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+async fn start(options: &Options, db: Db, dir: &Path, name: &str) -> Result<Server, String> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let (database_url, sync) = match db {
+        Db::SqliteNormal => (format!("sqlite://{}/{name}.db", dir.display()), "normal"),
+        Db::SqliteFull => (format!("sqlite://{}/{name}.db", dir.display()), "full"),
+        Db::Postgres => {
+            psql(
+                &options.postgres,
+                &format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA};"),
+            )?;
+            (
+                format!("{}?options=-c%20search_path%3D{SCHEMA}", options.postgres),
+                "full",
+            )
+        }
+    };
+    let log = std::fs::File::create(dir.join(format!("{name}.log"))).map_err(|e| e.to_string())?;
+    let mut command = Command::new(&options.natter);
+    command
+        .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
+        .args([
+            "--database-url",
+            &database_url,
+            "--sqlite-synchronous",
+            sync,
+        ])
+        // The per-IP abuse limits would stop a generator that is a few loopback
+        // addresses standing in for thousands of browsers; per-visitor limits stay.
+        .args(["--rate-leads", "0/min", "--max-sockets-per-ip", "0"])
+        .env("NATTER_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .kill_on_drop(true);
+    for pair in &options.server_env {
+        if let Some((k, v)) = pair.split_once('=') {
+            command.env(k, v);
+        }
+    }
+    let child = command
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", options.natter.display()))?;
+    let pid = child.id().ok_or("the server exited at once")?;
+    let url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    for _ in 0..300 {
+        if let Ok(r) = http.get(format!("{url}/readyz")).send().await {
+            if r.status().is_success() {
+                return Ok(Server { child, pid, url });
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!(
+        "the server did not get ready; see {}",
+        dir.display()
+    ))
+}
+
+async fn stop(mut server: Server) {
+    // SIGTERM would be graceful, but a kill is enough between scenarios: the next
+    // one starts on a fresh database.
+    let _ = server.child.kill().await;
+}
+
+/// The machine, as recorded beside the figures.
+fn machine() -> String {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let cpu = read("/proc/cpuinfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem_kb: u64 = read("/proc/meminfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    let kernel = read("/proc/sys/kernel/osrelease");
+    format!(
+        "{cores} cores ({cpu}), {:.1} GiB, Linux {}",
+        mem_kb as f64 / 1048576.0,
+        kernel.trim()
+    )
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[derive(Serialize)]
+struct Record {
+    name: &'static str,
+    db: Db,
+    reply_rate: f64,
+    /// The 1, 5 and 15 minute load averages just before the run: other work on the box.
+    load_before: String,
+    outcome: Option<Outcome>,
+    error: Option<String>,
+}
+
+pub async fn run(options: Options) -> Result<(), String> {
+    std::fs::create_dir_all(&options.out).map_err(|e| e.to_string())?;
+    let dir = std::env::temp_dir().join(format!("natter-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let mut records = Vec::new();
+    for plan in plans(options.quick) {
+        if !options.only.is_empty() && !options.only.iter().any(|o| o == plan.name) {
+            continue;
+        }
+        let load_before = load_average();
+        eprintln!(
+            "\n[bench] === {} ({}), load average {load_before} ===",
+            plan.name,
+            plan.db.label()
+        );
+        let result = match start(&options, plan.db, &dir, plan.name).await {
+            Ok(server) => {
+                let scenario = Scenario {
+                    url: server.url.clone(),
+                    pid: Some(server.pid),
+                    ..plan.scenario.clone()
+                };
+                let outcome = run::run(&scenario).await;
+                stop(server).await;
+                outcome
+            }
+            Err(e) => Err(e),
+        };
+        if plan.db == Db::Postgres {
+            let _ = psql(
+                &options.postgres,
+                &format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE;"),
+            );
+        }
+        match &result {
+            Ok(o) => eprintln!("{}", run::summary(o)),
+            Err(e) => eprintln!("[bench] {} failed: {e}", plan.name),
+        }
+        let (outcome, error) = match result {
+            Ok(o) => (Some(o), None),
+            Err(e) => (None, Some(e)),
+        };
+        records.push(Record {
+            name: plan.name,
+            db: plan.db,
+            reply_rate: plan.scenario.reply_rate,
+            load_before,
+            outcome,
+            error,
+        });
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    write(&options, &records)
+}
+
+fn write(options: &Options, records: &[Record]) -> Result<(), String> {
+    let out = &options.out;
+    let save = |name: &str, text: String| {
+        std::fs::write(out.join(name), text).map_err(|e| format!("{name}: {e}"))
+    };
+    let json = serde_json::json!({
+        "machine": machine(),
+        "server_env": options.server_env,
+        "quick": options.quick,
+        "scenarios": records,
+    });
+    save(
+        "results.json",
+        serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?,
+    )?;
+    let colors = ["#2563eb", "#dc2626", "#16a34a", "#9333ea"];
+    let mut latency_lines = Vec::new();
+    for (i, r) in records
+        .iter()
+        .filter(|r| r.name.starts_with("latency"))
+        .enumerate()
+    {
+        let Some(o) = &r.outcome else { continue };
+        let mode = r.name.trim_start_matches("latency-").to_uppercase();
+        latency_lines.push((
+            format!("p50, {mode}"),
+            colors[(2 * i) % colors.len()],
+            o.latency_series
+                .iter()
+                .map(|p| (p.0, p.1))
+                .collect::<Vec<_>>(),
+        ));
+        latency_lines.push((
+            format!("p99, {mode}"),
+            colors[(2 * i + 1) % colors.len()],
+            o.latency_series.iter().map(|p| (p.0, p.2)).collect(),
+        ));
+    }
+    if !latency_lines.is_empty() {
+        let lines: Vec<Line> = latency_lines
+            .iter()
+            .map(|(label, color, points)| Line {
+                label,
+                color,
+                points: points.clone(),
+            })
+            .collect();
+        save(
+            "latency.svg",
+            report::svg(
+                "Staff reply → visitor socket, per second of the run",
+                "seconds",
+                "latency (ms)",
+                &lines,
+            ),
+        )?;
+    }
+    if let Some(o) = records
+        .iter()
+        .find(|r| r.name == "idle")
+        .and_then(|r| r.outcome.as_ref())
+    {
+        let base = o.rss_steps.first().map_or(0, |s| s.1);
+        let points: Vec<(f64, f64)> = o
+            .rss_steps
+            .iter()
+            .map(|&(n, rss)| (n as f64, rss.saturating_sub(base) as f64 / 1048576.0))
+            .collect();
+        save(
+            "rss.svg",
+            report::svg(
+                "Server RSS added by idle, subscribed visitor sockets",
+                "open visitor sockets",
+                "RSS above baseline (MiB)",
+                &[Line {
+                    label: "server RSS − baseline",
+                    color: colors[0],
+                    points,
+                }],
+            ),
+        )?;
+    }
+    save("results.md", table(options, records))
+}
+
+fn table(options: &Options, records: &[Record]) -> String {
+    let mut md = String::new();
+    md.push_str(&format!("Machine: {}.", machine()));
+    if !options.server_env.is_empty() {
+        md.push_str(&format!(
+            " Server environment: `{}`.",
+            options.server_env.join(" ")
+        ));
+    }
+    if options.quick {
+        md.push_str(" **Quick run: not for publishing.**");
+    }
+    md.push_str("\n\n| Scenario | Figure | Target | Measured |\n|---|---|---|---:|\n");
+    let mut row = |scenario: &str, figure: &str, target: &str, value: String| {
+        md.push_str(&format!("| {scenario} | {figure} | {target} | {value} |\n"));
+    };
+    for r in records {
+        let scenario = format!("`{}` ({}; load {})", r.name, r.db.label(), r.load_before);
+        let Some(o) = &r.outcome else {
+            row(
+                &scenario,
+                "run failed",
+                "",
+                r.error.clone().unwrap_or_default(),
+            );
+            continue;
+        };
+        for limit in &o.limits {
+            row(&scenario, "**limit hit**", "", limit.clone());
+        }
+        if r.name == "idle" {
+            row(
+                &scenario,
+                "idle visitor sockets held (4 generator processes)",
+                "~19,500",
+                o.visitors_open.to_string(),
+            );
+            row(
+                &scenario,
+                "server RSS per idle socket",
+                "≤ 8 KiB",
+                o.per_socket_bytes
+                    .map_or("not measured (limit hit)".into(), |b| {
+                        format!("{:.2} KiB", b / 1024.0)
+                    }),
+            );
+            row(
+                &scenario,
+                "server CPU, every socket idle",
+                "near zero",
+                o.idle_cpu_percent
+                    .map_or("–".into(), |c| format!("{c:.2}% of a core")),
+            );
+        }
+        if let Some(l) = &o.latency {
+            row(
+                &scenario,
+                &format!(
+                    "reply → visitor socket at {:.0} replies/s, {} sockets: p50 / p90 / p99 / p99.9 / max",
+                    r.reply_rate, o.visitors_open
+                ),
+                "p50 ≤ 2 ms, p99 ≤ 10 ms",
+                format!(
+                    "{:.2} / {:.2} / {:.2} / {:.2} / {:.2} ms",
+                    l.p50, l.p90, l.p99, l.p999, l.max
+                ),
+            );
+        }
+        if let Some(d) = &o.replies {
+            row(
+                &scenario,
+                "replies committed / failed / not sent on time",
+                "",
+                format!("{} / {} / {}", d.ok, d.failed(), d.skipped),
+            );
+        }
+        if r.name.starts_with("ingest") {
+            row(
+                &scenario,
+                "visitor messages committed per second (64 HTTP clients)",
+                "≥ 10,000/s (SQLite)",
+                o.throughput.map_or("–".into(), |t| format!("{t:.0}/s")),
+            );
+            if let Some(l) = &o.message_ack {
+                row(
+                    &scenario,
+                    "message → 201: p50 / p99",
+                    "",
+                    format!("{:.2} / {:.2} ms", l.p50, l.p99),
+                );
+            }
+        }
+        if let Some(c) = o.load_cpu_percent {
+            row(
+                &scenario,
+                "server CPU under load",
+                "",
+                format!("{c:.0}% of a core"),
+            );
+        }
+        let faults = o.faults();
+        row(
+            &scenario,
+            "errors, lost messages",
+            "none",
+            if faults.is_empty() {
+                "none".into()
+            } else {
+                faults.join("; ")
+            },
+        );
+    }
+    md
+}
