@@ -101,13 +101,13 @@ impl Outcome {
                 faults.push(format!("{what}: {} failed: {:?}", d.failed(), d.failures));
             }
         }
-        if let Some(r) = &self.received {
-            if r.gaps > 0 || r.closed > 0 || r.error_count > 0 {
-                faults.push(format!(
-                    "sockets: {} seq gaps, {} closed, {} errors {:?}",
-                    r.gaps, r.closed, r.error_count, r.errors
-                ));
-            }
+        if let Some(r) = &self.received
+            && (r.gaps > 0 || r.closed > 0 || r.error_count > 0)
+        {
+            faults.push(format!(
+                "sockets: {} seq gaps, {} closed, {} errors {:?}",
+                r.gaps, r.closed, r.error_count, r.errors
+            ));
         }
         if self.lost > 0 {
             faults.push(format!("{} committed messages never arrived", self.lost));
@@ -298,19 +298,19 @@ pub async fn run(s: &Scenario) -> Result<Outcome, String> {
                 break;
             }
         }
-        if let (Some(limit), Some(fds)) = (outcome.server_fd_limit, outcome.server_fds) {
-            if fds + 16 >= limit {
-                outcome
-                    .limits
-                    .push(format!("server: {fds} open files of its limit {limit}"));
-            }
+        if let (Some(limit), Some(fds)) = (outcome.server_fd_limit, outcome.server_fds)
+            && fds + 16 >= limit
+        {
+            outcome
+                .limits
+                .push(format!("server: {fds} open files of its limit {limit}"));
         }
         if let (Some(&(_, first)), Some(&(n, last))) =
             (outcome.rss_steps.first(), outcome.rss_steps.last())
+            && n > 0
+            && outcome.limits.is_empty()
         {
-            if n > 0 && outcome.limits.is_empty() {
-                outcome.per_socket_bytes = Some((last as f64 - first as f64) / n as f64);
-            }
+            outcome.per_socket_bytes = Some((last as f64 - first as f64) / n as f64);
         }
         if s.idle_secs > 0 {
             let before = sample();
@@ -343,7 +343,7 @@ pub async fn run(s: &Scenario) -> Result<Outcome, String> {
     }
     if s.reply_rate > 0.0 || drives_messages {
         let targets = Arc::new(targets);
-        let reply_job = (s.reply_rate > 0.0).then(|| async {
+        let reply_job = (s.reply_rate > 0.0).then_some(async {
             let staff_token = drive::login(&http, &base).await?;
             Ok::<_, String>(
                 drive::drive(

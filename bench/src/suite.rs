@@ -200,10 +200,10 @@ async fn start(options: &Options, db: Db, dir: &Path, name: &str) -> Result<Serv
     let url = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     for _ in 0..300 {
-        if let Ok(r) = http.get(format!("{url}/readyz")).send().await {
-            if r.status().is_success() {
-                return Ok(Server { child, pid, url });
-            }
+        if let Ok(r) = http.get(format!("{url}/readyz")).send().await
+            && r.status().is_success()
+        {
+            return Ok(Server { child, pid, url });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
