@@ -3,6 +3,9 @@
 //! over real HTTP and WebSocket connections. One binary, one
 //! module per area; new tests go in the module of their area.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used)]
+
 mod authorization;
 mod backend;
 mod bad_input;
@@ -12,6 +15,7 @@ mod idempotency;
 mod limits;
 mod matrix;
 mod messages;
+mod openapi;
 mod origins;
 mod proxy;
 mod realtime;

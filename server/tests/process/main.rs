@@ -2,6 +2,9 @@
 //! restarted, and its logs read. Separate from `tests/api`, which runs the
 //! application in-process.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used)]
+
 mod crash;
 mod logs;
 mod server;
