@@ -15,7 +15,6 @@ mod idempotency;
 mod limits;
 mod matrix;
 mod messages;
-mod openapi;
 mod origins;
 mod proxy;
 mod realtime;
