@@ -37,6 +37,13 @@ enum Cmd {
     },
     /// The standard scenarios, each on a fresh server: writes results.md, results.json and SVG plots.
     Suite(suite::Options),
+    /// The CI smoke test: starts a server, opens a few hundred sockets for a few
+    /// seconds, fails on errors or lost messages (never on speed).
+    Smoke {
+        /// The server binary.
+        #[arg(long, default_value = "target/release/natter")]
+        natter: std::path::PathBuf,
+    },
     /// Internal: a process holding visitor sockets, driven over stdin/stdout.
     Worker {
         #[arg(long)]
@@ -89,6 +96,7 @@ fn main() -> ExitCode {
                 Ok(())
             }
             Cmd::Suite(options) => suite::run(options).await,
+            Cmd::Smoke { natter } => suite::smoke(natter).await,
             Cmd::Worker { url, source } => worker::run(url, source).await,
         }
     });

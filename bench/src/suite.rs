@@ -152,7 +152,14 @@ fn psql(postgres: &str, sql: &str) -> Result<(), String> {
     }
 }
 
-async fn start(options: &Options, db: Db, dir: &Path, name: &str) -> Result<Server, String> {
+/// How to start a server: the binary, extra environment, and Postgres for `Db::Postgres`.
+struct Launch<'a> {
+    natter: &'a Path,
+    env: &'a [String],
+    postgres: &'a str,
+}
+
+async fn start(launch: &Launch<'_>, db: Db, dir: &Path, name: &str) -> Result<Server, String> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| e.to_string())?
@@ -162,17 +169,17 @@ async fn start(options: &Options, db: Db, dir: &Path, name: &str) -> Result<Serv
         Db::SqliteFull => (format!("sqlite://{}/{name}.db", dir.display()), "full"),
         Db::Postgres => {
             psql(
-                &options.postgres,
+                launch.postgres,
                 &format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA};"),
             )?;
             (
-                format!("{}?options=-c%20search_path%3D{SCHEMA}", options.postgres),
+                format!("{}?options=-c%20search_path%3D{SCHEMA}", launch.postgres),
                 "full",
             )
         }
     };
     let log = std::fs::File::create(dir.join(format!("{name}.log"))).map_err(|e| e.to_string())?;
-    let mut command = Command::new(&options.natter);
+    let mut command = Command::new(launch.natter);
     command
         .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
         .args([
@@ -188,14 +195,14 @@ async fn start(options: &Options, db: Db, dir: &Path, name: &str) -> Result<Serv
         .stdout(Stdio::null())
         .stderr(log)
         .kill_on_drop(true);
-    for pair in &options.server_env {
+    for pair in launch.env {
         if let Some((k, v)) = pair.split_once('=') {
             command.env(k, v);
         }
     }
     let child = command
         .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", options.natter.display()))?;
+        .map_err(|e| format!("cannot start {}: {e}", launch.natter.display()))?;
     let pid = child.id().ok_or("the server exited at once")?;
     let url = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
@@ -276,7 +283,12 @@ pub async fn run(options: Options) -> Result<(), String> {
             plan.name,
             plan.db.label()
         );
-        let result = match start(&options, plan.db, &dir, plan.name).await {
+        let launch = Launch {
+            natter: &options.natter,
+            env: &options.server_env,
+            postgres: &options.postgres,
+        };
+        let result = match start(&launch, plan.db, &dir, plan.name).await {
             Ok(server) => {
                 let scenario = Scenario {
                     url: server.url.clone(),
@@ -314,6 +326,46 @@ pub async fn run(options: Options) -> Result<(), String> {
     }
     let _ = std::fs::remove_dir_all(&dir);
     write(&options, &records)
+}
+
+/// The CI smoke test: a few hundred sockets for a few seconds on a fresh server.
+/// Fails on errors or lost messages, never on speed.
+pub async fn smoke(natter: PathBuf) -> Result<(), String> {
+    let dir = std::env::temp_dir().join(format!("natter-smoke-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let launch = Launch {
+        natter: &natter,
+        env: &[],
+        postgres: "",
+    };
+    let server = start(&launch, Db::SqliteNormal, &dir, "smoke").await?;
+    let scenario = Scenario {
+        url: server.url.clone(),
+        pid: Some(server.pid),
+        visitors: 300,
+        procs: 2,
+        steps: vec![100],
+        idle_secs: 1,
+        reply_rate: 200.0,
+        message_rate: 100.0,
+        ingest: false,
+        ingest_convs: 0,
+        concurrency: 64,
+        duration: 5,
+    };
+    let outcome = run::run(&scenario).await;
+    stop(server).await;
+    let log = std::fs::read_to_string(dir.join("smoke.log")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    let outcome = outcome?;
+    eprintln!("{}", run::summary(&outcome));
+    let faults = outcome.faults();
+    if faults.is_empty() {
+        Ok(())
+    } else {
+        eprintln!("server log:\n{log}");
+        Err(format!("smoke test: {} fault(s)", faults.len()))
+    }
 }
 
 fn write(options: &Options, records: &[Record]) -> Result<(), String> {
