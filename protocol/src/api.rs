@@ -1,15 +1,19 @@
 //! HTTP request and response bodies under `/api/v1`.
 
 use crate::{ConvId, ConversationStatus, Message};
+use serde::de::{self, Deserializer, Unexpected};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// Every error the server returns: `{"error":{"code","message"}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// Stable, snake_case, for programs.
     pub code: String,
@@ -19,6 +23,7 @@ pub struct ErrorDetail {
 
 /// `GET /api/v1/widget/{org_id}/{account_id}/config`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WidgetConfig {
     pub org_id: String,
     pub account_id: String,
@@ -29,23 +34,67 @@ pub struct WidgetConfig {
     pub staff_online: bool,
 }
 
+// The `pattern`s below (for the OpenAPI document) spell out `validate`'s rules. Their
+// `[\t\n\x0B\f\r \x85\xA0\u1680…\u3000]` class is the whitespace `str::trim` removes
+// (Unicode White_Space), and `\x00-\x1F\x7F-\x9F` the control characters.
+
 /// `POST /api/v1/widget/{org_id}/{account_id}/leads`
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateLead {
+    /// 1–120 characters after trimming, no control characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F](?:[^\x00-\x1F\x7F-\x9F]{0,118}[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F])?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     pub name: String,
+    // Optional fields: absent, `null` and blank all mean "not given". The patterns say
+    // so, and are a strict ASCII subset of what `validate` accepts where it is wider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[A-Za-z0-9_+-]{1,32}(?:\.[A-Za-z0-9_+-]{1,16})?@[A-Za-z0-9]{1,20}(?:-[A-Za-z0-9]{1,20})?(?:\.[A-Za-z0-9]{1,20}){1,3}[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*)?$"
+        )
+    )]
     pub email: Option<String>,
+    /// Digits with an optional leading `+`, spaces, dashes, dots and parentheses; 5–20 digits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     pub phone: Option<String>,
+    /// The first message: 1–4000 characters after trimming.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[\s\S]{0,3998}[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?)?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     pub message: Option<String>,
+    /// The first message's idempotency key: 1–64 visible ASCII characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
     pub client_msg_id: Option<String>,
+    /// An http(s) URL of at most 2048 bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:https?://[ -~]{0,2040})?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     pub page_url: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeadCreated {
     pub conv_id: ConvId,
     pub visitor_id: String,
@@ -55,18 +104,30 @@ pub struct LeadCreated {
 
 /// `POST /api/v1/conversations/{conv_id}/messages` and `.../replies`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PostMessage {
+    /// 1–4000 characters after trimming (trimmed when stored).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[\s\S]{0,3998}[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
     pub text: String,
+    /// 1–64 visible ASCII characters, unique per conversation: the idempotency key.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
     pub client_msg_id: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageEnvelope {
     pub message: Message,
 }
 
 /// `GET /api/v1/conversations/{conv_id}/messages?after_seq=N&limit=M`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageList {
     /// Ascending by `seq`.
     pub messages: Vec<Message>,
@@ -76,18 +137,23 @@ pub struct MessageList {
 
 /// `POST /api/v1/conversations/{conv_id}/read`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReadRequest {
+    #[serde(deserialize_with = "integral_u64")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 18446744073709551615u64))]
     pub seq: u64,
 }
 
 /// `POST /api/v1/auth/login`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub token: String,
     /// Milliseconds since the Unix epoch after which the token is refused.
@@ -96,6 +162,7 @@ pub struct LoginResponse {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffMember {
     pub id: String,
     pub org_id: String,
@@ -105,6 +172,7 @@ pub struct StaffMember {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Visitor {
     pub id: String,
     pub name: String,
@@ -118,6 +186,7 @@ pub struct Visitor {
 
 /// One row of the staff inbox's conversation list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationSummary {
     pub conv_id: ConvId,
     pub account_id: String,
@@ -135,6 +204,7 @@ pub struct ConversationSummary {
 
 /// `GET /api/v1/conversations?status=open|resolved&cursor=`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationList {
     pub conversations: Vec<ConversationSummary>,
     pub next_cursor: Option<String>,
@@ -142,6 +212,7 @@ pub struct ConversationList {
 
 /// `GET /api/v1/conversations/{conv_id}`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationDetail {
     #[serde(flatten)]
     pub summary: ConversationSummary,
@@ -151,6 +222,61 @@ pub struct ConversationDetail {
 
 /// `PATCH /api/v1/conversations/{conv_id}`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateConversation {
     pub status: ConversationStatus,
+}
+
+/// A `u64` that may also be written as an integral float: JSON has one number type,
+/// and to JSON Schema (and JavaScript) `3.0` is the integer 3.
+fn integral_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    struct Integral;
+
+    impl de::Visitor<'_> for Integral {
+        type Value = u64;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a non-negative integer")
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| E::invalid_value(Unexpected::Signed(v), &self))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+            // 2^64 is the first float past `u64::MAX`; `as` is exact below it for integral values.
+            if v.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&v) {
+                Ok(v as u64)
+            } else {
+                Err(E::invalid_value(Unexpected::Float(v), &self))
+            }
+        }
+    }
+
+    deserializer.deserialize_any(Integral)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReadRequest;
+
+    #[test]
+    fn read_positions_take_integral_floats_only() {
+        let seq = |json: &str| serde_json::from_str::<ReadRequest>(json).map(|r| r.seq);
+        assert_eq!(seq(r#"{"seq":7}"#).unwrap(), 7);
+        assert_eq!(seq(r#"{"seq":7.0}"#).unwrap(), 7);
+        assert_eq!(seq(r#"{"seq":18446744073709551615}"#).unwrap(), u64::MAX);
+        for bad in [
+            r#"{"seq":7.5}"#,
+            r#"{"seq":-1}"#,
+            r#"{"seq":"7"}"#,
+            r#"{"seq":1e20}"#,
+        ] {
+            assert!(seq(bad).is_err(), "{bad}");
+        }
+    }
 }

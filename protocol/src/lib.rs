@@ -17,6 +17,7 @@ use std::fmt;
 /// The one identifier of a conversation, used by the API, the WebSocket,
 /// storage and the widget alike. There is no second, "formatted" id.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct ConvId(pub String);
 
@@ -34,6 +35,7 @@ impl From<&str> for ConvId {
 
 /// Which way a message travels: `in` is visitor → business, `out` is business → visitor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     In,
@@ -59,6 +61,7 @@ impl Direction {
 
 /// Who wrote a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SenderKind {
     Visitor,
@@ -86,6 +89,7 @@ impl SenderKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sender {
     pub kind: SenderKind,
     pub id: String,
@@ -94,6 +98,7 @@ pub struct Sender {
 
 /// One stored chat message. `seq` numbers a conversation's messages 1, 2, 3, … with no gap.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     pub id: String,
     pub conv_id: ConvId,
@@ -108,6 +113,7 @@ pub struct Message {
 
 /// Which side of a conversation an event comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     Visitor,
@@ -115,6 +121,7 @@ pub enum Side {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationStatus {
     Open,

@@ -12,6 +12,7 @@ pub mod error;
 pub mod http;
 pub mod hub;
 pub mod limits;
+pub mod openapi;
 pub mod origin;
 pub mod startup;
 pub mod state;

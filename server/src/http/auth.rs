@@ -3,6 +3,10 @@
 use crate::auth::{StaffAuth, new_staff_token, token_digest, verify_password};
 use crate::error::{ApiError, ApiResult, Json};
 use crate::limits::ClientIp;
+use crate::openapi::{
+    BadRequest, Forbidden, PayloadTooLarge, RateLimited, Unauthorized, Unprocessable,
+    UnsupportedMediaType,
+};
 use crate::state::AppState;
 use crate::store::now_ms;
 use axum::Router;
@@ -17,7 +21,19 @@ pub fn router() -> Router<AppState> {
         .route("/auth/logout", post(logout))
 }
 
-async fn login(
+/// A staff member signs in.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "A session token and who it is for", body = LoginResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = RateLimited),
+    ))]
+pub(crate) async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     Json(body): Json<LoginRequest>,
@@ -56,7 +72,18 @@ async fn login(
     }))
 }
 
-async fn logout(State(state): State<AppState>, auth: StaffAuth) -> ApiResult<StatusCode> {
+/// Ends the session of the token used.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    security(("staff" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ))]
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+) -> ApiResult<StatusCode> {
     state.store.delete_session(&auth.token_digest).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,6 +4,10 @@
 use crate::auth::{Principal, StaffAuth};
 use crate::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::hub::{Audience, Event};
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, RateLimited, Unauthorized,
+    Unprocessable, UnsupportedMediaType,
+};
 use crate::state::AppState;
 use crate::store::{Author, ConversationRow, ListCursor};
 use axum::Router;
@@ -15,6 +19,7 @@ use natter_protocol::{
     PostMessage, ReadRequest, ServerFrame, Side, UpdateConversation, validate,
 };
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -97,8 +102,27 @@ async fn append(
     ))
 }
 
-/// A visitor writes into its conversation.
-async fn post_message(
+/// A visitor writes into its conversation; the same `client_msg_id` again answers
+/// the original message.
+#[utoipa::path(post, path = "/api/v1/conversations/{conv_id}/messages", tag = "conversations",
+    params(("conv_id" = String, Path, description = "The conversation")),
+    security(("visitor" = [])),
+    request_body = PostMessage,
+    responses(
+        (status = 201, description = "The message, stored", body = MessageEnvelope),
+        (status = 200, description = "The message stored earlier under this `client_msg_id`",
+            body = MessageEnvelope),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = RateLimited),
+    ))]
+pub(crate) async fn post_message(
     State(state): State<AppState>,
     principal: Principal,
     Path(conv_id): Path<String>,
@@ -116,7 +140,24 @@ async fn post_message(
 }
 
 /// A staff member answers. The sender is the authenticated member, never the body.
-async fn post_reply(
+#[utoipa::path(post, path = "/api/v1/conversations/{conv_id}/replies", tag = "conversations",
+    params(("conv_id" = String, Path, description = "The conversation")),
+    security(("staff" = [])),
+    request_body = PostMessage,
+    responses(
+        (status = 201, description = "The reply, stored", body = MessageEnvelope),
+        (status = 200, description = "The reply stored earlier under this `client_msg_id`",
+            body = MessageEnvelope),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    ))]
+pub(crate) async fn post_reply(
     State(state): State<AppState>,
     auth: StaffAuth,
     Path(conv_id): Path<String>,
@@ -127,12 +168,19 @@ async fn post_reply(
     append(&state, &conversation, author, body).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct HistoryQuery {
+pub(crate) struct HistoryQuery {
+    /// Only messages after this `seq`.
     #[serde(default)]
+    #[param(maximum = 18446744073709551615u64)]
     after_seq: u64,
+    /// Only messages before this `seq`: the newest `limit` of them (paging back).
+    #[param(nullable = false, maximum = 18446744073709551615u64)]
     before_seq: Option<u64>,
+    /// At most this many messages, 1–500 (100 by default).
+    #[param(nullable = false, minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 
@@ -148,7 +196,18 @@ fn page_size(limit: Option<u32>, default: u32, max: u32) -> ApiResult<u32> {
     }
 }
 
-async fn history(
+/// A conversation's messages, ascending by `seq`.
+#[utoipa::path(get, path = "/api/v1/conversations/{conv_id}/messages", tag = "conversations",
+    params(("conv_id" = String, Path, description = "The conversation"), HistoryQuery),
+    security(("visitor" = []), ("staff" = [])),
+    responses(
+        (status = 200, description = "The messages", body = MessageList),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ))]
+pub(crate) async fn history(
     State(state): State<AppState>,
     principal: Principal,
     Path(conv_id): Path<String>,
@@ -172,7 +231,22 @@ async fn history(
     Ok(Json(MessageList { messages, last_seq }))
 }
 
-async fn mark_read(
+/// Moves the caller's side's read position forward (never back, never past the last message).
+#[utoipa::path(post, path = "/api/v1/conversations/{conv_id}/read", tag = "conversations",
+    params(("conv_id" = String, Path, description = "The conversation")),
+    security(("visitor" = []), ("staff" = [])),
+    request_body = ReadRequest,
+    responses(
+        (status = 204, description = "Stored"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    ))]
+pub(crate) async fn mark_read(
     State(state): State<AppState>,
     principal: Principal,
     Path(conv_id): Path<String>,
@@ -195,15 +269,35 @@ async fn mark_read(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+pub(crate) struct ListQuery {
+    /// Only conversations with this status.
+    #[param(nullable = false)]
     status: Option<ConversationStatus>,
+    /// The previous page's `next_cursor`; empty for the first page.
+    #[param(
+        nullable = false,
+        pattern = r"^(?:[+-]?[0-9]{1,18}_[A-Za-z0-9-]{1,64})?$"
+    )]
     cursor: Option<String>,
+    /// At most this many conversations, 1–100 (50 by default).
+    #[param(nullable = false, minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
-async fn list(
+/// The organization's conversations, latest activity first.
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations",
+    params(ListQuery),
+    security(("staff" = [])),
+    responses(
+        (status = 200, description = "A page of conversations", body = ConversationList),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ))]
+pub(crate) async fn list(
     State(state): State<AppState>,
     auth: StaffAuth,
     Query(query): Query<ListQuery>,
@@ -226,7 +320,18 @@ async fn list(
     }))
 }
 
-async fn detail(
+/// A conversation with its visitor's details and both read positions.
+#[utoipa::path(get, path = "/api/v1/conversations/{conv_id}", tag = "conversations",
+    params(("conv_id" = String, Path, description = "The conversation")),
+    security(("staff" = [])),
+    responses(
+        (status = 200, description = "The conversation", body = ConversationDetail),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ))]
+pub(crate) async fn detail(
     State(state): State<AppState>,
     auth: StaffAuth,
     Path(conv_id): Path<String>,
@@ -239,7 +344,22 @@ async fn detail(
     Ok(Json(detail.ok_or(ApiError::NotFound("conversation"))?))
 }
 
-async fn update(
+/// Resolves or re-opens a conversation.
+#[utoipa::path(patch, path = "/api/v1/conversations/{conv_id}", tag = "conversations",
+    params(("conv_id" = String, Path, description = "The conversation")),
+    security(("staff" = [])),
+    request_body = UpdateConversation,
+    responses(
+        (status = 200, description = "The conversation", body = ConversationDetail),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    ))]
+pub(crate) async fn update(
     State(state): State<AppState>,
     auth: StaffAuth,
     Path(conv_id): Path<String>,

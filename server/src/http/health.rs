@@ -1,26 +1,56 @@
-//! Liveness and readiness probes.
+//! Liveness and readiness probes, and the Prometheus metrics.
 
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use natter_protocol::ErrorDetail;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Health {
+    /// Always `ok`.
+    status: &'static str,
 }
 
 /// The process is up.
-async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process is up", body = Health)))]
+pub(crate) async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Readiness {
+    /// `ready` or `unavailable`.
+    status: &'static str,
+    /// `ok` or `unreachable`.
+    database: &'static str,
+    /// `ok`, `unreachable`, or `disabled` without Redis.
+    redis: &'static str,
+    /// Why the instance is not ready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorDetail>,
 }
 
 /// The process can serve: its database answers. Also reports the Redis bus: without
 /// it this instance still serves its own clients, who converge from the store.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = Readiness),
+        (status = 503, description = "The database is unreachable", body = Readiness),
+    ))]
+pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let redis = match &state.bus {
         None => "disabled",
         Some(bus) if bus.is_connected() => "ok",
@@ -29,19 +59,36 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.store.ping().await {
         Ok(()) => (
             StatusCode::OK,
-            Json(json!({ "status": "ready", "database": "ok", "redis": redis })),
+            Json(Readiness {
+                status: "ready",
+                database: "ok",
+                redis,
+                error: None,
+            }),
         ),
         Err(e) => {
             tracing::warn!(error = %e, "readiness: database unreachable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({
-                    "status": "unavailable",
-                    "database": "unreachable",
-                    "redis": redis,
-                    "error": { "code": "database_unavailable", "message": "the database is unreachable" }
-                })),
+                Json(Readiness {
+                    status: "unavailable",
+                    database: "unreachable",
+                    redis,
+                    error: Some(ErrorDetail {
+                        code: "database_unavailable".into(),
+                        message: "the database is unreachable".into(),
+                    }),
+                }),
             )
         }
     }
+}
+
+/// Prometheus metrics: sockets, subscriptions, messages, delivery latency, queue
+/// overflows and errors by code, labelled by instance.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition format",
+        content_type = "text/plain", body = String)))]
+pub(crate) async fn metrics(state: State<AppState>) -> impl IntoResponse {
+    crate::telemetry::render(state).await
 }

@@ -1,10 +1,11 @@
 //! The web layer: each resource module owns its `router()`; this merges them.
 
 mod assets;
-mod auth;
-mod conversations;
-mod health;
-mod widget;
+// Visible to `crate::openapi`, which lists their handlers.
+pub(crate) mod auth;
+pub(crate) mod conversations;
+pub(crate) mod health;
+pub(crate) mod widget;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(health::router())
+        .merge(crate::openapi::router())
         .merge(crate::ws::router())
         .merge(assets::router(&state.settings))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -4,6 +4,10 @@ use crate::auth::{new_visitor_token, token_digest};
 use crate::error::{ApiError, ApiResult, Json, Path};
 use crate::hub::{Audience, Event};
 use crate::limits::ClientIp;
+use crate::openapi::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, RateLimited, Unprocessable,
+    UnsupportedMediaType,
+};
 use crate::state::AppState;
 use crate::store::NewLead;
 use axum::Router;
@@ -18,7 +22,19 @@ pub fn router() -> Router<AppState> {
         .route("/widget/{org_id}/{account_id}/leads", post(create_lead))
 }
 
-async fn config(
+/// The widget's settings for a website account.
+#[utoipa::path(get, path = "/api/v1/widget/{org_id}/{account_id}/config", tag = "widget",
+    params(
+        ("org_id" = String, Path, description = "The organization"),
+        ("account_id" = String, Path, description = "The website account"),
+    ),
+    responses(
+        (status = 200, description = "The widget's settings", body = WidgetConfig),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ))]
+pub(crate) async fn config(
     State(state): State<AppState>,
     Path((org_id, account_id)): Path<(String, String)>,
     headers: HeaderMap,
@@ -50,7 +66,25 @@ fn optional(
         .transpose()
 }
 
-async fn create_lead(
+/// A visitor introduces themselves: a new conversation, and the visitor's token.
+#[utoipa::path(post, path = "/api/v1/widget/{org_id}/{account_id}/leads", tag = "widget",
+    params(
+        ("org_id" = String, Path, description = "The organization"),
+        ("account_id" = String, Path, description = "The website account"),
+    ),
+    request_body = CreateLead,
+    responses(
+        (status = 201, description = "The conversation, with the first message if one was given",
+            body = LeadCreated),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = RateLimited),
+    ))]
+pub(crate) async fn create_lead(
     State(state): State<AppState>,
     Path((org_id, account_id)): Path<(String, String)>,
     ClientIp(ip): ClientIp,
@@ -69,16 +103,15 @@ async fn create_lead(
     let email = optional(body.email, validate::email)?;
     let phone = optional(body.phone, validate::phone)?;
     let page_url = optional(body.page_url, validate::page_url)?;
-    let first_message = match optional(body.message, validate::text)? {
-        Some(text) => {
-            let client_msg_id = match body.client_msg_id {
-                Some(id) => validate::client_msg_id(&id)?,
-                None => format!("lead-{}", uuid::Uuid::new_v4().simple()),
-            };
-            Some((text, client_msg_id))
-        }
-        None => None,
-    };
+    // A malformed key is refused even without a message: a field means one thing.
+    let client_msg_id = body
+        .client_msg_id
+        .map(|id| validate::client_msg_id(&id))
+        .transpose()?;
+    let first_message = optional(body.message, validate::text)?.map(|text| {
+        let id = client_msg_id.unwrap_or_else(|| format!("lead-{}", uuid::Uuid::new_v4().simple()));
+        (text, id)
+    });
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())

@@ -15,6 +15,7 @@ mod idempotency;
 mod limits;
 mod matrix;
 mod messages;
+mod openapi;
 mod origins;
 mod proxy;
 mod realtime;

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Fuzzes the live server against its own OpenAPI document (/api/openapi.json) with
+# Schemathesis: every check (server errors, status codes, content types, headers,
+# response schemas, negative data rejected, valid data accepted, auth not ignored,
+# unsupported methods and Allow headers, stateful links), positive and negative data.
+# Exits non-zero on any failure. Bigger runs: ST_EXAMPLES=500 bash scripts/schemathesis.sh;
+# replay one: ST_SEED=<seed printed by a run> bash scripts/schemathesis.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+version=4.32.5
+examples="${ST_EXAMPLES:-60}"
+venv="$CARGO_TARGET_DIR/schemathesis-venv"
+st="$venv/bin/schemathesis"
+
+if [ "$("$st" --version 2>/dev/null)" != "schemathesis, version $version" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$version"
+fi
+
+cargo build --quiet -p natter-server --bin natter
+
+work="$(mktemp -d)"
+server=""
+cleanup() {
+  if [ -n "$server" ]; then
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+base="http://127.0.0.1:$port"
+# Rate limits off, or the fuzzer mostly measures them; 429 stays in the document.
+"$CARGO_TARGET_DIR/debug/natter" serve --demo \
+  --database-url "sqlite://$work/st.db" --addr "127.0.0.1:$port" \
+  --rate-leads 0/min --rate-messages 0/min --rate-logins 0/min --rate-logins-per-email 0/min \
+  >"$work/server.log" 2>&1 &
+server=$!
+
+# Waits for the server, then prints what the run needs: two staff tokens (one for the
+# logout operation, which ends its session) and a visitor with its conversation.
+python3 - "$base" >"$work/ids" <<'EOF'
+import json, sys, time, urllib.request
+
+base = sys.argv[1]
+for _ in range(300):
+    try:
+        urllib.request.urlopen(f"{base}/readyz", timeout=1)
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("the server did not become ready")
+
+def post(path, body):
+    request = urllib.request.Request(
+        f"{base}{path}", json.dumps(body).encode(), {"Content-Type": "application/json"}
+    )
+    return json.load(urllib.request.urlopen(request))
+
+login = {"email": "demo@example.com", "password": "demo"}
+lead = post("/api/v1/widget/demo/demo/leads", {"name": "Ana", "message": "Hello"})
+print(post("/api/v1/auth/login", login)["token"])
+print(post("/api/v1/auth/login", login)["token"])
+print(lead["visitor_token"])
+print(lead["conv_id"])
+EOF
+{ read -r staff; read -r staff_logout; read -r visitor; read -r conv; } <"$work/ids"
+
+# Real ids most of the time, generated ones (unknown: 404) the rest. Each operation
+# runs with the token it is for: staff by default, the visitor's where only a visitor
+# may call, a session of its own for logout. `ignored_auth` drops or spoils them.
+cat >"$work/schemathesis.toml" <<EOF
+headers = { Authorization = "Bearer $staff" }
+
+[dictionaries.conv]
+values = ["$conv"]
+[dictionaries.org]
+values = ["demo"]
+
+[parameters]
+"path.conv_id" = { dictionary = "conv", probability = 0.8 }
+"path.org_id" = { dictionary = "org", probability = 0.8 }
+"path.account_id" = { dictionary = "org", probability = 0.8 }
+
+[[operations]]
+include-operation-id = "post_message"
+headers = { Authorization = "Bearer $visitor" }
+
+[[operations]]
+include-operation-id = "logout"
+headers = { Authorization = "Bearer $staff_logout" }
+EOF
+
+# One worker: Python 3.11's ast.parse, which Hypothesis calls to describe filters, is not
+# thread-safe ("AST constructor recursion depth mismatch" errors with two).
+seed=()
+[ -n "${ST_SEED:-}" ] && seed=(--seed "$ST_SEED")
+status=0
+# From the temporary directory: Schemathesis keeps a cache in `.schemathesis/` there.
+(cd "$work" && "$st" --config-file schemathesis.toml run "$base/api/openapi.json" \
+  --checks all --mode all --max-examples "$examples" --workers 1 \
+  --request-timeout 10 --no-color "${seed[@]}") || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "schemathesis failed; the server's log:" >&2
+  tail -n 50 "$work/server.log" >&2
+fi
+exit "$status"
