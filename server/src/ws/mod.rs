@@ -37,10 +37,13 @@ impl From<WebSocketUpgradeRejection> for ApiError {
 }
 
 /// Buffer sizes set deliberately: the defaults cost ~100 KB per socket, and an
-/// idle chat socket should cost a few KB.
+/// idle chat socket should cost a few KB. The read buffer is resident (tungstenite
+/// zero-fills it), and client frames (subscribe, typing, read, ping) fit in 1 KiB;
+/// it grows for a rare larger frame. 1 KiB instead of 4 KiB saved ~3 KiB of RSS per
+/// idle socket (BENCHMARKS.md).
 fn configure(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
     upgrade
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(1024)
         .write_buffer_size(0)
         .max_write_buffer_size(256 * 1024)
         .max_message_size(MAX_CLIENT_MESSAGE)
