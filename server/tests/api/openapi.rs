@@ -2,7 +2,7 @@
 //! served and answers a bare request with a status the document lists for it.
 //! `scripts/schemathesis.sh` fuzzes the server against it in depth.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{assert_error, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -85,4 +85,38 @@ async fn the_document_lists_every_route_and_each_is_served_as_documented() {
             "{name}"
         );
     }
+}
+
+// What Schemathesis found: requests the document calls invalid were accepted, or valid
+// ones refused.
+
+#[tokio::test]
+async fn a_leads_malformed_client_msg_id_is_refused_even_without_a_message() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/widget/demo/demo/leads"))
+        .json(&serde_json::json!({ "name": "Ana", "client_msg_id": "has space" }))
+        .send()
+        .await
+        .expect("lead");
+    let code = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(code, "invalid_client_msg_id");
+}
+
+#[tokio::test]
+async fn a_read_position_may_be_written_as_an_integral_float() {
+    let app = spawn_app().await;
+    let lead = app.create_lead("Ana", Some("Hello")).await;
+    let read = |seq: Value| {
+        app.client
+            .post(app.url(&format!("/conversations/{}/read", lead.conv_id)))
+            .bearer_auth(&lead.visitor_token)
+            .json(&serde_json::json!({ "seq": seq }))
+            .send()
+    };
+    let response = read(1.0.into()).await.expect("read");
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let response = read(1.5.into()).await.expect("read");
+    assert_error(response, StatusCode::UNPROCESSABLE_ENTITY).await;
 }
