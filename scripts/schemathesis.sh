@@ -4,7 +4,8 @@
 # response schemas, negative data rejected, valid data accepted, auth not ignored,
 # unsupported methods and Allow headers, stateful links), positive and negative data.
 # Exits non-zero on any failure. Bigger runs: ST_EXAMPLES=500 bash scripts/schemathesis.sh;
-# replay one: ST_SEED=<seed printed by a run> bash scripts/schemathesis.sh
+# replay one: ST_SEED=<seed printed by a run> bash scripts/schemathesis.sh; on Postgres:
+# ST_DATABASE_URL=<an empty database or schema> bash scripts/schemathesis.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -35,7 +36,7 @@ port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 base="http://127.0.0.1:$port"
 # Rate limits off, or the fuzzer mostly measures them; 429 stays in the document.
 "$CARGO_TARGET_DIR/debug/natter" serve --demo \
-  --database-url "sqlite://$work/st.db" --addr "127.0.0.1:$port" \
+  --database-url "${ST_DATABASE_URL:-sqlite://$work/st.db}" --addr "127.0.0.1:$port" \
   --rate-leads 0/min --rate-messages 0/min --rate-logins 0/min --rate-logins-per-email 0/min \
   >"$work/server.log" 2>&1 &
 server=$!

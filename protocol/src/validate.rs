@@ -40,9 +40,13 @@ fn bounded(field: &'static str, value: &str, max: usize) -> Result<String, Inval
     Ok(trimmed.to_owned())
 }
 
-/// Message text: 1..=4000 characters after trimming.
+/// Message text: 1..=4000 characters after trimming, no NUL (which Postgres cannot store).
 pub fn text(value: &str) -> Result<String, Invalid> {
-    bounded("text", value, MAX_TEXT_CHARS)
+    let text = bounded("text", value, MAX_TEXT_CHARS)?;
+    if text.contains('\0') {
+        return Err(Invalid::new("text", "text must not contain NUL characters"));
+    }
+    Ok(text)
 }
 
 /// A person's name: 1..=120 characters after trimming, no control characters.
@@ -149,6 +153,7 @@ mod tests {
         assert!(text(&"x".repeat(4001)).is_err());
         // Characters, not bytes.
         assert!(text(&"é".repeat(4000)).is_ok());
+        assert!(text("a\0b").is_err());
     }
 
     #[test]
