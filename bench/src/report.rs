@@ -60,7 +60,7 @@ pub fn per_second(samples: &[(u64, u32)]) -> Vec<(f64, f64, f64)> {
 }
 
 pub struct Line<'a> {
-    pub label: &'a str,
+    pub label: String,
     pub color: &'a str,
     pub points: Vec<(f64, f64)>,
 }
@@ -219,7 +219,7 @@ mod tests {
             "x",
             "y",
             &[Line {
-                label: "p50",
+                label: "p50".into(),
                 color: "#00f",
                 points: vec![(0.0, 1.0), (1.0, 2.5)],
             }],

@@ -66,6 +66,9 @@ pub struct Outcome {
     /// (open sockets, server RSS bytes), from the baseline with every lead created.
     pub rss_steps: Vec<(usize, u64)>,
     pub per_socket_bytes: Option<f64>,
+    /// The slope over the upper half of the steps: what one more socket costs once
+    /// the bounded caches (SQLite's page cache, the allocator's) have filled.
+    pub marginal_bytes_per_socket: Option<f64>,
     pub idle_cpu_percent: Option<f64>,
     pub server_fds: Option<u64>,
     pub server_fd_limit: Option<u64>,
@@ -311,6 +314,12 @@ pub async fn run(s: &Scenario) -> Result<Outcome, String> {
             && outcome.limits.is_empty()
         {
             outcome.per_socket_bytes = Some((last as f64 - first as f64) / n as f64);
+            if let Some(&(m, mid)) = outcome.rss_steps.iter().find(|s| s.0 >= n / 2)
+                && m < n
+            {
+                outcome.marginal_bytes_per_socket =
+                    Some((last as f64 - mid as f64) / (n - m) as f64);
+            }
         }
         if s.idle_secs > 0 {
             let before = sample();
@@ -448,6 +457,12 @@ pub fn summary(o: &Outcome) -> String {
     }
     if let Some(b) = o.per_socket_bytes {
         lines.push(format!("server RSS per idle socket: {:.2} KiB", b / 1024.0));
+    }
+    if let Some(b) = o.marginal_bytes_per_socket {
+        lines.push(format!(
+            "  marginal, over the upper half of the steps: {:.2} KiB",
+            b / 1024.0
+        ));
     }
     if let Some(c) = o.idle_cpu_percent {
         lines.push(format!("server CPU, all sockets idle: {c:.2}% of one core"));

@@ -109,7 +109,24 @@ fn plans(quick: bool) -> Vec<Plan> {
         Plan {
             name: "latency-full",
             db: Db::SqliteFull,
-            scenario: latency,
+            scenario: latency.clone(),
+        },
+        // The same at a quarter of the rate: where the latency target holds today.
+        Plan {
+            name: "latency-normal-500",
+            db: Db::SqliteNormal,
+            scenario: Scenario {
+                reply_rate: 500.0,
+                ..latency.clone()
+            },
+        },
+        Plan {
+            name: "latency-full-500",
+            db: Db::SqliteFull,
+            scenario: Scenario {
+                reply_rate: 500.0,
+                ..latency.clone()
+            },
         },
         Plan {
             name: "ingest-normal",
@@ -384,46 +401,36 @@ fn write(options: &Options, records: &[Record]) -> Result<(), String> {
         serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?,
     )?;
     let colors = ["#2563eb", "#dc2626", "#16a34a", "#9333ea"];
-    let mut latency_lines = Vec::new();
-    for (i, r) in records
-        .iter()
-        .filter(|r| r.name.starts_with("latency"))
-        .enumerate()
-    {
-        let Some(o) = &r.outcome else { continue };
-        let mode = r.name.trim_start_matches("latency-").to_uppercase();
-        latency_lines.push((
-            format!("p50, {mode}"),
-            colors[(2 * i) % colors.len()],
-            o.latency_series
-                .iter()
-                .map(|p| (p.0, p.1))
-                .collect::<Vec<_>>(),
-        ));
-        latency_lines.push((
-            format!("p99, {mode}"),
-            colors[(2 * i + 1) % colors.len()],
-            o.latency_series.iter().map(|p| (p.0, p.2)).collect(),
-        ));
-    }
-    if !latency_lines.is_empty() {
-        let lines: Vec<Line> = latency_lines
+    // One chart per reply rate: their scales differ a hundredfold.
+    for (file, rate) in [("latency.svg", 2000.0), ("latency-500.svg", 500.0)] {
+        let mut lines = Vec::new();
+        let runs = records
             .iter()
-            .map(|(label, color, points)| Line {
-                label,
-                color,
-                points: points.clone(),
-            })
-            .collect();
-        save(
-            "latency.svg",
-            report::svg(
-                "Staff reply → visitor socket, per second of the run",
-                "seconds",
-                "latency (ms)",
-                &lines,
-            ),
-        )?;
+            .filter(|r| r.name.starts_with("latency") && r.reply_rate == rate);
+        for (i, r) in runs.enumerate() {
+            let Some(o) = &r.outcome else { continue };
+            let mode = match r.db {
+                Db::SqliteFull => "FULL",
+                _ => "NORMAL",
+            };
+            for (j, label) in ["p50", "p99"].into_iter().enumerate() {
+                lines.push(Line {
+                    label: format!("{label}, {mode}"),
+                    color: colors[(2 * i + j) % colors.len()],
+                    points: o
+                        .latency_series
+                        .iter()
+                        .map(|p| (p.0, if j == 0 { p.1 } else { p.2 }))
+                        .collect(),
+                });
+            }
+        }
+        if !lines.is_empty() {
+            let title = format!(
+                "Staff reply → visitor socket at {rate:.0} replies/s, per second of the run"
+            );
+            save(file, report::svg(&title, "seconds", "latency (ms)", &lines))?;
+        }
     }
     if let Some(o) = records
         .iter()
@@ -443,7 +450,7 @@ fn write(options: &Options, records: &[Record]) -> Result<(), String> {
                 "open visitor sockets",
                 "RSS above baseline (MiB)",
                 &[Line {
-                    label: "server RSS − baseline",
+                    label: "server RSS − baseline".into(),
                     color: colors[0],
                     points,
                 }],
@@ -498,6 +505,13 @@ fn table(options: &Options, records: &[Record]) -> String {
                     .map_or("not measured (limit hit)".into(), |b| {
                         format!("{:.2} KiB", b / 1024.0)
                     }),
+            );
+            row(
+                &scenario,
+                "… marginal, from half to all of the sockets",
+                "",
+                o.marginal_bytes_per_socket
+                    .map_or("–".into(), |b| format!("{:.2} KiB", b / 1024.0)),
             );
             row(
                 &scenario,
