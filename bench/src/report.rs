@@ -19,7 +19,8 @@ fn rank(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
-    let i = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    // The epsilon keeps 99.9% of 1000 at rank 999 despite floating point.
+    let i = (p / 100.0 * sorted.len() as f64 - 1e-9).ceil() as usize;
     f64::from(sorted[i.clamp(1, sorted.len()) - 1]) / 1000.0
 }
 
