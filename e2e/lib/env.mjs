@@ -113,6 +113,7 @@ export class CuttableProxy {
   }
 
   start() {
+    if (this.server) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const server = net.createServer((client) => {
         const upstream = net.connect(this.target.port, '127.0.0.1');
@@ -130,8 +131,10 @@ export class CuttableProxy {
         upstream.pipe(client);
       });
       server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-      this.server = server;
+      server.listen(this.port, '127.0.0.1', () => {
+        this.server = server;
+        resolve();
+      });
     });
   }
 

@@ -42,12 +42,13 @@ export async function openPage(context, label) {
 
 const slug = (name) => name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
 
-/** Saves a screenshot and the console of every tracked page; prints the paths. */
-async function saveArtifacts(testName) {
+/** Saves a screenshot and the console of every open page (this test's first); prints the paths. */
+async function saveArtifacts(testName, ownPages) {
   mkdirSync(ARTIFACTS, { recursive: true });
   const base = slug(testName);
+  const pages = [...new Set([...ownPages, ...tracked])];
   let first = true;
-  for (const page of tracked) {
+  for (const page of pages) {
     if (page.isClosed()) continue;
     const stem = path.join(ARTIFACTS, first ? base : `${base}.${slug(page.label)}`);
     first = false;
@@ -70,14 +71,31 @@ async function saveArtifacts(testName) {
   console.error(`# server log: ${path.join(ARTIFACTS, 'server.log')}`);
 }
 
-/** Wraps a test body: on failure, artifacts are saved and their paths printed. */
+/**
+ * Wraps a test body. The body gets `s.context(browser, options)`: browser contexts that are
+ * closed after the test, and only after a failure's screenshot and console are saved.
+ */
 export function scenario(name, fn) {
   return async (t) => {
+    const contexts = [];
+    const ownPages = [];
+    const s = {
+      t,
+      async context(browser, options) {
+        const context = await newContext(browser, options);
+        context.on('page', (p) => ownPages.push(p));
+        contexts.push(context);
+        return context;
+      },
+      own(page) { ownPages.push(page); return page; },
+    };
     try {
-      await fn(t);
+      await fn(s);
     } catch (err) {
-      await saveArtifacts(name);
+      await saveArtifacts(name, ownPages);
       throw err;
+    } finally {
+      for (const c of contexts) await c.close().catch(() => {});
     }
   };
 }
