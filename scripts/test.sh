@@ -38,6 +38,9 @@ else
   echo "SKIPPED: no Postgres on 127.0.0.1:5432 (set NATTER_TEST_POSTGRES_URL); CI always runs this pass"
 fi
 
+step "API conformance: Schemathesis against /api/openapi.json"
+bash scripts/schemathesis.sh
+
 step "fuzzing (short): frame decoding and input validation"
 bash scripts/fuzz.sh
 
