@@ -351,6 +351,7 @@ describe('Natter in a real browser', { concurrency: 1 }, () => {
     for (const text of anaTexts) assert.ok(!seen.includes(text), `with a forged conv_id Dung sees Ana's ${JSON.stringify(text)}`);
     assert.deepEqual(leaks, [], 'Ana\'s messages reached Dung\'s browser');
     assert.ok(refusals.length > 0, 'the server did not refuse the forged conversation (no 4xx, no error frame)');
+    console.log(`# forged conv_id refused: ${refusals.join(' | ')}`);
     // And nothing Dung does there lands in Ana's conversation.
     const before = (await api.messages(ana.convId)).length;
     if (await page.locator(W.composer).isVisible()) {

@@ -57,8 +57,8 @@ export class NatterServer {
       '--database-url', `sqlite://${path.join(this.dbDir, 'natter.db')}`,
       '--demo',
       '--sqlite-synchronous', 'normal',
-      '--widget-dir', path.join(ROOT, 'dist'),
-      '--inbox-dir', path.join(ROOT, 'inbox', 'dist'),
+      '--widget-dir', process.env.E2E_WIDGET_DIR || path.join(ROOT, 'dist'),
+      '--inbox-dir', process.env.E2E_INBOX_DIR || path.join(ROOT, 'inbox', 'dist'),
       '--rate-leads', '0/min', '--rate-messages', '0/min',
       '--rate-logins', '0/min', '--rate-logins-per-email', '0/min',
     ];
