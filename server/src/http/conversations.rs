@@ -253,19 +253,12 @@ pub(crate) async fn mark_read(
     Json(body): Json<ReadRequest>,
 ) -> ApiResult<StatusCode> {
     let conversation = accessible(&state, &principal, &conv_id).await?;
-    let (side, audience) = match principal {
-        Principal::Visitor(_) => (Side::Visitor, Audience::Staff),
-        // Other staff members' unread counts change too.
-        Principal::Staff(_) => (Side::Staff, Audience::Everyone),
+    let side = match principal {
+        Principal::Visitor(_) => Side::Visitor,
+        Principal::Staff(_) => Side::Staff,
     };
     let conv_id = conversation.conv_id();
-    let seq = state.store.mark_read(&conv_id, side, body.seq).await?;
-    state.hub.publish(Event {
-        org_id: conversation.org_id,
-        conv_id: conv_id.clone(),
-        audience,
-        frame: ServerFrame::Read { conv_id, side, seq },
-    });
+    crate::actions::mark_read(&state, &conversation.org_id, &conv_id, side, body.seq).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -534,21 +534,9 @@ impl Actor {
                 .await;
         };
         let side = self.side();
-        let seq = match self.state.store.mark_read(&conv_id, side, seq).await {
-            Ok(seq) => seq,
-            Err(e) => return self.store_error(e, &conv_id).await,
-        };
-        let audience = if side == Side::Visitor {
-            Audience::Staff
-        } else {
-            Audience::Everyone
-        };
-        self.state.hub.publish(Event {
-            org_id,
-            conv_id: conv_id.clone(),
-            audience,
-            frame: ServerFrame::Read { conv_id, side, seq },
-        });
+        if let Err(e) = crate::actions::mark_read(&self.state, &org_id, &conv_id, side, seq).await {
+            return self.store_error(e, &conv_id).await;
+        }
         Ok(())
     }
 
