@@ -338,9 +338,9 @@ describe('Natter in a real browser', { concurrency: 1 }, () => {
       for (const t of anaTexts) if (body.includes(t)) leaks.push(`HTTP ${res.url()} carried ${JSON.stringify(t)}`);
     });
     page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => {
-      const s = String(payload);
-      if (s.includes('"error"') && s.includes(ana.convId)) refusals.push(`WS ${s}`);
-      for (const t of anaTexts) if (s.includes(t)) leaks.push(`WS frame carried ${JSON.stringify(t)}`);
+      const frame = String(payload);
+      if (frame.includes('"error"') && frame.includes(ana.convId)) refusals.push(`WS ${frame}`);
+      for (const t of anaTexts) if (frame.includes(t)) leaks.push(`WS frame carried ${JSON.stringify(t)}`);
     }));
     await page.reload();
     await openWidget(page);
