@@ -12,7 +12,7 @@
 
   // A custom element with a shadow root: host CSS cannot reach in, ours cannot leak out.
   var host = document.createElement('natter-chat');
-  host.setAttribute('style', 'all:initial;position:fixed;z-index:2147483000;right:0;bottom:0;width:0;height:0');
+  host.setAttribute('style', 'all:initial;direction:ltr;unicode-bidi:isolate;position:fixed;z-index:2147483000;right:0;bottom:0;width:0;height:0');
   host.setAttribute('data-org', data.org || '');
   host.setAttribute('data-account', data.account || '');
   host.setAttribute('data-server', server);

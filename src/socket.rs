@@ -154,12 +154,17 @@ impl Socket {
 impl Inner {
     fn connect(this: &Rc<Self>) {
         this.clear_retry();
-        let busy = this
-            .ws
-            .borrow()
-            .as_ref()
-            .is_some_and(|ws| ws.ready_state() <= WebSocket::OPEN);
-        if busy || this.suspended.get() {
+        if this.suspended.get() {
+            return;
+        }
+        let state = this.ws.borrow().as_ref().map(WebSocket::ready_state);
+        // A socket that outlived a brief offline spell is still good: say so, so the
+        // chat leaves its offline state and resends what failed meanwhile.
+        if state == Some(WebSocket::OPEN) {
+            (this.handlers.link)(Link::Online);
+            return;
+        }
+        if state == Some(WebSocket::CONNECTING) {
             return;
         }
         (this.handlers.link)(if this.connects.get() == 0 {

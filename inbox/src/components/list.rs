@@ -62,18 +62,12 @@ fn ConversationRow(
         .unwrap_or_default();
     let name = summary.visitor.name.clone();
     let conv_attr = conv_id.0.clone();
-    let label = if unread > 0 {
-        format!("{name}, {unread} unread")
-    } else {
-        name.clone()
-    };
     view! {
         <li class="row" class:unread=(unread > 0) data-conv=conv_attr>
             <button
                 type="button"
                 class:selected=selected.clone()
                 aria-current=move || selected().then_some("true")
-                aria-label=label
                 on:click=move |_| actions::select(inbox, conv_id.clone())
             >
                 <span class="row-top">
@@ -82,7 +76,14 @@ fn ConversationRow(
                 </span>
                 <span class="row-bottom">
                     <span class="preview">{last}</span>
-                    {(unread > 0).then(|| view! { <span class="badge">{unread}</span> })}
+                    // The visible text is the accessible name; the hidden word completes it.
+                    {(unread > 0)
+                        .then(|| {
+                            view! {
+                                <span class="badge">{unread}</span>
+                                <span class="visually-hidden">" unread"</span>
+                            }
+                        })}
                 </span>
             </button>
         </li>
