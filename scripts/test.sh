@@ -53,5 +53,8 @@ bash scripts/test-inbox.sh
 step "release build: server, widget, inbox"
 bash scripts/build.sh
 
+step "browser acceptance suite (real Chromium, release builds)"
+bash scripts/test-e2e.sh
+
 echo
 echo "All tests passed."
