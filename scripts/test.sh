@@ -56,5 +56,8 @@ bash scripts/build.sh
 step "browser acceptance suite (real Chromium, release builds)"
 bash scripts/test-e2e.sh
 
+step "benchmark smoke run (fails on errors or lost messages, never on speed)"
+bash scripts/bench-smoke.sh
+
 echo
 echo "All tests passed."
