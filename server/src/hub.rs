@@ -43,20 +43,24 @@ pub struct Event {
     pub frame: ServerFrame,
 }
 
-/// What a connection's queue carries.
+/// What a connection's queue carries: one pointer wide, because every socket's
+/// queue preallocates a block of slots whether it is used or not.
 #[derive(Clone, Debug)]
 pub enum Outbound {
-    /// A frame, serialised once and shared by all receivers.
-    Frame {
-        conv_id: ConvId,
-        /// Set for `message` frames, so the connection can drop duplicates and fill gaps.
-        seq: Option<u64>,
-        text: Utf8Bytes,
-        /// When it was published, for the delivery-latency histogram.
-        published: Instant,
-    },
+    Frame(Arc<Frame>),
     /// Events may have been lost (the bus had a gap): re-read subscriptions from the store.
     CatchUp,
+}
+
+/// A frame, serialised once and shared by all receivers.
+#[derive(Debug)]
+pub struct Frame {
+    pub conv_id: ConvId,
+    /// Set for `message` frames, so the connection can drop duplicates and fill gaps.
+    pub seq: Option<u64>,
+    pub text: Utf8Bytes,
+    /// When it was published, for the delivery-latency histogram.
+    pub published: Instant,
 }
 
 pub type ConnId = u64;
@@ -252,12 +256,12 @@ impl Hub {
                 return;
             }
         };
-        let outbound = Outbound::Frame {
+        let outbound = Outbound::Frame(Arc::new(Frame {
             conv_id: event.conv_id.clone(),
             seq,
             text,
             published: Instant::now(),
-        };
+        }));
         let mut cut = Vec::new();
         let mut registry = self.registry();
         let registry = &mut *registry;

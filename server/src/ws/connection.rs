@@ -119,14 +119,15 @@ pub async fn run(socket: WebSocket, state: AppState, role: Role, _slot: SocketSl
                 }
                 Some(Ok(message)) => {
                     last_heard = Instant::now();
-                    if let Err(stop) = actor.on_message(message).await {
+                    // Boxed: the rare, deep paths would otherwise size every idle socket's future.
+                    if let Err(stop) = Box::pin(actor.on_message(message)).await {
                         break stop;
                     }
                 }
             },
             outbound = queue.recv() => match outbound {
                 Some(outbound) => {
-                    if let Err(stop) = actor.on_outbound(outbound).await {
+                    if let Err(stop) = Box::pin(actor.on_outbound(outbound)).await {
                         break stop;
                     }
                 }
@@ -214,28 +215,24 @@ impl Actor {
 
     /// An item from the hub queue.
     async fn on_outbound(&mut self, outbound: Outbound) -> Result<(), Stop> {
-        let (conv_id, seq, text, published) = match outbound {
-            Outbound::Frame {
-                conv_id,
-                seq,
-                text,
-                published,
-            } => (conv_id, seq, text, published),
+        let frame = match outbound {
+            Outbound::Frame(frame) => frame,
             Outbound::CatchUp => return self.catch_up().await,
         };
-        let delivered = self.subscriptions.get(&conv_id).map(|s| s.delivered);
+        let (conv_id, seq) = (&frame.conv_id, frame.seq);
+        let delivered = self.subscriptions.get(conv_id).map(|s| s.delivered);
         match (seq, delivered) {
             // Left over from a conversation this visitor socket unsubscribed from.
             (_, None) if self.is_visitor() => return Ok(()),
             (Some(seq), Some(delivered)) if seq <= delivered => return Ok(()),
             (Some(seq), Some(delivered)) if seq > delivered + 1 => {
-                self.replay(&conv_id, Some(seq)).await?
+                self.replay(conv_id, Some(seq)).await?
             }
             _ => {}
         }
-        self.send(WsMessage::Text(text)).await?;
-        telemetry::frame_delivered(published.elapsed());
-        if let (Some(seq), Some(sub)) = (seq, self.subscriptions.get_mut(&conv_id)) {
+        self.send(WsMessage::Text(frame.text.clone())).await?;
+        telemetry::frame_delivered(frame.published.elapsed());
+        if let (Some(seq), Some(sub)) = (seq, self.subscriptions.get_mut(conv_id)) {
             sub.delivered = sub.delivered.max(seq);
         }
         Ok(())
