@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x target/release/natter ] || [ ! -f dist/embed.js ] || [ ! -f inbox/dist/index.html ]; then
+export NATTER_BIN="${NATTER_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/natter}"
+if [ ! -x "$NATTER_BIN" ] || [ ! -f dist/embed.js ] || [ ! -f inbox/dist/index.html ]; then
   echo "[e2e] building the server, widget and inbox (scripts/build.sh)"
   bash scripts/build.sh
 fi

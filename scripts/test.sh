@@ -54,7 +54,15 @@ step "release build: server, widget, inbox"
 bash scripts/build.sh
 
 step "browser acceptance suite (real Chromium, release builds)"
-bash scripts/test-e2e.sh
+# Debug logs, so the next step reads everything the server said during the journey.
+NATTER_LOG=debug bash scripts/test-e2e.sh
+
+step "no token in the server's logs"
+if grep -Eo 'n[vs]_[A-Za-z0-9_-]{40,}' target/e2e/server.log; then
+  echo "a token-shaped string reached target/e2e/server.log" >&2
+  exit 1
+fi
+echo "target/e2e/server.log: $(wc -l < target/e2e/server.log) lines, no token"
 
 step "benchmark smoke run (fails on errors or lost messages, never on speed)"
 bash scripts/bench-smoke.sh
