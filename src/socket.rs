@@ -136,19 +136,6 @@ impl Socket {
     pub fn offline(&self) {
         (self.0.handlers.link)(Link::Offline);
     }
-
-    /// How many WebSockets this handle has created (the tests check it stays at one).
-    pub fn connects(&self) -> u32 {
-        self.0.connects.get()
-    }
-
-    pub fn is_open(&self) -> bool {
-        self.0
-            .ws
-            .borrow()
-            .as_ref()
-            .is_some_and(|ws| ws.ready_state() == WebSocket::OPEN)
-    }
 }
 
 impl Inner {

@@ -59,7 +59,6 @@ pub struct StoreOptions {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
-    backend: Backend,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -119,11 +118,7 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
-        Ok(Self { pool, backend })
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.backend
+        Ok(Self { pool })
     }
 
     /// Readiness: the database answers a query.
