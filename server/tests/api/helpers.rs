@@ -149,42 +149,48 @@ impl TestApp {
         response.json().await.expect("lead body")
     }
 
+    /// Posts `{text, client_msg_id}` to `/conversations/{conv_id}/{resource}`.
+    async fn post_text(
+        &self,
+        conv_id: &ConvId,
+        resource: &str,
+        token: &str,
+        text: &str,
+        client_msg_id: &str,
+    ) -> reqwest::Response {
+        let body = PostMessage {
+            text: text.into(),
+            client_msg_id: client_msg_id.into(),
+        };
+        self.client
+            .post(self.url(&format!("/conversations/{conv_id}/{resource}")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("post to a conversation")
+    }
+
+    /// A visitor message.
     pub async fn post_message(
         &self,
         conv_id: &ConvId,
         token: &str,
         text: &str,
-        client_msg_id: &str,
+        key: &str,
     ) -> reqwest::Response {
-        self.client
-            .post(self.url(&format!("/conversations/{conv_id}/messages")))
-            .bearer_auth(token)
-            .json(&PostMessage {
-                text: text.into(),
-                client_msg_id: client_msg_id.into(),
-            })
-            .send()
-            .await
-            .expect("post message")
+        self.post_text(conv_id, "messages", token, text, key).await
     }
 
+    /// A staff reply.
     pub async fn reply(
         &self,
         conv_id: &ConvId,
         token: &str,
         text: &str,
-        client_msg_id: &str,
+        key: &str,
     ) -> reqwest::Response {
-        self.client
-            .post(self.url(&format!("/conversations/{conv_id}/replies")))
-            .bearer_auth(token)
-            .json(&PostMessage {
-                text: text.into(),
-                client_msg_id: client_msg_id.into(),
-            })
-            .send()
-            .await
-            .expect("post reply")
+        self.post_text(conv_id, "replies", token, text, key).await
     }
 
     /// Posts a staff reply and returns the stored message.
