@@ -6,7 +6,7 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{ConversationRow, Store, StoreResult, VisitorIdentity};
+use crate::store::{ConversationOwner, Store, StoreResult, VisitorIdentity};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
@@ -92,7 +92,7 @@ impl Principal {
     }
 
     /// A visitor sees its own conversations; staff see their organization's.
-    pub fn can_access(&self, conversation: &ConversationRow) -> bool {
+    pub fn can_access(&self, conversation: &ConversationOwner) -> bool {
         match self {
             Self::Visitor(v) => v.id == conversation.visitor_id,
             Self::Staff(s) => s.org_id == conversation.org_id,

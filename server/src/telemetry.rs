@@ -31,6 +31,12 @@ pub fn message_committed(direction: natter_protocol::Direction) {
     counter!("natter_messages_total", "direction" => direction.as_str()).increment(1);
 }
 
+/// One group commit of `size` appends (appends / batches = the mean batch size).
+pub fn append_batch(size: usize) {
+    counter!("natter_append_batches_total").increment(1);
+    counter!("natter_appends_total").increment(size as u64);
+}
+
 pub fn frame_delivered(latency: Duration) {
     counter!("natter_frames_delivered_total").increment(1);
     histogram!("natter_delivery_latency_seconds").record(latency.as_secs_f64());

@@ -9,7 +9,7 @@ use crate::openapi::{
     Unprocessable, UnsupportedMediaType,
 };
 use crate::state::AppState;
-use crate::store::{Author, ConversationRow, ListCursor};
+use crate::store::{Appended, Author, ConversationOwner, ListCursor};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -39,10 +39,10 @@ async fn accessible(
     state: &AppState,
     principal: &Principal,
     conv_id: &str,
-) -> ApiResult<ConversationRow> {
+) -> ApiResult<ConversationOwner> {
     state
         .store
-        .conversation(conv_id)
+        .conversation_owner(conv_id)
         .await?
         .filter(|c| principal.can_access(c))
         .ok_or(ApiError::NotFound("conversation"))
@@ -51,29 +51,57 @@ async fn accessible(
 /// Validates, appends (idempotently) and publishes a message by `author`.
 async fn append(
     state: &AppState,
-    conversation: &ConversationRow,
+    conversation: &ConversationOwner,
     author: Author,
     body: PostMessage,
 ) -> ApiResult<(StatusCode, Json<MessageEnvelope>)> {
     let text = validate::text(&body.text)?;
     let client_msg_id = validate::client_msg_id(&body.client_msg_id)?;
-    let conv_id = conversation.conv_id();
+    // Commit and publish run to completion in their own task: a client that hangs
+    // up mid-request must not leave a committed message unannounced to the sockets.
+    let task = tokio::spawn(commit_and_publish(
+        state.clone(),
+        conversation.org_id.clone(),
+        conversation.conv_id(),
+        author,
+        text,
+        client_msg_id,
+    ));
+    let appended = task
+        .await
+        .map_err(|err| ApiError::Internal(format!("append task failed: {err}")))??;
+    let status = if appended.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(MessageEnvelope {
+            message: appended.message,
+        }),
+    ))
+}
+
+async fn commit_and_publish(
+    state: AppState,
+    org_id: String,
+    conv_id: ConvId,
+    author: Author,
+    text: String,
+    client_msg_id: String,
+) -> ApiResult<Appended> {
     let appended = state
         .store
         .append_message(&conv_id, &author, &text, &client_msg_id)
         .await?;
     if !appended.created {
-        return Ok((
-            StatusCode::OK,
-            Json(MessageEnvelope {
-                message: appended.message,
-            }),
-        ));
+        return Ok(appended);
     }
     crate::telemetry::message_committed(appended.message.direction);
     // Committed: now, and only now, tell the sockets.
     let event = |audience, frame| Event {
-        org_id: conversation.org_id.clone(),
+        org_id: org_id.clone(),
         conv_id: conv_id.clone(),
         audience,
         frame,
@@ -94,12 +122,7 @@ async fn append(
             message: appended.message.clone(),
         },
     ));
-    Ok((
-        StatusCode::CREATED,
-        Json(MessageEnvelope {
-            message: appended.message,
-        }),
-    ))
+    Ok(appended)
 }
 
 /// A visitor writes into its conversation; the same `client_msg_id` again answers
@@ -213,12 +236,18 @@ pub(crate) async fn history(
     Path(conv_id): Path<String>,
     Query(query): Query<HistoryQuery>,
 ) -> ApiResult<Json<MessageList>> {
-    let conversation = accessible(&state, &principal, &conv_id).await?;
+    // Read fresh (not the cached owner): the answer carries the current last_seq.
+    let conversation = state
+        .store
+        .conversation(&conv_id)
+        .await?
+        .filter(|c| principal.can_access(&c.owner))
+        .ok_or(ApiError::NotFound("conversation"))?;
     let limit = page_size(query.limit, 100, MAX_PAGE)?;
     let messages = state
         .store
         .messages(
-            &conversation.conv_id(),
+            &conversation.owner.conv_id(),
             query.after_seq,
             query.before_seq,
             limit,

@@ -6,22 +6,31 @@ use natter_protocol::{ConvId, ConversationDetail, ConversationStatus, Conversati
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-/// The columns every access check needs.
+/// Who a conversation belongs to: what every access check needs. It never changes
+/// after the conversation is created, so it is cached.
 #[derive(Clone, Debug, sqlx::FromRow)]
-pub struct ConversationRow {
+pub struct ConversationOwner {
     pub id: String,
     pub org_id: String,
     pub account_id: String,
     pub visitor_id: String,
-    pub status: String,
+}
+
+impl ConversationOwner {
+    pub fn conv_id(&self) -> ConvId {
+        ConvId(self.id.clone())
+    }
+}
+
+/// The owner and the current last `seq`, read fresh.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ConversationRow {
+    #[sqlx(flatten)]
+    pub owner: ConversationOwner,
     pub last_seq: i64,
 }
 
 impl ConversationRow {
-    pub fn conv_id(&self) -> ConvId {
-        ConvId(self.id.clone())
-    }
-
     pub fn last_seq(&self) -> u64 {
         to_u64(self.last_seq)
     }
@@ -94,12 +103,29 @@ fn detail_from_row(row: &AnyRow) -> Result<ConversationDetail, sqlx::Error> {
 
 impl Store {
     pub async fn conversation(&self, conv_id: &str) -> StoreResult<Option<ConversationRow>> {
-        Ok(sqlx::query_as(
-            "SELECT id, org_id, account_id, visitor_id, status, last_seq FROM conversations WHERE id = $1",
+        let row: Option<ConversationRow> = sqlx::query_as(
+            "SELECT id, org_id, account_id, visitor_id, last_seq FROM conversations WHERE id = $1",
         )
         .bind(conv_id)
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        if let Some(row) = &row {
+            self.caches
+                .owners
+                .insert(row.owner.id.clone(), row.owner.clone());
+        }
+        Ok(row)
+    }
+
+    /// Who a conversation belongs to (cached).
+    pub async fn conversation_owner(
+        &self,
+        conv_id: &str,
+    ) -> StoreResult<Option<ConversationOwner>> {
+        if let Some(owner) = self.caches.owners.get(conv_id) {
+            return Ok(Some(owner));
+        }
+        Ok(self.conversation(conv_id).await?.map(|row| row.owner))
     }
 
     pub async fn conversation_detail(

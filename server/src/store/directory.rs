@@ -81,6 +81,13 @@ impl From<StaffRow> for StaffCredentials {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    staff: StaffRow,
+    expires_at: i64,
+}
+
 const STAFF_COLUMNS: &str = "s.id, s.org_id, s.name, s.email, s.role, s.password_hash";
 
 impl Store {
@@ -124,15 +131,24 @@ impl Store {
         Ok(())
     }
 
+    /// An account's settings (cached briefly: changes apply within seconds).
     pub async fn account(&self, org_id: &str, account_id: &str) -> StoreResult<Option<Account>> {
-        Ok(sqlx::query_as(
+        let key = (org_id.to_owned(), account_id.to_owned());
+        if let Some(account) = self.caches.accounts.get(&key) {
+            return Ok(Some(account));
+        }
+        let account: Option<Account> = sqlx::query_as(
             "SELECT org_id, id, name, greeting, theme_color, allowed_origins FROM accounts \
              WHERE org_id = $1 AND id = $2",
         )
         .bind(org_id)
         .bind(account_id)
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        if let Some(account) = &account {
+            self.caches.accounts.insert(key, account.clone());
+        }
+        Ok(account)
     }
 
     pub async fn create_staff(&self, staff: NewStaff<'_>) -> StoreResult<StaffMember> {
@@ -189,17 +205,27 @@ impl Store {
         Ok(())
     }
 
-    /// The staff member behind an unexpired session token.
+    /// The staff member behind an unexpired session token (cached briefly).
     pub async fn staff_by_session(&self, token_hash: &str) -> StoreResult<Option<StaffMember>> {
-        let row: Option<StaffRow> = sqlx::query_as(&format!(
-            "SELECT {STAFF_COLUMNS} FROM staff_sessions t JOIN staff s ON s.id = t.staff_id \
+        let now = now_ms();
+        if let Some((staff, expires_at)) = self.caches.sessions.get(token_hash) {
+            return Ok((expires_at > now).then_some(staff));
+        }
+        let row: Option<SessionRow> = sqlx::query_as(&format!(
+            "SELECT {STAFF_COLUMNS}, t.expires_at FROM staff_sessions t JOIN staff s ON s.id = t.staff_id \
              WHERE t.token_hash = $1 AND t.expires_at > $2"
         ))
         .bind(token_hash)
-        .bind(now_ms())
+        .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| StaffCredentials::from(r).staff))
+        Ok(row.map(|row| {
+            let staff = StaffCredentials::from(row.staff).staff;
+            self.caches
+                .sessions
+                .insert(token_hash.to_owned(), (staff.clone(), row.expires_at));
+            staff
+        }))
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
@@ -207,15 +233,26 @@ impl Store {
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
+        self.caches.sessions.invalidate(token_hash);
         Ok(())
     }
 
+    /// The visitor a token belongs to (cached: a visitor token's identity never changes).
     pub async fn visitor_by_token(&self, token_hash: &str) -> StoreResult<Option<VisitorIdentity>> {
-        Ok(sqlx::query_as(
+        if let Some(visitor) = self.caches.visitors.get(token_hash) {
+            return Ok(Some(visitor));
+        }
+        let visitor: Option<VisitorIdentity> = sqlx::query_as(
             "SELECT id, org_id, account_id, name FROM visitors WHERE token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        if let Some(visitor) = &visitor {
+            self.caches
+                .visitors
+                .insert(token_hash.to_owned(), visitor.clone());
+        }
+        Ok(visitor)
     }
 }

@@ -1,11 +1,13 @@
 //! Leads and messages: the write path whose guarantees are the product.
 
 use super::rows::{MESSAGE_COLUMNS, MessageRow, to_i64, to_u64};
+use super::writer::AppendJob;
 use super::{Account, Store, StoreError, StoreResult, VisitorIdentity, now_ms};
 use natter_protocol::{
     ConvId, ConversationStatus, Direction, Message, Sender, SenderKind, StaffMember,
 };
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AnyPool, Transaction};
+use tokio::sync::oneshot;
 
 /// Who is writing a message. Direction and sender are derived from this alone,
 /// and it is built only from an authenticated principal, never from a request body.
@@ -30,14 +32,14 @@ impl Author {
         }
     }
 
-    fn direction(&self) -> Direction {
+    pub(super) fn direction(&self) -> Direction {
         match self {
             Self::Visitor { .. } => Direction::In,
             Self::Staff { .. } => Direction::Out,
         }
     }
 
-    fn sender(&self) -> Sender {
+    pub(super) fn sender(&self) -> Sender {
         match self {
             Self::Visitor { id, name } => Sender {
                 kind: SenderKind::Visitor,
@@ -134,6 +136,7 @@ impl Store {
     ///
     /// Idempotent on `client_msg_id`: the same id and text from the same author
     /// returns the stored original; the same id with anything else is a conflict.
+    /// Concurrent appends share one commit (see `writer`).
     pub async fn append_message(
         &self,
         conv_id: &ConvId,
@@ -141,51 +144,19 @@ impl Store {
         text: &str,
         client_msg_id: &str,
     ) -> StoreResult<Appended> {
-        let mut tx = self.pool.begin().await?;
-        match insert_message(&mut tx, conv_id, author, text, client_msg_id).await? {
-            Some((message, reopened)) => {
-                tx.commit().await?;
-                Ok(Appended {
-                    message,
-                    created: true,
-                    reopened,
-                })
-            }
-            None => {
-                // The seq increment is rolled back with the transaction, so no gap is left.
-                tx.rollback().await?;
-                let original = self
-                    .message_by_client_id(conv_id, client_msg_id)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                let same_author = original.sender.id == author.sender().id
-                    && original.direction == author.direction();
-                if same_author && original.text == text {
-                    Ok(Appended {
-                        message: original,
-                        created: false,
-                        reopened: false,
-                    })
-                } else {
-                    Err(StoreError::IdempotencyConflict)
-                }
-            }
-        }
-    }
-
-    async fn message_by_client_id(
-        &self,
-        conv_id: &ConvId,
-        client_msg_id: &str,
-    ) -> StoreResult<Option<Message>> {
-        let row: Option<MessageRow> = sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = $1 AND client_msg_id = $2"
-        ))
-        .bind(&conv_id.0)
-        .bind(client_msg_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(Into::into))
+        let (done, outcome) = oneshot::channel();
+        let job = AppendJob {
+            conv_id: conv_id.clone(),
+            author: author.clone(),
+            text: text.to_owned(),
+            client_msg_id: client_msg_id.to_owned(),
+            done,
+        };
+        self.appends
+            .send(job)
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        outcome.await.map_err(|_| sqlx::Error::PoolClosed)?
     }
 
     /// Messages with `after_seq < seq < before_seq`, ascending. With `before_seq`
@@ -227,6 +198,61 @@ impl Store {
     }
 }
 
+/// One append in its own transaction: the writer's path when a batch cannot be
+/// committed as a whole.
+pub(super) async fn append_one(
+    pool: &AnyPool,
+    conv_id: &ConvId,
+    author: &Author,
+    text: &str,
+    client_msg_id: &str,
+) -> StoreResult<Appended> {
+    let mut tx = pool.begin().await?;
+    match insert_message(&mut tx, conv_id, author, text, client_msg_id).await? {
+        Some((message, reopened)) => {
+            tx.commit().await?;
+            Ok(Appended {
+                message,
+                created: true,
+                reopened,
+            })
+        }
+        None => {
+            // The seq increment is rolled back with the transaction, so no gap is left.
+            tx.rollback().await?;
+            let original = message_by_client_id(pool, conv_id, client_msg_id)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let same_author = original.sender.id == author.sender().id
+                && original.direction == author.direction();
+            if same_author && original.text == text {
+                Ok(Appended {
+                    message: original,
+                    created: false,
+                    reopened: false,
+                })
+            } else {
+                Err(StoreError::IdempotencyConflict)
+            }
+        }
+    }
+}
+
+async fn message_by_client_id(
+    pool: &AnyPool,
+    conv_id: &ConvId,
+    client_msg_id: &str,
+) -> StoreResult<Option<Message>> {
+    let row: Option<MessageRow> = sqlx::query_as(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = $1 AND client_msg_id = $2"
+    ))
+    .bind(&conv_id.0)
+    .bind(client_msg_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(Into::into))
+}
+
 /// Allocates the next `seq` and inserts the message inside `tx`. `None` when the
 /// `client_msg_id` is already taken in this conversation (the caller rolls back).
 /// Returns the message and whether a resolved conversation was re-opened.
@@ -259,7 +285,8 @@ async fn insert_message(
             .await?;
     }
     let sender = author.sender();
-    let id = uuid::Uuid::new_v4().to_string();
+    // Time-ordered ids keep inserts at the end of the primary-key index.
+    let id = uuid::Uuid::now_v7().to_string();
     let inserted: Option<(String,)> = sqlx::query_as(
         "INSERT INTO messages (id, conv_id, seq, direction, sender_kind, sender_id, sender_name, text, client_msg_id, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \

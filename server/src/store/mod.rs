@@ -4,12 +4,14 @@
 //! driver; only the connection set-up and the migrations folder differ. A message
 //! is committed, with its `seq`, before any caller can acknowledge or publish it.
 
+mod cache;
 mod conversations;
 mod directory;
 mod messages;
 mod rows;
+mod writer;
 
-pub use conversations::{ConversationRow, ListCursor};
+pub use conversations::{ConversationOwner, ConversationRow, ListCursor};
 pub use directory::{Account, NewAccount, NewStaff, StaffCredentials, VisitorIdentity};
 pub use messages::{Appended, Author, NewLead};
 
@@ -59,6 +61,9 @@ pub struct StoreOptions {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// The group-commit writer that every message append goes through.
+    appends: tokio::sync::mpsc::Sender<writer::AppendJob>,
+    caches: cache::Caches,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -118,7 +123,12 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
-        Ok(Self { pool })
+        let appends = writer::spawn(pool.clone(), backend);
+        Ok(Self {
+            pool,
+            appends,
+            caches: cache::Caches::new(),
+        })
     }
 
     /// Readiness: the database answers a query.

@@ -450,7 +450,7 @@ impl Actor {
             }
         };
         let conversation = match self.state.store.conversation(&conv_id.0).await {
-            Ok(Some(c)) if principal.can_access(&c) => c,
+            Ok(Some(c)) if principal.can_access(&c.owner) => c,
             Ok(_) => {
                 return self
                     .send_frame(&refuse("not_found", "conversation not found"))
@@ -469,7 +469,7 @@ impl Actor {
         }
         let last_seq = conversation.last_seq();
         let subscription = Subscription {
-            org_id: conversation.org_id,
+            org_id: conversation.owner.org_id,
             delivered: after_seq.min(last_seq),
             name,
         };

@@ -10,6 +10,7 @@ mod authorization;
 mod backend;
 mod bad_input;
 mod conversations;
+mod group_commit;
 mod helpers;
 mod idempotency;
 mod limits;

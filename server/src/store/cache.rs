@@ -1,0 +1,69 @@
+//! Caches in front of the lookups every request makes: token → identity, account
+//! settings and conversation ownership. Without them an append costs three reads
+//! besides its share of a commit.
+//!
+//! What is immutable (a visitor token's identity, a conversation's owners) is kept
+//! until evicted. What can change is kept briefly: staff sessions for
+//! [`SESSION_TTL`] (a logout clears this instance's entry at once; other instances
+//! honour it within that time) and account settings for [`ACCOUNT_TTL`]. Only
+//! hits are cached, so unknown tokens cannot fill the caches.
+
+use super::{Account, ConversationOwner, VisitorIdentity};
+use moka::sync::Cache;
+use natter_protocol::StaffMember;
+use std::time::Duration;
+
+const SESSION_TTL: Duration = Duration::from_secs(5);
+const ACCOUNT_TTL: Duration = Duration::from_secs(10);
+/// Entries per cache; an entry is a few hundred bytes.
+const CAPACITY: u64 = 100_000;
+
+#[derive(Clone, Debug)]
+pub(super) struct Caches {
+    /// Visitor token digest → the visitor.
+    pub visitors: Cache<String, VisitorIdentity>,
+    /// Staff session digest → the member and the session's expiry (ms).
+    pub sessions: Cache<String, (StaffMember, i64)>,
+    /// (org_id, account_id) → the account.
+    pub accounts: Cache<(String, String), Account>,
+    /// Conversation id → who may open it.
+    pub owners: Cache<String, ConversationOwner>,
+}
+
+impl Caches {
+    pub fn new() -> Self {
+        Self {
+            visitors: Cache::builder().max_capacity(CAPACITY).build(),
+            sessions: Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(SESSION_TTL)
+                .build(),
+            accounts: Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(ACCOUNT_TTL)
+                .build(),
+            owners: Cache::builder().max_capacity(CAPACITY).build(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_visible_at_once() {
+        let caches = Caches::new();
+        let visitor = VisitorIdentity {
+            id: "v".into(),
+            org_id: "o".into(),
+            account_id: "a".into(),
+            name: "Ana".into(),
+        };
+        for i in 0..3000 {
+            caches.visitors.insert(format!("t{i}"), visitor.clone());
+        }
+        let clone = caches.clone();
+        assert!((0..3000).all(|i| clone.visitors.get(&format!("t{i}")).is_some()));
+    }
+}

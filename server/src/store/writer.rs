@@ -1,0 +1,306 @@
+//! Group commit: every message append goes through one writer task, which commits
+//! everything waiting (up to [`MAX_BATCH`]) in one transaction and only then
+//! answers each caller. A commit is the expensive part of an append (a round trip
+//! to SQLite's worker thread or to Postgres, and an fsync in FULL mode), so sharing
+//! it among all concurrent appends raises throughput without acknowledging
+//! anything before it is durable.
+//!
+//! A batch allocates each conversation's `seq` block with one `UPDATE … FROM` and
+//! inserts all its messages with one `INSERT … SELECT`, both reading the batch
+//! from a single JSON parameter (see [`Statements`]). Whenever
+//! that fast path cannot be taken as a whole (a reused `client_msg_id`, a race with
+//! another instance, any database error) the batch is rolled back and its appends
+//! are replayed one by one through [`append_one`], which has the precise
+//! idempotency and error semantics. A rollback leaves no `seq` gap.
+
+use super::messages::{Appended, Author, append_one};
+use super::rows::to_u64;
+use super::{Backend, StoreError, StoreResult, now_ms};
+use natter_protocol::{ConvId, ConversationStatus, Direction, Message};
+use serde::Serialize;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Connection, Transaction};
+use std::collections::HashMap;
+use tokio::sync::{mpsc, oneshot};
+
+/// At most this many appends share one transaction (10 parameters each stays far
+/// below SQLite's and Postgres's limits on bound parameters).
+const MAX_BATCH: usize = 256;
+/// Appends waiting for the writer; senders wait (backpressure) beyond this.
+const QUEUE: usize = 4096;
+
+/// One append waiting for its commit.
+pub(super) struct AppendJob {
+    pub conv_id: ConvId,
+    pub author: Author,
+    pub text: String,
+    pub client_msg_id: String,
+    pub done: oneshot::Sender<StoreResult<Appended>>,
+}
+
+/// Starts the writer task; it ends when every sender is dropped.
+pub(super) fn spawn(pool: AnyPool, backend: Backend) -> mpsc::Sender<AppendJob> {
+    let (tx, mut rx) = mpsc::channel::<AppendJob>(QUEUE);
+    let statements = Statements::new(backend);
+    tokio::spawn(async move {
+        let mut jobs = Vec::with_capacity(MAX_BATCH);
+        // The writer keeps its connection (no pool round trip per batch, its
+        // statements stay prepared) and replaces it after any error.
+        let mut conn = None;
+        while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+            commit_batch(&pool, &statements, &mut conn, std::mem::take(&mut jobs)).await;
+        }
+    });
+    tx
+}
+
+async fn commit_batch(
+    pool: &AnyPool,
+    statements: &Statements,
+    conn: &mut Option<PoolConnection<Any>>,
+    jobs: Vec<AppendJob>,
+) {
+    crate::telemetry::append_batch(jobs.len());
+    let fast = match conn {
+        Some(c) => try_batch(c, statements, &jobs).await,
+        None => match pool.acquire().await {
+            Ok(c) => try_batch(conn.insert(c), statements, &jobs).await,
+            Err(err) => Err(err.into()),
+        },
+    };
+    if matches!(fast, Err(BatchError::Database(_))) {
+        *conn = None;
+    }
+    match fast {
+        Ok(outcomes) => {
+            for (job, outcome) in jobs.into_iter().zip(outcomes) {
+                // A caller that went away still had its message committed.
+                let _ = job.done.send(outcome);
+            }
+        }
+        Err(err) => {
+            tracing::debug!(error = %err, size = jobs.len(), "batch replayed one by one");
+            for job in jobs {
+                let outcome = append_one(
+                    pool,
+                    &job.conv_id,
+                    &job.author,
+                    &job.text,
+                    &job.client_msg_id,
+                )
+                .await;
+                let _ = job.done.send(outcome);
+            }
+        }
+    }
+}
+
+/// Why the fast path was abandoned (the transaction is rolled back on drop).
+#[derive(Debug, thiserror::Error)]
+enum BatchError {
+    #[error("a client_msg_id in the batch is already stored")]
+    Duplicate,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// The batch's statements. Each batch travels as one JSON parameter, so the SQL
+/// is the same whatever the batch size (prepared once on the writer's connection)
+/// and binding costs nothing per row. Only the function that turns a JSON array
+/// into rows differs between the backends.
+struct Statements {
+    allocate: String,
+    insert: String,
+}
+
+impl Statements {
+    fn new(backend: Backend) -> Self {
+        let rows = match backend {
+            Backend::Sqlite => "json_each($2)",
+            Backend::Postgres => "json_array_elements($2::json)",
+        };
+        Self {
+            // Writing first takes the write lock (SQLite) or the row locks (Postgres)
+            // before anything is read, so seq blocks never overlap between writers.
+            allocate: format!(
+                "UPDATE conversations SET last_seq = last_seq + CAST(b.value ->> 'n' AS BIGINT), \
+                 last_activity_at = $1 FROM {rows} AS b WHERE conversations.id = b.value ->> 'id' \
+                 RETURNING id, last_seq, status"
+            ),
+            // `WHERE true` lets SQLite parse an upsert after INSERT … SELECT.
+            insert: format!(
+                "INSERT INTO messages (id, conv_id, seq, direction, sender_kind, sender_id, sender_name, text, client_msg_id, created_at) \
+                 SELECT m.value ->> 'id', m.value ->> 'conv_id', CAST(m.value ->> 'seq' AS BIGINT), \
+                 m.value ->> 'direction', m.value ->> 'sender_kind', m.value ->> 'sender_id', \
+                 m.value ->> 'sender_name', m.value ->> 'text', m.value ->> 'client_msg_id', $1 \
+                 FROM {rows} AS m WHERE true ON CONFLICT (conv_id, client_msg_id) DO NOTHING"
+            ),
+        }
+    }
+}
+
+/// A conversation's share of a batch, as the allocate statement reads it.
+#[derive(Serialize)]
+struct SeqRequest<'a> {
+    id: &'a str,
+    n: i64,
+}
+
+/// A message row, as the insert statement reads it.
+#[derive(Serialize)]
+struct MessageRow<'a> {
+    id: &'a str,
+    conv_id: &'a str,
+    seq: u64,
+    direction: &'a str,
+    sender_kind: &'a str,
+    sender_id: &'a str,
+    sender_name: &'a str,
+    text: &'a str,
+    client_msg_id: &'a str,
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String, BatchError> {
+    serde_json::to_string(value).map_err(|e| BatchError::Database(sqlx::Error::Encode(e.into())))
+}
+
+/// The whole batch in one transaction, or an error after which nothing is stored.
+async fn try_batch(
+    conn: &mut PoolConnection<Any>,
+    statements: &Statements,
+    jobs: &[AppendJob],
+) -> Result<Vec<StoreResult<Appended>>, BatchError> {
+    let mut tx = conn.begin().await?;
+    match write_batch(&mut tx, statements, jobs).await {
+        Ok(outcomes) => {
+            tx.commit().await?;
+            Ok(outcomes)
+        }
+        Err(err) => {
+            // Roll back now, not on drop: the replay runs on other connections and
+            // would wait for the locks this transaction holds.
+            tx.rollback().await?;
+            Err(err)
+        }
+    }
+}
+
+async fn write_batch(
+    tx: &mut Transaction<'_, Any>,
+    statements: &Statements,
+    jobs: &[AppendJob],
+) -> Result<Vec<StoreResult<Appended>>, BatchError> {
+    // Each conversation's count, in order of first appearance.
+    let mut counts: Vec<SeqRequest<'_>> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for job in jobs {
+        let at = *index.entry(&job.conv_id.0).or_insert_with(|| {
+            counts.push(SeqRequest {
+                id: &job.conv_id.0,
+                n: 0,
+            });
+            counts.len() - 1
+        });
+        counts[at].n += 1;
+    }
+
+    let now = now_ms();
+    let mut blocks: HashMap<String, Block> =
+        sqlx::query_as::<_, (String, i64, String)>(&statements.allocate)
+            .bind(now)
+            .bind(json(&counts)?)
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .filter_map(|(id, last_seq, status)| {
+                let count = counts[*index.get(id.as_str())?].n;
+                let block = Block {
+                    next: last_seq - count + 1,
+                    resolved: status == ConversationStatus::Resolved.as_str(),
+                };
+                Some((id, block))
+            })
+            .collect();
+
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    let mut reopened_convs: Vec<&str> = Vec::new();
+    for job in jobs {
+        let Some(block) = blocks.get_mut(&job.conv_id.0) else {
+            outcomes.push(Err(StoreError::NotFound));
+            continue;
+        };
+        let direction = job.author.direction();
+        // The first visitor message into a resolved conversation re-opens it.
+        let reopened = block.resolved && direction == Direction::In;
+        if reopened {
+            block.resolved = false;
+            reopened_convs.push(&job.conv_id.0);
+        }
+        let message = Message {
+            // Time-ordered ids keep inserts at the end of the primary-key index.
+            id: uuid::Uuid::now_v7().to_string(),
+            conv_id: job.conv_id.clone(),
+            seq: to_u64(block.next),
+            direction,
+            sender: job.author.sender(),
+            text: job.text.clone(),
+            client_msg_id: job.client_msg_id.clone(),
+            created_at: now,
+        };
+        block.next += 1;
+        outcomes.push(Ok(Appended {
+            message,
+            created: true,
+            reopened,
+        }));
+    }
+
+    if !reopened_convs.is_empty() {
+        let placeholders: Vec<String> = (1..=reopened_convs.len())
+            .map(|i| format!("${i}"))
+            .collect();
+        let sql = format!(
+            "UPDATE conversations SET status = 'open' WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut reopen = sqlx::query(&sql).persistent(false);
+        for conv_id in &reopened_convs {
+            reopen = reopen.bind(*conv_id);
+        }
+        reopen.execute(&mut **tx).await?;
+    }
+
+    let rows: Vec<MessageRow<'_>> = outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().ok())
+        .map(|a| MessageRow {
+            id: &a.message.id,
+            conv_id: &a.message.conv_id.0,
+            seq: a.message.seq,
+            direction: a.message.direction.as_str(),
+            sender_kind: a.message.sender.kind.as_str(),
+            sender_id: &a.message.sender.id,
+            sender_name: &a.message.sender.name,
+            text: &a.message.text,
+            client_msg_id: &a.message.client_msg_id,
+        })
+        .collect();
+    if !rows.is_empty() {
+        let inserted = sqlx::query(&statements.insert)
+            .bind(now)
+            .bind(json(&rows)?)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+        if usize::try_from(inserted).ok() != Some(rows.len()) {
+            return Err(BatchError::Duplicate);
+        }
+    }
+    Ok(outcomes)
+}
+
+/// The seqs being handed out in one conversation during a batch.
+struct Block {
+    next: i64,
+    resolved: bool,
+}
