@@ -6,7 +6,7 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{ConversationOwner, Store, StoreResult, VisitorIdentity};
+use crate::store::{ConversationOwner, Lookup, Store, StoreResult, VisitorIdentity};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
@@ -80,12 +80,22 @@ pub enum Principal {
 
 impl Principal {
     /// Resolves a token of either kind; `None` when unknown or expired.
-    pub async fn from_token(store: &Store, token: &str) -> StoreResult<Option<Self>> {
+    pub async fn from_token(
+        store: &Store,
+        token: &str,
+        lookup: Lookup,
+    ) -> StoreResult<Option<Self>> {
         let digest = token_digest(token);
         if token.starts_with(STAFF_PREFIX) {
-            Ok(store.staff_by_session(&digest).await?.map(Self::Staff))
+            Ok(store
+                .staff_by_session(&digest, lookup)
+                .await?
+                .map(Self::Staff))
         } else if token.starts_with(VISITOR_PREFIX) {
-            Ok(store.visitor_by_token(&digest).await?.map(Self::Visitor))
+            Ok(store
+                .visitor_by_token(&digest, lookup)
+                .await?
+                .map(Self::Visitor))
         } else {
             Ok(None)
         }
@@ -130,7 +140,7 @@ impl FromRequestParts<AppState> for Principal {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?;
-        let principal = Principal::from_token(&state.store, token)
+        let principal = Principal::from_token(&state.store, token, Lookup::Cached)
             .await?
             .ok_or(INVALID_TOKEN)?;
         // A visitor's browser may only call from its website account's origins.
@@ -157,7 +167,7 @@ impl FromRequestParts<AppState> for StaffAuth {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?;
-        match Principal::from_token(&state.store, token).await? {
+        match Principal::from_token(&state.store, token, Lookup::Cached).await? {
             Some(Principal::Staff(staff)) => Ok(Self {
                 staff,
                 token_digest: token_digest(token),

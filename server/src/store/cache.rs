@@ -6,7 +6,9 @@
 //! until evicted. What can change is kept briefly: staff sessions for
 //! [`SESSION_TTL`] (a logout clears this instance's entry at once; other instances
 //! honour it within that time) and account settings for [`ACCOUNT_TTL`]. Only
-//! hits are cached, so unknown tokens cannot fill the caches.
+//! hits are cached, so unknown tokens cannot fill the caches, and only lookups on
+//! the per-request path use them ([`Lookup`]): a socket authenticates once, so an
+//! idle socket costs no cache entry.
 
 use super::{Account, ConversationOwner, VisitorIdentity};
 use moka::sync::Cache;
@@ -17,6 +19,15 @@ const SESSION_TTL: Duration = Duration::from_secs(5);
 const ACCOUNT_TTL: Duration = Duration::from_secs(10);
 /// Entries per cache; an entry is a few hundred bytes.
 const CAPACITY: u64 = 100_000;
+
+/// Whether a lookup may be answered from, and fill, the cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// Per request: the hot path.
+    Cached,
+    /// Once per socket.
+    Fresh,
+}
 
 #[derive(Clone, Debug)]
 pub(super) struct Caches {

@@ -103,18 +103,12 @@ fn detail_from_row(row: &AnyRow) -> Result<ConversationDetail, sqlx::Error> {
 
 impl Store {
     pub async fn conversation(&self, conv_id: &str) -> StoreResult<Option<ConversationRow>> {
-        let row: Option<ConversationRow> = sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT id, org_id, account_id, visitor_id, last_seq FROM conversations WHERE id = $1",
         )
         .bind(conv_id)
         .fetch_optional(&self.pool)
-        .await?;
-        if let Some(row) = &row {
-            self.caches
-                .owners
-                .insert(row.owner.id.clone(), row.owner.clone());
-        }
-        Ok(row)
+        .await?)
     }
 
     /// Who a conversation belongs to (cached).
@@ -125,7 +119,11 @@ impl Store {
         if let Some(owner) = self.caches.owners.get(conv_id) {
             return Ok(Some(owner));
         }
-        Ok(self.conversation(conv_id).await?.map(|row| row.owner))
+        let owner = self.conversation(conv_id).await?.map(|row| row.owner);
+        if let Some(owner) = &owner {
+            self.caches.owners.insert(owner.id.clone(), owner.clone());
+        }
+        Ok(owner)
     }
 
     pub async fn conversation_detail(

@@ -1,6 +1,6 @@
 //! Organizations, website accounts, staff members, sessions and visitor identities.
 
-use super::{Store, StoreError, StoreResult, now_ms, on_unique};
+use super::{Lookup, Store, StoreError, StoreResult, now_ms, on_unique};
 use natter_protocol::StaffMember;
 
 /// A website account: the widget's channel into an organization.
@@ -205,10 +205,15 @@ impl Store {
         Ok(())
     }
 
-    /// The staff member behind an unexpired session token (cached briefly).
-    pub async fn staff_by_session(&self, token_hash: &str) -> StoreResult<Option<StaffMember>> {
+    /// The staff member behind an unexpired session token.
+    pub async fn staff_by_session(
+        &self,
+        token_hash: &str,
+        lookup: Lookup,
+    ) -> StoreResult<Option<StaffMember>> {
         let now = now_ms();
-        if let Some((staff, expires_at)) = self.caches.sessions.get(token_hash) {
+        let cached = lookup == Lookup::Cached;
+        if cached && let Some((staff, expires_at)) = self.caches.sessions.get(token_hash) {
             return Ok((expires_at > now).then_some(staff));
         }
         let row: Option<SessionRow> = sqlx::query_as(&format!(
@@ -221,9 +226,11 @@ impl Store {
         .await?;
         Ok(row.map(|row| {
             let staff = StaffCredentials::from(row.staff).staff;
-            self.caches
-                .sessions
-                .insert(token_hash.to_owned(), (staff.clone(), row.expires_at));
+            if cached {
+                self.caches
+                    .sessions
+                    .insert(token_hash.to_owned(), (staff.clone(), row.expires_at));
+            }
             staff
         }))
     }
@@ -237,9 +244,14 @@ impl Store {
         Ok(())
     }
 
-    /// The visitor a token belongs to (cached: a visitor token's identity never changes).
-    pub async fn visitor_by_token(&self, token_hash: &str) -> StoreResult<Option<VisitorIdentity>> {
-        if let Some(visitor) = self.caches.visitors.get(token_hash) {
+    /// The visitor a token belongs to (a visitor token's identity never changes).
+    pub async fn visitor_by_token(
+        &self,
+        token_hash: &str,
+        lookup: Lookup,
+    ) -> StoreResult<Option<VisitorIdentity>> {
+        let cached = lookup == Lookup::Cached;
+        if cached && let Some(visitor) = self.caches.visitors.get(token_hash) {
             return Ok(Some(visitor));
         }
         let visitor: Option<VisitorIdentity> = sqlx::query_as(
@@ -248,7 +260,7 @@ impl Store {
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
-        if let Some(visitor) = &visitor {
+        if cached && let Some(visitor) = &visitor {
             self.caches
                 .visitors
                 .insert(token_hash.to_owned(), visitor.clone());

@@ -11,6 +11,7 @@ mod messages;
 mod rows;
 mod writer;
 
+pub use cache::Lookup;
 pub use conversations::{ConversationOwner, ConversationRow, ListCursor};
 pub use directory::{Account, NewAccount, NewStaff, StaffCredentials, VisitorIdentity};
 pub use messages::{Appended, Author, NewLead};
@@ -113,6 +114,9 @@ impl Store {
                             .await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        // Checkpoints run in the background (below), not inside
+                        // whichever commit happens to fill the WAL.
+                        conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
                     }
                     Ok(())
                 })
@@ -122,6 +126,9 @@ impl Store {
         match backend {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
+        }
+        if backend == Backend::Sqlite {
+            spawn_checkpoints(pool.clone());
         }
         let appends = writer::spawn(pool.clone(), backend);
         Ok(Self {
@@ -140,6 +147,27 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Copies the WAL into the database every second without blocking the writer
+/// (`PASSIVE`), so no append waits for a checkpoint and its fsyncs. Ends when the
+/// pool is closed.
+fn spawn_checkpoints(pool: AnyPool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                Ok(_) => {}
+                Err(sqlx::Error::PoolClosed) => break,
+                Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed"),
+            }
+        }
+    });
 }
 
 /// Maps a unique-constraint violation to `AlreadyExists`.

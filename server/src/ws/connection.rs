@@ -11,7 +11,7 @@ use crate::auth::Principal;
 use crate::hub::{Audience, Event, Outbound};
 use crate::limits::SocketSlot;
 use crate::state::AppState;
-use crate::store::StoreError;
+use crate::store::{Lookup, StoreError};
 use crate::telemetry;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use natter_protocol::{ClientFrame, ConvId, ServerFrame, Side, StaffMember, close_code};
@@ -385,7 +385,7 @@ impl Actor {
                 "the first frame must be auth",
             ));
         };
-        match Principal::from_token(&self.state.store, &token).await {
+        match Principal::from_token(&self.state.store, &token, Lookup::Fresh).await {
             Ok(Some(Principal::Staff(staff))) => {
                 self.hub.subscribe_org(&staff.org_id);
                 let frame = ServerFrame::Authenticated {
@@ -428,7 +428,7 @@ impl Actor {
                         .send_frame(&refuse("unauthorized", "subscribe needs the visitor token"))
                         .await;
                 };
-                match Principal::from_token(&self.state.store, &token).await {
+                match Principal::from_token(&self.state.store, &token, Lookup::Fresh).await {
                     Ok(Some(Principal::Visitor(v)))
                         if &v.org_id == org_id && &v.account_id == account_id =>
                     {
