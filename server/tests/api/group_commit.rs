@@ -105,15 +105,8 @@ async fn concurrent_appends_keep_every_guarantee() {
         }
     }
     let detail: ConversationDetail = app
-        .client
-        .get(app.url(&format!("/conversations/{}", leads[0].conv_id)))
-        .bearer_auth(&staff)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/conversations/{}", leads[0].conv_id), &staff)
+        .await;
     assert_eq!(detail.summary.status, ConversationStatus::Open);
     // The commits were shared: fewer batches than appends.
     let appends = counter(&app, "natter_appends_total").await;

@@ -228,6 +228,19 @@ impl TestApp {
         self.login("demo@example.com", "demo").await.token
     }
 
+    /// `GET /api/v1{path}` with `token`, expecting 200 and a JSON body.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str, token: &str) -> T {
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.expect("JSON body")
+    }
+
     pub async fn history(&self, conv_id: &ConvId, token: &str, after_seq: u64) -> MessageList {
         let response = self
             .client
