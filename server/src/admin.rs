@@ -2,7 +2,7 @@
 
 use crate::auth::hash_password;
 use crate::config::{AdminCommand, DatabaseArgs};
-use crate::store::{NewAccount, NewStaff, Store, StoreOptions};
+use crate::store::{NewAccount, NewStaff, Store};
 use natter_protocol::validate;
 use std::io::{BufRead, Write};
 
@@ -48,12 +48,8 @@ fn read_password() -> Result<String, String> {
 }
 
 pub async fn run(database: DatabaseArgs, command: AdminCommand) -> AdminResult {
-    let store = Store::connect(&StoreOptions {
-        database_url: database.database_url,
-        max_connections: 1,
-        sqlite_synchronous: database.sqlite_synchronous,
-    })
-    .await?;
+    // Two connections: a backup or a plan reads while the store's own tasks run.
+    let store = Store::connect(&database.store_options(2)).await?;
     match command {
         AdminCommand::CreateOrg { id, name } => {
             let id = slug(&id, "the organization id")?;
@@ -99,6 +95,22 @@ pub async fn run(database: DatabaseArgs, command: AdminCommand) -> AdminResult {
             println!(
                 "embed: <script src=\"https://YOUR-NATTER-HOST/embed.js\" data-org=\"{org}\" data-account=\"{id}\" async></script>"
             );
+        }
+        AdminCommand::Backup { path } => {
+            store.backup(&path).await?;
+            println!("backed up to {}", path.display());
+        }
+        AdminCommand::Explain => {
+            for plan in store.query_plans(false).await? {
+                let verdict = plan
+                    .problem()
+                    .map_or("ok".to_owned(), |p| format!("SLOW: {p}"));
+                println!("## {} ({verdict})\n{}\n", plan.name, plan.sql);
+                for line in &plan.plan {
+                    println!("    {line}");
+                }
+                println!();
+            }
         }
         AdminCommand::CreateStaff {
             org,

@@ -1,7 +1,7 @@
 //! Command-line flags and `NATTER_*` environment variables.
 
 use crate::limits::Quota;
-use crate::store::SqliteSync;
+use crate::store::{SqliteSync, StoreOptions};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -51,6 +51,20 @@ pub struct DatabaseArgs {
     /// Largest number of pooled database connections.
     #[arg(long, env = "NATTER_DB_MAX_CONNECTIONS", default_value_t = 8)]
     pub db_max_connections: u32,
+    /// SQLite: checkpoint and truncate the write-ahead log once it passes this many MiB.
+    #[arg(long, env = "NATTER_SQLITE_WAL_LIMIT_MB", default_value_t = 16)]
+    pub sqlite_wal_limit_mb: u64,
+}
+
+impl DatabaseArgs {
+    pub fn store_options(&self, max_connections: u32) -> StoreOptions {
+        StoreOptions {
+            database_url: self.database_url.clone(),
+            max_connections,
+            sqlite_synchronous: self.sqlite_synchronous,
+            sqlite_wal_limit_bytes: self.sqlite_wal_limit_mb.max(1) << 20,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Args)]
@@ -171,6 +185,13 @@ pub enum AdminCommand {
         #[arg(long = "origin", required = true)]
         origins: Vec<String>,
     },
+    /// Write a consistent copy of the SQLite database to PATH while the server runs.
+    Backup {
+        /// The new file (it must not exist yet).
+        path: PathBuf,
+    },
+    /// Print the database's plan for every query Natter runs per request.
+    Explain,
     /// Create a staff member; the password is read from NATTER_STAFF_PASSWORD or asked for.
     CreateStaff {
         #[arg(long)]

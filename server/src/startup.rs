@@ -4,7 +4,7 @@
 use crate::config::Settings;
 use crate::hub::Hub;
 use crate::state::AppState;
-use crate::store::{Store, StoreError, StoreOptions};
+use crate::store::{Store, StoreError};
 use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -47,11 +47,11 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let store = Store::connect(&StoreOptions {
-            database_url: settings.database.database_url.clone(),
-            max_connections: settings.database.db_max_connections,
-            sqlite_synchronous: settings.database.sqlite_synchronous,
-        })
+        let store = Store::connect(
+            &settings
+                .database
+                .store_options(settings.database.db_max_connections),
+        )
         .await?;
         if settings.demo {
             crate::demo::seed(&store)

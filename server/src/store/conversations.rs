@@ -65,7 +65,11 @@ const SUMMARY_SELECT: &str = "SELECT c.id, c.account_id, c.status, c.assignee_id
      (SELECT COUNT(*) FROM messages u WHERE u.conv_id = c.id AND u.direction = 'in' AND u.seq > c.staff_read_seq) \
      AS unread_count";
 
-fn summary_sql(filter: &str) -> String {
+pub(super) const CONVERSATION_SQL: &str =
+    "SELECT id, org_id, account_id, visitor_id, last_seq FROM conversations WHERE id = $1";
+pub(super) const SET_STATUS_SQL: &str = "UPDATE conversations SET status = $2 WHERE id = $1";
+
+pub(super) fn summary_sql(filter: &str) -> String {
     let last = MESSAGE_COLUMNS
         .split(", ")
         .map(|c| format!("lm.{c} AS lm_{c}"))
@@ -76,6 +80,45 @@ fn summary_sql(filter: &str) -> String {
          JOIN visitors v ON v.id = c.visitor_id \
          LEFT JOIN messages lm ON lm.conv_id = c.id AND lm.seq = c.last_seq \
          WHERE {filter}"
+    )
+}
+
+/// The inbox list, one statement per combination of filters, so that each is one
+/// range of one index walked backwards (no `$n = '' OR …` the planner cannot
+/// index). Parameters in order: org, [status], [cursor time, cursor id], limit.
+pub(super) fn list_sql(by_status: bool, after_cursor: bool) -> String {
+    let mut filter = String::from("c.org_id = $1");
+    let mut n = 1;
+    if by_status {
+        n += 1;
+        filter.push_str(&format!(" AND c.status = ${n}"));
+    }
+    if after_cursor {
+        // A row value is one index range on both SQLite and Postgres.
+        filter.push_str(&format!(
+            " AND (c.last_activity_at, c.id) < (${}, ${})",
+            n + 1,
+            n + 2
+        ));
+        n += 2;
+    }
+    format!(
+        "{} ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ${}",
+        summary_sql(&filter),
+        n + 1
+    )
+}
+
+/// `mark_read`'s statement for one side's read position.
+pub(super) fn mark_read_sql(side: Side) -> String {
+    let column = match side {
+        Side::Visitor => "visitor_read_seq",
+        Side::Staff => "staff_read_seq",
+    };
+    format!(
+        "UPDATE conversations SET {column} = CASE \
+         WHEN $2 <= {column} THEN {column} WHEN $2 > last_seq THEN last_seq ELSE $2 END \
+         WHERE id = $1 RETURNING {column}"
     )
 }
 
@@ -103,12 +146,10 @@ fn detail_from_row(row: &AnyRow) -> Result<ConversationDetail, sqlx::Error> {
 
 impl Store {
     pub async fn conversation(&self, conv_id: &str) -> StoreResult<Option<ConversationRow>> {
-        Ok(sqlx::query_as(
-            "SELECT id, org_id, account_id, visitor_id, last_seq FROM conversations WHERE id = $1",
-        )
-        .bind(conv_id)
-        .fetch_optional(&self.pool)
-        .await?)
+        Ok(sqlx::query_as(CONVERSATION_SQL)
+            .bind(conv_id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     /// Who a conversation belongs to (cached).
@@ -145,18 +186,15 @@ impl Store {
         cursor: Option<&ListCursor>,
         limit: u32,
     ) -> StoreResult<(Vec<ConversationSummary>, Option<ListCursor>)> {
-        let sql = format!(
-            "{} ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $5",
-            summary_sql(
-                "c.org_id = $1 AND ($2 = '' OR c.status = $2) \
-                 AND (c.last_activity_at < $3 OR (c.last_activity_at = $3 AND c.id < $4))"
-            )
-        );
-        let rows = sqlx::query(&sql)
-            .bind(org_id)
-            .bind(status.map_or("", ConversationStatus::as_str))
-            .bind(cursor.map_or(i64::MAX, |c| c.last_activity_at))
-            .bind(cursor.map_or("", |c| c.id.as_str()))
+        let sql = list_sql(status.is_some(), cursor.is_some());
+        let mut query = sqlx::query(&sql).bind(org_id);
+        if let Some(status) = status {
+            query = query.bind(status.as_str());
+        }
+        if let Some(cursor) = cursor {
+            query = query.bind(cursor.last_activity_at).bind(cursor.id.as_str());
+        }
+        let rows = query
             .bind(i64::from(limit) + 1)
             .fetch_all(&self.pool)
             .await?;
@@ -181,7 +219,7 @@ impl Store {
         conv_id: &ConvId,
         status: ConversationStatus,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE conversations SET status = $2 WHERE id = $1")
+        sqlx::query(SET_STATUS_SQL)
             .bind(&conv_id.0)
             .bind(status.as_str())
             .execute(&self.pool)
@@ -192,16 +230,7 @@ impl Store {
     /// Moves `side`'s read position forward to `seq` (never back, never past the
     /// last message) and returns the position now stored.
     pub async fn mark_read(&self, conv_id: &ConvId, side: Side, seq: u64) -> StoreResult<u64> {
-        let column = match side {
-            Side::Visitor => "visitor_read_seq",
-            Side::Staff => "staff_read_seq",
-        };
-        let sql = format!(
-            "UPDATE conversations SET {column} = CASE \
-             WHEN $2 <= {column} THEN {column} WHEN $2 > last_seq THEN last_seq ELSE $2 END \
-             WHERE id = $1 RETURNING {column}"
-        );
-        let (stored,): (i64,) = sqlx::query_as(&sql)
+        let (stored,): (i64,) = sqlx::query_as(&mark_read_sql(side))
             .bind(&conv_id.0)
             .bind(to_i64(seq))
             .fetch_one(&self.pool)

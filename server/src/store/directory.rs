@@ -90,6 +90,23 @@ struct SessionRow {
 
 const STAFF_COLUMNS: &str = "s.id, s.org_id, s.name, s.email, s.role, s.password_hash";
 
+pub(super) const ACCOUNT_SQL: &str = "SELECT org_id, id, name, greeting, theme_color, allowed_origins FROM accounts \
+     WHERE org_id = $1 AND id = $2";
+pub(super) const VISITOR_BY_TOKEN_SQL: &str =
+    "SELECT id, org_id, account_id, name FROM visitors WHERE token_hash = $1";
+pub(super) const DELETE_SESSION_SQL: &str = "DELETE FROM staff_sessions WHERE token_hash = $1";
+
+pub(super) fn staff_by_email_sql() -> String {
+    format!("SELECT {STAFF_COLUMNS} FROM staff s WHERE s.email = $1")
+}
+
+pub(super) fn staff_by_session_sql() -> String {
+    format!(
+        "SELECT {STAFF_COLUMNS}, t.expires_at FROM staff_sessions t JOIN staff s ON s.id = t.staff_id \
+         WHERE t.token_hash = $1 AND t.expires_at > $2"
+    )
+}
+
 impl Store {
     pub async fn create_org(&self, id: &str, name: &str) -> StoreResult<()> {
         sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
@@ -137,14 +154,11 @@ impl Store {
         if let Some(account) = self.caches.accounts.get(&key) {
             return Ok(Some(account));
         }
-        let account: Option<Account> = sqlx::query_as(
-            "SELECT org_id, id, name, greeting, theme_color, allowed_origins FROM accounts \
-             WHERE org_id = $1 AND id = $2",
-        )
-        .bind(org_id)
-        .bind(account_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let account: Option<Account> = sqlx::query_as(ACCOUNT_SQL)
+            .bind(org_id)
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?;
         if let Some(account) = &account {
             self.caches.accounts.insert(key, account.clone());
         }
@@ -180,12 +194,10 @@ impl Store {
     }
 
     pub async fn staff_by_email(&self, email: &str) -> StoreResult<Option<StaffCredentials>> {
-        let row: Option<StaffRow> = sqlx::query_as(&format!(
-            "SELECT {STAFF_COLUMNS} FROM staff s WHERE s.email = $1"
-        ))
-        .bind(email)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<StaffRow> = sqlx::query_as(&staff_by_email_sql())
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(Into::into))
     }
 
@@ -216,14 +228,11 @@ impl Store {
         if cached && let Some((staff, expires_at)) = self.caches.sessions.get(token_hash) {
             return Ok((expires_at > now).then_some(staff));
         }
-        let row: Option<SessionRow> = sqlx::query_as(&format!(
-            "SELECT {STAFF_COLUMNS}, t.expires_at FROM staff_sessions t JOIN staff s ON s.id = t.staff_id \
-             WHERE t.token_hash = $1 AND t.expires_at > $2"
-        ))
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<SessionRow> = sqlx::query_as(&staff_by_session_sql())
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|row| {
             let staff = StaffCredentials::from(row.staff).staff;
             if cached {
@@ -236,7 +245,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
+        sqlx::query(DELETE_SESSION_SQL)
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
@@ -254,12 +263,10 @@ impl Store {
         if cached && let Some(visitor) = self.caches.visitors.get(token_hash) {
             return Ok(Some(visitor));
         }
-        let visitor: Option<VisitorIdentity> = sqlx::query_as(
-            "SELECT id, org_id, account_id, name FROM visitors WHERE token_hash = $1",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await?;
+        let visitor: Option<VisitorIdentity> = sqlx::query_as(VISITOR_BY_TOKEN_SQL)
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
         if cached && let Some(visitor) = &visitor {
             self.caches
                 .visitors

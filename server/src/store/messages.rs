@@ -55,6 +55,25 @@ impl Author {
     }
 }
 
+/// History forward from a `seq` (replay, resync, paging down).
+pub(super) fn history_after_sql() -> String {
+    format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3"
+    )
+}
+
+/// History backward from a `seq` (paging up), newest first.
+pub(super) fn history_before_sql() -> String {
+    format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = $1 AND seq > $2 AND seq < $3 \
+         ORDER BY seq DESC LIMIT $4"
+    )
+}
+
+pub(super) fn message_by_client_id_sql() -> String {
+    format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = $1 AND client_msg_id = $2")
+}
+
 /// A validated lead.
 pub struct NewLead {
     pub name: String,
@@ -170,26 +189,21 @@ impl Store {
     ) -> StoreResult<Vec<Message>> {
         let rows: Vec<MessageRow> = match before_seq {
             None => {
-                sqlx::query_as(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3"
-                ))
-                .bind(&conv_id.0)
-                .bind(to_i64(after_seq))
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?
+                sqlx::query_as(&history_after_sql())
+                    .bind(&conv_id.0)
+                    .bind(to_i64(after_seq))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?
             }
             Some(before) => {
-                let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = $1 AND seq > $2 AND seq < $3 \
-                     ORDER BY seq DESC LIMIT $4"
-                ))
-                .bind(&conv_id.0)
-                .bind(to_i64(after_seq))
-                .bind(to_i64(before))
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?;
+                let mut rows: Vec<MessageRow> = sqlx::query_as(&history_before_sql())
+                    .bind(&conv_id.0)
+                    .bind(to_i64(after_seq))
+                    .bind(to_i64(before))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
                 rows.reverse();
                 rows
             }
@@ -243,13 +257,11 @@ async fn message_by_client_id(
     conv_id: &ConvId,
     client_msg_id: &str,
 ) -> StoreResult<Option<Message>> {
-    let row: Option<MessageRow> = sqlx::query_as(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = $1 AND client_msg_id = $2"
-    ))
-    .bind(&conv_id.0)
-    .bind(client_msg_id)
-    .fetch_optional(pool)
-    .await?;
+    let row: Option<MessageRow> = sqlx::query_as(&message_by_client_id_sql())
+        .bind(&conv_id.0)
+        .bind(client_msg_id)
+        .fetch_optional(pool)
+        .await?;
     Ok(row.map(Into::into))
 }
 

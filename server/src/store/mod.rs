@@ -8,13 +8,16 @@ mod cache;
 mod conversations;
 mod directory;
 mod messages;
+mod plans;
 mod rows;
+mod wal;
 mod writer;
 
 pub use cache::Lookup;
 pub use conversations::{ConversationOwner, ConversationRow, ListCursor};
 pub use directory::{Account, NewAccount, NewStaff, StaffCredentials, VisitorIdentity};
 pub use messages::{Appended, Author, NewLead};
+pub use plans::QueryPlan;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -37,6 +40,8 @@ pub enum StoreError {
     AlreadyExists(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Unsupported(&'static str),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -57,11 +62,14 @@ pub struct StoreOptions {
     pub database_url: String,
     pub max_connections: u32,
     pub sqlite_synchronous: SqliteSync,
+    /// SQLite: the WAL size past which it is checkpointed and truncated (see `wal`).
+    pub sqlite_wal_limit_bytes: u64,
 }
 
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    backend: Backend,
     /// The group-commit writer that every message append goes through.
     appends: tokio::sync::mpsc::Sender<writer::AppendJob>,
     caches: cache::Caches,
@@ -103,6 +111,8 @@ impl Store {
             SqliteSync::Normal => "NORMAL",
             SqliteSync::Full => "FULL",
         };
+        // Whenever the WAL restarts, its file shrinks back to this.
+        let keep_wal = wal::KEEP_BYTES.min(options.sqlite_wal_limit_bytes);
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(Duration::from_secs(10))
@@ -114,9 +124,11 @@ impl Store {
                             .await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        // Checkpoints run in the background (below), not inside
+                        // Checkpoints run in the background (`wal`), not inside
                         // whichever commit happens to fill the WAL.
                         conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                        conn.execute(format!("PRAGMA journal_size_limit = {keep_wal}").as_str())
+                            .await?;
                     }
                     Ok(())
                 })
@@ -128,11 +140,16 @@ impl Store {
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
         if backend == Backend::Sqlite {
-            spawn_checkpoints(pool.clone());
+            wal::spawn_checkpoints(
+                pool.clone(),
+                wal::wal_path(&url),
+                options.sqlite_wal_limit_bytes,
+            );
         }
         let appends = writer::spawn(pool.clone(), backend);
         Ok(Self {
             pool,
+            backend,
             appends,
             caches: cache::Caches::new(),
         })
@@ -147,27 +164,33 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
-}
 
-/// Copies the WAL into the database every second without blocking the writer
-/// (`PASSIVE`), so no append waits for a checkpoint and its fsyncs. Ends when the
-/// pool is closed.
-fn spawn_checkpoints(pool: AnyPool) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                .execute(&pool)
-                .await
-            {
-                Ok(_) => {}
-                Err(sqlx::Error::PoolClosed) => break,
-                Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed"),
-            }
+    /// Which database this store is on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Writes a consistent copy of the live SQLite database to `path` (a new file),
+    /// while the server keeps serving. Postgres is backed up with its own tools.
+    pub async fn backup(&self, path: &std::path::Path) -> StoreResult<()> {
+        if self.backend == Backend::Postgres {
+            return Err(StoreError::Unsupported(
+                "a Postgres database is backed up with pg_dump or base backups, not by Natter",
+            ));
         }
-    });
+        if path.exists() {
+            return Err(StoreError::AlreadyExists(path.display().to_string()));
+        }
+        let target = path.to_str().ok_or(StoreError::Unsupported(
+            "the backup path must be valid UTF-8",
+        ))?;
+        // VACUUM INTO reads one snapshot (writers go on) and writes a compact copy.
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }
 
 /// Maps a unique-constraint violation to `AlreadyExists`.

@@ -46,6 +46,7 @@ pub fn settings_for(db: &TestDb) -> Settings {
             // stop is what they check, and WAL with NORMAL keeps that.
             sqlite_synchronous: SqliteSync::Normal,
             db_max_connections: 8,
+            sqlite_wal_limit_mb: 16,
         },
         demo: true,
         // Most tests need throughput; the limits have tests of their own.

@@ -97,6 +97,11 @@ impl Server {
         panic!("natter did not come up; log:\n{}", self.log_text());
     }
 
+    /// The SQLite file the server runs on.
+    pub fn db_path(&self) -> &std::path::Path {
+        &self.db
+    }
+
     /// SIGKILL: no shutdown, no flush, no goodbye.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -1,0 +1,208 @@
+//! The query plans of every statement the inbox, the widget and the API run per
+//! request, read from the database itself (`EXPLAIN QUERY PLAN` on SQLite,
+//! `EXPLAIN` on Postgres). Tests fail on a full scan or a sort of a whole table;
+//! `natter admin explain` prints them for an operator or a benchmark.
+
+use super::conversations::{
+    CONVERSATION_SQL, SET_STATUS_SQL, list_sql, mark_read_sql, summary_sql,
+};
+use super::directory::{
+    ACCOUNT_SQL, DELETE_SESSION_SQL, VISITOR_BY_TOKEN_SQL, staff_by_email_sql, staff_by_session_sql,
+};
+use super::messages::{history_after_sql, history_before_sql, message_by_client_id_sql};
+use super::{Backend, Store, StoreResult};
+use natter_protocol::Side;
+use sqlx::{Executor, Row};
+
+/// One statement and the plan the database chose for it.
+#[derive(Clone, Debug)]
+pub struct QueryPlan {
+    pub name: &'static str,
+    pub sql: String,
+    pub plan: Vec<String>,
+}
+
+impl QueryPlan {
+    /// The first line of the plan that reads a whole table or sorts rows, if any.
+    pub fn problem(&self) -> Option<&str> {
+        self.plan.iter().map(String::as_str).find(|line| {
+            let line = line.trim_start();
+            // SQLite: a table scan, or a sort in a temporary b-tree.
+            line.starts_with("SCAN ")
+                || line.contains("TEMP B-TREE")
+                // Postgres: a sequential scan, or any sort node.
+                || line.contains("Seq Scan")
+                || line.contains("Sort")
+        })
+    }
+}
+
+#[derive(Clone)]
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+impl Store {
+    /// The plan of every per-request statement, for values of a real conversation
+    /// when there is one. `strict` (Postgres) forbids sequential scans, sorts and
+    /// bitmap scans wherever an index could serve instead, so a small test
+    /// database shows whether the index exists, not what is cheapest on few rows.
+    pub async fn query_plans(&self, strict: bool) -> StoreResult<Vec<QueryPlan>> {
+        let sample: Option<(String, String, i64)> =
+            sqlx::query_as("SELECT id, org_id, last_activity_at FROM conversations LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        let (conv, org, at) = sample.unwrap_or(("c".into(), "o".into(), 0));
+        let text = |s: &str| Arg::Text(s.to_owned());
+        let (conv, org) = (text(&conv), text(&org));
+        let (at, limit, seq) = (Arg::Int(at), Arg::Int(51), Arg::Int(10));
+        let status = text("open");
+        let statements: Vec<(&'static str, String, Vec<Arg>)> = vec![
+            (
+                "inbox list, first page",
+                list_sql(false, false),
+                vec![org.clone(), limit.clone()],
+            ),
+            (
+                "inbox list, next page",
+                list_sql(false, true),
+                vec![org.clone(), at.clone(), conv.clone(), limit.clone()],
+            ),
+            (
+                "inbox list by status, first page",
+                list_sql(true, false),
+                vec![org.clone(), status.clone(), limit.clone()],
+            ),
+            (
+                "inbox list by status, next page",
+                list_sql(true, true),
+                vec![org, status.clone(), at, conv.clone(), limit.clone()],
+            ),
+            (
+                "conversation detail",
+                summary_sql("c.id = $1"),
+                vec![conv.clone()],
+            ),
+            (
+                "conversation owner",
+                CONVERSATION_SQL.to_owned(),
+                vec![conv.clone()],
+            ),
+            (
+                "history forward",
+                history_after_sql(),
+                vec![conv.clone(), seq.clone(), limit.clone()],
+            ),
+            (
+                "history backward",
+                history_before_sql(),
+                vec![conv.clone(), Arg::Int(0), seq.clone(), limit],
+            ),
+            (
+                "message by client_msg_id",
+                message_by_client_id_sql(),
+                vec![conv.clone(), text("k")],
+            ),
+            (
+                "staff read position",
+                mark_read_sql(Side::Staff),
+                vec![conv.clone(), seq.clone()],
+            ),
+            (
+                "visitor read position",
+                mark_read_sql(Side::Visitor),
+                vec![conv.clone(), seq],
+            ),
+            (
+                "status change",
+                SET_STATUS_SQL.to_owned(),
+                vec![conv, status],
+            ),
+            (
+                "account",
+                ACCOUNT_SQL.to_owned(),
+                vec![text("o"), text("a")],
+            ),
+            (
+                "visitor by token",
+                VISITOR_BY_TOKEN_SQL.to_owned(),
+                vec![text("t")],
+            ),
+            ("staff by email", staff_by_email_sql(), vec![text("e")]),
+            (
+                "staff by session",
+                staff_by_session_sql(),
+                vec![text("t"), Arg::Int(0)],
+            ),
+            ("sign out", DELETE_SESSION_SQL.to_owned(), vec![text("t")]),
+        ];
+
+        let mut conn = self.pool.begin().await?;
+        if strict && self.backend == Backend::Postgres {
+            for setting in ["enable_seqscan", "enable_sort", "enable_bitmapscan"] {
+                conn.execute(format!("SET LOCAL {setting} = off").as_str())
+                    .await?;
+            }
+        }
+        let mut plans = Vec::with_capacity(statements.len());
+        for (name, sql, args) in statements {
+            let explain = match self.backend {
+                Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
+                Backend::Postgres => format!("EXPLAIN {sql}"),
+            };
+            let mut query = sqlx::query(&explain).persistent(false);
+            for arg in args {
+                query = match arg {
+                    Arg::Text(s) => query.bind(s),
+                    Arg::Int(i) => query.bind(i),
+                };
+            }
+            let rows = query.fetch_all(&mut *conn).await?;
+            let plan = rows
+                .iter()
+                .map(|row| match self.backend {
+                    Backend::Sqlite => row.try_get::<String, _>("detail"),
+                    Backend::Postgres => row.try_get::<String, _>(0),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            plans.push(QueryPlan { name, sql, plan });
+        }
+        // Nothing was written; the SET LOCALs end with the transaction.
+        conn.rollback().await?;
+        Ok(plans)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scans_and_sorts_are_problems_index_searches_are_not() {
+        let cases = [
+            (
+                "SEARCH c USING INDEX conversations_recent (org_id=?)",
+                false,
+            ),
+            ("SEARCH m USING COVERING INDEX x (conv_id=?)", false),
+            ("SCAN c", true),
+            ("USE TEMP B-TREE FOR ORDER BY", true),
+            (
+                "  ->  Index Scan Backward using conversations_recent on conversations c",
+                false,
+            ),
+            ("  ->  Seq Scan on conversations c", true),
+            ("  ->  Sort  (cost=34.24..34.25 rows=2 width=640)", true),
+            ("  ->  Incremental Sort  (cost=1..2 rows=2 width=8)", true),
+        ];
+        for (line, problem) in cases {
+            let plan = QueryPlan {
+                name: "case",
+                sql: String::new(),
+                plan: vec![line.to_owned()],
+            };
+            assert_eq!(plan.problem().is_some(), problem, "{line}");
+        }
+    }
+}
