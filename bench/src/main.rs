@@ -5,6 +5,7 @@ mod drive;
 mod procfs;
 mod report;
 mod run;
+mod scale;
 mod suite;
 mod worker;
 
@@ -37,6 +38,8 @@ enum Cmd {
     },
     /// The standard scenarios, each on a fresh server: writes results.md, results.json and SVG plots.
     Suite(suite::Options),
+    /// The data-scale benchmark: a year of a busy shop seeded in bulk, then measured.
+    Scale(scale::Options),
     /// The CI smoke test: starts a server, opens a few hundred sockets for a few
     /// seconds, fails on errors or lost messages (never on speed).
     Smoke {
@@ -96,6 +99,7 @@ fn main() -> ExitCode {
                 Ok(())
             }
             Cmd::Suite(options) => suite::run(options).await,
+            Cmd::Scale(options) => scale::run(options).await,
             Cmd::Smoke { natter } => suite::smoke(natter).await,
             Cmd::Worker { url, source } => worker::run(url, source).await,
         }

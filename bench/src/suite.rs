@@ -32,14 +32,14 @@ pub struct Options {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-enum Db {
+pub(crate) enum Db {
     SqliteNormal,
     SqliteFull,
     Postgres,
 }
 
 impl Db {
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Db::SqliteNormal => "SQLite, synchronous=NORMAL",
             Db::SqliteFull => "SQLite, synchronous=FULL",
@@ -146,15 +146,17 @@ fn plans(quick: bool) -> Vec<Plan> {
     ]
 }
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    pid: u32,
-    url: String,
+    pub(crate) pid: u32,
+    pub(crate) url: String,
+    /// From spawning the process to its first successful `/readyz`.
+    pub(crate) ready_after: Duration,
 }
 
-const SCHEMA: &str = "natter_bench";
+pub(crate) const SCHEMA: &str = "natter_bench";
 
-fn psql(postgres: &str, sql: &str) -> Result<(), String> {
+pub(crate) fn psql(postgres: &str, sql: &str) -> Result<(), String> {
     let out = std::process::Command::new("psql")
         .args([postgres, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
         .output()
@@ -170,32 +172,49 @@ fn psql(postgres: &str, sql: &str) -> Result<(), String> {
 }
 
 /// How to start a server: the binary, extra environment, and Postgres for `Db::Postgres`.
-struct Launch<'a> {
-    natter: &'a Path,
-    env: &'a [String],
-    postgres: &'a str,
+pub(crate) struct Launch<'a> {
+    pub(crate) natter: &'a Path,
+    pub(crate) env: &'a [String],
+    pub(crate) postgres: &'a str,
 }
 
-async fn start(launch: &Launch<'_>, db: Db, dir: &Path, name: &str) -> Result<Server, String> {
+/// An empty `natter_bench` schema for the next Postgres server.
+pub(crate) fn fresh_postgres(postgres: &str) -> Result<(), String> {
+    psql(
+        postgres,
+        &format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA};"),
+    )
+}
+
+/// The database URL a server for `db` uses, its file (if any) in `dir`.
+pub(crate) fn database_url(launch: &Launch<'_>, db: Db, dir: &Path, name: &str) -> String {
+    match db {
+        Db::SqliteNormal | Db::SqliteFull => format!("sqlite://{}/{name}.db", dir.display()),
+        Db::Postgres => format!("{}?options=-c%20search_path%3D{SCHEMA}", launch.postgres),
+    }
+}
+
+/// Starts a server on `db` (Postgres: the `natter_bench` schema as it is).
+pub(crate) async fn start(
+    launch: &Launch<'_>,
+    db: Db,
+    dir: &Path,
+    name: &str,
+) -> Result<Server, String> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| e.to_string())?
         .port();
-    let (database_url, sync) = match db {
-        Db::SqliteNormal => (format!("sqlite://{}/{name}.db", dir.display()), "normal"),
-        Db::SqliteFull => (format!("sqlite://{}/{name}.db", dir.display()), "full"),
-        Db::Postgres => {
-            psql(
-                launch.postgres,
-                &format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA};"),
-            )?;
-            (
-                format!("{}?options=-c%20search_path%3D{SCHEMA}", launch.postgres),
-                "full",
-            )
-        }
+    let database_url = database_url(launch, db, dir, name);
+    let sync = match db {
+        Db::SqliteNormal => "normal",
+        Db::SqliteFull | Db::Postgres => "full",
     };
-    let log = std::fs::File::create(dir.join(format!("{name}.log"))).map_err(|e| e.to_string())?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("{name}.log")))
+        .map_err(|e| e.to_string())?;
     let mut command = Command::new(launch.natter);
     command
         .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
@@ -217,19 +236,26 @@ async fn start(launch: &Launch<'_>, db: Db, dir: &Path, name: &str) -> Result<Se
             command.env(k, v);
         }
     }
+    let spawned = std::time::Instant::now();
     let child = command
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", launch.natter.display()))?;
     let pid = child.id().ok_or("the server exited at once")?;
     let url = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    for _ in 0..300 {
+    for _ in 0..3000 {
         if let Ok(r) = http.get(format!("{url}/readyz")).send().await
             && r.status().is_success()
         {
-            return Ok(Server { child, pid, url });
+            let ready_after = spawned.elapsed();
+            return Ok(Server {
+                child,
+                pid,
+                url,
+                ready_after,
+            });
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
     Err(format!(
         "the server did not get ready; see {}",
@@ -237,14 +263,14 @@ async fn start(launch: &Launch<'_>, db: Db, dir: &Path, name: &str) -> Result<Se
     ))
 }
 
-async fn stop(mut server: Server) {
+pub(crate) async fn stop(mut server: Server) {
     // SIGTERM would be graceful, but a kill is enough between scenarios: the next
     // one starts on a fresh database.
     let _ = server.child.kill().await;
 }
 
 /// The machine, as recorded beside the figures.
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
     let cpu = read("/proc/cpuinfo")
         .lines()
@@ -265,7 +291,7 @@ fn machine() -> String {
     )
 }
 
-fn load_average() -> String {
+pub(crate) fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .unwrap_or_default()
         .split_whitespace()
@@ -305,19 +331,7 @@ pub async fn run(options: Options) -> Result<(), String> {
             env: &options.server_env,
             postgres: &options.postgres,
         };
-        let result = match start(&launch, plan.db, &dir, plan.name).await {
-            Ok(server) => {
-                let scenario = Scenario {
-                    url: server.url.clone(),
-                    pid: Some(server.pid),
-                    ..plan.scenario.clone()
-                };
-                let outcome = run::run(&scenario).await;
-                stop(server).await;
-                outcome
-            }
-            Err(e) => Err(e),
-        };
+        let result = run_plan(&launch, &plan, &dir).await;
         if plan.db == Db::Postgres {
             let _ = psql(
                 &options.postgres,
@@ -343,6 +357,22 @@ pub async fn run(options: Options) -> Result<(), String> {
     }
     let _ = std::fs::remove_dir_all(&dir);
     write(&options, &records)
+}
+
+/// One plan on a fresh server and database.
+async fn run_plan(launch: &Launch<'_>, plan: &Plan, dir: &Path) -> Result<Outcome, String> {
+    if plan.db == Db::Postgres {
+        fresh_postgres(launch.postgres)?;
+    }
+    let server = start(launch, plan.db, dir, plan.name).await?;
+    let scenario = Scenario {
+        url: server.url.clone(),
+        pid: Some(server.pid),
+        ..plan.scenario.clone()
+    };
+    let outcome = run::run(&scenario).await;
+    stop(server).await;
+    outcome
 }
 
 /// The CI smoke test: a few hundred sockets for a few seconds on a fresh server.
