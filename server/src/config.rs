@@ -51,7 +51,8 @@ pub struct DatabaseArgs {
     /// Largest number of pooled database connections.
     #[arg(long, env = "NATTER_DB_MAX_CONNECTIONS", default_value_t = 8)]
     pub db_max_connections: u32,
-    /// SQLite: checkpoint and truncate the write-ahead log once it passes this many MiB.
+    /// SQLite: checkpoint and truncate the write-ahead log once it passes this many MiB
+    /// (0: never checkpoint, for a replicator such as Litestream that does it itself).
     #[arg(long, env = "NATTER_SQLITE_WAL_LIMIT_MB", default_value_t = 16)]
     pub sqlite_wal_limit_mb: u64,
 }
@@ -62,7 +63,7 @@ impl DatabaseArgs {
             database_url: self.database_url.clone(),
             max_connections,
             sqlite_synchronous: self.sqlite_synchronous,
-            sqlite_wal_limit_bytes: self.sqlite_wal_limit_mb.max(1) << 20,
+            sqlite_wal_limit_bytes: self.sqlite_wal_limit_mb << 20,
         }
     }
 }

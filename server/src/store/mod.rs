@@ -62,7 +62,8 @@ pub struct StoreOptions {
     pub database_url: String,
     pub max_connections: u32,
     pub sqlite_synchronous: SqliteSync,
-    /// SQLite: the WAL size past which it is checkpointed and truncated (see `wal`).
+    /// SQLite: the WAL size past which it is checkpointed and truncated (see `wal`);
+    /// 0 leaves checkpoints to another process, such as Litestream.
     pub sqlite_wal_limit_bytes: u64,
 }
 
@@ -112,7 +113,12 @@ impl Store {
             SqliteSync::Full => "FULL",
         };
         // Whenever the WAL restarts, its file shrinks back to this.
-        let keep_wal = wal::KEEP_BYTES.min(options.sqlite_wal_limit_bytes);
+        let wal_limit = options.sqlite_wal_limit_bytes;
+        let keep_wal = if wal_limit == 0 {
+            wal::KEEP_BYTES
+        } else {
+            wal::KEEP_BYTES.min(wal_limit)
+        };
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(Duration::from_secs(10))
@@ -139,7 +145,8 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
-        if backend == Backend::Sqlite {
+        // A limit of 0 leaves checkpoints to another process (Litestream).
+        if backend == Backend::Sqlite && wal_limit > 0 {
             wal::spawn_checkpoints(
                 pool.clone(),
                 wal::wal_path(&url),
