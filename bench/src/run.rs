@@ -55,6 +55,26 @@ pub struct Scenario {
     pub duration: u64,
 }
 
+impl Default for Scenario {
+    /// Nothing driven: set what a scenario needs, e.g. `Scenario { ingest: true, ..Scenario::default() }`.
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            pid: None,
+            visitors: 0,
+            procs: 4,
+            steps: Vec::new(),
+            idle_secs: 0,
+            reply_rate: 0.0,
+            message_rate: 0.0,
+            ingest: false,
+            ingest_convs: 1000,
+            concurrency: 256,
+            duration: 10,
+        }
+    }
+}
+
 /// What a scenario measured.
 #[derive(Debug, Default, Serialize)]
 pub struct Outcome {

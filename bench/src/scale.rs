@@ -467,16 +467,11 @@ fn ingest(url: &str, pid: u32, secs: u64) -> Scenario {
     Scenario {
         url: url.to_owned(),
         pid: Some(pid),
-        visitors: 0,
-        procs: 4,
-        steps: Vec::new(),
-        idle_secs: 0,
-        reply_rate: 0.0,
-        message_rate: 0.0,
         ingest: true,
         ingest_convs: 10_000,
         concurrency: 64,
         duration: secs,
+        ..Scenario::default()
     }
 }
 

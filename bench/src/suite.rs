@@ -56,18 +56,8 @@ struct Plan {
 
 fn plans(quick: bool) -> Vec<Plan> {
     let base = Scenario {
-        url: String::new(),
-        pid: None,
-        visitors: 0,
-        procs: 4,
-        steps: Vec::new(),
-        idle_secs: 0,
-        reply_rate: 0.0,
-        message_rate: 0.0,
-        ingest: false,
-        ingest_convs: 1000,
-        concurrency: 256,
         duration: 30,
+        ..Scenario::default()
     };
     let (idle, steps, loaded, duration) = if quick {
         (2000, vec![500, 1000], 1000, 5)

@@ -114,11 +114,6 @@ impl Store {
         };
         // Whenever the WAL restarts, its file shrinks back to this.
         let wal_limit = options.sqlite_wal_limit_bytes;
-        let keep_wal = if wal_limit == 0 {
-            wal::KEEP_BYTES
-        } else {
-            wal::KEEP_BYTES.min(wal_limit)
-        };
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(Duration::from_secs(10))
@@ -129,12 +124,18 @@ impl Store {
                         conn.execute(format!("PRAGMA synchronous = {sync}").as_str())
                             .await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute(
+                            format!("PRAGMA busy_timeout = {}", wal::BUSY_TIMEOUT_MS).as_str(),
+                        )
+                        .await?;
                         // Checkpoints run in the background (`wal`), not inside
                         // whichever commit happens to fill the WAL.
                         conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
-                        conn.execute(format!("PRAGMA journal_size_limit = {keep_wal}").as_str())
-                            .await?;
+                        if wal_limit > 0 {
+                            let keep = wal::keep_bytes(wal_limit);
+                            conn.execute(format!("PRAGMA journal_size_limit = {keep}").as_str())
+                                .await?;
+                        }
                     }
                     Ok(())
                 })
@@ -146,14 +147,17 @@ impl Store {
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
         // A limit of 0 leaves checkpoints to another process (Litestream).
-        if backend == Backend::Sqlite && wal_limit > 0 {
+        let wal_control = (backend == Backend::Sqlite && wal_limit > 0).then(|| {
+            let control = std::sync::Arc::new(wal::WalControl::default());
             wal::spawn_checkpoints(
                 pool.clone(),
                 wal::wal_path(&url),
-                options.sqlite_wal_limit_bytes,
+                wal_limit,
+                control.clone(),
             );
-        }
-        let appends = writer::spawn(pool.clone(), backend);
+            control
+        });
+        let appends = writer::spawn(pool.clone(), backend, wal_control);
         Ok(Self {
             pool,
             backend,

@@ -5,34 +5,42 @@
 //! every frame copied and no reader inside it, which a steady stream of commits
 //! never allows. So the WAL grew without bound (1.75 GB after 30,000 leads).
 //!
-//! Every second, and as soon as the WAL file passes the limit (its size is looked
-//! at every 50 ms), this task runs a `PASSIVE` checkpoint (the bulk of the copying,
-//! off the writers' path), then, when the log has passed the limit or has just
-//! been copied whole (the server went quiet), a `TRUNCATE` checkpoint, which
-//! rewinds the log and cuts its file to zero. That one takes the write lock, so it
-//! is first tried without waiting (`busy_timeout = 0`: if a commit or a reader is
-//! in the way it gives up at once and is retried a few milliseconds later), and
-//! waits for the lock only once the log is past twice the limit. The WAL's size
-//! thus stays near the limit under any load and returns to zero when idle;
-//! `journal_size_limit` also shrinks the file whenever SQLite rewinds it itself.
+//! The work is split so that no commit ever sleeps in SQLite's busy handler:
+//! - This task looks at the WAL file's size every 50 ms. Past the limit, it runs a
+//!   `PASSIVE` checkpoint (the bulk of the copying, off the writers' path) and asks
+//!   the group-commit writer to restart the log.
+//! - The writer, between two batches, runs `wal_checkpoint(RESTART)` on its own
+//!   connection: it copies the few frames written since, waits (at most
+//!   [`RESTART_WAIT_MS`]) for readers to leave the log, and the next commit then
+//!   writes from the start of the file. Appends queue meanwhile and resume at once.
+//! - Every second, if the log has been copied whole (the server went quiet), this
+//!   task truncates the file to zero, without waiting for any lock.
+//!
+//! `journal_size_limit` is half the limit: each restart cuts a larger file back to
+//! that, so the file passes the limit again only once the log itself has.
 
-use sqlx::{AnyPool, Executor};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Executor};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-
-/// `journal_size_limit`: the WAL file is cut back to this whenever it restarts.
-pub(super) const KEEP_BYTES: u64 = 4 << 20;
-/// A WAL frame is a page plus this header.
-const FRAME_HEADER: u64 = 24;
-/// Quick, non-blocking `TRUNCATE` attempts per tick before giving up until the next.
-const ATTEMPTS: u32 = 20;
-/// How long a `TRUNCATE` may wait for the write lock once the WAL is far past its limit.
-const FORCED_WAIT_MS: u32 = 2000;
 
 /// How often the WAL file's size is looked at (a `stat`, nothing more).
 const LOOK_EVERY: Duration = Duration::from_millis(50);
-/// How often a checkpoint runs whatever the size.
-const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// How often a quiet log is checkpointed and truncated.
+const IDLE_EVERY: Duration = Duration::from_secs(1);
+/// How long a restart waits for readers to leave the log (a backup is a long
+/// reader: the log then grows until it ends, rather than stall the writer).
+const RESTART_WAIT_MS: u32 = 50;
+/// The busy timeout every pooled connection has (see `Store::connect`).
+pub(super) const BUSY_TIMEOUT_MS: u32 = 10_000;
+
+/// What the checkpoint task tells the writer.
+#[derive(Debug, Default)]
+pub(super) struct WalControl {
+    restart_wanted: AtomicBool,
+}
 
 /// The file a SQLite database URL's WAL lives in.
 pub(super) fn wal_path(url: &str) -> PathBuf {
@@ -41,8 +49,18 @@ pub(super) fn wal_path(url: &str) -> PathBuf {
     PathBuf::from(format!("{path}-wal"))
 }
 
-/// Checkpoints until the pool is closed.
-pub(super) fn spawn_checkpoints(pool: AnyPool, wal: PathBuf, limit_bytes: u64) {
+/// `journal_size_limit` for a WAL limit.
+pub(super) fn keep_bytes(limit_bytes: u64) -> u64 {
+    limit_bytes / 2
+}
+
+/// Watches the WAL until the pool is closed.
+pub(super) fn spawn_checkpoints(
+    pool: AnyPool,
+    wal: PathBuf,
+    limit_bytes: u64,
+    control: Arc<WalControl>,
+) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(LOOK_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -50,11 +68,18 @@ pub(super) fn spawn_checkpoints(pool: AnyPool, wal: PathBuf, limit_bytes: u64) {
         loop {
             tick.tick().await;
             let size = std::fs::metadata(&wal).map_or(0, |m| m.len());
-            if size < limit_bytes && last.elapsed() < CHECKPOINT_EVERY {
-                continue;
-            }
-            last = Instant::now();
-            match checkpoint(&pool, size, limit_bytes).await {
+            let result = if size >= limit_bytes {
+                last = Instant::now();
+                let copied = passive(&pool).await;
+                control.restart_wanted.store(true, Ordering::Relaxed);
+                copied.map(drop)
+            } else if size > 0 && last.elapsed() >= IDLE_EVERY {
+                last = Instant::now();
+                truncate_if_quiet(&pool).await
+            } else {
+                Ok(())
+            };
+            match result {
                 Ok(()) => {}
                 Err(sqlx::Error::PoolClosed) => break,
                 Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed"),
@@ -72,54 +97,55 @@ struct Checkpoint {
     checkpointed: i64,
 }
 
-async fn checkpoint(pool: &AnyPool, file_bytes: u64, limit_bytes: u64) -> Result<(), sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    // Far past the limit, writes outpace the copying: hold them back while the
-    // whole log is copied (a pause of a few tens of milliseconds), not after.
-    let forced = file_bytes >= limit_bytes.saturating_mul(2);
-    if !forced {
-        let passive: Checkpoint = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
-            .fetch_one(&mut *conn)
-            .await?;
-        if passive.log <= 0 {
-            return Ok(());
-        }
-        let (page_size,): (i64,) = sqlx::query_as("PRAGMA page_size")
-            .fetch_one(&mut *conn)
-            .await?;
-        let frame = u64::try_from(page_size).unwrap_or(4096) + FRAME_HEADER;
-        let log_bytes = u64::try_from(passive.log).unwrap_or(0) * frame;
-        let quiet = passive.checkpointed == passive.log;
-        if log_bytes < limit_bytes && !quiet {
-            return Ok(());
-        }
-    }
-    let result = truncate(&mut conn, forced).await;
-    // The connection goes back to the pool with the busy timeout every other has.
-    conn.execute("PRAGMA busy_timeout = 10000").await?;
-    if !result? && forced {
-        tracing::warn!(
-            file_bytes,
-            limit_bytes,
-            "the WAL could not be truncated: a long read is holding it"
-        );
-    }
-    Ok(())
+async fn passive(pool: &AnyPool) -> Result<Checkpoint, sqlx::Error> {
+    sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+        .fetch_one(pool)
+        .await
 }
 
-/// Tries to checkpoint, rewind and truncate the whole log; true once done.
-async fn truncate(conn: &mut sqlx::AnyConnection, forced: bool) -> Result<bool, sqlx::Error> {
-    let wait = if forced { FORCED_WAIT_MS } else { 0 };
-    conn.execute(format!("PRAGMA busy_timeout = {wait}").as_str())
+/// Copies what is left; if that was everything (nobody is writing), truncates the
+/// file, giving up at once if a commit or a reader is in the way.
+async fn truncate_if_quiet(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let copied: Checkpoint = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+        .fetch_one(&mut *conn)
         .await?;
-    for _ in 0..ATTEMPTS {
-        let done: Checkpoint = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
-            .fetch_one(&mut *conn)
-            .await?;
-        if done.busy == 0 {
-            return Ok(true);
-        }
-        tokio::time::sleep(Duration::from_millis(3)).await;
+    if copied.log <= 0 || copied.checkpointed != copied.log {
+        return Ok(());
     }
-    Ok(false)
+    checkpoint_waiting(&mut conn, "TRUNCATE", 0).await.map(drop)
+}
+
+/// `wal_checkpoint(mode)` with the busy handler waiting at most `wait_ms`;
+/// true when it completed.
+async fn checkpoint_waiting(
+    conn: &mut PoolConnection<Any>,
+    mode: &str,
+    wait_ms: u32,
+) -> Result<bool, sqlx::Error> {
+    (&mut **conn)
+        .execute(format!("PRAGMA busy_timeout = {wait_ms}").as_str())
+        .await?;
+    let done = sqlx::query_as::<_, Checkpoint>(&format!("PRAGMA wal_checkpoint({mode})"))
+        .persistent(false)
+        .fetch_one(&mut **conn)
+        .await;
+    (&mut **conn)
+        .execute(format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}").as_str())
+        .await?;
+    Ok(done?.busy == 0)
+}
+
+/// The writer's part: restart the log on its own connection, between batches,
+/// when the checkpoint task asked for it.
+pub(super) async fn restart_if_wanted(control: &WalControl, conn: &mut PoolConnection<Any>) {
+    if !control.restart_wanted.swap(false, Ordering::Relaxed) {
+        return;
+    }
+    match checkpoint_waiting(conn, "RESTART", RESTART_WAIT_MS).await {
+        Ok(true) => {}
+        // A reader held the log: the next look at the file asks again.
+        Ok(false) => tracing::debug!("WAL restart deferred: a reader is in the log"),
+        Err(err) => tracing::warn!(error = %err, "WAL restart failed"),
+    }
 }

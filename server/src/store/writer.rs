@@ -15,12 +15,14 @@
 
 use super::messages::{Appended, Author, append_one};
 use super::rows::to_u64;
+use super::wal::WalControl;
 use super::{Backend, StoreError, StoreResult, now_ms};
 use natter_protocol::{ConvId, ConversationStatus, Direction, Message};
 use serde::Serialize;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Connection, Transaction};
 use std::collections::HashMap;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// At most this many appends share one transaction (10 parameters each stays far
@@ -38,8 +40,13 @@ pub(super) struct AppendJob {
     pub done: oneshot::Sender<StoreResult<Appended>>,
 }
 
-/// Starts the writer task; it ends when every sender is dropped.
-pub(super) fn spawn(pool: AnyPool, backend: Backend) -> mpsc::Sender<AppendJob> {
+/// Starts the writer task; it ends when every sender is dropped. With `wal`, it
+/// also restarts SQLite's log between batches when asked (see `wal`).
+pub(super) fn spawn(
+    pool: AnyPool,
+    backend: Backend,
+    wal: Option<Arc<WalControl>>,
+) -> mpsc::Sender<AppendJob> {
     let (tx, mut rx) = mpsc::channel::<AppendJob>(QUEUE);
     let statements = Statements::new(backend);
     tokio::spawn(async move {
@@ -49,6 +56,9 @@ pub(super) fn spawn(pool: AnyPool, backend: Backend) -> mpsc::Sender<AppendJob> 
         let mut conn = None;
         while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
             commit_batch(&pool, &statements, &mut conn, std::mem::take(&mut jobs)).await;
+            if let (Some(wal), Some(conn)) = (&wal, conn.as_mut()) {
+                super::wal::restart_if_wanted(wal, conn).await;
+            }
         }
     });
     tx

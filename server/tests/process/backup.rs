@@ -3,7 +3,7 @@
 //! acknowledged before the backup began, gap-free, and nothing written after it.
 
 use crate::server::Server;
-use natter_protocol::{LeadCreated, MessageList};
+use natter_protocol::LeadCreated;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,15 +39,7 @@ async fn a_live_backup_restores_every_message_acknowledged_before_it() {
     let mut server = Server::start(&[]).await;
     let base = server.base.clone();
     let client = reqwest::Client::new();
-    let lead: LeadCreated = client
-        .post(format!("{base}/api/v1/widget/demo/demo/leads"))
-        .json(&serde_json::json!({ "name": "Ana", "message": "first" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let lead = server.create_lead(&client, "Ana", Some("first")).await;
     for i in 0..20 {
         post(&client, &base, &lead, &format!("before-{i}")).await;
     }
@@ -95,18 +87,7 @@ async fn a_live_backup_restores_every_message_acknowledged_before_it() {
     }
     std::fs::copy(&copy, &db).unwrap();
     server.restart().await;
-    let history: MessageList = client
-        .get(format!(
-            "{}/api/v1/conversations/{}/messages?limit=200",
-            server.base, lead.conv_id
-        ))
-        .bearer_auth(&lead.visitor_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let history = server.history(&client, &lead, 200).await;
     let texts: Vec<&str> = history.messages.iter().map(|m| m.text.as_str()).collect();
     let seqs: Vec<u64> = history.messages.iter().map(|m| m.seq).collect();
     assert_eq!(

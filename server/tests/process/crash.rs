@@ -5,7 +5,7 @@
 
 use crate::server::Server;
 use futures_util::{SinkExt, StreamExt};
-use natter_protocol::{ClientFrame, LeadCreated, MessageEnvelope, MessageList, ServerFrame};
+use natter_protocol::{ClientFrame, LeadCreated, MessageEnvelope, ServerFrame};
 use rand::Rng;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -58,13 +58,10 @@ async fn sigkill_twenty_times_loses_and_doubles_nothing() {
         .unwrap();
     let mut leads = Vec::new();
     for i in 0..CONVERSATIONS {
-        let response = client
-            .post(format!("{base}/api/v1/widget/demo/demo/leads"))
-            .json(&serde_json::json!({ "name": format!("Visitor {i}") }))
-            .send()
-            .await
-            .unwrap();
-        leads.push(Arc::new(response.json::<LeadCreated>().await.unwrap()));
+        let lead = server
+            .create_lead(&client, &format!("Visitor {i}"), None)
+            .await;
+        leads.push(Arc::new(lead));
     }
 
     let acked_so_far = Arc::new(AtomicUsize::new(0));
@@ -109,18 +106,7 @@ async fn sigkill_twenty_times_loses_and_doubles_nothing() {
     );
 
     for (lead, acked) in leads.iter().zip(&acknowledged) {
-        let history: MessageList = client
-            .get(format!(
-                "{base}/api/v1/conversations/{}/messages?limit=500",
-                lead.conv_id
-            ))
-            .bearer_auth(&lead.visitor_token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let history = server.history(&client, lead, 500).await;
         let seqs: Vec<u64> = history.messages.iter().map(|m| m.seq).collect();
         assert_eq!(
             seqs,

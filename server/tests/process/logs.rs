@@ -2,7 +2,7 @@
 
 use crate::server::Server;
 use futures_util::SinkExt;
-use natter_protocol::{ClientFrame, LeadCreated, LoginResponse};
+use natter_protocol::{ClientFrame, LoginResponse};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -21,15 +21,7 @@ async fn no_token_is_ever_logged() {
         .json()
         .await
         .unwrap();
-    let lead: LeadCreated = client
-        .post(format!("{base}/api/v1/widget/demo/demo/leads"))
-        .json(&serde_json::json!({ "name": "Ana", "message": "hi" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let lead = server.create_lead(&client, "Ana", Some("hi")).await;
     let conv = format!("{base}/api/v1/conversations/{}", lead.conv_id);
     let body = serde_json::json!({ "text": "hello", "client_msg_id": "k1" });
     client

@@ -1,5 +1,6 @@
 //! A `natter serve` child process on a fixed port, which can be killed and restarted.
 
+use natter_protocol::{LeadCreated, MessageList};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -95,6 +96,49 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         panic!("natter did not come up; log:\n{}", self.log_text());
+    }
+
+    /// A new lead in the demo account, with an optional first message.
+    pub async fn create_lead(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        message: Option<&str>,
+    ) -> LeadCreated {
+        let mut body = serde_json::json!({ "name": name });
+        if let Some(m) = message {
+            body["message"] = m.into();
+        }
+        client
+            .post(format!("{}/api/v1/widget/demo/demo/leads", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("lead")
+            .json()
+            .await
+            .expect("lead body")
+    }
+
+    /// A conversation's first `limit` messages, read as its visitor.
+    pub async fn history(
+        &self,
+        client: &reqwest::Client,
+        lead: &LeadCreated,
+        limit: u32,
+    ) -> MessageList {
+        client
+            .get(format!(
+                "{}/api/v1/conversations/{}/messages?limit={limit}",
+                self.base, lead.conv_id
+            ))
+            .bearer_auth(&lead.visitor_token)
+            .send()
+            .await
+            .expect("history")
+            .json()
+            .await
+            .expect("history body")
     }
 
     /// The SQLite file the server runs on.
