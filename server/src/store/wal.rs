@@ -13,6 +13,8 @@
 //!   connection: it copies the few frames written since, waits (at most
 //!   [`RESTART_WAIT_MS`]) for readers to leave the log, and the next commit then
 //!   writes from the start of the file. Appends queue meanwhile and resume at once.
+//!   If the writer has not come by within one look (no appends are flowing, but
+//!   leads or status changes may be), the task rewinds and truncates the log itself.
 //! - Every second, if the log has been copied whole (the server went quiet), this
 //!   task truncates the file to zero, without waiting for any lock.
 //!
@@ -70,9 +72,16 @@ pub(super) fn spawn_checkpoints(
             let size = std::fs::metadata(&wal).map_or(0, |m| m.len());
             let result = if size >= limit_bytes {
                 last = Instant::now();
-                let copied = passive(&pool).await;
-                control.restart_wanted.store(true, Ordering::Relaxed);
-                copied.map(drop)
+                if control.restart_wanted.swap(false, Ordering::Relaxed) {
+                    // Still unclaimed since the last look: no append is flowing
+                    // (leads and status changes commit without the writer, or
+                    // nothing does), so rewind and truncate the log from here.
+                    truncate(&pool).await
+                } else {
+                    let copied = passive(&pool).await;
+                    control.restart_wanted.store(true, Ordering::Relaxed);
+                    copied.map(drop)
+                }
             } else if size > 0 && last.elapsed() >= IDLE_EVERY {
                 last = Instant::now();
                 truncate_if_quiet(&pool).await
@@ -101,6 +110,15 @@ async fn passive(pool: &AnyPool) -> Result<Checkpoint, sqlx::Error> {
     sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
         .fetch_one(pool)
         .await
+}
+
+/// The checkpoint task's own restart, when the writer is idle.
+async fn truncate(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    if !checkpoint_waiting(&mut conn, "TRUNCATE", RESTART_WAIT_MS).await? {
+        tracing::debug!("WAL restart deferred: a reader is in the log");
+    }
+    Ok(())
 }
 
 /// Copies what is left; if that was everything (nobody is writing), truncates the

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 const LIMIT_MB: u64 = 1;
 const WRITERS: usize = 16;
 const MESSAGES_EACH: usize = 400;
+const LEADS_EACH: usize = 60;
 
 fn wal_size(wal: &PathBuf) -> u64 {
     std::fs::metadata(wal).map_or(0, |m| m.len())
@@ -26,12 +27,7 @@ async fn the_wal_stays_bounded_under_load_and_empties_when_idle() {
     let app = spawn_app_with(|s| s.database.sqlite_wal_limit_mb = LIMIT_MB).await;
     let db = app.db.url.trim_start_matches("sqlite://").to_owned();
     let wal = PathBuf::from(format!("{db}-wal"));
-    let mut convs = Vec::new();
-    for i in 0..WRITERS {
-        convs.push(app.create_lead(&format!("Visitor {i}"), None).await.conv_id);
-    }
-
-    // A sampler records the largest WAL seen while the writers run.
+    // A sampler records the largest WAL seen while leads and then messages arrive.
     let writing = Arc::new(AtomicBool::new(true));
     let largest = Arc::new(AtomicU64::new(0));
     let sampler = {
@@ -43,6 +39,27 @@ async fn the_wal_stays_bounded_under_load_and_empties_when_idle() {
             }
         })
     };
+    // A burst of leads: their transactions do not go through the message writer.
+    let app = Arc::new(app);
+    let leads: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let mut convs = Vec::new();
+                for i in 0..LEADS_EACH {
+                    let lead = app
+                        .create_lead(&format!("Visitor {w}-{i}"), Some("hi"))
+                        .await;
+                    convs.push(lead.conv_id);
+                }
+                convs
+            })
+        })
+        .collect();
+    let mut convs = Vec::new();
+    for lead in leads {
+        convs.push(lead.await.unwrap().swap_remove(0));
+    }
     let text = "a sizeable message, so the log fills quickly. ".repeat(30);
     let started = Instant::now();
     let writers: Vec<_> = convs
