@@ -112,7 +112,6 @@ impl Store {
             SqliteSync::Normal => "NORMAL",
             SqliteSync::Full => "FULL",
         };
-        // Whenever the WAL restarts, its file shrinks back to this.
         let wal_limit = options.sqlite_wal_limit_bytes;
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections)
@@ -174,11 +173,6 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
-    }
-
-    /// Which database this store is on.
-    pub fn backend(&self) -> Backend {
-        self.backend
     }
 
     /// Writes a consistent copy of the live SQLite database to `path` (a new file),

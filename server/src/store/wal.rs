@@ -76,7 +76,7 @@ pub(super) fn spawn_checkpoints(
                     // Still unclaimed since the last look: no append is flowing
                     // (leads and status changes commit without the writer, or
                     // nothing does), so rewind and truncate the log from here.
-                    truncate(&pool).await
+                    truncate(&pool, RESTART_WAIT_MS).await
                 } else {
                     let copied = passive(&pool).await;
                     control.restart_wanted.store(true, Ordering::Relaxed);
@@ -112,11 +112,12 @@ async fn passive(pool: &AnyPool) -> Result<Checkpoint, sqlx::Error> {
         .await
 }
 
-/// The checkpoint task's own restart, when the writer is idle.
-async fn truncate(pool: &AnyPool) -> Result<(), sqlx::Error> {
+/// Rewinds and truncates the log from the checkpoint task, waiting at most
+/// `wait_ms` for the write lock and for readers to leave the log.
+async fn truncate(pool: &AnyPool, wait_ms: u32) -> Result<(), sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    if !checkpoint_waiting(&mut conn, "TRUNCATE", RESTART_WAIT_MS).await? {
-        tracing::debug!("WAL restart deferred: a reader is in the log");
+    if !checkpoint_waiting(&mut conn, "TRUNCATE", wait_ms).await? {
+        tracing::debug!("WAL truncation deferred: a commit or a reader is in the way");
     }
     Ok(())
 }
@@ -124,14 +125,11 @@ async fn truncate(pool: &AnyPool) -> Result<(), sqlx::Error> {
 /// Copies what is left; if that was everything (nobody is writing), truncates the
 /// file, giving up at once if a commit or a reader is in the way.
 async fn truncate_if_quiet(pool: &AnyPool) -> Result<(), sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    let copied: Checkpoint = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
-        .fetch_one(&mut *conn)
-        .await?;
+    let copied = passive(pool).await?;
     if copied.log <= 0 || copied.checkpointed != copied.log {
         return Ok(());
     }
-    checkpoint_waiting(&mut conn, "TRUNCATE", 0).await.map(drop)
+    truncate(pool, 0).await
 }
 
 /// `wal_checkpoint(mode)` with the busy handler waiting at most `wait_ms`;

@@ -5,23 +5,11 @@
 
 use crate::helpers::{TestApp, spawn_app};
 use futures_util::future::join_all;
-use natter_protocol::{ConvId, ConversationDetail, ConversationStatus, Direction, MessageEnvelope};
+use natter_protocol::{ConversationDetail, ConversationStatus, Direction, MessageEnvelope};
 use reqwest::StatusCode;
 
 const CONVERSATIONS: usize = 6;
 const PER_SIDE: usize = 20;
-
-async fn resolve(app: &TestApp, token: &str, conv_id: &ConvId) {
-    let response = app
-        .client
-        .patch(app.url(&format!("/conversations/{conv_id}")))
-        .bearer_auth(token)
-        .json(&serde_json::json!({ "status": "resolved" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-}
 
 /// Sums a counter of `/metrics` over its series.
 async fn counter(app: &TestApp, name: &str) -> f64 {
@@ -52,7 +40,7 @@ async fn concurrent_appends_keep_every_guarantee() {
         );
     }
     // One conversation is resolved: exactly one of its new visitor messages re-opens it.
-    resolve(&app, &staff, &leads[0].conv_id).await;
+    app.resolve(&staff, &leads[0].conv_id).await;
     // A retry of a stored message and a conflicting reuse of its key, mixed into the load.
     let stored = app
         .post_message(&leads[1].conv_id, &leads[1].visitor_token, "stored", "kept")

@@ -194,6 +194,19 @@ impl TestApp {
         self.post_text(conv_id, "replies", token, text, key).await
     }
 
+    /// Resolves a conversation as staff.
+    pub async fn resolve(&self, token: &str, conv_id: &ConvId) {
+        let response = self
+            .client
+            .patch(self.url(&format!("/conversations/{conv_id}")))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "status": "resolved" }))
+            .send()
+            .await
+            .expect("resolve");
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
     /// Posts a staff reply and returns the stored message.
     pub async fn reply_ok(
         &self,

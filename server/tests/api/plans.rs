@@ -17,15 +17,7 @@ async fn no_request_scans_a_table_or_sorts_it() {
             app.reply_ok(&lead.conv_id, &staff, "hello").await;
         }
         if i % 4 == 0 {
-            let resolved = app
-                .client
-                .patch(app.url(&format!("/conversations/{}", lead.conv_id)))
-                .bearer_auth(&staff)
-                .json(&serde_json::json!({ "status": "resolved" }))
-                .send()
-                .await
-                .unwrap();
-            assert!(resolved.status().is_success());
+            app.resolve(&staff, &lead.conv_id).await;
         }
     }
     let plans = app.store.query_plans(true).await.unwrap();
