@@ -99,10 +99,12 @@ async fn the_wal_stays_bounded_under_load_and_empties_when_idle() {
         written > 8 * (LIMIT_MB << 20),
         "the load crosses the limit many times"
     );
-    // Without the bound the log reaches ~90 MB here; with it, the limit plus what
-    // is written between two looks at the file (50 ms) or during a checkpoint.
+    // Without the bound the log reaches ~90 MB here (43 MB when only the message
+    // writer restarts it); with it, the limit plus what is written between two
+    // looks at the file (50 ms) or during a checkpoint: 4–8 MB, more when the
+    // other tests load the cores.
     assert!(
-        largest <= 8 * (LIMIT_MB << 20),
+        largest <= 16 * (LIMIT_MB << 20),
         "the WAL reached {largest} bytes with a limit of {LIMIT_MB} MiB"
     );
 
