@@ -3,7 +3,7 @@
 // http://127.0.0.1:PORT), a cuttable TCP proxy in front of the server, and one headless
 // Chromium driven by playwright-core. Nothing here downloads anything.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, createWriteStream, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, mkdirSync, createWriteStream, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -46,8 +46,18 @@ export class NatterServer {
     this.log = createWriteStream(path.join(ARTIFACTS, 'server.log'), { flags: 'a' });
   }
 
+  /**
+   * The release binary, copied alone into the suite's empty directory (beside the
+   * database it creates), as an owner installs it.
+   */
   get binary() {
-    return process.env.NATTER_BIN || path.join(ROOT, 'target', 'release', 'natter');
+    if (!this.installed) {
+      const built = process.env.NATTER_BIN || path.join(ROOT, 'target', 'release', 'natter');
+      this.installed = path.join(this.dbDir, 'natter');
+      copyFileSync(built, this.installed);
+      chmodSync(this.installed, 0o755);
+    }
+    return this.installed;
   }
 
   async start() {
@@ -57,14 +67,16 @@ export class NatterServer {
       '--database-url', `sqlite://${path.join(this.dbDir, 'natter.db')}`,
       '--demo',
       '--sqlite-synchronous', 'normal',
-      '--widget-dir', process.env.E2E_WIDGET_DIR || path.join(ROOT, 'dist'),
-      '--inbox-dir', process.env.E2E_INBOX_DIR || path.join(ROOT, 'inbox', 'dist'),
+      // Without overrides the server serves the widget and inbox built into it.
+      ...(process.env.E2E_WIDGET_DIR ? ['--widget-dir', process.env.E2E_WIDGET_DIR] : []),
+      ...(process.env.E2E_INBOX_DIR ? ['--inbox-dir', process.env.E2E_INBOX_DIR] : []),
       '--rate-leads', '0/min', '--rate-messages', '0/min',
       '--rate-logins', '0/min', '--rate-logins-per-email', '0/min',
     ];
     this.log.write(`\n===== ${new Date().toISOString()} start ${this.binary} ${args.join(' ')}\n`);
     const proc = spawn(this.binary, args, {
-      cwd: ROOT,
+      // An empty directory: what the server serves must come from the binary, not the repository.
+      cwd: this.dbDir,
       env: { ...process.env, NATTER_LOG: process.env.NATTER_LOG || 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -144,6 +144,43 @@ pub struct ReadRequest {
     pub seq: u64,
 }
 
+/// `POST /api/v1/setup`: the first run of a new install creates its organization, its
+/// first owner and its first website, with the one-time token the server logged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetupRequest {
+    pub token: String,
+    /// The organization's name, e.g. "Acme Shop".
+    pub organization: String,
+    /// The owner's name.
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    pub website: SetupWebsite,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetupWebsite {
+    pub name: String,
+    /// Where the widget will be embedded, e.g. `https://shop.example`.
+    pub origin: String,
+}
+
+/// The owner is signed in (`token`, as from a login), and the snippet is ready to paste.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetupResponse {
+    pub token: String,
+    /// Milliseconds since the Unix epoch after which the token is refused.
+    pub expires_at: i64,
+    pub staff: StaffMember,
+    pub org_id: String,
+    pub account_id: String,
+    /// The `<script>` tag to paste into the website's pages.
+    pub snippet: String,
+}
+
 /// `POST /api/v1/auth/login`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -141,6 +141,68 @@ pub fn page_url(value: &str) -> Result<String, Invalid> {
     }
 }
 
+/// Shortest password for a new staff account.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// A new password: 8..=256 characters, kept as typed (spaces are part of it).
+pub fn password(value: &str) -> Result<String, Invalid> {
+    let len = value.chars().count();
+    if len < MIN_PASSWORD_CHARS {
+        return Err(Invalid::new(
+            "password",
+            format!("password must have at least {MIN_PASSWORD_CHARS} characters"),
+        ));
+    }
+    if len > 256 {
+        return Err(Invalid::new(
+            "password",
+            "password must be at most 256 characters",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A website's origin as a browser sends it: `https://shop.example`, `http://localhost:3000`;
+/// also the patterns an account accepts, `https://*.shop.example` and `http://localhost:*`.
+/// Lower-cased, without a trailing slash; no path, query, user or other scheme.
+pub fn origin(value: &str) -> Result<String, Invalid> {
+    let invalid = || {
+        Invalid::new(
+            "origin",
+            "origin must be a scheme and host without a path, like https://shop.example or http://localhost:3000",
+        )
+    };
+    let origin = value.trim().trim_end_matches('/').to_ascii_lowercase();
+    let (scheme, rest) = origin.split_once("://").ok_or_else(invalid)?;
+    if scheme != "http" && scheme != "https" {
+        return Err(invalid());
+    }
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (rest, None),
+    };
+    let host_ok = {
+        let host = host.strip_prefix("*.").unwrap_or(host);
+        !host.is_empty()
+            && host.len() <= 253
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && !label.starts_with('-')
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            })
+    };
+    let port_ok = port.is_none_or(|p| {
+        p == "*" || (!p.is_empty() && p.len() <= 5 && p.parse::<u16>().is_ok_and(|n| n > 0))
+    });
+    if host_ok && port_ok {
+        Ok(origin)
+    } else {
+        Err(invalid())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +261,40 @@ mod tests {
         assert!(client_msg_id(&"k".repeat(65)).is_err());
         assert!(page_url("https://shop.example/cart").is_ok());
         assert!(page_url("javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn origins() {
+        for (input, normalised) in [
+            ("https://shop.example", "https://shop.example"),
+            (" HTTPS://Shop.Example/ ", "https://shop.example"),
+            ("http://localhost:3000", "http://localhost:3000"),
+            ("http://localhost:*", "http://localhost:*"),
+            ("https://*.shop.example", "https://*.shop.example"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ] {
+            assert_eq!(origin(input).as_deref(), Ok(normalised), "{input}");
+        }
+        for bad in [
+            "",
+            "shop.example",
+            "ftp://shop.example",
+            "https://shop.example/path",
+            "https://user@shop.example",
+            "https://shop.example:0",
+            "https://shop.example:99999",
+            "https://",
+            "https://shop..example",
+            "javascript://x",
+        ] {
+            assert!(origin(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords() {
+        assert!(password("1234567").is_err());
+        assert_eq!(password(" 8 chars ").as_deref(), Ok(" 8 chars "));
+        assert!(password(&"x".repeat(257)).is_err());
     }
 }

@@ -13,7 +13,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
-use natter_protocol::StaffMember;
+use natter_protocol::{LoginResponse, StaffMember};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
@@ -50,6 +50,22 @@ pub fn hash_password(password: &str) -> Result<String, String> {
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| e.to_string())
+}
+
+/// Starts a session for `staff`: a new token, stored only as its digest.
+pub async fn open_session(state: &AppState, staff: StaffMember) -> StoreResult<LoginResponse> {
+    let token = new_staff_token();
+    let ttl = i64::try_from(state.settings.session_ttl().as_millis()).unwrap_or(i64::MAX);
+    let expires_at = crate::store::now_ms().saturating_add(ttl);
+    state
+        .store
+        .create_session(&token_digest(&token), &staff.id, expires_at)
+        .await?;
+    Ok(LoginResponse {
+        token,
+        expires_at,
+        staff,
+    })
 }
 
 /// A hash to verify against when the email is unknown, so both paths cost the same.

@@ -90,12 +90,14 @@ pub struct Settings {
     /// This instance's name in metrics and logs (default: random).
     #[arg(long, env = "NATTER_INSTANCE_ID")]
     pub instance_id: Option<String>,
-    /// Folder of the built widget (trunk's output).
-    #[arg(long, env = "NATTER_WIDGET_DIR", default_value = "dist")]
-    pub widget_dir: PathBuf,
-    /// Folder of the built staff inbox (trunk's output), served at /inbox.
-    #[arg(long, env = "NATTER_INBOX_DIR", default_value = "inbox/dist")]
-    pub inbox_dir: PathBuf,
+    /// Serve the widget from this folder (trunk's output) instead of the copy built
+    /// into the binary: for development.
+    #[arg(long, env = "NATTER_WIDGET_DIR")]
+    pub widget_dir: Option<PathBuf>,
+    /// Serve the staff inbox from this folder (trunk's output) instead of the copy
+    /// built into the binary: for development.
+    #[arg(long, env = "NATTER_INBOX_DIR")]
+    pub inbox_dir: Option<PathBuf>,
     /// How long a staff session lasts, in hours.
     #[arg(long, env = "NATTER_SESSION_HOURS", default_value_t = 24 * 14)]
     pub session_hours: u64,

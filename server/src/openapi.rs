@@ -2,7 +2,7 @@
 //! `#[utoipa::path]` annotations and the protocol's schemas, served at
 //! `/api/openapi.json`. `scripts/schemathesis.sh` checks the live server against it.
 
-use crate::http::{auth, conversations, health, widget};
+use crate::http::{auth, conversations, health, setup, widget};
 use crate::state::AppState;
 use axum::Router;
 use axum::http::header;
@@ -31,6 +31,7 @@ pub const PATH: &str = "/api/openapi.json";
         widget::create_lead,
         auth::login,
         auth::logout,
+        setup::complete,
         conversations::list,
         conversations::detail,
         conversations::update,
@@ -58,6 +59,7 @@ pub const PATH: &str = "/api/openapi.json";
     tags(
         (name = "widget", description = "What the widget needs before a visitor is known"),
         (name = "auth", description = "Staff sign-in"),
+        (name = "setup", description = "The first run of a new install"),
         (name = "conversations", description = "Conversations and their messages"),
         (name = "operations", description = "Probes, metrics and this document"),
     )
@@ -115,17 +117,18 @@ error_responses! {
                    `invalid_cursor` or `invalid_path`.",
     Unauthorized => "`unauthorized`: no token, a malformed Authorization header, an unknown or \
                      expired token, or wrong credentials.",
-    Forbidden => "`forbidden`: a token of the wrong kind for this endpoint, or a browser \
-                  `Origin` the website account does not allow.",
+    Forbidden => "`forbidden`: a token of the wrong kind for this endpoint, a browser \
+                  `Origin` the website account does not allow, or a wrong setup token.",
     NotFound => "`not_found`: an unknown id, or something the caller may not see.",
     Conflict => "`client_msg_id_conflict`: the `client_msg_id` was already used for a \
-                 different message.",
+                 different message; `already_set_up`: setup is over, someone can sign in.",
     PayloadTooLarge => "`payload_too_large`: a body over 64 KiB.",
     UnsupportedMediaType => "`unsupported_media_type`: a body without \
                              `Content-Type: application/json`.",
     Unprocessable => "Well-formed but invalid input: `invalid_body`, or `invalid_<field>` \
                       (`invalid_name`, `invalid_email`, `invalid_phone`, `invalid_text`, \
-                      `invalid_client_msg_id`, `invalid_page_url`).",
+                      `invalid_client_msg_id`, `invalid_page_url`, and for setup `invalid_organization`, \
+                      `invalid_password`, `invalid_website_name`, `invalid_origin`).",
 }
 
 /// `rate_limited`, with the seconds to wait in `Retry-After`.

@@ -3,6 +3,7 @@
 
 use crate::config::Settings;
 use crate::hub::Hub;
+use crate::setup::SetupGate;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
 use axum::serve::ListenerExt;
@@ -18,6 +19,8 @@ pub enum StartupError {
     Store(#[from] StoreError),
     #[error("demo data: {0}")]
     Demo(String),
+    #[error("first-run setup: {0}")]
+    Setup(String),
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
     #[error("cannot listen on {addr}: {source}")]
@@ -42,6 +45,8 @@ pub struct Application {
     listener: TcpListener,
     addr: SocketAddr,
     state: AppState,
+    /// The first run's one-time token, when the database has nobody who can sign in.
+    setup_token: Option<String>,
     shutdown: ShutdownHandle,
 }
 
@@ -58,6 +63,9 @@ impl Application {
                 .await
                 .map_err(|e| StartupError::Demo(e.to_string()))?;
         }
+        let (setup, setup_token) = SetupGate::for_store(&store, settings.demo)
+            .await
+            .map_err(|e| StartupError::Setup(e.to_string()))?;
         let listener =
             TcpListener::bind(settings.addr)
                 .await
@@ -93,12 +101,14 @@ impl Application {
             limiter,
             sockets_per_ip: crate::limits::SocketCounter::default(),
             settings: Arc::new(settings),
+            setup: Arc::new(setup),
             shutdown: rx,
         };
         Ok(Self {
             listener,
             addr,
             state,
+            setup_token,
             shutdown: ShutdownHandle(Arc::new(tx)),
         })
     }
@@ -114,6 +124,12 @@ impl Application {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where the owner of a new install creates their organization (first run only).
+    pub fn setup_url(&self) -> Option<String> {
+        let token = self.setup_token.as_ref()?;
+        Some(format!("http://{}/setup?token={token}", self.addr))
     }
 
     pub fn shutdown_handle(&self) -> ShutdownHandle {
@@ -156,6 +172,11 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error +
     let app = Application::build(settings).await?;
     let base = format!("http://{}", app.addr());
     tracing::info!(addr = %app.addr(), "natter is listening");
+    if let Some(url) = app.setup_url() {
+        tracing::warn!(
+            "first run: nobody can sign in yet. Open {url} to create your organization and owner account (this link works once)"
+        );
+    }
     if demo {
         println!(
             "\nNatter is running.\n  Demo website with the chat widget: {base}/demo\n  Staff inbox:                       {base}/inbox  (demo@example.com / demo)\n  API:                               {base}/api/v1\n"

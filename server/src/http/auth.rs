@@ -1,6 +1,6 @@
 //! Staff sign-in and sign-out.
 
-use crate::auth::{StaffAuth, new_staff_token, token_digest, verify_password};
+use crate::auth::{StaffAuth, open_session, verify_password};
 use crate::error::{ApiError, ApiResult, Json};
 use crate::limits::ClientIp;
 use crate::openapi::{
@@ -8,7 +8,6 @@ use crate::openapi::{
     UnsupportedMediaType,
 };
 use crate::state::AppState;
-use crate::store::now_ms;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -58,18 +57,7 @@ pub(crate) async fn login(
     let Some(credentials) = found.filter(|_| ok) else {
         return Err(ApiError::Unauthorized("wrong email or password"));
     };
-    let token = new_staff_token();
-    let ttl = i64::try_from(state.settings.session_ttl().as_millis()).unwrap_or(i64::MAX);
-    let expires_at = now_ms().saturating_add(ttl);
-    state
-        .store
-        .create_session(&token_digest(&token), &credentials.staff.id, expires_at)
-        .await?;
-    Ok(Json(LoginResponse {
-        token,
-        expires_at,
-        staff: credentials.staff,
-    }))
+    Ok(Json(open_session(&state, credentials.staff).await?))
 }
 
 /// Ends the session of the token used.

@@ -5,6 +5,7 @@ mod assets;
 pub(crate) mod auth;
 pub(crate) mod conversations;
 pub(crate) mod health;
+pub(crate) mod setup;
 pub(crate) mod widget;
 
 use crate::error::ApiError;
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .merge(widget::router())
         .merge(conversations::router())
         .merge(auth::router())
+        .merge(setup::router())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback(|| async { ApiError::NotFound("endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -75,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::openapi::router())
         .merge(crate::ws::router())
         .merge(assets::router(&state.settings))
+        .merge(setup::page_router())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

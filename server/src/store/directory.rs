@@ -193,6 +193,67 @@ impl Store {
         })
     }
 
+    /// Whether anyone can sign in yet: a new install has nobody until its first run.
+    pub async fn has_staff(&self) -> StoreResult<bool> {
+        let found: Option<(String,)> = sqlx::query_as("SELECT id FROM staff LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// The first run: an organization, its first website and its owner, all or nothing.
+    pub async fn create_first_owner(
+        &self,
+        org_name: &str,
+        account: NewAccount<'_>,
+        owner: NewStaff<'_>,
+    ) -> StoreResult<StaffMember> {
+        let now = now_ms();
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(account.org_id)
+            .bind(org_name)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| on_unique(e, "organization"))?;
+        sqlx::query(
+            "INSERT INTO accounts (org_id, id, name, greeting, theme_color, allowed_origins, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(account.org_id)
+        .bind(account.id)
+        .bind(account.name)
+        .bind(account.greeting)
+        .bind(account.theme_color)
+        .bind(account.allowed_origins.join("\n"))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO staff (id, org_id, email, name, role, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(owner.org_id)
+        .bind(owner.email)
+        .bind(owner.name)
+        .bind(owner.role)
+        .bind(owner.password_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(StaffMember {
+            id,
+            org_id: owner.org_id.to_owned(),
+            name: owner.name.to_owned(),
+            email: owner.email.to_owned(),
+            role: owner.role.to_owned(),
+        })
+    }
+
     pub async fn staff_by_email(&self, email: &str) -> StoreResult<Option<StaffCredentials>> {
         let row: Option<StaffRow> = sqlx::query_as(&staff_by_email_sql())
             .bind(email)

@@ -30,6 +30,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub store: Store,
     pub settings: Settings,
+    /// The first run's setup URL, when the app started with nobody to sign in.
+    pub setup_url: Option<String>,
     shutdown: ShutdownHandle,
     server: JoinHandle<()>,
     /// Keeps the database alive for the app's lifetime, across restarts, and for
@@ -54,8 +56,8 @@ pub fn settings_for(db: &TestDb) -> Settings {
         redis_url: None,
         redis_prefix: "natter:".into(),
         instance_id: None,
-        widget_dir: "dist".into(),
-        inbox_dir: "inbox/dist".into(),
+        widget_dir: None,
+        inbox_dir: None,
         session_hours: 24,
         ws_queue: 256,
         ws_idle_secs: 60,
@@ -85,6 +87,7 @@ async fn start(settings: Settings, db: Arc<TestDb>) -> TestApp {
         .expect("the application builds");
     let port = app.port();
     let store = app.store();
+    let setup_url = app.setup_url();
     let shutdown = app.shutdown_handle();
     let server = tokio::spawn(async move {
         app.run_until_stopped().await.expect("the server runs");
@@ -95,6 +98,7 @@ async fn start(settings: Settings, db: Arc<TestDb>) -> TestApp {
         client: reqwest::Client::new(),
         store,
         settings,
+        setup_url,
         shutdown,
         server,
         db,

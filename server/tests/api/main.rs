@@ -23,4 +23,5 @@ mod proxy;
 mod realtime;
 mod restart;
 mod scale_out;
+mod setup;
 mod wal;
