@@ -181,6 +181,59 @@ pub struct SetupResponse {
     pub snippet: String,
 }
 
+/// A website account's settings, as its organization's staff see them:
+/// `GET /api/v1/accounts/{account_id}` and each item of `GET /api/v1/accounts`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountSettings {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub greeting: String,
+    pub theme_color: String,
+    /// Origin patterns that may embed the widget, e.g. `https://shop.example`,
+    /// `http://localhost:*`, `https://*.shop.example`.
+    pub allowed_origins: Vec<String>,
+    /// Pages on other origins that tried to load this website's chat and were refused,
+    /// most recent first.
+    pub refused_origins: Vec<RefusedOrigin>,
+    /// The `<script>` tag to paste into the website's pages.
+    pub snippet: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefusedOrigin {
+    pub origin: String,
+    /// Refused requests and sockets from it.
+    pub count: u64,
+    /// Milliseconds since the Unix epoch.
+    pub last_seen_at: i64,
+}
+
+/// `GET /api/v1/accounts`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountList {
+    pub accounts: Vec<AccountSettings>,
+}
+
+/// `PATCH /api/v1/accounts/{account_id}`: what is given changes, the rest stays
+/// (owners and admins only).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateAccount {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub greeting: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme_color: Option<String>,
+    /// The whole new list (at least one origin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_origins: Option<Vec<String>>,
+}
+
 /// `POST /api/v1/auth/login`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -141,6 +141,30 @@ pub fn page_url(value: &str) -> Result<String, Invalid> {
     }
 }
 
+/// Longest widget greeting, in characters.
+pub const MAX_GREETING_CHARS: usize = 500;
+
+/// A widget greeting: 1..=500 characters after trimming.
+pub fn greeting(value: &str) -> Result<String, Invalid> {
+    bounded("greeting", value, MAX_GREETING_CHARS)
+}
+
+/// A colour as `#rrggbb`, lower-cased.
+pub fn theme_color(value: &str) -> Result<String, Invalid> {
+    let value = value.trim();
+    let ok = value.len() == 7
+        && value.starts_with('#')
+        && value[1..].bytes().all(|b| b.is_ascii_hexdigit());
+    if ok {
+        Ok(value.to_ascii_lowercase())
+    } else {
+        Err(Invalid::new(
+            "theme_color",
+            "theme_color must be a colour like #4f46e5",
+        ))
+    }
+}
+
 /// Shortest password for a new staff account.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
@@ -289,6 +313,17 @@ mod tests {
         ] {
             assert!(origin(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn colours_and_greetings() {
+        assert_eq!(theme_color(" #4F46E5 ").as_deref(), Ok("#4f46e5"));
+        for bad in ["4f46e5", "#4f46e", "#4f46e5f", "#ggg000", ""] {
+            assert!(theme_color(bad).is_err(), "{bad}");
+        }
+        assert!(greeting("Hi!").is_ok());
+        assert!(greeting(" ").is_err());
+        assert!(greeting(&"x".repeat(501)).is_err());
     }
 
     #[test]

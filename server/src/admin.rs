@@ -21,17 +21,6 @@ fn slug(value: &str, what: &str) -> Result<String, String> {
     }
 }
 
-fn theme_color(value: &str) -> Result<String, String> {
-    let ok = value.len() == 7
-        && value.starts_with('#')
-        && value[1..].bytes().all(|b| b.is_ascii_hexdigit());
-    if ok {
-        Ok(value.to_lowercase())
-    } else {
-        Err("theme colour must look like #4f46e5".into())
-    }
-}
-
 fn read_password() -> Result<String, String> {
     eprint!("password for the new staff member: ");
     let _ = std::io::stderr().flush();
@@ -67,7 +56,7 @@ pub async fn run(database: DatabaseArgs, command: AdminCommand) -> AdminResult {
         } => {
             let id = slug(&id, "the account id")?;
             let name = validate::name(&name).map_err(|e| e.message)?;
-            let color = theme_color(&color)?;
+            let color = validate::theme_color(&color).map_err(|e| e.message)?;
             for origin in &origins {
                 let ok = origin == "*"
                     || origin.starts_with("http://")

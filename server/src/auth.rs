@@ -163,7 +163,7 @@ impl FromRequestParts<AppState> for Principal {
         if let Principal::Visitor(v) = &principal
             && let Some(account) = state.store.account(&v.org_id, &v.account_id).await?
         {
-            crate::origin::enforce(&account, &parts.headers)?;
+            crate::origin::enforce(&account, &parts.headers, &state.refusals)?;
         }
         Ok(principal)
     }

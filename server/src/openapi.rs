@@ -2,7 +2,7 @@
 //! `#[utoipa::path]` annotations and the protocol's schemas, served at
 //! `/api/openapi.json`. `scripts/schemathesis.sh` checks the live server against it.
 
-use crate::http::{auth, conversations, health, setup, widget};
+use crate::http::{accounts, auth, conversations, health, setup, widget};
 use crate::state::AppState;
 use axum::Router;
 use axum::http::header;
@@ -32,6 +32,9 @@ pub const PATH: &str = "/api/openapi.json";
         auth::login,
         auth::logout,
         setup::complete,
+        accounts::list,
+        accounts::detail,
+        accounts::update,
         conversations::list,
         conversations::detail,
         conversations::update,
@@ -60,6 +63,7 @@ pub const PATH: &str = "/api/openapi.json";
         (name = "widget", description = "What the widget needs before a visitor is known"),
         (name = "auth", description = "Staff sign-in"),
         (name = "setup", description = "The first run of a new install"),
+        (name = "accounts", description = "Website accounts: settings, allowed and refused origins"),
         (name = "conversations", description = "Conversations and their messages"),
         (name = "operations", description = "Probes, metrics and this document"),
     )
@@ -128,7 +132,8 @@ error_responses! {
     Unprocessable => "Well-formed but invalid input: `invalid_body`, or `invalid_<field>` \
                       (`invalid_name`, `invalid_email`, `invalid_phone`, `invalid_text`, \
                       `invalid_client_msg_id`, `invalid_page_url`, and for setup `invalid_organization`, \
-                      `invalid_password`, `invalid_website_name`, `invalid_origin`).",
+                      `invalid_password`, `invalid_website_name`, `invalid_origin`; for accounts \
+                      `invalid_greeting`, `invalid_theme_color`, `invalid_allowed_origins`).",
 }
 
 /// `rate_limited`, with the seconds to wait in `Retry-After`.

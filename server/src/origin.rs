@@ -2,9 +2,13 @@
 //! (any port), `https://*.example.com` (any subdomain) or `*` (anywhere).
 
 use crate::error::ApiError;
-use crate::store::Account;
+use crate::store::{Account, Store, StoreResult, now_ms};
 use axum::http::HeaderMap;
 use axum::http::header::ORIGIN;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::sync::watch;
 
 /// `scheme`, `host`, `port` of an origin or pattern; the port is filled in from the scheme.
 fn parts(value: &str) -> Option<(&str, &str, &str)> {
@@ -40,13 +44,21 @@ pub fn matches(pattern: &str, origin: &str) -> bool {
     ps.eq_ignore_ascii_case(os) && host_ok && (pp == "*" || pp == op)
 }
 
-/// Refuses a browser request whose `Origin` the account does not allow. Requests
-/// without an `Origin` (servers, scripts) are not a browser page's: they pass.
-pub fn enforce(account: &Account, headers: &HeaderMap) -> Result<(), ApiError> {
+/// Refuses a browser request whose `Origin` the account does not allow, and notes the
+/// refusal for the account's owner. Requests without an `Origin` (servers, scripts) are
+/// not a browser page's: they pass.
+pub fn enforce(
+    account: &Account,
+    headers: &HeaderMap,
+    refusals: &Refusals,
+) -> Result<(), ApiError> {
     match headers.get(ORIGIN).map(|o| o.to_str().unwrap_or_default()) {
-        Some(origin) if !allowed(account.origin_patterns(), origin) => Err(ApiError::Forbidden(
-            "this website is not allowed to use this chat; add its origin to the account",
-        )),
+        Some(origin) if !allowed(account.origin_patterns(), origin) => {
+            refusals.record(account, origin);
+            Err(ApiError::Forbidden(
+                "this website is not allowed to use this chat; add its origin to the account",
+            ))
+        }
         _ => Ok(()),
     }
 }
@@ -54,6 +66,75 @@ pub fn enforce(account: &Account, headers: &HeaderMap) -> Result<(), ApiError> {
 /// Whether `origin` matches any of `patterns`.
 pub fn allowed<'a>(mut patterns: impl Iterator<Item = &'a str>, origin: &str) -> bool {
     patterns.any(|p| matches(p, origin))
+}
+
+/// Longest origin worth remembering; anything longer is not a real site's.
+const MAX_ORIGIN_LEN: usize = 255;
+/// Distinct refusals held between flushes; beyond it, new ones are dropped (a flood of
+/// made-up origins must not cost memory).
+const MAX_PENDING: usize = 10_000;
+
+type RefusalKey = (String, String, String);
+
+/// Refused origins per website account, counted in memory and folded into the store
+/// every second (and before they are read), so a refused page costs no write of its own.
+#[derive(Default)]
+pub struct Refusals {
+    pending: Mutex<HashMap<RefusalKey, (u64, i64)>>,
+}
+
+impl Refusals {
+    pub fn record(&self, account: &Account, origin: &str) {
+        if origin.is_empty() || origin.len() > MAX_ORIGIN_LEN {
+            return;
+        }
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (
+            account.org_id.clone(),
+            account.id.clone(),
+            origin.to_owned(),
+        );
+        if pending.len() >= MAX_PENDING && !pending.contains_key(&key) {
+            return;
+        }
+        let entry = pending.entry(key).or_insert((0, 0));
+        entry.0 += 1;
+        entry.1 = now_ms();
+    }
+
+    /// Writes what was counted since the last flush.
+    pub async fn flush(&self, store: &Store) -> StoreResult<()> {
+        let batch: Vec<_> = {
+            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            pending.drain().collect()
+        };
+        for ((org_id, account_id, origin), (count, last_seen_at)) in batch {
+            store
+                .record_refused_origin(&org_id, &account_id, &origin, count, last_seen_at)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Flushes every second until the server shuts down.
+    pub fn spawn_flusher(self: &Arc<Self>, store: Store, mut shutdown: watch::Receiver<bool>) {
+        let refusals = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = shutdown.wait_for(|stop| *stop) => break,
+                }
+                let Some(refusals) = refusals.upgrade() else {
+                    break;
+                };
+                if let Err(e) = refusals.flush(&store).await {
+                    tracing::warn!(error = %e, "could not record refused origins");
+                }
+            }
+        });
+    }
 }
 
 #[cfg(test)]

@@ -102,8 +102,12 @@ impl Application {
             sockets_per_ip: crate::limits::SocketCounter::default(),
             settings: Arc::new(settings),
             setup: Arc::new(setup),
+            refusals: Arc::default(),
             shutdown: rx,
         };
+        state
+            .refusals
+            .spawn_flusher(state.store.clone(), state.shutdown.clone());
         Ok(Self {
             listener,
             addr,

@@ -15,6 +15,8 @@ pub struct AppState {
     pub sockets_per_ip: crate::limits::SocketCounter,
     /// The cross-instance bus, when Redis is configured.
     pub bus: Option<crate::bus::Status>,
+    /// Origins the website accounts refused, for their owners to see.
+    pub refusals: Arc<crate::origin::Refusals>,
     /// The first run's one-time setup, while nobody can sign in yet.
     pub setup: Arc<crate::setup::SetupGate>,
     /// Flips to `true` when the server is shutting down.

@@ -1,5 +1,6 @@
 //! The web layer: each resource module owns its `router()`; this merges them.
 
+pub(crate) mod accounts;
 mod assets;
 // Visible to `crate::openapi`, which lists their handlers.
 pub(crate) mod auth;
@@ -36,6 +37,11 @@ fn cors(state: AppState) -> CorsLayer {
             let Some(rest) = path.strip_prefix("/widget/") else {
                 return true;
             };
+            // Any page may read the config's answer, a refusal included: a widget on an
+            // origin that is not allowed must learn so, not see a network error and retry.
+            if rest.ends_with("/config") {
+                return true;
+            }
             let mut segments = rest.split('/');
             let (Some(org), Some(account)) = (segments.next(), segments.next()) else {
                 return false;
@@ -67,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .merge(conversations::router())
         .merge(auth::router())
         .merge(setup::router())
+        .merge(accounts::router())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback(|| async { ApiError::NotFound("endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -91,4 +98,36 @@ pub fn router(state: AppState) -> Router {
             "default-src 'none'; frame-ancestors 'none'",
         ))
         .with_state(state)
+}
+
+/// This server's address as the browser reached it (a proxy in front says the scheme).
+pub(crate) fn public_base(headers: &axum::http::HeaderMap) -> String {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let host = header("x-forwarded-host")
+        .or(header("host"))
+        .filter(|h| !h.is_empty() && !h.contains(['/', '"', '<', '>', ' ']))
+        .unwrap_or("YOUR-NATTER-HOST");
+    let scheme = match header("x-forwarded-proto") {
+        Some("https") => "https",
+        _ => "http",
+    };
+    format!("{scheme}://{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_base;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn the_base_url_comes_from_the_request() {
+        let mut headers = HeaderMap::new();
+        headers.insert("host", HeaderValue::from_static("chat.shop.example"));
+        assert_eq!(public_base(&headers), "http://chat.shop.example");
+        headers.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+        assert_eq!(public_base(&headers), "https://chat.shop.example");
+        headers.insert("host", HeaderValue::from_static("a\"><script>"));
+        headers.remove("x-forwarded-proto");
+        assert_eq!(public_base(&headers), "http://YOUR-NATTER-HOST");
+    }
 }

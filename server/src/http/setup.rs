@@ -76,7 +76,11 @@ pub(crate) async fn complete(
         .await?;
     let owner = state.setup.complete(&state.store, body).await?;
     let session = open_session(&state, owner.staff).await?;
-    let snippet = crate::setup::snippet(&public_base(&headers), &owner.org_id, &owner.account_id);
+    let snippet = crate::setup::snippet(
+        &super::public_base(&headers),
+        &owner.org_id,
+        &owner.account_id,
+    );
     Ok((
         StatusCode::CREATED,
         Json(SetupResponse {
@@ -90,20 +94,6 @@ pub(crate) async fn complete(
     ))
 }
 
-/// This server's address as the browser reached it (a proxy in front says the scheme).
-fn public_base(headers: &HeaderMap) -> String {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let host = header("x-forwarded-host")
-        .or(header("host"))
-        .filter(|h| !h.is_empty() && !h.contains(['/', '"', '<', '>', ' ']))
-        .unwrap_or("YOUR-NATTER-HOST");
-    let scheme = match header("x-forwarded-proto") {
-        Some("https") => "https",
-        _ => "http",
-    };
-    format!("{scheme}://{host}")
-}
-
 const SETUP_PAGE: &str = include_str!("setup.html");
 
 const INVALID_LINK_PAGE: &str = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
@@ -111,21 +101,3 @@ const INVALID_LINK_PAGE: &str = "<!doctype html><html lang=\"en\"><meta charset=
 <body style=\"font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem\">\
 <h1>This setup link is not valid</h1><p>Open the setup URL that Natter printed in its log when it \
 started (it looks like <code>http://…/setup?token=…</code>). Restarting Natter prints a new one.</p></body></html>";
-
-#[cfg(test)]
-mod tests {
-    use super::public_base;
-    use axum::http::{HeaderMap, HeaderValue};
-
-    #[test]
-    fn the_base_url_comes_from_the_request() {
-        let mut headers = HeaderMap::new();
-        headers.insert("host", HeaderValue::from_static("chat.shop.example"));
-        assert_eq!(public_base(&headers), "http://chat.shop.example");
-        headers.insert("x-forwarded-proto", HeaderValue::from_static("https"));
-        assert_eq!(public_base(&headers), "https://chat.shop.example");
-        headers.insert("host", HeaderValue::from_static("a\"><script>"));
-        headers.remove("x-forwarded-proto");
-        assert_eq!(public_base(&headers), "http://YOUR-NATTER-HOST");
-    }
-}

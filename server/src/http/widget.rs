@@ -44,7 +44,7 @@ pub(crate) async fn config(
         .account(&org_id, &account_id)
         .await?
         .ok_or(ApiError::NotFound("website account"))?;
-    crate::origin::enforce(&account, &headers)?;
+    crate::origin::enforce(&account, &headers, &state.refusals)?;
     Ok(Json(WidgetConfig {
         staff_online: state.hub.has_staff_online(&account.org_id),
         org_id: account.org_id,
@@ -98,7 +98,7 @@ pub(crate) async fn create_lead(
         .account(&org_id, &account_id)
         .await?
         .ok_or(ApiError::NotFound("website account"))?;
-    crate::origin::enforce(&account, &headers)?;
+    crate::origin::enforce(&account, &headers, &state.refusals)?;
     let name = validate::name(&body.name)?;
     let email = optional(body.email, validate::email)?;
     let phone = optional(body.phone, validate::phone)?;

@@ -1,7 +1,10 @@
 //! Organizations, website accounts, staff members, sessions and visitor identities.
 
 use super::{Lookup, Store, StoreError, StoreResult, now_ms, on_unique};
-use natter_protocol::StaffMember;
+use natter_protocol::{RefusedOrigin, StaffMember};
+
+/// Refused origins listed per account, so made-up origins cannot fill the table.
+pub const MAX_REFUSED_ORIGINS: i64 = 50;
 
 /// A website account: the widget's channel into an organization.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -163,6 +166,125 @@ impl Store {
             self.caches.accounts.insert(key, account.clone());
         }
         Ok(account)
+    }
+
+    /// An organization's website accounts, by name.
+    pub async fn accounts(&self, org_id: &str) -> StoreResult<Vec<Account>> {
+        Ok(sqlx::query_as(
+            "SELECT org_id, id, name, greeting, theme_color, allowed_origins FROM accounts \
+             WHERE org_id = $1 ORDER BY name, id",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Writes an account's settings; this instance sees them at once, others within
+    /// the account cache's lifetime.
+    pub async fn update_account(&self, account: &Account) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE accounts SET name = $3, greeting = $4, theme_color = $5, allowed_origins = $6 \
+             WHERE org_id = $1 AND id = $2",
+        )
+        .bind(&account.org_id)
+        .bind(&account.id)
+        .bind(&account.name)
+        .bind(&account.greeting)
+        .bind(&account.theme_color)
+        .bind(&account.allowed_origins)
+        .execute(&self.pool)
+        .await?;
+        self.caches
+            .accounts
+            .invalidate(&(account.org_id.clone(), account.id.clone()));
+        Ok(())
+    }
+
+    /// Takes an origin off an account's refused list (it was allowed).
+    pub async fn forget_refused_origin(
+        &self,
+        org_id: &str,
+        account_id: &str,
+        origin: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "DELETE FROM refused_origins WHERE org_id = $1 AND account_id = $2 AND origin = $3",
+        )
+        .bind(org_id)
+        .bind(account_id)
+        .bind(origin)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Adds `count` refusals of `origin` to the account's list, which keeps at most
+    /// [`MAX_REFUSED_ORIGINS`] origins (later new ones are not listed).
+    pub async fn record_refused_origin(
+        &self,
+        org_id: &str,
+        account_id: &str,
+        origin: &str,
+        count: u64,
+        last_seen_at: i64,
+    ) -> StoreResult<()> {
+        let count = i64::try_from(count).unwrap_or(i64::MAX);
+        let updated = sqlx::query(
+            "UPDATE refused_origins SET count = count + $4, last_seen_at = $5 \
+             WHERE org_id = $1 AND account_id = $2 AND origin = $3",
+        )
+        .bind(org_id)
+        .bind(account_id)
+        .bind(origin)
+        .bind(count)
+        .bind(last_seen_at)
+        .execute(&self.pool)
+        .await?;
+        if updated.rows_affected() > 0 {
+            return Ok(());
+        }
+        // A refusal of an account deleted meanwhile inserts nothing (the join finds no row).
+        sqlx::query(
+            "INSERT INTO refused_origins (org_id, account_id, origin, count, last_seen_at) \
+             SELECT a.org_id, a.id, $3, $4, $5 FROM accounts a \
+             WHERE a.org_id = $1 AND a.id = $2 \
+             AND (SELECT COUNT(*) FROM refused_origins r WHERE r.org_id = $1 AND r.account_id = $2) < $6 \
+             ON CONFLICT (org_id, account_id, origin) DO UPDATE \
+             SET count = refused_origins.count + excluded.count, last_seen_at = excluded.last_seen_at",
+        )
+        .bind(org_id)
+        .bind(account_id)
+        .bind(origin)
+        .bind(count)
+        .bind(last_seen_at)
+        .bind(MAX_REFUSED_ORIGINS)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The origins an account refused, most recent first.
+    pub async fn refused_origins(
+        &self,
+        org_id: &str,
+        account_id: &str,
+    ) -> StoreResult<Vec<RefusedOrigin>> {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT origin, count, last_seen_at FROM refused_origins \
+             WHERE org_id = $1 AND account_id = $2 ORDER BY last_seen_at DESC, origin",
+        )
+        .bind(org_id)
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(origin, count, last_seen_at)| RefusedOrigin {
+                origin,
+                count: u64::try_from(count).unwrap_or(0),
+                last_seen_at,
+            })
+            .collect())
     }
 
     pub async fn create_staff(&self, staff: NewStaff<'_>) -> StoreResult<StaffMember> {

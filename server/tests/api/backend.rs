@@ -1,7 +1,9 @@
 //! The database behind a test: a fresh SQLite file (the default) or, with
 //! `NATTER_TEST_DATABASE=postgres`, a fresh schema in the Postgres at
 //! `NATTER_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`),
-//! dropped when the test ends. Redis tests use `NATTER_TEST_REDIS_URL`
+//! dropped when the test ends. With `NATTER_TEST_SQLITE_FIXTURE=path`, each SQLite
+//! database starts as a copy of that file (an earlier release's database, see
+//! `scripts/upgrade-fixture.sh`), so the suite runs on an upgraded database. Redis tests use `NATTER_TEST_REDIS_URL`
 //! (default `redis://127.0.0.1:6379`) with a key prefix of their own.
 
 use sqlx::{Connection, Executor};
@@ -22,10 +24,30 @@ pub fn uses_postgres() -> bool {
 }
 
 impl TestDb {
+    /// The suite's database: fresh, or a copy of the upgrade fixture when one is set.
     pub async fn new() -> TestDb {
+        let fixture = std::env::var_os("NATTER_TEST_SQLITE_FIXTURE");
+        Self::create(fixture.map(std::path::PathBuf::from)).await
+    }
+
+    /// A database with nothing in it, whatever the suite runs on.
+    pub async fn empty() -> TestDb {
+        Self::create(None).await
+    }
+
+    /// A copy of an earlier release's SQLite database.
+    pub async fn copy_of(fixture: &std::path::Path) -> TestDb {
+        Self::create(Some(fixture.to_owned())).await
+    }
+
+    async fn create(fixture: Option<std::path::PathBuf>) -> TestDb {
         if !uses_postgres() {
             let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}", dir.path().join("natter.db").display());
+            let path = dir.path().join("natter.db");
+            if let Some(fixture) = fixture {
+                std::fs::copy(&fixture, &path).expect("the upgrade fixture is readable");
+            }
+            let url = format!("sqlite://{}", path.display());
             return TestDb {
                 url,
                 postgres: None,

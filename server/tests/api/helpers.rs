@@ -69,7 +69,12 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    let db = Arc::new(TestDb::new().await);
+    spawn_app_on(TestDb::new().await, configure).await
+}
+
+/// The app on a database of the caller's choosing (empty, or an old release's).
+pub async fn spawn_app_on(db: TestDb, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let db = Arc::new(db);
     let mut settings = settings_for(&db);
     configure(&mut settings);
     start(settings, db).await

@@ -24,4 +24,5 @@ mod realtime;
 mod restart;
 mod scale_out;
 mod setup;
+mod upgrade;
 mod wal;

@@ -2,7 +2,9 @@
 //! requests themselves) and on the socket; every response carries security headers.
 
 use crate::helpers::{assert_error, spawn_app};
+use natter_protocol::{AccountList, AccountSettings};
 use reqwest::StatusCode;
+use serde_json::json;
 
 #[tokio::test]
 async fn cors_answers_only_allowed_origins_on_the_widget_routes() {
@@ -96,4 +98,159 @@ async fn every_page_carries_security_headers() {
         csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
         "{csp}"
     );
+}
+
+fn refused_count(account: &AccountSettings, origin: &str) -> Option<u64> {
+    account
+        .refused_origins
+        .iter()
+        .find(|r| r.origin == origin)
+        .map(|r| r.count)
+}
+
+#[tokio::test]
+async fn refused_origins_are_listed_for_the_owner_and_allowed_in_one_call() {
+    let app = spawn_app().await;
+    let token = app.staff_token().await;
+    let blog = "https://blog.example";
+    // The widget's config, its socket and a lead, all from a page that is not allowed.
+    for _ in 0..2 {
+        let config = app
+            .client
+            .get(app.url("/widget/demo/demo/config"))
+            .header("origin", blog)
+            .send()
+            .await
+            .unwrap();
+        // The widget can read the refusal (CORS allows reading it), so it stops instead
+        // of retrying what looks like a network error.
+        assert_eq!(config.headers()["access-control-allow-origin"], blog);
+        assert_error(config, StatusCode::FORBIDDEN).await;
+    }
+    assert!(app.visitor_socket_from(blog).await.is_err());
+
+    let account: AccountSettings = app.get_json("/accounts/demo", &token).await;
+    assert_eq!(refused_count(&account, blog), Some(3));
+    assert!(
+        account
+            .snippet
+            .contains("data-org=\"demo\" data-account=\"demo\"")
+    );
+    let list: AccountList = app.get_json("/accounts", &token).await;
+    assert_eq!(list.accounts.len(), 1);
+    assert_eq!(list.accounts[0].id, "demo");
+
+    // One click: the owner allows it, and it is no longer refused.
+    let mut origins = account.allowed_origins.clone();
+    origins.push(blog.to_owned());
+    let updated = app
+        .client
+        .patch(app.url("/accounts/demo"))
+        .bearer_auth(&token)
+        .json(&json!({ "allowed_origins": origins }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.status(), StatusCode::OK);
+    let updated: AccountSettings = updated.json().await.unwrap();
+    assert!(updated.allowed_origins.contains(&blog.to_owned()));
+    assert_eq!(refused_count(&updated, blog), None);
+    let config = app
+        .client
+        .get(app.url("/widget/demo/demo/config"))
+        .header("origin", blog)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        config.status(),
+        StatusCode::OK,
+        "allowed at once on this instance"
+    );
+}
+
+#[tokio::test]
+async fn only_owners_and_admins_change_a_website_and_only_with_valid_origins() {
+    let app = spawn_app().await;
+    let token = app.staff_token().await;
+    let patch = |token: String, body: serde_json::Value| {
+        app.client
+            .patch(app.url("/accounts/demo"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    for (body, code) in [
+        (json!({"allowed_origins": []}), "invalid_allowed_origins"),
+        (
+            json!({"allowed_origins": ["shop.example"]}),
+            "invalid_allowed_origins",
+        ),
+        (
+            json!({"allowed_origins": ["https://shop.example/path"]}),
+            "invalid_allowed_origins",
+        ),
+        (json!({"theme_color": "blue"}), "invalid_theme_color"),
+        (json!({"greeting": " "}), "invalid_greeting"),
+        (json!({"name": ""}), "invalid_name"),
+    ] {
+        let response = patch(token.clone(), body.clone()).await.unwrap();
+        let got = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(got, code, "{body}");
+    }
+    let renamed = patch(
+        token.clone(),
+        json!({"greeting": "Hello there", "theme_color": "#0F766E"}),
+    )
+    .await
+    .unwrap();
+    let renamed: AccountSettings = renamed.json().await.unwrap();
+    assert_eq!(
+        (renamed.greeting.as_str(), renamed.theme_color.as_str()),
+        ("Hello there", "#0f766e")
+    );
+    assert_eq!(renamed.allowed_origins.len(), 2, "untouched");
+
+    // An agent of another organization sees neither the account nor a way to change it.
+    let other = app.other_org("acme").await;
+    let response = app
+        .client
+        .get(app.url("/accounts/demo"))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::NOT_FOUND).await;
+    let response = app
+        .client
+        .patch(app.url("/accounts/web"))
+        .bearer_auth(&other)
+        .json(&json!({"greeting": "hijacked"}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::FORBIDDEN).await;
+    let own: AccountSettings = app.get_json("/accounts/web", &other).await;
+    assert_eq!(
+        own.greeting, "hi",
+        "an agent reads, but does not change, its website"
+    );
+}
+
+#[tokio::test]
+async fn made_up_origins_cannot_fill_the_refused_list() {
+    let app = spawn_app().await;
+    let token = app.staff_token().await;
+    for i in 0..70 {
+        let response = app
+            .client
+            .get(app.url("/widget/demo/demo/config"))
+            .header("origin", format!("https://spam{i}.example"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    }
+    let account: AccountSettings = app.get_json("/accounts/demo", &token).await;
+    assert_eq!(account.refused_origins.len(), 50);
 }

@@ -1,13 +1,14 @@
 //! The first run: a new install without `--demo` logs a one-time setup URL; its token
 //! creates the organization, its owner and its first website, once.
 
-use crate::helpers::{TestApp, assert_error, spawn_app, spawn_app_with};
+use crate::backend::TestDb;
+use crate::helpers::{TestApp, assert_error, spawn_app, spawn_app_on};
 use natter_protocol::SetupResponse;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn fresh_install() -> (TestApp, String) {
-    let app = spawn_app_with(|s| s.demo = false).await;
+    let app = spawn_app_on(TestDb::empty().await, |s| s.demo = false).await;
     let url = app
         .setup_url
         .clone()
