@@ -38,6 +38,12 @@ else
   echo "SKIPPED: no Postgres on 127.0.0.1:5432 (set NATTER_TEST_POSTGRES_URL); CI always runs this pass"
 fi
 
+step "server API tests on databases of earlier releases (upgrades)"
+for fixture in server/tests/fixtures/*.db; do
+  echo "-- $fixture"
+  NATTER_TEST_SQLITE_FIXTURE="$PWD/$fixture" cargo test -p natter-server --test api
+done
+
 step "API conformance: Schemathesis against /api/openapi.json"
 bash scripts/schemathesis.sh
 

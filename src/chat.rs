@@ -3,7 +3,7 @@
 
 use crate::host::{self, Command};
 use crate::i18n::Strings;
-use crate::net::Api;
+use crate::net::{Api, ApiError};
 use crate::socket::{Handlers, Link, Socket};
 use crate::state::{Conversation, Session, client_msg_id};
 use crate::storage::Store;
@@ -160,11 +160,39 @@ impl Chat {
 
     fn load_config(self) {
         spawn_local(async move {
-            if let Ok(config) = self.api().config().await {
-                self.apply_theme(&config.theme_color);
-                self.config.set(Some(config));
+            match self.api().config().await {
+                Ok(config) => {
+                    self.apply_theme(&config.theme_color);
+                    self.config.set(Some(config));
+                }
+                // Only the page's origin can refuse the config (it takes no token).
+                Err(ApiError::Status { status: 403, .. }) => self.refused(),
+                Err(_) => {}
             }
         });
+    }
+
+    /// This page's origin may not use this website's chat: stop for good (no socket, no
+    /// retries), show visitors nothing, and tell the site's developer once, in the console.
+    fn refused(self) {
+        if let Some(socket) = self.socket() {
+            socket.close();
+        }
+        let (org, account) = self.api().account();
+        let origin = web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default();
+        self.env.with_value(|env| {
+            _ = env.host.style().set_property("display", "none");
+        });
+        leptos::logging::error!(
+            "{}",
+            format!(
+                "[natter] This page's origin, {origin}, is not allowed to show the chat of website \
+             \"{account}\" (organization \"{org}\"), so the chat is hidden. An owner or admin can \
+             allow it in the Natter inbox: Websites → Refused origins → Allow."
+            )
+        );
     }
 
     fn command(self, command: Command) {

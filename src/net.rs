@@ -40,6 +40,16 @@ impl Api {
         }
     }
 
+    /// The organization and website account this API speaks for (URL-encoded).
+    pub fn account(&self) -> (String, String) {
+        let decode = |s: &str| {
+            js_sys::decode_uri_component(s)
+                .map(String::from)
+                .unwrap_or_else(|_| s.to_owned())
+        };
+        (decode(&self.org), decode(&self.account))
+    }
+
     pub async fn config(&self) -> Result<WidgetConfig, ApiError> {
         let url = format!("{}/widget/{}/{}/config", self.base, self.org, self.account);
         json(send("GET", &url, None::<&()>, None).await?).await

@@ -52,6 +52,8 @@ struct Inner {
     ping_timer: Cell<Option<i32>>,
     /// Closed on purpose (page hidden in the back/forward cache, or the app unmounted).
     suspended: Cell<bool>,
+    /// Closed for good: nothing reopens it.
+    closed: Cell<bool>,
     /// How many sockets were created: also tells a stale socket's events from the current one's.
     connects: Cell<u32>,
     last_heard: Cell<f64>,
@@ -70,6 +72,7 @@ impl Socket {
             retry_timer: Cell::new(None),
             ping_timer: Cell::new(None),
             suspended: Cell::new(false),
+            closed: Cell::new(false),
             connects: Cell::new(0),
             last_heard: Cell::new(0.0),
         });
@@ -112,6 +115,9 @@ impl Socket {
     /// Reconnect now rather than after the backoff: the page became visible, came back online
     /// or returned from the back/forward cache.
     pub fn wake(&self) {
+        if self.0.closed.get() {
+            return;
+        }
         self.0.suspended.set(false);
         self.0.attempt.set(0);
         Inner::connect(&self.0);
@@ -124,8 +130,9 @@ impl Socket {
         self.0.drop_socket();
     }
 
-    /// Close for good (the app unmounts).
+    /// Close for good (the app unmounts, or the page's origin was refused).
     pub fn close(&self) {
+        self.0.closed.set(true);
         self.suspend();
         if let (Some(window), Some(id)) = (web_sys::window(), self.0.ping_timer.take()) {
             window.clear_interval_with_handle(id);

@@ -38,12 +38,27 @@ export function freePort(host = '127.0.0.1') {
 
 /** The release server, killable with SIGKILL and restartable on the same port and database. */
 export class NatterServer {
-  constructor({ port, dbDir }) {
+  /** `demo: false` starts a fresh install, which logs its one-time setup URL. */
+  constructor({ port, dbDir, demo = true, logName = 'server.log' }) {
     this.port = port;
     this.dbDir = dbDir;
+    this.demo = demo;
     this.url = `http://127.0.0.1:${port}`;
     this.proc = null;
-    this.log = createWriteStream(path.join(ARTIFACTS, 'server.log'), { flags: 'a' });
+    /** Everything the server printed, to read its setup URL from. */
+    this.output = '';
+    this.log = createWriteStream(path.join(ARTIFACTS, logName), { flags: 'a' });
+  }
+
+  /** The setup URL the server logged at its first start (waits for the line). */
+  async setupUrl(timeout = 10_000) {
+    const deadline = Date.now() + timeout;
+    while (Date.now() < deadline) {
+      const found = this.output.match(/http:\/\/\S+\/setup\?token=[0-9a-f]{64}/);
+      if (found) return found[0];
+      await sleep(50);
+    }
+    throw new Error('the server logged no setup URL');
   }
 
   /**
@@ -65,7 +80,7 @@ export class NatterServer {
       'serve',
       '--addr', `127.0.0.1:${this.port}`,
       '--database-url', `sqlite://${path.join(this.dbDir, 'natter.db')}`,
-      '--demo',
+      ...(this.demo ? ['--demo'] : []),
       '--sqlite-synchronous', 'normal',
       // Without overrides the server serves the widget and inbox built into it.
       ...(process.env.E2E_WIDGET_DIR ? ['--widget-dir', process.env.E2E_WIDGET_DIR] : []),
@@ -81,8 +96,9 @@ export class NatterServer {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = proc;
-    proc.stdout.on('data', (d) => this.log.write(d));
-    proc.stderr.on('data', (d) => this.log.write(d));
+    const record = (d) => { this.log.write(d); this.output += d; };
+    proc.stdout.on('data', record);
+    proc.stderr.on('data', record);
     let exited = null;
     proc.on('exit', (code, signal) => {
       exited = { code, signal };

@@ -8,9 +8,10 @@ use crate::store::Inbox;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_protocol::{
-    ClientFrame, ConvId, ConversationDetail, ConversationList, ConversationStatus, Direction,
-    LoginRequest, LoginResponse, Message, MessageEnvelope, MessageList, PostMessage, ReadRequest,
-    ServerFrame, Side, UpdateConversation, validate,
+    AccountList, AccountSettings, ClientFrame, ConvId, ConversationDetail, ConversationList,
+    ConversationStatus, Direction, LoginRequest, LoginResponse, Message, MessageEnvelope,
+    MessageList, PostMessage, ReadRequest, ServerFrame, Side, UpdateAccount, UpdateConversation,
+    validate,
 };
 use std::time::Duration;
 
@@ -65,6 +66,7 @@ fn start(inbox: Inbox, session: LoginResponse) {
     inbox.session.set(Some(session));
     socket::start(inbox);
     load_list(inbox);
+    load_websites(inbox);
 }
 
 /// Signs out on the server (best effort) and here.
@@ -93,7 +95,56 @@ fn reset(inbox: Inbox) {
     inbox.thread.set(None);
     inbox.typing.set(None);
     inbox.banner.set(None);
+    inbox.websites.set(None);
+    inbox.show_websites.set(false);
     inbox.connection.set(Connection::Connecting);
+}
+
+/// Loads the organization's websites (with the origins they refused).
+pub fn load_websites(inbox: Inbox) {
+    let Some(token) = inbox.token() else { return };
+    spawn_local(async move {
+        match call::<AccountList>("GET", "/accounts", Some(&token), NO_BODY).await {
+            Ok(list) => inbox.websites.set(Some(list.accounts)),
+            Err(e) => failed(inbox, e),
+        }
+    });
+}
+
+/// Adds a refused origin to its website's allowed origins.
+pub async fn allow_origin(inbox: Inbox, account_id: String, origin: String) -> Result<(), String> {
+    let Some(token) = inbox.token() else {
+        return Err(EXPIRED.to_owned());
+    };
+    let Some(mut origins) = inbox.websites.with_untracked(|w| {
+        w.as_ref()?
+            .iter()
+            .find(|a| a.id == account_id)
+            .map(|a| a.allowed_origins.clone())
+    }) else {
+        return Err("This website is no longer listed; reload the page.".to_owned());
+    };
+    origins.push(origin);
+    let body = UpdateAccount {
+        allowed_origins: Some(origins),
+        ..UpdateAccount::default()
+    };
+    let path = format!("/accounts/{}", js_sys::encode_uri_component(&account_id));
+    match call::<AccountSettings>("PATCH", &path, Some(&token), Some(&body)).await {
+        Ok(updated) => {
+            inbox.websites.update(|w| {
+                if let Some(slot) = w.iter_mut().flatten().find(|a| a.id == updated.id) {
+                    *slot = updated;
+                }
+            });
+            Ok(())
+        }
+        Err(ApiError::Unauthorized) => {
+            expire(inbox);
+            Err(EXPIRED.to_owned())
+        }
+        Err(e) => Err(e.message()),
+    }
 }
 
 /// Reports a failed call: a 401 ends the session, anything else shows a banner.

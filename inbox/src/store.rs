@@ -2,7 +2,9 @@
 
 use crate::model::{Connection, ConvList, Thread};
 use leptos::prelude::*;
-use natter_protocol::{ConvId, ConversationDetail, ConversationStatus, LoginResponse};
+use natter_protocol::{
+    AccountSettings, ConvId, ConversationDetail, ConversationStatus, LoginResponse,
+};
 use std::collections::VecDeque;
 
 /// Handles to every piece of shared state; `Copy`, so closures capture it freely.
@@ -24,6 +26,10 @@ pub struct Inbox {
     pub connection: RwSignal<Connection>,
     /// A transient error shown above the panes.
     pub banner: RwSignal<Option<String>>,
+    /// The organization's websites (`None` until loaded).
+    pub websites: RwSignal<Option<Vec<AccountSettings>>>,
+    /// The websites page is shown instead of the conversations.
+    pub show_websites: RwSignal<bool>,
     /// The statuses of `resync` frames sent and not yet answered, oldest first:
     /// answers come back in order and do not name their status.
     pub resyncs: StoredValue<VecDeque<ConversationStatus>>,
@@ -42,6 +48,8 @@ impl Inbox {
             typing: RwSignal::new(None),
             connection: RwSignal::new(Connection::Connecting),
             banner: RwSignal::new(None),
+            websites: RwSignal::new(None),
+            show_websites: RwSignal::new(false),
             resyncs: StoredValue::new(VecDeque::new()),
         }
     }
@@ -50,6 +58,14 @@ impl Inbox {
     pub fn token(&self) -> Option<String> {
         self.session
             .with_untracked(|s| s.as_ref().map(|s| s.token.clone()))
+    }
+
+    /// Whether the signed-in member may change websites (owners and admins).
+    pub fn manages_websites(&self) -> bool {
+        self.session.with(|s| {
+            s.as_ref()
+                .is_some_and(|s| matches!(s.staff.role.as_str(), "owner" | "admin"))
+        })
     }
 
     /// True when `conv_id` is the conversation on screen.

@@ -6,6 +6,7 @@ mod conversation;
 mod list;
 mod log;
 mod sign_in;
+mod websites;
 
 pub use composer::Composer;
 pub use connection::ConnectionBadge;
@@ -13,6 +14,7 @@ pub use conversation::{ConversationPane, VisitorDetails};
 pub use list::ConversationList;
 pub use log::MessageLog;
 pub use sign_in::SignIn;
+pub use websites::{WebsitesButton, WebsitesPage};
 
 use crate::model::title;
 use crate::store::{Inbox, use_inbox};
@@ -71,6 +73,7 @@ pub fn Shell() -> impl IntoView {
                 <h1 class="brand">"Natter inbox"</h1>
                 <ConnectionBadge />
                 <span class="spacer"></span>
+                <WebsitesButton />
                 <Show when=move || ask.get()>
                     <button type="button" class="link" on:click=enable>
                         "Enable notifications"
@@ -101,10 +104,21 @@ pub fn Shell() -> impl IntoView {
                         }
                     })
             }}
-            <main class="panes">
-                <ConversationList />
-                <ConversationPane />
-            </main>
+            <Show
+                when=move || inbox.show_websites.get()
+                fallback=|| {
+                    view! {
+                        <main class="panes">
+                            <ConversationList />
+                            <ConversationPane />
+                        </main>
+                    }
+                }
+            >
+                <main class="page">
+                    <WebsitesPage />
+                </main>
+            </Show>
         </div>
     }
 }

@@ -1,0 +1,238 @@
+// A new owner's install, in a real browser: the release binary copied alone into an empty
+// directory, started on an empty database without --demo. It serves its own widget and inbox
+// (compressed, cached by content hash), logs a one-time setup URL, and the owner goes from
+// that URL to a widget answering on their website. A page on an origin the website does not
+// allow shows no chat, retries nothing, says why once in the console, and the owner allows
+// it from the inbox in one click.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { ARTIFACTS, NatterServer, freePort, launchBrowser } from './lib/env.mjs';
+import {
+  W, newContext, openPage, scenario, sendMessage, startChat, uid, waitForInboxMessage, waitForWidgetMessage,
+  widgetMessages,
+} from './lib/helpers.mjs';
+
+const RUN = uid();
+const T = { timeout: 120_000 };
+
+let server;
+let browser;
+let dbDir;
+const hosts = [];
+/** The customer's website: the origin given during setup. */
+let siteUrl;
+/** Another website of the same customer, not yet allowed. */
+let otherUrl;
+/** The snippet setup printed; the host pages serve it once known. */
+let snippet = '';
+/** What setup created, and the owner's browser (signed in by setup). */
+const owner = { context: null, page: null, token: null, orgId: null, accountId: null };
+
+/** A plain page on `host:port` whose only Natter content is the snippet. */
+function hostSite(host, port) {
+  const srv = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<title>Fixture Bakery</title></head><body><h1>Fixture Bakery</h1><p>Fresh bread daily.</p>${snippet}</body></html>`);
+  });
+  hosts.push(srv);
+  return new Promise((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(port, host, resolve);
+  });
+}
+
+/** A raw GET (no automatic decompression): status, headers and the bytes as sent. */
+function rawGet(url, headers = {}) {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
+async function api(method, pathname, body, token) {
+  const res = await fetch(`${server.url}/api/v1${pathname}`, {
+    method,
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, json: await res.json().catch(() => null) };
+}
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  dbDir = mkdtempSync(path.join(os.tmpdir(), 'e2e-install-'));
+  server = new NatterServer({ port: await freePort(), dbDir, demo: false, logName: 'server-install.log' });
+  await server.start();
+  const [sitePort, otherPort] = [await freePort(), await freePort()];
+  siteUrl = `http://localhost:${sitePort}`;
+  // 127.0.0.2 is loopback too, but a different origin from anything allowed.
+  otherUrl = `http://127.0.0.2:${otherPort}`;
+  await hostSite('127.0.0.1', sitePort);
+  await hostSite('127.0.0.2', otherPort);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await owner.context?.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  for (const h of hosts) { h.closeAllConnections(); h.close(); }
+  await server?.kill();
+  if (dbDir && !process.env.E2E_KEEP_DB) rmSync(dbDir, { recursive: true, force: true });
+});
+
+describe('A new install, from the binary alone', { concurrency: 1 }, () => {
+  test('1. the binary serves its own widget and inbox: compressed, hashed names cached for a year', T, async () => {
+    const loader = await rawGet(`${server.url}/embed.js`, { 'accept-encoding': 'gzip, deflate, br' });
+    assert.equal(loader.status, 200);
+    assert.equal(loader.headers['content-encoding'], 'br');
+    assert.equal(loader.headers['cache-control'], 'public, max-age=300', 'the stable URL is short-cached');
+    assert.match(loader.headers.vary ?? '', /accept-encoding/i);
+    assert.match(loader.headers['content-type'], /javascript/);
+    const text = zlib.brotliDecompressSync(loader.body).toString();
+    const app = text.match(/\/widget\/natter-widget\.[0-9a-f]{16}\.js/)?.[0];
+    const wasm = text.match(/\/widget\/natter-widget_bg\.[0-9a-f]{16}\.wasm/)?.[0];
+    const css = text.match(/\/widget\/widget\.[0-9a-f]{16}\.css/)?.[0];
+    assert.ok(app && wasm && css, `the loader imports content-hashed names: ${[app, wasm, css]}`);
+
+    const wasmBr = await rawGet(`${server.url}${wasm}`, { 'accept-encoding': 'br' });
+    assert.equal(wasmBr.status, 200);
+    assert.equal(wasmBr.headers['content-type'], 'application/wasm', 'streaming instantiation needs it');
+    assert.equal(wasmBr.headers['content-encoding'], 'br');
+    assert.equal(wasmBr.headers['cache-control'], 'public, max-age=31536000, immutable');
+    assert.equal(wasmBr.headers['access-control-allow-origin'], '*', 'customers\' pages import it');
+    const wasmGzip = await rawGet(`${server.url}${wasm}`, { 'accept-encoding': 'gzip' });
+    assert.equal(wasmGzip.headers['content-encoding'], 'gzip');
+    const wasmPlain = await rawGet(`${server.url}${wasm}`);
+    assert.equal(wasmPlain.headers['content-encoding'], undefined);
+    assert.ok(wasmBr.body.length < wasmPlain.body.length / 2, `brotli ${wasmBr.body.length} B vs ${wasmPlain.body.length} B`);
+    assert.deepEqual(zlib.brotliDecompressSync(wasmBr.body), wasmPlain.body);
+
+    const inbox = await rawGet(`${server.url}/inbox/`, { 'accept-encoding': 'br' });
+    assert.equal(inbox.status, 200);
+    assert.equal(inbox.headers['cache-control'], 'no-cache');
+    assert.ok(inbox.headers.etag);
+    const again = await rawGet(`${server.url}/inbox/`, { 'if-none-match': inbox.headers.etag });
+    assert.equal(again.status, 304);
+    const deepLink = await rawGet(`${server.url}/inbox/conversations/abc`);
+    assert.equal(deepLink.status, 200, 'the inbox is a single-page app');
+    const missing = await rawGet(`${server.url}/widget/nope.js`);
+    assert.equal(missing.status, 404);
+  });
+
+  test('2. first run: from the setup URL in the log to a widget answering on the owner\'s site', T, scenario('ship-02-first-run', async (s) => {
+    const setupUrl = await server.setupUrl();
+    // The owner's browser outlives this scenario: scenario 3 continues in it.
+    owner.context = await newContext(browser);
+    const page = s.own(await openPage(owner.context, 'owner-setup'));
+    await page.goto(setupUrl);
+    assert.equal(new URL(page.url()).search, '', 'the token leaves the address bar');
+    await page.getByLabel('Organization name').fill('Fixture Bakery');
+    await page.getByLabel('Your name').fill('Olive Owner');
+    await page.getByLabel('Email').fill(`olive.${RUN}@bakery.example`);
+    await page.getByLabel(/^Password/).fill('rye-and-wheat');
+    await page.getByLabel('Website name').fill('Bakery Site');
+    // A mistake first: the field says what is wrong and gets the focus.
+    await page.getByLabel(/^Website address/).fill(`${siteUrl}/shop`);
+    await page.getByRole('button', { name: 'Create and open the inbox' }).click();
+    await page.locator('#origin-error').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'origin');
+    await page.getByLabel(/^Website address/).fill(siteUrl);
+    await page.getByRole('button', { name: 'Create and open the inbox' }).click();
+    await page.locator('#done').waitFor({ state: 'visible' });
+    snippet = await page.locator('#snippet').textContent();
+    assert.match(snippet, /^<script src="http:\/\/127\.0\.0\.1:\d+\/embed\.js" data-org="fixture-bakery" data-account="bakery-site" async><\/script>$/);
+
+    // The token is spent: a second use is refused, and the page is gone.
+    const token = new URL(setupUrl).searchParams.get('token');
+    const second = await api('POST', '/setup', {
+      token, organization: 'Other', name: 'Mallory', email: 'm@example.com', password: 'password123',
+      website: { name: 'x', origin: 'https://x.example' },
+    });
+    assert.equal(second.status, 409);
+    assert.equal(second.json.error.code, 'already_set_up');
+    assert.equal((await fetch(setupUrl)).status, 404);
+
+    // "Open the inbox": signed in already.
+    await page.getByRole('link', { name: 'Open the inbox' }).click();
+    await page.locator('.topbar').waitFor();
+    assert.match(await page.locator('.me').textContent(), /Olive Owner/);
+    const session = await page.evaluate(() => JSON.parse(localStorage.getItem('natter.inbox.session')));
+    Object.assign(owner, { page, token: session.token, orgId: session.staff.org_id, accountId: 'bakery-site' });
+    assert.equal(session.staff.role, 'owner');
+
+    // A visitor on the owner's site chats; the owner answers from the inbox.
+    const visitorContext = await s.context(browser);
+    const visitor = s.own(await openPage(visitorContext, 'visitor-bakery'));
+    await visitor.goto(siteUrl);
+    await visitor.locator(W.launcher).click();
+    await visitor.locator(W.panel).waitFor({ state: 'visible', timeout: 20_000 });
+    const first = `Do you have rye bread today? ${RUN}`;
+    await startChat(visitor, { name: `Vera ${RUN}`, first });
+    await waitForWidgetMessage(visitor, first);
+    await page.locator('li.row button', { hasText: `Vera ${RUN}` }).click({ timeout: 15_000 });
+    await waitForInboxMessage(page, first, { dir: 'in' });
+    const reply = `Yes, fresh from the oven ${RUN}`;
+    await page.locator('#reply').fill(reply);
+    await page.locator('#reply').press('Enter');
+    await waitForWidgetMessage(visitor, reply, { state: null, side: 'theirs' });
+    const more = `Great, I will come by ${RUN}`;
+    await sendMessage(visitor, more);
+    await waitForInboxMessage(page, more, { dir: 'in' });
+
+    // A reload keeps the conversation, each message once.
+    await visitor.reload();
+    await visitor.locator(W.launcher).click();
+    await waitForWidgetMessage(visitor, reply, { state: null, side: 'theirs', timeout: 20_000 });
+    const shown = (await widgetMessages(visitor)).map((m) => m.text);
+    assert.deepEqual(shown.filter((t) => [first, reply, more].includes(t)), [first, reply, more]);
+    await visitorContext.close();
+  }));
+
+  test('3. a page on a refused origin: no launcher, one console error, no reconnect loop; the owner allows it in one click', T, scenario('ship-03-refused-origin', async (s) => {
+    assert.ok(owner.page, 'scenario 2 signed the owner in');
+    const context = await s.context(browser);
+    const page = s.own(await openPage(context, 'visitor-refused'));
+    const sockets = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error' && m.text().includes('[natter]')) errors.push(m.text()); });
+    const refusal = page.waitForEvent('console', { predicate: (m) => m.text().includes('[natter]'), timeout: 30_000 });
+    await page.goto(otherUrl);
+    const message = (await refusal).text();
+    assert.ok(message.includes(otherUrl), `the error names the origin: ${message}`);
+    assert.ok(message.includes('bakery-site') && message.includes('fixture-bakery'), `and the website: ${message}`);
+    assert.ok(message.includes('Websites'), `and where to allow it: ${message}`);
+    assert.equal(await page.locator(W.launcher).isVisible(), false, 'visitors see no launcher');
+    // Time for a reconnect loop to show itself (the first retry comes within ~1 s).
+    await page.waitForTimeout(3_000);
+    assert.ok(sockets.length <= 1, `socket attempts: ${sockets.length}`);
+    assert.equal(errors.length, 1, `console errors: ${errors.join(' | ')}`);
+
+    const account = await api('GET', `/accounts/${owner.accountId}`, null, owner.token);
+    assert.equal(account.status, 200);
+    const refused = account.json.refused_origins.find((r) => r.origin === otherUrl);
+    assert.ok(refused && refused.count >= 1, `refused_origins: ${JSON.stringify(account.json.refused_origins)}`);
+
+    // The owner sees it in the inbox and allows it; the page then shows the chat.
+    const inbox = owner.page;
+    await inbox.getByRole('button', { name: /^Websites/ }).click();
+    await inbox.getByRole('button', { name: `Allow ${otherUrl}` }).click();
+    await inbox.locator('.origins:not(.refused) code', { hasText: otherUrl }).waitFor();
+    assert.equal(await inbox.getByRole('button', { name: `Allow ${otherUrl}` }).count(), 0);
+    await page.reload();
+    await page.locator(W.launcher).click({ timeout: 20_000 });
+    await page.locator(W.panel).waitFor({ state: 'visible', timeout: 20_000 });
+  }));
+});
