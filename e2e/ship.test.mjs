@@ -13,7 +13,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { ARTIFACTS, NatterServer, freePort, launchBrowser } from './lib/env.mjs';
 import {
-  W, newContext, openPage, scenario, sendMessage, startChat, uid, waitForInboxMessage, waitForWidgetMessage,
+  W, axeViolations, newContext, openPage, scenario, seriousOnly, sendMessage, startChat, uid, waitForInboxMessage, waitForWidgetMessage,
   widgetMessages,
 } from './lib/helpers.mjs';
 
@@ -138,6 +138,7 @@ describe('A new install, from the binary alone', { concurrency: 1 }, () => {
     const page = s.own(await openPage(owner.context, 'owner-setup'));
     await page.goto(setupUrl);
     assert.equal(new URL(page.url()).search, '', 'the token leaves the address bar');
+    assert.deepEqual(seriousOnly(await axeViolations(page)), [], 'the setup page passes axe');
     await page.getByLabel('Organization name').fill('Fixture Bakery');
     await page.getByLabel('Your name').fill('Olive Owner');
     await page.getByLabel('Email').fill(`olive.${RUN}@bakery.example`);
@@ -228,6 +229,8 @@ describe('A new install, from the binary alone', { concurrency: 1 }, () => {
     // The owner sees it in the inbox and allows it; the page then shows the chat.
     const inbox = owner.page;
     await inbox.getByRole('button', { name: /^Websites/ }).click();
+    await inbox.getByRole('button', { name: `Allow ${otherUrl}` }).waitFor();
+    assert.deepEqual(seriousOnly(await axeViolations(inbox)), [], 'the websites page passes axe');
     await inbox.getByRole('button', { name: `Allow ${otherUrl}` }).click();
     await inbox.locator('.origins:not(.refused) code', { hasText: otherUrl }).waitFor();
     assert.equal(await inbox.getByRole('button', { name: `Allow ${otherUrl}` }).count(), 0);

@@ -133,7 +133,13 @@ impl Application {
     /// Where the owner of a new install creates their organization (first run only).
     pub fn setup_url(&self) -> Option<String> {
         let token = self.setup_token.as_ref()?;
-        Some(format!("http://{}/setup?token={token}", self.addr))
+        // Listening on every interface: this machine can at least open it on loopback.
+        let addr = if self.addr.ip().is_unspecified() {
+            SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), self.addr.port())
+        } else {
+            self.addr
+        };
+        Some(format!("http://{addr}/setup?token={token}"))
     }
 
     pub fn shutdown_handle(&self) -> ShutdownHandle {
@@ -178,7 +184,9 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error +
     tracing::info!(addr = %app.addr(), "natter is listening");
     if let Some(url) = app.setup_url() {
         tracing::warn!(
-            "first run: nobody can sign in yet. Open {url} to create your organization and owner account (this link works once)"
+            "first run: nobody can sign in yet. Open {url} to create your organization and \
+             owner account (this link works once; from another machine, put this server's \
+             address in it)"
         );
     }
     if demo {
