@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release artifact: one self-contained binary that carries the widget and the
 # staff inbox, named natter-<version>-<target>, with its SHA-256 beside it, in
-# target/release-artifacts/. Also a static musl build when that target and musl-gcc are
-# installed (`rustup target add x86_64-unknown-linux-musl`, Debian's musl-tools).
+# target/release-artifacts/. Also a static musl build (natter-<version>-x86_64-unknown-linux-musl)
+# when the target and musl-gcc can be installed (rustup, Debian's musl-tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -21,6 +21,12 @@ ship() { # built-binary target-triple
 ship "$CARGO_TARGET_DIR/release/natter" x86_64-unknown-linux-gnu
 
 musl=x86_64-unknown-linux-musl
+# Best effort: a static build needs the target and musl-gcc.
+rustup target list --installed 2>/dev/null | grep -qx "$musl" || rustup target add "$musl" >/dev/null 2>&1 || true
+if ! command -v musl-gcc >/dev/null; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq musl-tools >/dev/null 2>&1 || true
+fi
 if rustup target list --installed 2>/dev/null | grep -qx "$musl" && command -v musl-gcc >/dev/null; then
   cargo build --release -p natter-server --bin natter --target "$musl"
   ship "$CARGO_TARGET_DIR/$musl/release/natter" "$musl"

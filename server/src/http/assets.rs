@@ -89,12 +89,7 @@ fn widget_embedded(bundle: Bundle) -> Router<AppState> {
             "/widget/{*path}",
             get(
                 move |Path(path): Path<String>, headers: HeaderMap| async move {
-                    let cache = if is_content_hashed(&path) {
-                        IMMUTABLE
-                    } else {
-                        SHORT_CACHE
-                    };
-                    bundle.respond(&path, &headers, cache)
+                    bundle.respond(&path, &headers, cache_policy(&path, SHORT_CACHE))
                 },
             ),
         )
@@ -153,12 +148,7 @@ fn inbox_embedded(bundle: Bundle) -> (Router<AppState>, String) {
                     if !is_file {
                         return bundle.respond("index.html", &headers, REVALIDATE);
                     }
-                    let cache = if is_content_hashed(&path) {
-                        IMMUTABLE
-                    } else {
-                        REVALIDATE
-                    };
-                    bundle.respond(&path, &headers, cache)
+                    bundle.respond(&path, &headers, cache_policy(&path, REVALIDATE))
                 },
             ),
         );
@@ -233,7 +223,13 @@ impl Bundle {
     /// The file, compressed as the client accepts, revalidated by ETag.
     fn respond(&self, name: &str, request: &HeaderMap, cache: &'static str) -> Response {
         let Some(file) = self.get(name) else {
-            return (StatusCode::NOT_FOUND, "not found").into_response();
+            let why = if self.files.is_empty() {
+                "not found: this Natter binary was built without this front-end \
+                 (build it with scripts/build.sh, or pass --widget-dir / --inbox-dir)"
+            } else {
+                "not found"
+            };
+            return (StatusCode::NOT_FOUND, why).into_response();
         };
         let mut headers = HeaderMap::new();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
@@ -275,6 +271,15 @@ fn accepts(accept_encoding: &str, coding: &str) -> bool {
         });
         (name.eq_ignore_ascii_case(coding) || name == "*") && !refused
     })
+}
+
+/// Forever for a content-hashed name, else `otherwise`.
+fn cache_policy(path: &str, otherwise: &'static str) -> &'static str {
+    if is_content_hashed(path) {
+        IMMUTABLE
+    } else {
+        otherwise
+    }
 }
 
 /// Whether a file name carries a content hash (a run of at least 10 hex digits between

@@ -229,26 +229,15 @@ impl Store {
         last_seen_at: i64,
     ) -> StoreResult<()> {
         let count = i64::try_from(count).unwrap_or(i64::MAX);
-        let updated = sqlx::query(
-            "UPDATE refused_origins SET count = count + $4, last_seen_at = $5 \
-             WHERE org_id = $1 AND account_id = $2 AND origin = $3",
-        )
-        .bind(org_id)
-        .bind(account_id)
-        .bind(origin)
-        .bind(count)
-        .bind(last_seen_at)
-        .execute(&self.pool)
-        .await?;
-        if updated.rows_affected() > 0 {
-            return Ok(());
-        }
-        // A refusal of an account deleted meanwhile inserts nothing (the join finds no row).
+        // A listed origin is counted; a new one only while the list has room. A refusal
+        // of an account deleted meanwhile inserts nothing (the join finds no row).
         sqlx::query(
             "INSERT INTO refused_origins (org_id, account_id, origin, count, last_seen_at) \
              SELECT a.org_id, a.id, $3, $4, $5 FROM accounts a \
              WHERE a.org_id = $1 AND a.id = $2 \
-             AND (SELECT COUNT(*) FROM refused_origins r WHERE r.org_id = $1 AND r.account_id = $2) < $6 \
+             AND ((SELECT COUNT(*) FROM refused_origins r WHERE r.org_id = $1 AND r.account_id = $2) < $6 \
+                  OR EXISTS (SELECT 1 FROM refused_origins r \
+                             WHERE r.org_id = $1 AND r.account_id = $2 AND r.origin = $3)) \
              ON CONFLICT (org_id, account_id, origin) DO UPDATE \
              SET count = refused_origins.count + excluded.count, last_seen_at = excluded.last_seen_at",
         )

@@ -253,4 +253,17 @@ async fn made_up_origins_cannot_fill_the_refused_list() {
     }
     let account: AccountSettings = app.get_json("/accounts/demo", &token).await;
     assert_eq!(account.refused_origins.len(), 50);
+    // A listed origin is still counted once the list is full.
+    let listed = account.refused_origins[0].origin.clone();
+    let again = app
+        .client
+        .get(app.url("/widget/demo/demo/config"))
+        .header("origin", &listed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::FORBIDDEN);
+    let account: AccountSettings = app.get_json("/accounts/demo", &token).await;
+    assert_eq!(account.refused_origins.len(), 50);
+    assert_eq!(refused_count(&account, &listed), Some(2));
 }
