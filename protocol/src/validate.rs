@@ -144,9 +144,16 @@ pub fn page_url(value: &str) -> Result<String, Invalid> {
 /// Longest widget greeting, in characters.
 pub const MAX_GREETING_CHARS: usize = 500;
 
-/// A widget greeting: 1..=500 characters after trimming.
+/// A widget greeting: 1..=500 characters after trimming, no NUL.
 pub fn greeting(value: &str) -> Result<String, Invalid> {
-    bounded("greeting", value, MAX_GREETING_CHARS)
+    let greeting = bounded("greeting", value, MAX_GREETING_CHARS)?;
+    if greeting.contains('\0') {
+        return Err(Invalid::new(
+            "greeting",
+            "greeting must not contain NUL characters",
+        ));
+    }
+    Ok(greeting)
 }
 
 /// A colour as `#rrggbb`, lower-cased.
@@ -186,6 +193,9 @@ pub fn password(value: &str) -> Result<String, Invalid> {
     Ok(value.to_owned())
 }
 
+/// Longest origin, as given (before trimming).
+pub const MAX_ORIGIN_CHARS: usize = 300;
+
 /// A website's origin as a browser sends it: `https://shop.example`, `http://localhost:3000`;
 /// also the patterns an account accepts, `https://*.shop.example` and `http://localhost:*`.
 /// Lower-cased, without a trailing slash; no path, query, user or other scheme.
@@ -196,6 +206,9 @@ pub fn origin(value: &str) -> Result<String, Invalid> {
             "origin must be a scheme and host without a path, like https://shop.example or http://localhost:3000",
         )
     };
+    if value.chars().count() > MAX_ORIGIN_CHARS {
+        return Err(invalid());
+    }
     let origin = value.trim().trim_end_matches('/').to_ascii_lowercase();
     let (scheme, rest) = origin.split_once("://").ok_or_else(invalid)?;
     if scheme != "http" && scheme != "https" {
@@ -208,7 +221,6 @@ pub fn origin(value: &str) -> Result<String, Invalid> {
     let host_ok = {
         let host = host.strip_prefix("*.").unwrap_or(host);
         !host.is_empty()
-            && host.len() <= 253
             && host.split('.').all(|label| {
                 !label.is_empty()
                     && !label.starts_with('-')
@@ -218,7 +230,7 @@ pub fn origin(value: &str) -> Result<String, Invalid> {
             })
     };
     let port_ok = port.is_none_or(|p| {
-        p == "*" || (!p.is_empty() && p.len() <= 5 && p.parse::<u16>().is_ok_and(|n| n > 0))
+        p == "*" || (!p.starts_with('0') && p.len() <= 5 && p.parse::<u16>().is_ok_and(|n| n > 0))
     });
     if host_ok && port_ok {
         Ok(origin)
@@ -307,6 +319,7 @@ mod tests {
             "https://user@shop.example",
             "https://shop.example:0",
             "https://shop.example:99999",
+            "https://shop.example:080",
             "https://",
             "https://shop..example",
             "javascript://x",
@@ -324,6 +337,7 @@ mod tests {
         assert!(greeting("Hi!").is_ok());
         assert!(greeting(" ").is_err());
         assert!(greeting(&"x".repeat(501)).is_err());
+        assert!(greeting("a\0b").is_err());
     }
 
     #[test]

@@ -88,8 +88,14 @@ pub(crate) async fn update(
     auth: StaffAuth,
     Path(account_id): Path<String>,
     headers: HeaderMap,
-    Json(body): Json<UpdateAccount>,
+    Json(body): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> ApiResult<Json<AccountSettings>> {
+    // Read as an object first: serde would also take a struct of options from an array.
+    let body: UpdateAccount =
+        serde_json::from_value(serde_json::Value::Object(body)).map_err(|e| ApiError::Invalid {
+            code: "invalid_body".into(),
+            message: e.to_string(),
+        })?;
     let mut account = find(&state, &auth, &account_id).await?;
     if !MANAGERS.contains(&auth.staff.role.as_str()) {
         return Err(ApiError::Forbidden(
@@ -172,6 +178,9 @@ fn allowed_origins(origins: &[String]) -> Result<Vec<String>, validate::Invalid>
     }
     let mut list: Vec<String> = Vec::with_capacity(origins.len());
     for origin in origins {
+        if origin.chars().count() > validate::MAX_ORIGIN_CHARS {
+            return Err(invalid("each origin must be at most 300 characters"));
+        }
         let origin = if origin.trim() == "*" {
             "*".to_owned()
         } else {
