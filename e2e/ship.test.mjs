@@ -36,9 +36,11 @@ const owner = { context: null, page: null, token: null, orgId: null, accountId: 
 /** A plain page on `host:port` whose only Natter content is the snippet. */
 function hostSite(host, port) {
   const srv = http.createServer((req, res) => {
+    // `/typo`: the snippet pasted with a mistyped website id.
+    const embed = req.url === '/typo' ? snippet.replace(/data-account="[^"]*"/, 'data-account="bakery-typo"') : snippet;
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
-<title>Fixture Bakery</title></head><body><h1>Fixture Bakery</h1><p>Fresh bread daily.</p>${snippet}</body></html>`);
+<title>Fixture Bakery</title></head><body><h1>Fixture Bakery</h1><p>Fresh bread daily.</p>${embed}</body></html>`);
   });
   hosts.push(srv);
   return new Promise((resolve, reject) => {
@@ -237,5 +239,20 @@ describe('A new install, from the binary alone', { concurrency: 1 }, () => {
     await page.reload();
     await page.locator(W.launcher).click({ timeout: 20_000 });
     await page.locator(W.panel).waitFor({ state: 'visible', timeout: 20_000 });
+  }));
+
+  test('4. a snippet with a mistyped website id: no launcher, one console error saying so, no reconnect loop', T, scenario('ship-04-typo', async (s) => {
+    assert.ok(snippet, 'scenario 2 made the snippet');
+    const context = await s.context(browser);
+    const page = s.own(await openPage(context, 'visitor-typo'));
+    const sockets = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    const said = page.waitForEvent('console', { predicate: (m) => m.text().includes('[natter]'), timeout: 30_000 });
+    await page.goto(`${siteUrl}/typo`);
+    const message = (await said).text();
+    assert.match(message, /no website "bakery-typo" in organization "fixture-bakery"/);
+    assert.equal(await page.locator(W.launcher).isVisible(), false);
+    await page.waitForTimeout(3_000);
+    assert.ok(sockets.length <= 1, `socket attempts: ${sockets.length}`);
   }));
 });

@@ -166,33 +166,39 @@ impl Chat {
                     self.config.set(Some(config));
                 }
                 // Only the page's origin can refuse the config (it takes no token).
-                Err(ApiError::Status { status: 403, .. }) => self.refused(),
+                Err(ApiError::Status { status: 403, .. }) => {
+                    let origin = web_sys::window()
+                        .and_then(|w| w.location().origin().ok())
+                        .unwrap_or_default();
+                    self.give_up(&format!(
+                        "This page's origin, {origin}, is not allowed to show the chat of website \
+                         \"{{account}}\" (organization \"{{org}}\"). An owner or admin can allow it \
+                         in the Natter inbox: Websites → Refused origins → Allow."
+                    ));
+                }
+                // A snippet with a mistyped org or account: retrying cannot help.
+                Err(ApiError::Status { status: 404, .. }) => self.give_up(
+                    "This server has no website \"{account}\" in organization \"{org}\": check \
+                     data-org and data-account in the snippet (the inbox's Websites page shows it).",
+                ),
                 Err(_) => {}
             }
         });
     }
 
-    /// This page's origin may not use this website's chat: stop for good (no socket, no
-    /// retries), show visitors nothing, and tell the site's developer once, in the console.
-    fn refused(self) {
+    /// The chat cannot work on this page: stop for good (no socket, no retries), show
+    /// visitors nothing, and tell the site's developer once, in the console. `why` names
+    /// `{org}` and `{account}`.
+    fn give_up(self, why: &str) {
         if let Some(socket) = self.socket() {
             socket.close();
         }
         let (org, account) = self.api().account();
-        let origin = web_sys::window()
-            .and_then(|w| w.location().origin().ok())
-            .unwrap_or_default();
         self.env.with_value(|env| {
             _ = env.host.style().set_property("display", "none");
         });
-        leptos::logging::error!(
-            "{}",
-            format!(
-                "[natter] This page's origin, {origin}, is not allowed to show the chat of website \
-             \"{account}\" (organization \"{org}\"), so the chat is hidden. An owner or admin can \
-             allow it in the Natter inbox: Websites → Refused origins → Allow."
-            )
-        );
+        let why = why.replace("{org}", &org).replace("{account}", &account);
+        leptos::logging::error!("[natter] {why} The chat is hidden on this page.");
     }
 
     fn command(self, command: Command) {
