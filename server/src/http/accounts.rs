@@ -2,7 +2,7 @@
 //! origins, and the origins that were refused (with a way to allow one).
 
 use crate::auth::StaffAuth;
-use crate::error::{ApiError, ApiResult, Json};
+use crate::error::{ApiError, ApiResult, Json, Path};
 use crate::openapi::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable,
     UnsupportedMediaType,
@@ -10,7 +10,7 @@ use crate::openapi::{
 use crate::state::AppState;
 use crate::store::Account;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::get;
 use natter_protocol::{AccountList, AccountSettings, UpdateAccount, validate};

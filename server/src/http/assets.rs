@@ -7,9 +7,9 @@
 //! from disk instead, for development.
 
 use crate::config::Settings;
+use crate::error::Path;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;

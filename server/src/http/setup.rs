@@ -1,7 +1,7 @@
 //! The first-run page (`GET /setup?token=…`) and its API (`POST /api/v1/setup`).
 
 use crate::auth::open_session;
-use crate::error::{ApiResult, Json};
+use crate::error::{ApiResult, Json, Query};
 use crate::limits::ClientIp;
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, PayloadTooLarge, RateLimited, Unprocessable,
@@ -9,7 +9,7 @@ use crate::openapi::{
 };
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
