@@ -101,8 +101,9 @@ async fn the_wal_stays_bounded_under_load_and_empties_when_idle() {
     );
     // Without the bound the log reaches ~90 MB here (43 MB when only the message
     // writer restarts it); with it, the limit plus what is written between two
-    // looks at the file (50 ms) or during a checkpoint: 4–8 MB, more when the
-    // other tests load the cores.
+    // looks at the file (50 ms) or during a checkpoint: 4–8 MB alone, and up to
+    // 17 MB beside the other tests on two loaded cores (so scripts/test.sh runs
+    // it alone).
     assert!(
         largest <= 16 * (LIMIT_MB << 20),
         "the WAL reached {largest} bytes with a limit of {LIMIT_MB} MiB"
