@@ -339,8 +339,12 @@ impl Chat {
 
     /// Starts a conversation; on success the chat view replaces the form.
     pub async fn create_lead(self, mut lead: CreateLead) -> bool {
+        // Origin and path only: a query or fragment may carry the page's secrets.
         lead.page_url = web_sys::window()
-            .and_then(|w| w.location().href().ok())
+            .and_then(|w| {
+                let location = w.location();
+                Some(location.origin().ok()? + &location.pathname().ok()?)
+            })
             .filter(|u| u.starts_with("http"));
         if lead.message.is_some() {
             lead.client_msg_id = Some(new_client_msg_id());

@@ -216,7 +216,14 @@ pub(crate) async fn start(
         ])
         // The per-IP abuse limits would stop a generator that is a few loopback
         // addresses standing in for thousands of browsers; per-visitor limits stay.
-        .args(["--rate-leads", "0/min", "--max-sockets-per-ip", "0"])
+        .args([
+            "--rate-leads",
+            "0/min",
+            "--max-sockets-per-ip",
+            "0",
+            "--max-connections-per-ip",
+            "0",
+        ])
         .env("NATTER_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(log)

@@ -40,22 +40,58 @@ fn bounded(field: &'static str, value: &str, max: usize) -> Result<String, Inval
     Ok(trimmed.to_owned())
 }
 
-/// Message text: 1..=4000 characters after trimming, no NUL (which Postgres cannot store).
+/// Message text: 1..=4000 characters after trimming; no control characters but tab
+/// and line breaks, which are stored as `\n` (a pasted `\r\n` is one break).
 pub fn text(value: &str) -> Result<String, Invalid> {
     let text = bounded("text", value, MAX_TEXT_CHARS)?;
-    if text.contains('\0') {
-        return Err(Invalid::new("text", "text must not contain NUL characters"));
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return Err(Invalid::new(
+            "text",
+            "text must not contain control characters other than tab and line breaks",
+        ));
     }
-    Ok(text)
+    Ok(if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text
+    })
 }
 
-/// A person's name: 1..=120 characters after trimming, no control characters.
+/// The Unicode format characters (general category Cf) of the Basic Multilingual
+/// Plane: bidi overrides and isolates, zero-width characters, the BOM and the like,
+/// which make a name display as something else. (Cf characters beyond the BMP are
+/// left alone: emoji flags are built from tag characters.)
+pub const FORMAT_CHARS: &[(char, char)] = &[
+    ('\u{AD}', '\u{AD}'),
+    ('\u{600}', '\u{605}'),
+    ('\u{61C}', '\u{61C}'),
+    ('\u{6DD}', '\u{6DD}'),
+    ('\u{70F}', '\u{70F}'),
+    ('\u{890}', '\u{891}'),
+    ('\u{8E2}', '\u{8E2}'),
+    ('\u{180E}', '\u{180E}'),
+    ('\u{200B}', '\u{200F}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2060}', '\u{2064}'),
+    ('\u{2066}', '\u{206F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFF9}', '\u{FFFB}'),
+];
+
+fn is_format(c: char) -> bool {
+    FORMAT_CHARS.iter().any(|&(lo, hi)| (lo..=hi).contains(&c))
+}
+
+/// A person's name: 1..=120 characters after trimming, no control or format characters.
 pub fn name(value: &str) -> Result<String, Invalid> {
     let name = bounded("name", value, MAX_NAME_CHARS)?;
-    if name.chars().any(char::is_control) {
+    if name.chars().any(|c| c.is_control() || is_format(c)) {
         return Err(Invalid::new(
             "name",
-            "name must not contain control characters",
+            "name must not contain control or invisible formatting characters",
         ));
     }
     Ok(name)
@@ -128,14 +164,16 @@ pub fn client_msg_id(value: &str) -> Result<String, Invalid> {
     }
 }
 
-/// The page a visitor started on: an http(s) URL, at most 2048 characters.
+/// The page a visitor started on: an http(s) URL, at most 2048 characters, kept
+/// without its query and fragment (they may carry the page's tokens).
 pub fn page_url(value: &str) -> Result<String, Invalid> {
     let url = value.trim();
     let ok = (url.starts_with("http://") || url.starts_with("https://"))
         && url.len() <= MAX_URL_CHARS
         && !url.chars().any(char::is_control);
     if ok {
-        Ok(url.to_owned())
+        let end = url.find(['?', '#']).unwrap_or(url.len());
+        Ok(url[..end].to_owned())
     } else {
         Err(Invalid::new("page_url", "page_url must be an http(s) URL"))
     }
@@ -255,6 +293,36 @@ mod tests {
     }
 
     #[test]
+    fn text_keeps_tabs_and_line_breaks_only() {
+        let cases = [
+            ("a\tb\nc", Some("a\tb\nc")),
+            ("a\r\nb\rc", Some("a\nb\nc")),
+            ("a\u{1b}[31mb", None),
+            ("a\u{7f}b", None),
+            ("a\u{85}b", None),
+            ("a\u{b}b", None),
+            ("\u{1}", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(text(input).ok().as_deref(), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn names_refuse_format_characters() {
+        for bad in [
+            "Demo Agent\u{202E}(ffats)",
+            "Ana\u{200B}",
+            "\u{2066}Bo\u{2069}",
+            "\u{FEFF}Cy",
+            "Di\u{AD}",
+        ] {
+            assert!(name(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(name("Zoë 🏴").unwrap(), "Zoë 🏴");
+    }
+
+    #[test]
     fn names_are_bounded_and_printable() {
         assert_eq!(name(" Ana ").unwrap(), "Ana");
         assert!(name("").is_err());
@@ -297,6 +365,19 @@ mod tests {
         assert!(client_msg_id(&"k".repeat(65)).is_err());
         assert!(page_url("https://shop.example/cart").is_ok());
         assert!(page_url("javascript:alert(1)").is_err());
+        for (given, kept) in [
+            (
+                "https://shop.example/cart?token=s3cret",
+                "https://shop.example/cart",
+            ),
+            (
+                "https://shop.example/#access_token=s3cret",
+                "https://shop.example/",
+            ),
+            ("https://shop.example/a#b?c", "https://shop.example/a"),
+        ] {
+            assert_eq!(page_url(given).unwrap(), kept);
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{ConversationOwner, Lookup, Store, StoreResult, VisitorIdentity};
+use crate::store::{ConversationOwner, Lookup, StaffSession, Store, StoreResult, VisitorIdentity};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
@@ -68,6 +68,28 @@ pub async fn open_session(state: &AppState, staff: StaffMember) -> StoreResult<L
     })
 }
 
+/// How often expired sessions are deleted.
+const SWEEP_SESSIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes expired sessions now and every hour, until shutdown. (An expired
+/// session already signs nothing in; this keeps the table from growing.)
+pub fn spawn_session_sweeper(store: Store, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SWEEP_SESSIONS_EVERY);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = shutdown.wait_for(|stop| *stop) => break,
+            }
+            match store.delete_expired_sessions().await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(sessions = n, "deleted expired sessions"),
+                Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+            }
+        }
+    });
+}
+
 /// A hash to verify against when the email is unknown, so both paths cost the same.
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("natter-dummy").unwrap_or_default());
@@ -85,6 +107,78 @@ pub fn verify_password(password: &str, hash: Option<&str>) -> bool {
         .verify_password(password.as_bytes(), &parsed)
         .is_ok()
         && real
+}
+
+/// The few threads that run Argon2, fed by a short queue.
+///
+/// Each Argon2 computation holds ~19 MiB while it runs, and the allocator keeps
+/// what a thread used for that thread's next one: on Tokio's blocking pool (hundreds
+/// of threads) a sign-in flood took the server past 1.5 GiB and kept it there. Here
+/// at most `threads` run at once, on the same threads every time, so the memory is
+/// bounded by `threads × 19 MiB`; a caller finding the queue full gets 503 at once.
+#[derive(Clone)]
+pub struct PasswordChecks {
+    jobs: std::sync::mpsc::SyncSender<Box<dyn FnOnce() + Send>>,
+}
+
+/// Seconds a caller refused by a full queue is told to wait.
+const PASSWORD_BUSY_RETRY_SECS: u64 = 1;
+
+impl PasswordChecks {
+    /// `threads` workers (at least one) and a queue of `queued` jobs waiting for them.
+    pub fn new(threads: usize, queued: usize) -> Self {
+        let (jobs, rx) = std::sync::mpsc::sync_channel::<Box<dyn FnOnce() + Send>>(queued);
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        for i in 0..threads.max(1) {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("natter-argon2-{i}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only to take the next job, never while running it.
+                        let job = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return, // every sender is gone: the server stopped
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "could not start a password thread");
+            }
+        }
+        Self { jobs }
+    }
+
+    /// Two threads a core, and as many jobs again waiting.
+    pub fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self::new(2 * cores, 2 * cores)
+    }
+
+    /// Runs `work` on a password thread; 503 with `Retry-After` if the queue is full.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job = Box::new(move || {
+            let _ = tx.send(work());
+        });
+        self.jobs.try_send(job).map_err(|e| match e {
+            std::sync::mpsc::TrySendError::Full(_) => ApiError::Busy {
+                retry_after_secs: PASSWORD_BUSY_RETRY_SECS,
+            },
+            std::sync::mpsc::TrySendError::Disconnected(_) => {
+                ApiError::Internal("the password threads are gone".into())
+            }
+        })?;
+        rx.await
+            .map_err(|_| ApiError::Internal("a password check panicked".into()))
+    }
 }
 
 /// Who a request or socket speaks for.
@@ -106,7 +200,7 @@ impl Principal {
             Ok(store
                 .staff_by_session(&digest, lookup)
                 .await?
-                .map(Self::Staff))
+                .map(|session| Self::Staff(session.staff)))
         } else if token.starts_with(VISITOR_PREFIX) {
             Ok(store
                 .visitor_by_token(&digest, lookup)
@@ -115,6 +209,17 @@ impl Principal {
         } else {
             Ok(None)
         }
+    }
+
+    /// The staff session behind `token` (read fresh), for a socket that must
+    /// close when it ends; `None` for a visitor token or an unknown one.
+    pub async fn staff_session(store: &Store, token: &str) -> StoreResult<Option<StaffSession>> {
+        if !token.starts_with(STAFF_PREFIX) {
+            return Ok(None);
+        }
+        store
+            .staff_by_session(&token_digest(token), Lookup::Fresh)
+            .await
     }
 
     /// A visitor sees its own conversations; staff see their organization's.
@@ -159,10 +264,14 @@ impl FromRequestParts<AppState> for Principal {
         let principal = Principal::from_token(&state.store, token, Lookup::Cached)
             .await?
             .ok_or(INVALID_TOKEN)?;
-        // A visitor's browser may only call from its website account's origins.
-        if let Principal::Visitor(v) = &principal
-            && let Some(account) = state.store.account(&v.org_id, &v.account_id).await?
-        {
+        // A visitor's browser may only call from its website account's origins,
+        // and a website that no longer exists takes nobody's calls.
+        if let Principal::Visitor(v) = &principal {
+            let account = state
+                .store
+                .account(&v.org_id, &v.account_id)
+                .await?
+                .ok_or(ApiError::Forbidden("this website no longer takes chats"))?;
             crate::origin::enforce(&account, &parts.headers, &state.refusals)?;
         }
         Ok(principal)
@@ -209,6 +318,29 @@ mod tests {
         assert!(new_staff_token().starts_with("ns_"));
         assert_eq!(token_digest(&a).len(), 64);
         assert_ne!(token_digest(&a), token_digest(&b));
+    }
+
+    #[tokio::test]
+    async fn password_checks_refuse_past_their_queue() {
+        let checks = PasswordChecks::new(1, 1);
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let spawn = |work: Box<dyn FnOnce() -> bool + Send>| {
+            let checks = checks.clone();
+            tokio::spawn(async move { checks.run(work).await })
+        };
+        let running = spawn(Box::new(move || wait.recv().is_ok()));
+        // One running (once the worker takes it), one queued, the next refused.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let queued = spawn(Box::new(|| true));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        match checks.run(|| true).await {
+            Err(ApiError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 1),
+            other => panic!("expected 503, got {other:?}"),
+        }
+        release.send(()).unwrap();
+        assert!(running.await.unwrap().unwrap());
+        assert!(queued.await.unwrap().unwrap());
+        assert!(checks.run(|| true).await.unwrap(), "free again");
     }
 
     #[test]

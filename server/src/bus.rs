@@ -31,6 +31,11 @@ enum Envelope {
     CatchUp {
         from: String,
     },
+    /// A staff session ended: its sockets close, wherever they are.
+    Revoke {
+        from: String,
+        session: String,
+    },
 }
 
 /// The hub's handle for forwarding events to the other instances.
@@ -43,11 +48,23 @@ pub struct Publisher {
 impl Publisher {
     /// Queues `event` for the other instances without waiting.
     pub fn forward(&self, event: &Event) {
-        let envelope = Envelope::Event {
+        self.send(&Envelope::Event {
             from: self.instance.clone(),
             event: Box::new(event.clone()),
-        };
-        let Ok(json) = serde_json::to_string(&envelope) else {
+        });
+    }
+
+    /// Tells the other instances to close a staff session's sockets. If this is
+    /// lost, their catch-up (which every gap causes) re-checks each session.
+    pub fn forward_revocation(&self, session: &str) {
+        self.send(&Envelope::Revoke {
+            from: self.instance.clone(),
+            session: session.to_owned(),
+        });
+    }
+
+    fn send(&self, envelope: &Envelope) {
+        let Ok(json) = serde_json::to_string(envelope) else {
             return;
         };
         if self.tx.try_send(json).is_err() {
@@ -182,6 +199,9 @@ async fn subscribe(
                             }
                             Ok(Envelope::CatchUp { from }) if from != instance => {
                                 hub.catch_up_all()
+                            }
+                            Ok(Envelope::Revoke { from, session }) if from != instance => {
+                                hub.end_session(&session)
                             }
                             Ok(_) => {}
                             Err(e) => tracing::warn!(error = %e, "unreadable bus message"),

@@ -107,6 +107,13 @@ pub struct Settings {
     /// Drop a socket that sent nothing (not even a pong) for this many seconds.
     #[arg(long, env = "NATTER_WS_IDLE_SECS", default_value_t = 60)]
     pub ws_idle_secs: u64,
+    /// Require this bearer token to read `/metrics` (default: open; keep it internal).
+    #[arg(long, env = "NATTER_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Other origins allowed to call the staff API from a browser, comma-separated
+    /// (the server's own origin, where the inbox is, always is).
+    #[arg(long, env = "NATTER_STAFF_ORIGINS", value_delimiter = ',')]
+    pub staff_origins: Vec<String>,
 }
 
 /// Abuse limits. Rates are written like `20/min`, `5/s` or `100/hour`; `0/min` disables one.
@@ -136,6 +143,20 @@ pub struct LimitArgs {
     /// Longest time an HTTP request may take, body included, in seconds.
     #[arg(long, env = "NATTER_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// Seconds a client has to send a request's headers (slow clients are cut off).
+    #[arg(long, env = "NATTER_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+    /// Close a connection on which nothing moved for this many seconds (idle
+    /// keep-alive; WebSockets keep their own heartbeats). 0: never.
+    #[arg(long, env = "NATTER_IDLE_TIMEOUT_SECS", default_value_t = 75)]
+    pub idle_timeout_secs: u64,
+    /// Open connections at most (0: the open-file limit less a reserve for the database).
+    #[arg(long, env = "NATTER_MAX_CONNECTIONS", default_value_t = 0)]
+    pub max_connections: usize,
+    /// Open connections per peer address (0: no cap; not applied with
+    /// --trust-forwarded-for, where every connection comes from the proxy).
+    #[arg(long, env = "NATTER_MAX_CONNECTIONS_PER_IP", default_value_t = 1000)]
+    pub max_connections_per_ip: usize,
 }
 
 impl LimitArgs {
@@ -150,14 +171,47 @@ impl LimitArgs {
             max_sockets_per_ip: 0,
             trust_forwarded_for: false,
             request_timeout_secs: 30,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 75,
+            max_connections: 0,
+            max_connections_per_ip: 0,
         }
     }
 }
+
+/// File descriptors kept back from connections: the database, its WAL, logs.
+const FD_RESERVE: u64 = 256;
 
 impl Settings {
     pub fn session_ttl(&self) -> Duration {
         Duration::from_secs(self.session_hours * 3600)
     }
+
+    /// The accept loop's limits, with the connection cap filled in.
+    pub fn connection_limits(&self) -> crate::serve::ConnectionLimits {
+        let limits = &self.limits;
+        let max_connections = match limits.max_connections {
+            0 => open_file_limit().map_or(0, |n| n.saturating_sub(FD_RESERVE).max(1) as usize),
+            n => n,
+        };
+        crate::serve::ConnectionLimits {
+            header_read: Duration::from_secs(limits.header_read_timeout_secs.max(1)),
+            idle: Duration::from_secs(limits.idle_timeout_secs),
+            max_connections,
+            max_per_ip: if limits.trust_forwarded_for {
+                0
+            } else {
+                limits.max_connections_per_ip
+            },
+        }
+    }
+}
+
+/// This process's soft limit on open files (Linux), if it can be read.
+fn open_file_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }
 
 #[derive(Debug, Subcommand)]

@@ -30,6 +30,9 @@ pub enum ApiError {
     Invalid { code: String, message: String },
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// The server is at capacity for this kind of work (503 with `Retry-After`).
+    #[error("the server is busy; retry in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("internal error")]
@@ -56,6 +59,7 @@ impl ApiError {
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -71,6 +75,7 @@ impl ApiError {
             Self::UnsupportedMediaType { .. } => "unsupported_media_type".into(),
             Self::RateLimited { .. } => "rate_limited".into(),
             Self::MethodNotAllowed => "method_not_allowed".into(),
+            Self::Busy { .. } => "busy".into(),
             Self::Internal(_) => "internal".into(),
         }
     }
@@ -92,7 +97,7 @@ impl IntoResponse for ApiError {
         }
         crate::telemetry::error(&self.code());
         let mut response = (self.status(), axum::Json(self.body())).into_response();
-        if let Self::RateLimited { retry_after_secs } = self {
+        if let Self::RateLimited { retry_after_secs } | Self::Busy { retry_after_secs } = self {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));

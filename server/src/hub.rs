@@ -50,6 +50,8 @@ pub enum Outbound {
     Frame(Arc<Frame>),
     /// Events may have been lost (the bus had a gap): re-read subscriptions from the store.
     CatchUp,
+    /// The staff session this socket speaks for has ended (signed out): close it.
+    Revoked,
 }
 
 /// A frame, serialised once and shared by all receivers.
@@ -71,6 +73,8 @@ struct ConnEntry {
     overflowed: Arc<Notify>,
     conversations: HashSet<String>,
     org: Option<String>,
+    /// The digest of the staff session token the socket signed in with.
+    session: Option<String>,
 }
 
 #[derive(Default)]
@@ -78,6 +82,7 @@ struct Registry {
     conns: HashMap<ConnId, ConnEntry>,
     conversations: HashMap<String, HashSet<ConnId>>,
     orgs: HashMap<String, HashSet<ConnId>>,
+    sessions: HashMap<String, HashSet<ConnId>>,
 }
 
 impl Registry {
@@ -90,6 +95,9 @@ impl Registry {
         }
         if let Some(org) = &entry.org {
             remove(&mut self.orgs, org, conn);
+        }
+        if let Some(session) = &entry.session {
+            remove(&mut self.sessions, session, conn);
         }
     }
 }
@@ -172,13 +180,20 @@ impl Connection {
         remove(&mut registry.conversations, &conv_id.0, self.id);
     }
 
-    pub fn subscribe_org(&self, org_id: &str) {
+    /// A signed-in staff socket: it hears its organization until `session` ends.
+    pub fn subscribe_org(&self, org_id: &str, session: &str) {
         let mut registry = self.hub.registry();
         if let Some(entry) = registry.conns.get_mut(&self.id) {
             entry.org = Some(org_id.to_owned());
+            entry.session = Some(session.to_owned());
             registry
                 .orgs
                 .entry(org_id.to_owned())
+                .or_default()
+                .insert(self.id);
+            registry
+                .sessions
+                .entry(session.to_owned())
                 .or_default()
                 .insert(self.id);
         }
@@ -217,6 +232,7 @@ impl Hub {
             overflowed: overflowed.clone(),
             conversations: HashSet::new(),
             org: None,
+            session: None,
         };
         self.registry().conns.insert(id, entry);
         (
@@ -281,6 +297,31 @@ impl Hub {
                 &mut cut,
             );
         }
+        for conn in cut {
+            registry.drop_conn(conn);
+        }
+    }
+
+    /// Closes every socket of a staff session (its token digest), here and on the
+    /// other instances. Call after the session is deleted.
+    pub fn revoke_session(&self, session: &str) {
+        if let Some(bus) = self.inner.bus.get() {
+            bus.forward_revocation(session);
+        }
+        self.end_session(session);
+    }
+
+    /// Closes this instance's sockets of a staff session.
+    pub fn end_session(&self, session: &str) {
+        let mut cut = Vec::new();
+        let mut registry = self.registry();
+        let registry = &mut *registry;
+        offer(
+            &registry.conns,
+            registry.sessions.get(session),
+            &Outbound::Revoked,
+            &mut cut,
+        );
         for conn in cut {
             registry.drop_conn(conn);
         }

@@ -1,8 +1,10 @@
 //! Rate limits and connection caps.
 //!
-//! Fixed-window counters keyed by what is limited (an IP, a visitor, an email).
-//! With Redis configured the counters live there, so every instance shares them;
-//! otherwise, or if Redis fails, they live in this process.
+//! Fixed-window counters keyed by what is limited (an IP, a visitor), and failure
+//! counters with a growing backoff (sign-ins, per email and IP). Keys are stored as
+//! digests, so an attacker's input never sizes an entry; local entries expire by
+//! time. With Redis configured the counters live there, so every instance shares
+//! them; otherwise, or if Redis fails, they live in this process.
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -12,7 +14,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// `count` events per `per`; `0/…` means unlimited. Written `20/min`, `5/s`, `100/hour`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,11 +51,52 @@ impl FromStr for Quota {
     }
 }
 
-type Windows = HashMap<String, (u64, u32)>;
+/// A counted key: its bucket and the digest of what is counted.
+type Key = (&'static str, [u8; 16]);
+
+#[derive(Default)]
+struct Local {
+    /// Fixed windows: the window's number, its count, and when it ends.
+    windows: HashMap<Key, (u64, u32, Instant)>,
+    failures: HashMap<Key, Failures>,
+    swept: Option<Instant>,
+}
+
+/// Failures of one key: how many, and until when it is locked.
+struct Failures {
+    count: u32,
+    /// Forgotten after this (the quota's period after the last failure, or the lock's end).
+    forget_at: Instant,
+    locked_until: Option<Instant>,
+}
+
+/// How often finished local entries are dropped.
+const SWEEP_EVERY: Duration = Duration::from_secs(30);
+/// The longest lock a run of failures earns.
+const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
+
+fn digest(key: &str) -> [u8; 16] {
+    use sha2::{Digest, Sha256};
+    let full = Sha256::digest(key.as_bytes());
+    let mut short = [0u8; 16];
+    short.copy_from_slice(&full[..16]);
+    short
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The lock earned by the `count`th failure when `allowed` are free: 1 s, doubling
+/// with each further failure, at most [`MAX_LOCK`].
+fn lock_after(count: u32, allowed: u32) -> Option<Duration> {
+    let over = count.checked_sub(allowed)?.checked_sub(1)?;
+    Some(Duration::from_secs(1u64 << over.min(20)).min(MAX_LOCK))
+}
 
 #[derive(Clone)]
 pub struct Limiter {
-    local: Arc<Mutex<Windows>>,
+    local: Arc<Mutex<Local>>,
     redis: Option<(redis::aio::ConnectionManager, String)>,
 }
 
@@ -88,21 +131,36 @@ impl Limiter {
         })
     }
 
-    fn windows(&self) -> MutexGuard<'_, Windows> {
-        self.local
+    /// This process's counters, with finished entries swept out now and then.
+    fn counters(&self) -> MutexGuard<'_, Local> {
+        let mut local = self
+            .local
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        if local.swept.is_none_or(|at| now - at >= SWEEP_EVERY) {
+            local.swept = Some(now);
+            local.windows.retain(|_, (_, _, ends)| *ends > now);
+            local.failures.retain(|_, f| f.forget_at > now);
+        }
+        local
     }
 
     /// Counts one event for `key` in `bucket`; refuses it with 429 past the quota.
-    pub async fn check(&self, bucket: &str, key: &str, quota: Quota) -> Result<(), ApiError> {
+    pub async fn check(
+        &self,
+        bucket: &'static str,
+        key: &str,
+        quota: Quota,
+    ) -> Result<(), ApiError> {
         if quota.is_unlimited() {
             return Ok(());
         }
         let (window, remaining) = window_of(quota.per);
+        let key = digest(key);
         let count = match &self.redis {
             Some((manager, prefix)) => {
-                let key = format!("{prefix}{bucket}:{key}:{window}");
+                let key = format!("{prefix}{bucket}:{}:{window}", hex(&key));
                 let mut conn = manager.clone();
                 let counted: Result<(u32,), _> = redis::pipe()
                     .atomic()
@@ -115,11 +173,11 @@ impl Limiter {
                     Ok((count,)) => count,
                     Err(e) => {
                         tracing::warn!(error = %e, "rate limiting falls back to this instance");
-                        self.count_locally(bucket, key.as_str(), window)
+                        self.count_locally((bucket, digest(&key)), window, remaining)
                     }
                 }
             }
-            None => self.count_locally(bucket, key, window),
+            None => self.count_locally((bucket, key), window, remaining),
         };
         if count > quota.count {
             return Err(ApiError::RateLimited {
@@ -129,20 +187,136 @@ impl Limiter {
         Ok(())
     }
 
-    fn count_locally(&self, bucket: &str, key: &str, window: u64) -> u32 {
-        let mut windows = self.windows();
-        // Forget finished windows once the map grows, so it stays bounded.
-        if windows.len() > 50_000 {
-            windows.retain(|_, (w, _)| *w >= window);
-        }
-        let entry = windows
-            .entry(format!("{bucket}:{key}"))
-            .or_insert((window, 0));
+    fn count_locally(&self, key: Key, window: u64, remaining: Duration) -> u32 {
+        let ends = Instant::now() + remaining;
+        let mut local = self.counters();
+        let entry = local.windows.entry(key).or_insert((window, 0, ends));
         if entry.0 != window {
-            *entry = (window, 0);
+            *entry = (window, 0, ends);
         }
         entry.1 += 1;
         entry.1
+    }
+
+    /// Refuses with 429 while `key` is locked by its earlier failures.
+    pub async fn refuse_if_locked(
+        &self,
+        bucket: &'static str,
+        key: &str,
+        quota: Quota,
+    ) -> Result<(), ApiError> {
+        if quota.is_unlimited() {
+            return Ok(());
+        }
+        let key = digest(key);
+        let remaining = match &self.redis {
+            Some((manager, prefix)) => {
+                let lock = format!("{prefix}lock:{bucket}:{}", hex(&key));
+                let mut conn = manager.clone();
+                match redis::cmd("PTTL")
+                    .arg(&lock)
+                    .query_async::<i64>(&mut conn)
+                    .await
+                {
+                    Ok(ms) => Duration::from_millis(u64::try_from(ms).unwrap_or(0)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sign-in backoff falls back to this instance");
+                        self.locked_locally((bucket, key))
+                    }
+                }
+            }
+            None => self.locked_locally((bucket, key)),
+        };
+        if remaining.is_zero() {
+            return Ok(());
+        }
+        Err(ApiError::RateLimited {
+            retry_after_secs: remaining.as_secs_f64().ceil().max(1.0) as u64,
+        })
+    }
+
+    fn locked_locally(&self, key: Key) -> Duration {
+        let now = Instant::now();
+        self.counters()
+            .failures
+            .get(&key)
+            .and_then(|f| f.locked_until)
+            .map_or(Duration::ZERO, |until| until.saturating_duration_since(now))
+    }
+
+    /// Counts a failure of `key`. The first `quota.count` within `quota.per` of each
+    /// other are free; each one after locks the key for twice as long as the last.
+    pub async fn record_failure(&self, bucket: &'static str, key: &str, quota: Quota) {
+        if quota.is_unlimited() {
+            return;
+        }
+        let key = digest(key);
+        if let Some((manager, prefix)) = &self.redis {
+            let id = hex(&key);
+            let (count_key, lock_key) = (
+                format!("{prefix}fail:{bucket}:{id}"),
+                format!("{prefix}lock:{bucket}:{id}"),
+            );
+            let mut conn = manager.clone();
+            let counted: Result<(u32,), _> = redis::pipe()
+                .incr(&count_key, 1)
+                .expire(&count_key, (quota.per + MAX_LOCK).as_secs() as i64)
+                .ignore()
+                .query_async(&mut conn)
+                .await;
+            match counted {
+                Ok((count,)) => {
+                    if let Some(lock) = lock_after(count, quota.count) {
+                        let locked: Result<(), _> = redis::cmd("SET")
+                            .arg(&lock_key)
+                            .arg(1)
+                            .arg("PX")
+                            .arg(lock.as_millis() as u64)
+                            .query_async(&mut conn)
+                            .await;
+                        if let Err(e) = locked {
+                            tracing::warn!(error = %e, "could not store a sign-in backoff");
+                        }
+                    }
+                    return;
+                }
+                Err(e) => tracing::warn!(error = %e, "sign-in backoff falls back to this instance"),
+            }
+        }
+        let now = Instant::now();
+        let mut local = self.counters();
+        let failures = local.failures.entry((bucket, key)).or_insert(Failures {
+            count: 0,
+            forget_at: now,
+            locked_until: None,
+        });
+        failures.count += 1;
+        failures.locked_until = lock_after(failures.count, quota.count).map(|lock| now + lock);
+        failures.forget_at = failures.locked_until.unwrap_or(now).max(now + quota.per);
+    }
+
+    /// Forgets the failures of `key` (it signed in).
+    pub async fn clear_failures(&self, bucket: &'static str, key: &str) {
+        let key = digest(key);
+        if let Some((manager, prefix)) = &self.redis {
+            let id = hex(&key);
+            let mut conn = manager.clone();
+            let cleared: Result<(), _> = redis::cmd("DEL")
+                .arg(format!("{prefix}fail:{bucket}:{id}"))
+                .arg(format!("{prefix}lock:{bucket}:{id}"))
+                .query_async(&mut conn)
+                .await;
+            if let Err(e) = cleared {
+                tracing::warn!(error = %e, "could not clear sign-in failures");
+            }
+        }
+        self.counters().failures.remove(&(bucket, key));
+    }
+
+    /// Entries held in this process (windows, failures), for tests.
+    pub fn local_entries(&self) -> (usize, usize) {
+        let local = self.counters();
+        (local.windows.len(), local.failures.len())
     }
 }
 
@@ -195,8 +369,27 @@ impl SocketCounter {
 }
 
 /// The client's IP: the peer address, or with `--trust-forwarded-for` the address
-/// the (trusted) proxy in front saw, i.e. the last `X-Forwarded-For` entry.
+/// the (trusted) proxy in front saw, i.e. the right-most `X-Forwarded-For` entry
+/// (the one that proxy appended). Earlier entries are the client's to write, so
+/// they are never used: an unreadable last entry falls back to the peer address.
 pub struct ClientIp(pub IpAddr);
+
+/// An `X-Forwarded-For` entry as proxies write it: `1.2.3.4`, `1.2.3.4:5678`,
+/// `2001:db8::1`, `[2001:db8::1]` or `[2001:db8::1]:443`.
+fn forwarded_ip(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    entry
+        .parse()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|a| a.ip()))
+        .or_else(|| entry.strip_prefix('[')?.strip_suffix(']')?.parse().ok())
+}
+
+/// The right-most entry of the request's `X-Forwarded-For` headers.
+fn last_forwarded(headers: &axum::http::HeaderMap) -> Option<IpAddr> {
+    let last = headers.get_all("x-forwarded-for").iter().next_back()?;
+    forwarded_ip(last.to_str().ok()?.rsplit(',').next()?)
+}
 
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = ApiError;
@@ -205,18 +398,10 @@ impl FromRequestParts<AppState> for ClientIp {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if state.settings.limits.trust_forwarded_for {
-            let forwarded = parts
-                .headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .filter_map(|ip| ip.trim().parse().ok())
-                .next_back();
-            if let Some(ip) = forwarded {
-                return Ok(Self(ip));
-            }
+        if state.settings.limits.trust_forwarded_for
+            && let Some(ip) = last_forwarded(&parts.headers)
+        {
+            return Ok(Self(ip));
         }
         let peer = parts
             .extensions
@@ -270,6 +455,99 @@ mod tests {
             "other keys are separate"
         );
         assert!(limiter.check("t", "a", Quota::UNLIMITED).await.is_ok());
+    }
+
+    #[test]
+    fn only_the_right_most_forwarded_entry_counts() {
+        let cases: &[(&[&str], Option<[u8; 4]>)] = &[
+            (&["9.9.9.9"], Some([9, 9, 9, 9])),
+            (&["1.1.1.1, 9.9.9.9"], Some([9, 9, 9, 9])),
+            (&["1.1.1.1", "9.9.9.9:4711"], Some([9, 9, 9, 9])),
+            // The proxy's own entry is unreadable: never fall back to the client's.
+            (&["1.1.1.1, garbage"], None),
+            (&["1.1.1.1, "], None),
+            (&["1.1.1.1:80, 9.9.9.9:443"], Some([9, 9, 9, 9])),
+        ];
+        for (values, expected) in cases {
+            let mut headers = axum::http::HeaderMap::new();
+            for v in *values {
+                headers.append("x-forwarded-for", v.parse().unwrap());
+            }
+            assert_eq!(
+                last_forwarded(&headers),
+                expected.map(IpAddr::from),
+                "{values:?}"
+            );
+        }
+        let v6 = "2001:db8::1".parse::<IpAddr>().ok();
+        for entry in ["2001:db8::1", "[2001:db8::1]", "[2001:db8::1]:443"] {
+            assert_eq!(forwarded_ip(entry), v6, "{entry}");
+        }
+    }
+
+    #[tokio::test]
+    async fn failures_lock_one_key_with_a_growing_backoff() {
+        let limiter = Limiter::local();
+        let quota = Quota {
+            count: 2,
+            per: Duration::from_secs(3600),
+        };
+        for _ in 0..2 {
+            limiter.record_failure("f", "ana|1.1.1.1", quota).await;
+            assert!(
+                limiter
+                    .refuse_if_locked("f", "ana|1.1.1.1", quota)
+                    .await
+                    .is_ok()
+            );
+        }
+        let mut waits = Vec::new();
+        for _ in 0..3 {
+            limiter.record_failure("f", "ana|1.1.1.1", quota).await;
+            match limiter.refuse_if_locked("f", "ana|1.1.1.1", quota).await {
+                Err(ApiError::RateLimited { retry_after_secs }) => waits.push(retry_after_secs),
+                other => panic!("expected 429, got {other:?}"),
+            }
+        }
+        assert_eq!(waits, [1, 2, 4]);
+        assert!(
+            limiter
+                .refuse_if_locked("f", "ana|2.2.2.2", quota)
+                .await
+                .is_ok(),
+            "another key is not locked"
+        );
+        limiter.clear_failures("f", "ana|1.1.1.1").await;
+        assert!(
+            limiter
+                .refuse_if_locked("f", "ana|1.1.1.1", quota)
+                .await
+                .is_ok()
+        );
+        assert_eq!(lock_after(30, 2), Some(MAX_LOCK));
+    }
+
+    #[tokio::test]
+    async fn keys_are_digests_and_finished_windows_expire() {
+        let limiter = Limiter::local();
+        let quota = Quota {
+            count: 5,
+            per: Duration::from_millis(50),
+        };
+        let huge = "x".repeat(64 * 1024);
+        limiter.check("t", &huge, quota).await.unwrap();
+        assert_eq!(limiter.local_entries(), (1, 0));
+        assert!(
+            size_of::<Key>() <= 32,
+            "an entry's key is small whatever the input"
+        );
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        limiter.local.lock().unwrap().swept = None;
+        assert_eq!(
+            limiter.local_entries(),
+            (0, 0),
+            "the finished window is gone"
+        );
     }
 
     #[test]

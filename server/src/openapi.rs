@@ -56,7 +56,8 @@ pub const PATH: &str = "/api/openapi.json";
         PayloadTooLarge,
         UnsupportedMediaType,
         Unprocessable,
-        RateLimited
+        RateLimited,
+        Busy
     )),
     modifiers(&Common),
     tags(
@@ -150,6 +151,23 @@ impl<'s> ToResponse<'s> for RateLimited {
                 .header("Retry-After", retry_after)
                 .build();
         ("RateLimited", response.into())
+    }
+}
+
+/// `busy`: the server is at capacity for this work; retry after `Retry-After` seconds.
+pub struct Busy;
+
+impl<'s> ToResponse<'s> for Busy {
+    fn response() -> (&'s str, RefOr<Response>) {
+        let retry_after = HeaderBuilder::new()
+            .schema(u64::schema())
+            .description(Some("Seconds after which to try again"))
+            .build();
+        let response =
+            error("`busy`: the server is at capacity; retry after `Retry-After` seconds.")
+                .header("Retry-After", retry_after)
+                .build();
+        ("Busy", response.into())
     }
 }
 

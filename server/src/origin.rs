@@ -10,19 +10,54 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// `scheme`, `host`, `port` of an origin or pattern; the port is filled in from the scheme.
-fn parts(value: &str) -> Option<(&str, &str, &str)> {
-    let (scheme, rest) = value.split_once("://")?;
-    let rest = rest.trim_end_matches('/');
-    if rest.is_empty() || rest.contains('/') {
+/// An origin or pattern, parsed as a URL: scheme, host and port, nothing else.
+struct Parts {
+    scheme: String,
+    host: String,
+    /// `None`: any port (a pattern's `:*`).
+    port: Option<u16>,
+    /// A pattern's `*.`: any subdomain of `host`.
+    any_subdomain: bool,
+}
+
+/// Parses `value` strictly: an `http`/`https` URL with a host, an optional port, no
+/// user info, path, query or fragment (`http://localhost:3000@evil.com` is a user
+/// `localhost` at `evil.com`, and is refused). Patterns may use `*.` and `:*`.
+fn parts(value: &str, pattern: bool) -> Option<Parts> {
+    let (mut rest, mut port_any, mut any_subdomain) = (value.to_owned(), false, false);
+    if pattern {
+        if let Some(stripped) = rest.strip_suffix(":*") {
+            rest = stripped.to_owned();
+            port_any = true;
+        }
+        if let Some((scheme, host)) = rest.split_once("://*.") {
+            rest = format!("{scheme}://{host}");
+            any_subdomain = true;
+        }
+    }
+    let url = url::Url::parse(&rest).ok()?;
+    let bare = url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        // The URL parser drops an empty `?` or `#` and reads `\` as `/`: none may appear.
+        && !rest.contains(['?', '#', '\\', '@'])
+        && rest.split_once("://").is_some_and(|(_, r)| !r.contains('/'));
+    let scheme = url.scheme();
+    if !bare || !matches!(scheme, "http" | "https") {
         return None;
     }
-    let (host, port) = match rest.rsplit_once(':') {
-        Some((host, port)) if !host.is_empty() && !port.is_empty() => (host, port),
-        Some(_) => return None,
-        None => (rest, if scheme == "https" { "443" } else { "80" }),
-    };
-    Some((scheme, host, port))
+    Some(Parts {
+        scheme: scheme.to_owned(),
+        host: url.host_str()?.to_owned(),
+        port: if port_any {
+            None
+        } else {
+            Some(url.port_or_known_default()?)
+        },
+        any_subdomain,
+    })
 }
 
 /// Whether `origin` (an `Origin` header value) matches `pattern`.
@@ -30,18 +65,17 @@ pub fn matches(pattern: &str, origin: &str) -> bool {
     if pattern == "*" {
         return true;
     }
-    let (Some((ps, ph, pp)), Some((os, oh, op))) = (parts(pattern), parts(origin)) else {
+    let (Some(p), Some(o)) = (parts(pattern, true), parts(origin, false)) else {
         return false;
     };
-    let host_ok = match ph.strip_prefix("*.") {
-        Some(suffix) => {
-            oh.len() > suffix.len() + 1
-                && oh.ends_with(suffix)
-                && oh[..oh.len() - suffix.len()].ends_with('.')
-        }
-        None => ph.eq_ignore_ascii_case(oh),
+    let host_ok = if p.any_subdomain {
+        o.host.len() > p.host.len() + 1
+            && o.host.ends_with(&p.host)
+            && o.host[..o.host.len() - p.host.len()].ends_with('.')
+    } else {
+        p.host == o.host
     };
-    ps.eq_ignore_ascii_case(os) && host_ok && (pp == "*" || pp == op)
+    p.scheme == o.scheme && host_ok && p.port.is_none_or(|port| Some(port) == o.port)
 }
 
 /// Refuses a browser request whose `Origin` the account does not allow, and notes the
@@ -161,5 +195,30 @@ mod tests {
         assert!(!matches("https://*.example.com", "https://badexample.com"));
         assert!(matches("*", "null"));
         assert!(!matches("http://127.0.0.1:*", "null"));
+    }
+
+    #[test]
+    fn only_a_bare_origin_matches() {
+        let refused = [
+            "http://localhost:3000@evil.com",
+            "http://localhost@evil.com",
+            "http://user:pw@localhost:3000",
+            "http://localhost:3000/",
+            "http://localhost:3000/path",
+            "http://localhost:3000?x",
+            "http://localhost:3000#x",
+            "http://localhost:3000\\@evil.com",
+            "http://localhost:99999",
+            "http://localhost:30x0",
+            "ftp://localhost:21",
+            "localhost:3000",
+            "http://",
+        ];
+        for origin in refused {
+            assert!(!matches("http://localhost:*", origin), "{origin}");
+        }
+        assert!(matches("http://localhost:*", "http://localhost:3000"));
+        assert!(matches("http://[::1]:*", "http://[::1]:8080"));
+        assert!(matches("https://shop.example", "HTTPS://SHOP.EXAMPLE"));
     }
 }

@@ -6,7 +6,6 @@ use crate::hub::Hub;
 use crate::setup::SetupGate;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
-use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,6 +99,7 @@ impl Application {
             bus,
             limiter,
             sockets_per_ip: crate::limits::SocketCounter::default(),
+            passwords: crate::auth::PasswordChecks::for_this_machine(),
             settings: Arc::new(settings),
             setup: Arc::new(setup),
             refusals: Arc::default(),
@@ -108,6 +108,7 @@ impl Application {
         state
             .refusals
             .spawn_flusher(state.store.clone(), state.shutdown.clone());
+        crate::auth::spawn_session_sweeper(state.store.clone(), state.shutdown.clone());
         Ok(Self {
             listener,
             addr,
@@ -154,20 +155,10 @@ impl Application {
             ..
         } = self;
         let store = state.store.clone();
-        let mut stopped = state.shutdown.clone();
+        let stopped = state.shutdown.clone();
+        let limits = state.settings.connection_limits();
         let app = crate::http::router(state);
-        // Chat frames are small and latency-bound: no Nagle delay.
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        })
-        .await?;
+        crate::serve::serve(listener, app, limits, stopped).await?;
         drop(shutdown);
         // Give sockets a moment to send their close frames before the pool goes.
         let _ = tokio::time::timeout(Duration::from_secs(5), store.close()).await;

@@ -13,6 +13,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub limiter: crate::limits::Limiter,
     pub sockets_per_ip: crate::limits::SocketCounter,
+    /// Where password hashes are checked, a few at a time.
+    pub passwords: crate::auth::PasswordChecks,
     /// The cross-instance bus, when Redis is configured.
     pub bus: Option<crate::bus::Status>,
     /// Origins the website accounts refused, for their owners to see.

@@ -50,6 +50,11 @@ pub fn error(code: &str) {
     counter!("natter_errors_total", "code" => code.to_owned()).increment(1);
 }
 
+/// A connection closed at accept because a cap (`why`) was reached.
+pub fn connection_refused(why: &'static str) {
+    counter!("natter_connections_refused_total", "cap" => why).increment(1);
+}
+
 pub fn bus_dropped() {
     counter!("natter_bus_dropped_total").increment(1);
 }

@@ -1,5 +1,6 @@
 //! Liveness and readiness probes, and the Prometheus metrics.
 
+use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -85,10 +86,28 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<R
 }
 
 /// Prometheus metrics: sockets, subscriptions, messages, delivery latency, queue
-/// overflows and errors by code, labelled by instance.
+/// overflows and errors by code, labelled by instance. With `NATTER_METRICS_TOKEN`
+/// set, only a scraper presenting it as a bearer token reads them.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition format",
-        content_type = "text/plain", body = String)))]
-pub(crate) async fn metrics(state: State<AppState>) -> impl IntoResponse {
-    crate::telemetry::render(state).await
+        content_type = "text/plain", body = String),
+        (status = 401, response = crate::openapi::Unauthorized)))]
+pub(crate) async fn metrics(
+    state: State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    if let Some(expected) = &state.settings.metrics_token {
+        let given = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        // Digests compared, so the comparison's time says nothing about the token.
+        if crate::auth::token_digest(given) != crate::auth::token_digest(expected) {
+            return Err(ApiError::Unauthorized(
+                "/metrics needs Authorization: Bearer <NATTER_METRICS_TOKEN>",
+            ));
+        }
+    }
+    Ok(crate::telemetry::render(state).await)
 }

@@ -23,17 +23,53 @@ use tower_http::timeout::TimeoutLayer;
 /// Largest request body. The largest valid body (a 4,000-character message) is far smaller.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Routes only staff call: a browser may call them from the server's own origin
+/// (where the inbox is) and the configured `NATTER_STAFF_ORIGINS`, never from a
+/// customer's page.
+fn staff_only(path: &str) -> bool {
+    path.starts_with("/auth/")
+        || path == "/accounts"
+        || path.starts_with("/accounts/")
+        || path == "/setup"
+        || path == "/conversations"
+        || path.ends_with("/replies")
+}
+
+/// Whether `origin` is this server's own, as the request reached it (its `Host`).
+fn same_origin(origin: &str, parts: &Parts) -> bool {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    !host.is_empty() && authority.is_some_and(|a| a.eq_ignore_ascii_case(host))
+}
+
 /// The widget calls the API from customers' pages, so the API answers
 /// cross-origin requests: from an account's allowed origins on the widget routes,
-/// and from any page on token-gated routes (the token's account is enforced by the
-/// `Principal` extractor). Tokens travel in the Authorization header, never cookies.
+/// and from any page on the token-gated routes visitors use (the token's account is
+/// enforced by the `Principal` extractor). Staff-only routes answer only the inbox's
+/// origins. Tokens travel in the Authorization header, never cookies.
 fn cors(state: AppState) -> CorsLayer {
     let predicate = move |origin: HeaderValue, parts: &Parts| {
         let state = state.clone();
         let path = parts.uri.path().to_owned();
+        let origin = origin.to_str().unwrap_or_default().to_owned();
+        let own = same_origin(&origin, parts);
         async move {
             // Inside the nested API router the path has lost its `/api/v1` prefix.
             let path = path.strip_prefix("/api/v1").unwrap_or(&path);
+            if staff_only(path) {
+                return own
+                    || state
+                        .settings
+                        .staff_origins
+                        .iter()
+                        .any(|allowed| crate::origin::matches(allowed, &origin));
+            }
             let Some(rest) = path.strip_prefix("/widget/") else {
                 return true;
             };
@@ -47,10 +83,7 @@ fn cors(state: AppState) -> CorsLayer {
                 return false;
             };
             match state.store.account(org, account).await {
-                Ok(Some(account)) => crate::origin::allowed(
-                    account.origin_patterns(),
-                    origin.to_str().unwrap_or_default(),
-                ),
+                Ok(Some(account)) => crate::origin::allowed(account.origin_patterns(), &origin),
                 _ => false,
             }
         }

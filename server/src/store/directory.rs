@@ -44,7 +44,16 @@ pub struct NewStaff<'a> {
     pub password_hash: &'a str,
 }
 
+/// A signed-in staff member's session.
+#[derive(Clone, Debug)]
+pub struct StaffSession {
+    pub staff: StaffMember,
+    /// Milliseconds since the epoch.
+    pub expires_at: i64,
+}
+
 /// What login needs: the member and their password hash.
+#[derive(Clone, Debug)]
 pub struct StaffCredentials {
     pub staff: StaffMember,
     pub password_hash: String,
@@ -389,16 +398,16 @@ impl Store {
         Ok(())
     }
 
-    /// The staff member behind an unexpired session token.
+    /// The staff member behind an unexpired session token, and when it expires.
     pub async fn staff_by_session(
         &self,
         token_hash: &str,
         lookup: Lookup,
-    ) -> StoreResult<Option<StaffMember>> {
+    ) -> StoreResult<Option<StaffSession>> {
         let now = now_ms();
         let cached = lookup == Lookup::Cached;
         if cached && let Some((staff, expires_at)) = self.caches.sessions.get(token_hash) {
-            return Ok((expires_at > now).then_some(staff));
+            return Ok((expires_at > now).then_some(StaffSession { staff, expires_at }));
         }
         let row: Option<SessionRow> = sqlx::query_as(&staff_by_session_sql())
             .bind(token_hash)
@@ -412,8 +421,20 @@ impl Store {
                     .sessions
                     .insert(token_hash.to_owned(), (staff.clone(), row.expires_at));
             }
-            staff
+            StaffSession {
+                staff,
+                expires_at: row.expires_at,
+            }
         }))
+    }
+
+    /// Deletes the sessions that have expired; how many.
+    pub async fn delete_expired_sessions(&self) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1")
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {

@@ -15,7 +15,9 @@ mod writer;
 
 pub use cache::Lookup;
 pub use conversations::{ConversationOwner, ConversationRow, ListCursor};
-pub use directory::{Account, NewAccount, NewStaff, StaffCredentials, VisitorIdentity};
+pub use directory::{
+    Account, NewAccount, NewStaff, StaffCredentials, StaffSession, VisitorIdentity,
+};
 pub use messages::{Appended, Author, NewLead};
 pub use plans::QueryPlan;
 

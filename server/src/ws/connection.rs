@@ -7,11 +7,11 @@
 //! live message that arrives ahead of a missing one (publishes may race) first
 //! has the gap filled from the store.
 
-use crate::auth::Principal;
+use crate::auth::{Principal, token_digest};
 use crate::hub::{Audience, Event, Outbound};
 use crate::limits::SocketSlot;
 use crate::state::AppState;
-use crate::store::{Lookup, StoreError};
+use crate::store::{Lookup, StaffSession, StoreError, now_ms};
 use crate::telemetry;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use natter_protocol::{ClientFrame, ConvId, ServerFrame, Side, StaffMember, close_code};
@@ -40,7 +40,13 @@ pub enum Role {
 enum Identity {
     Visitor { org_id: String, account_id: String },
     AwaitingAuth,
-    Staff(StaffMember),
+    Staff(StaffMember, StaffSocketSession),
+}
+
+/// The session a staff socket signed in with: the socket ends with it.
+struct StaffSocketSession {
+    digest: String,
+    ends: Instant,
 }
 
 struct Subscription {
@@ -101,6 +107,7 @@ pub async fn run(socket: WebSocket, state: AppState, role: Role, _slot: SocketSl
         subscriptions: HashMap::new(),
     };
     let started = Instant::now();
+    let auth_deadline = started + AUTH_TIMEOUT;
     let mut last_heard = started;
     let mut heartbeat = interval(
         HEARTBEAT
@@ -110,6 +117,7 @@ pub async fn run(socket: WebSocket, state: AppState, role: Role, _slot: SocketSl
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
     let stop = loop {
+        let deadline = actor.deadline(auth_deadline);
         tokio::select! {
             incoming = actor.socket.recv() => match incoming {
                 None => break Stop::Gone,
@@ -134,10 +142,14 @@ pub async fn run(socket: WebSocket, state: AppState, role: Role, _slot: SocketSl
                 None => break OVERFLOW,
             },
             () = overflowed.notified() => break OVERFLOW,
+            () = until(deadline) => {
+                break if matches!(actor.identity, Identity::AwaitingAuth) {
+                    Stop::Close(close_code::UNAUTHORIZED, "no auth frame")
+                } else {
+                    Stop::Close(close_code::UNAUTHORIZED, "the session has expired; sign in again")
+                };
+            }
             _ = heartbeat.tick() => {
-                if matches!(actor.identity, Identity::AwaitingAuth) && started.elapsed() > AUTH_TIMEOUT {
-                    break Stop::Close(close_code::UNAUTHORIZED, "no auth frame");
-                }
                 if last_heard.elapsed() > idle_limit {
                     break Stop::Close(close_code::IDLE_TIMEOUT, "no frame from the client for too long");
                 }
@@ -176,6 +188,20 @@ pub async fn run(socket: WebSocket, state: AppState, role: Role, _slot: SocketSl
     }
 }
 
+/// Sleeps until `deadline`, or forever without one.
+async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Closes a socket whose staff session ended.
+const SIGNED_OUT: Stop = Stop::Close(
+    close_code::UNAUTHORIZED,
+    "the session has ended; sign in again",
+);
+
 fn error_frame(code: &str, message: &str, conv_id: Option<&ConvId>) -> ServerFrame {
     ServerFrame::Error {
         code: code.to_owned(),
@@ -209,6 +235,16 @@ impl Actor {
         }
     }
 
+    /// When the socket must close unless something happens first: the auth
+    /// deadline of a socket still unauthenticated, the end of a staff session.
+    fn deadline(&self, auth_deadline: Instant) -> Option<Instant> {
+        match &self.identity {
+            Identity::AwaitingAuth => Some(auth_deadline),
+            Identity::Staff(_, session) => Some(session.ends),
+            Identity::Visitor { .. } => None,
+        }
+    }
+
     fn is_visitor(&self) -> bool {
         matches!(self.identity, Identity::Visitor { .. })
     }
@@ -218,6 +254,7 @@ impl Actor {
         let frame = match outbound {
             Outbound::Frame(frame) => frame,
             Outbound::CatchUp => return self.catch_up().await,
+            Outbound::Revoked => return Err(SIGNED_OUT),
         };
         let (conv_id, seq) = (&frame.conv_id, frame.seq);
         let delivered = self.subscriptions.get(conv_id).map(|s| s.delivered);
@@ -241,11 +278,24 @@ impl Actor {
     /// Events may have been lost on their way here: re-read every subscription
     /// from the store, and give a staff socket a fresh conversation list.
     async fn catch_up(&mut self) -> Result<(), Stop> {
+        // A sign-out elsewhere may have been among the events lost.
+        if let Identity::Staff(_, session) = &self.identity {
+            match self
+                .state
+                .store
+                .staff_by_session(&session.digest, Lookup::Fresh)
+                .await
+            {
+                Ok(Some(_)) => {}
+                Ok(None) => return Err(SIGNED_OUT),
+                Err(e) => tracing::warn!(error = %e, "could not re-check a staff session"),
+            }
+        }
         let conversations: Vec<ConvId> = self.subscriptions.keys().cloned().collect();
         for conv_id in conversations {
             self.replay(&conv_id, None).await?;
         }
-        if matches!(self.identity, Identity::Staff(_)) {
+        if matches!(self.identity, Identity::Staff(..)) {
             self.resync(None).await?;
         }
         Ok(())
@@ -314,7 +364,12 @@ impl Actor {
     }
 
     async fn on_message(&mut self, message: WsMessage) -> Result<(), Stop> {
-        if !matches!(message, WsMessage::Ping(_) | WsMessage::Pong(_)) && !self.within_budget()? {
+        // Pings count too: each one makes the server write a pong. (Pongs answer
+        // the heartbeat and are not counted.)
+        if !matches!(message, WsMessage::Pong(_)) && !self.within_budget()? {
+            if matches!(message, WsMessage::Ping(_)) {
+                return Ok(());
+            }
             let frame = error_frame("rate_limited", "too many frames; slow down", None);
             return self.send_frame(&frame).await;
         }
@@ -385,13 +440,19 @@ impl Actor {
                 "the first frame must be auth",
             ));
         };
-        match Principal::from_token(&self.state.store, &token, Lookup::Fresh).await {
-            Ok(Some(Principal::Staff(staff))) => {
-                self.hub.subscribe_org(&staff.org_id);
+        match Principal::staff_session(&self.state.store, &token).await {
+            Ok(Some(StaffSession { staff, expires_at })) => {
+                let digest = token_digest(&token);
+                self.hub.subscribe_org(&staff.org_id, &digest);
                 let frame = ServerFrame::Authenticated {
                     staff: staff.clone(),
                 };
-                self.identity = Identity::Staff(staff);
+                let left = u64::try_from(expires_at.saturating_sub(now_ms())).unwrap_or(0);
+                let session = StaffSocketSession {
+                    digest,
+                    ends: Instant::now() + Duration::from_millis(left),
+                };
+                self.identity = Identity::Staff(staff, session);
                 self.send_frame(&frame).await
             }
             Ok(_) => {
@@ -421,7 +482,7 @@ impl Actor {
     ) -> Result<(), Stop> {
         let refuse = |code: &str, message: &str| error_frame(code, message, Some(&conv_id));
         let principal = match &self.identity {
-            Identity::Staff(staff) => Principal::Staff(staff.clone()),
+            Identity::Staff(staff, _) => Principal::Staff(staff.clone()),
             Identity::Visitor { org_id, account_id } => {
                 let Some(token) = token else {
                     return self
@@ -541,7 +602,7 @@ impl Actor {
         &mut self,
         status: Option<natter_protocol::ConversationStatus>,
     ) -> Result<(), Stop> {
-        let Identity::Staff(staff) = &self.identity else {
+        let Identity::Staff(staff, _) = &self.identity else {
             return self
                 .send_frame(&error_frame(
                     "bad_frame",

@@ -61,6 +61,8 @@ pub fn settings_for(db: &TestDb) -> Settings {
         session_hours: 24,
         ws_queue: 256,
         ws_idle_secs: 60,
+        metrics_token: None,
+        staff_origins: Vec::new(),
     }
 }
 

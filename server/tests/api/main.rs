@@ -11,6 +11,7 @@ mod backend;
 mod bad_input;
 mod conversations;
 mod group_commit;
+mod hardening;
 mod helpers;
 mod idempotency;
 mod limits;
