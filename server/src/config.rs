@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server.
-    Serve(Settings),
+    Serve(Box<Settings>),
     /// Manage organizations, website accounts and staff.
     Admin {
         #[command(flatten)]

@@ -12,7 +12,7 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(settings) => natter_server::startup::serve(settings).await,
+        Command::Serve(settings) => natter_server::startup::serve(*settings).await,
         Command::Admin { database, command } => natter_server::admin::run(database, command).await,
     };
     match result {

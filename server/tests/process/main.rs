@@ -8,5 +8,6 @@
 mod assets;
 mod backup;
 mod crash;
+mod login_flood;
 mod logs;
 mod server;

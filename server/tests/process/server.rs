@@ -142,6 +142,11 @@ impl Server {
     }
 
     /// The SQLite file the server runs on.
+    /// The running process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("natter is running").id()
+    }
+
     pub fn db_path(&self) -> &std::path::Path {
         &self.db
     }
