@@ -292,6 +292,8 @@ impl utoipa::ToSchema for OriginPattern {}
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
+    /// At most 254 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     pub email: String,
     pub password: String,
 }

@@ -39,9 +39,8 @@ pub(crate) async fn login(
     ClientIp(ip): ClientIp,
     Json(body): Json<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    let email = body.email.trim().to_lowercase();
     // Before any limiter: nothing an attacker sends sizes what is kept.
-    if email.chars().count() > validate::MAX_EMAIL_CHARS {
+    if body.email.trim().chars().count() > validate::MAX_EMAIL_CHARS {
         return Err(Invalid {
             field: "email",
             message: format!(
@@ -51,6 +50,7 @@ pub(crate) async fn login(
         }
         .into());
     }
+    let email = body.email.trim().to_lowercase();
     let limits = &state.settings.limits;
     state
         .limiter
