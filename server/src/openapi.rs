@@ -142,16 +142,24 @@ pub struct RateLimited;
 
 impl<'s> ToResponse<'s> for RateLimited {
     fn response() -> (&'s str, RefOr<Response>) {
-        let retry_after = HeaderBuilder::new()
-            .schema(u64::schema())
-            .description(Some("Seconds until the next request may succeed"))
-            .build();
-        let response =
-            error("`rate_limited`: too many requests; retry after `Retry-After` seconds.")
-                .header("Retry-After", retry_after)
-                .build();
-        ("RateLimited", response.into())
+        let response = retry_later(
+            "`rate_limited`: too many requests; retry after `Retry-After` seconds.",
+            "Seconds until the next request may succeed",
+        );
+        ("RateLimited", response)
     }
+}
+
+/// An error answer with a `Retry-After` header.
+fn retry_later(what: &str, header: &str) -> RefOr<Response> {
+    let retry_after = HeaderBuilder::new()
+        .schema(u64::schema())
+        .description(Some(header))
+        .build();
+    error(what)
+        .header("Retry-After", retry_after)
+        .build()
+        .into()
 }
 
 /// `busy`: the server is at capacity for this work; retry after `Retry-After` seconds.
@@ -159,15 +167,11 @@ pub struct Busy;
 
 impl<'s> ToResponse<'s> for Busy {
     fn response() -> (&'s str, RefOr<Response>) {
-        let retry_after = HeaderBuilder::new()
-            .schema(u64::schema())
-            .description(Some("Seconds after which to try again"))
-            .build();
-        let response =
-            error("`busy`: the server is at capacity; retry after `Retry-After` seconds.")
-                .header("Retry-After", retry_after)
-                .build();
-        ("Busy", response.into())
+        let response = retry_later(
+            "`busy`: the server is at capacity; retry after `Retry-After` seconds.",
+            "Seconds after which to try again",
+        );
+        ("Busy", response)
     }
 }
 

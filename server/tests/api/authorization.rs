@@ -126,14 +126,7 @@ async fn a_visitor_token_is_not_a_staff_token() {
 async fn logout_ends_the_session() {
     let app = spawn_app().await;
     let token = app.staff_token().await;
-    let out = app
-        .client
-        .post(app.url("/auth/logout"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    app.logout(&token).await;
     let list = app
         .client
         .get(app.url("/conversations"))

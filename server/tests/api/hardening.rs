@@ -4,24 +4,16 @@
 //! unauthenticated sockets that lived too long, pings outside the frame budget,
 //! `/metrics` and the staff API open to any page.
 
-use crate::backend::{redis_or_skip, redis_url};
-use crate::helpers::{assert_error, spawn_app_with};
+use crate::helpers::{assert_error, client_from, spawn_app_with};
+use crate::scale_out::two_instances;
 use futures_util::SinkExt;
 use natter_protocol::close_code;
 use natter_server::limits::Quota;
 use reqwest::StatusCode;
-use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-
-fn client_from(ip: [u8; 4]) -> reqwest::Client {
-    reqwest::Client::builder()
-        .local_address(IpAddr::from(ip))
-        .build()
-        .unwrap()
-}
 
 #[tokio::test]
 async fn signing_out_closes_the_sessions_sockets_at_once() {
@@ -30,14 +22,7 @@ async fn signing_out_closes_the_sessions_sockets_at_once() {
     let other = app.staff_token().await;
     let mut signed_out = app.staff_socket(&token).await;
     let mut still_in = app.staff_socket(&other).await;
-    let response = app
-        .client
-        .post(app.url("/auth/logout"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    app.logout(&token).await;
     let started = Instant::now();
     let frame = signed_out.closed(Duration::from_secs(2)).await;
     assert_eq!(
@@ -59,28 +44,12 @@ async fn signing_out_closes_the_sessions_sockets_at_once() {
 
 #[tokio::test]
 async fn signing_out_on_one_instance_closes_sockets_on_the_other() {
-    if redis_or_skip("logout_cross_instances").await.is_none() {
+    let Some((a, b)) = two_instances("logout_cross_instances", None).await else {
         return;
-    }
-    let prefix = format!("natter-test:{}:", uuid::Uuid::new_v4().simple());
-    let url = redis_url();
-    let (url_a, prefix_a) = (url.clone(), prefix.clone());
-    let a = spawn_app_with(move |s| {
-        s.redis_url = Some(url_a);
-        s.redis_prefix = prefix_a;
-    })
-    .await;
-    let b = a.another_instance(|s| s.redis_prefix = prefix).await;
+    };
     let token = a.staff_token().await;
     let mut on_b = b.staff_socket(&token).await;
-    let response = a
-        .client
-        .post(a.url("/auth/logout"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    a.logout(&token).await;
     let frame = on_b.closed(Duration::from_secs(1)).await;
     assert_eq!(
         frame.map(|f| u16::from(f.code)),

@@ -249,6 +249,18 @@ impl TestApp {
     }
 
     /// The demo staff member's token.
+    /// Signs the session of `token` out; asserts it worked.
+    pub async fn logout(&self, token: &str) {
+        let response = self
+            .client
+            .post(self.url("/auth/logout"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("logout");
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+
     pub async fn staff_token(&self) -> String {
         self.login("demo@example.com", "demo").await.token
     }
@@ -345,6 +357,14 @@ impl TestApp {
             other => panic!("expected authenticated, got {other:?}"),
         }
     }
+}
+
+/// An HTTP client whose requests come from `ip` (any 127.0.0.0/8 address is this machine).
+pub fn client_from(ip: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(ip))
+        .build()
+        .expect("client")
 }
 
 /// A real WebSocket client speaking the protocol.

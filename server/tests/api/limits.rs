@@ -1,11 +1,10 @@
 //! Floods are limited per IP, per visitor and per socket, with 429 and
 //! `Retry-After`, while everyone else keeps chatting.
 
-use crate::helpers::{Socket, assert_error, spawn_app_with};
+use crate::helpers::{Socket, assert_error, client_from, spawn_app_with};
 use natter_protocol::{ClientFrame, ServerFrame};
 use natter_server::limits::Quota;
 use reqwest::StatusCode;
-use std::net::IpAddr;
 use std::time::Duration;
 
 fn quota(count: u32) -> Quota {
@@ -13,13 +12,6 @@ fn quota(count: u32) -> Quota {
         count,
         per: Duration::from_secs(60),
     }
-}
-
-fn client_from(ip: [u8; 4]) -> reqwest::Client {
-    reqwest::Client::builder()
-        .local_address(IpAddr::from(ip))
-        .build()
-        .unwrap()
 }
 
 #[tokio::test]

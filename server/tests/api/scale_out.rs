@@ -13,7 +13,7 @@ fn prefix() -> String {
 }
 
 /// Two instances sharing a database and a Redis prefix; `None` when Redis is absent (outside CI).
-async fn two_instances(test: &str, redis: Option<String>) -> Option<(TestApp, TestApp)> {
+pub(crate) async fn two_instances(test: &str, redis: Option<String>) -> Option<(TestApp, TestApp)> {
     redis_or_skip(test).await?;
     let url = redis.unwrap_or_else(redis_url);
     let prefix = prefix();
