@@ -143,11 +143,11 @@ fn verify_reusing_memory(
 
 /// The few threads that run Argon2, fed by a short queue.
 ///
-/// Each Argon2 computation holds ~19 MiB while it runs, and the allocator keeps
-/// what a thread used for that thread's next one: on Tokio's blocking pool (hundreds
-/// of threads) a sign-in flood took the server past 1.5 GiB and kept it there. Here
-/// at most `threads` run at once, on the same threads every time, so the memory is
-/// bounded by `threads × 19 MiB`; a caller finding the queue full gets 503 at once.
+/// Each Argon2 computation needs ~19 MiB: on Tokio's blocking pool (hundreds of
+/// threads) a sign-in flood took the server past 1.5 GiB and kept it there. Here at
+/// most `threads` run at once, each in the memory its thread keeps
+/// (`ARGON2_MEMORY`), so the memory is bounded by `threads × 19 MiB`; a caller
+/// finding the queue full gets 503 at once.
 #[derive(Clone)]
 pub struct PasswordChecks {
     jobs: std::sync::mpsc::SyncSender<Box<dyn FnOnce() + Send>>,

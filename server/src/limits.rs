@@ -157,10 +157,10 @@ impl Limiter {
             return Ok(());
         }
         let (window, remaining) = window_of(quota.per);
-        let key = digest(key);
+        let id = digest(key);
         let count = match &self.redis {
             Some((manager, prefix)) => {
-                let key = format!("{prefix}{bucket}:{}:{window}", hex(&key));
+                let key = format!("{prefix}{bucket}:{}:{window}", hex(&id));
                 let mut conn = manager.clone();
                 let counted: Result<(u32,), _> = redis::pipe()
                     .atomic()
@@ -173,11 +173,11 @@ impl Limiter {
                     Ok((count,)) => count,
                     Err(e) => {
                         tracing::warn!(error = %e, "rate limiting falls back to this instance");
-                        self.count_locally((bucket, digest(&key)), window, remaining)
+                        self.count_locally((bucket, id), window, remaining)
                     }
                 }
             }
-            None => self.count_locally((bucket, key), window, remaining),
+            None => self.count_locally((bucket, id), window, remaining),
         };
         if count > quota.count {
             return Err(ApiError::RateLimited {
