@@ -17,10 +17,17 @@
   host.setAttribute('data-account', data.account || '');
   host.setAttribute('data-server', server);
   host.setAttribute('data-locale', locale);
+  // The account's colour from the first paint: the snippet's data-color, else the colour
+  // the app remembered on an earlier visit.
+  var theme = data.color;
   try {
-    // The account's colour, remembered by the app, so the launcher has it before the app loads.
-    var theme = localStorage.getItem('natter:' + data.org + ':' + data.account + ':theme');
-    if (/^#[0-9a-f]{6}$/i.test(theme)) host.style.setProperty('--n-theme', theme);
+    if (!/^#[0-9a-f]{6}$/i.test(theme)) theme = localStorage.getItem('natter:' + data.org + ':' + data.account + ':theme');
+  } catch (e) { /* storage disabled */ }
+  if (/^#[0-9a-f]{6}$/i.test(theme)) host.style.setProperty('--n-theme', theme);
+  try {
+    // The account's light/dark choice, remembered by the app.
+    var look = localStorage.getItem('natter:' + data.org + ':' + data.account + ':look');
+    if (look === 'light' || look === 'dark') host.setAttribute('data-theme', look);
   } catch (e) { /* storage disabled */ }
 
   var root = host.attachShadow({ mode: 'open' });
@@ -37,7 +44,15 @@
     '.n-badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;' +
     'border-radius:10px;background:#dc2626;color:#fff;font:700 12px/20px system-ui,sans-serif}' +
     '[hidden]{display:none!important}' +
-    '@media (prefers-reduced-motion:reduce){.n-launcher{transition:none}}' +
+    // Shown the moment the launcher is clicked, until the app has drawn its own panel.
+    '.n-boot{position:fixed;right:20px;bottom:88px;width:370px;height:min(600px,calc(100vh - 110px));border-radius:16px;' +
+    'background:#fff;box-shadow:0 12px 40px rgba(0,0,0,.25);border-top:56px solid var(--n-theme,#2563eb);display:grid;place-items:center}' +
+    '.n-boot i{width:28px;height:28px;border:3px solid #d1d5db;border-top-color:var(--n-theme,#2563eb);border-radius:50%;animation:n-spin .8s linear infinite}' +
+    '@keyframes n-spin{to{transform:rotate(1turn)}}' +
+    '@media (max-width:480px){.n-boot{inset:0;width:100%;height:100%;border-radius:0}}' +
+    ':host([data-theme=dark]) .n-boot{background:#111827}:host([data-theme=dark]) .n-boot i{border-color:#374151;border-top-color:#fff}' +
+    '@media (prefers-color-scheme:dark){:host(:not([data-theme=light])) .n-boot{background:#111827}:host(:not([data-theme=light])) .n-boot i{border-color:#374151;border-top-color:#fff}}' +
+    '@media (prefers-reduced-motion:reduce){.n-launcher{transition:none}.n-boot i{animation-duration:3s}}' +
     '</style>' +
     '<link rel="stylesheet" href="' + server + '/widget/widget.css">' +
     '<button type="button" class="n-launcher" aria-expanded="false" aria-label="' +
@@ -45,9 +60,12 @@
     '<svg class="n-bubble-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/></svg>' +
     '<svg class="n-x" viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>' +
     '<span class="n-badge" hidden></span></button>' +
+    '<div class="n-boot" role="status" hidden><i></i><span style="position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)">' +
+    (vi ? 'Đang tải…' : 'Loading…') + '</span></div>' +
     '<div class="n-mount"></div>';
   var launcher = root.querySelector('.n-launcher');
   var badge = root.querySelector('.n-badge');
+  var boot = root.querySelector('.n-boot');
 
   // Typing in the widget must not trigger the host page's keyboard shortcuts.
   ['keydown', 'keyup', 'keypress'].forEach(function (type) {
@@ -60,7 +78,13 @@
     loading = true;
     import(server + '/widget/natter-widget.js')
       .then(function (app) { return app.default({ module_or_path: server + '/widget/natter-widget_bg.wasm' }); })
-      .catch(function (e) { loading = false; console.error('[natter] could not load the chat', e); });
+      .catch(function (e) {
+        loading = false;
+        wanted = false;
+        boot.hidden = true;
+        launcher.setAttribute('aria-expanded', 'false');
+        console.error('[natter] could not load the chat', e);
+      });
   }
   function command(cmd, arg) {
     if (ready) {
@@ -78,7 +102,9 @@
       var detail = e.detail;
       if (name === 'ready') {
         ready = true;
+        boot.hidden = true;
         queue.splice(0).forEach(function (c) { command(c[0], c[1]); });
+        if (wanted) command('open');
       } else if (name === 'open' || name === 'close') {
         launcher.setAttribute('aria-expanded', String(name === 'open'));
         if (name === 'close' && root.activeElement) launcher.focus();
@@ -91,7 +117,24 @@
       });
     });
   });
-  launcher.addEventListener('click', function () { command('toggle'); });
+  // Before the app is there, a click shows the panel's frame at once and remembers that the
+  // visitor wants the chat; a second click within half a second (a double click) is the same
+  // wish, not a change of mind.
+  var wanted = false, lastClick = 0;
+  launcher.addEventListener('click', function () {
+    var now = Date.now(), repeat = now - lastClick < 500;
+    lastClick = now;
+    if (repeat) return;
+    if (ready) { command('toggle'); return; }
+    wanted = !wanted;
+    boot.hidden = !wanted;
+    launcher.setAttribute('aria-expanded', String(wanted));
+    load();
+  });
+  // A hand on its way to the launcher: start fetching the app now.
+  ['pointerdown', 'pointerenter', 'focus', 'touchstart'].forEach(function (type) {
+    launcher.addEventListener(type, load, { once: true, passive: true });
+  });
 
   var api = window.Natter = {
     open: function () { command('open'); },

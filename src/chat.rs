@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_protocol::{
     ConversationStatus, CreateLead, Direction, Message, PostMessage, ServerFrame, Side,
-    WidgetConfig,
+    WidgetConfig, WidgetTheme,
 };
 use std::cell::Cell;
 use wasm_bindgen::JsValue;
@@ -47,7 +47,18 @@ struct Env {
     fetching: Cell<bool>,
     /// Messages up to this seq were history when they arrived: no `message` event for them.
     quiet_until: Cell<u64>,
+    /// Counts typing frames, so that only the latest one's expiry clears the indicator.
+    typing_frames: Cell<u64>,
 }
+
+/// A "… is typing" indicator disappears this long after the last frame that said so, in
+/// ms, whatever the typist's browser does (it may have closed without a word). Senders
+/// repeat the frame every few seconds while typing goes on.
+pub const TYPING_EXPIRES_MS: u64 = 6_000;
+
+/// A message the server could not be reached for is tried again this often while the
+/// socket is up (it is also tried the moment the socket comes back), in ms.
+const REQUEUE_MS: u64 = 5_000;
 
 /// The widget's state. Copy: every field is a handle into the reactive arena.
 #[derive(Clone, Copy)]
@@ -62,8 +73,12 @@ pub struct Chat {
     pub link: RwSignal<Link>,
     /// The name of the staff member typing, if one is.
     pub typing: RwSignal<Option<String>>,
+    /// The log shows its newest message (the reader has not scrolled up, the panel is open).
+    pub at_bottom: RwSignal<bool>,
     pub resolved: RwSignal<bool>,
     pub prefill: RwSignal<Prefill>,
+    /// The viewer's locale for dates and times (empty: the browser's).
+    locale: StoredValue<String>,
     env: StoredValue<Env, LocalStorage>,
 }
 
@@ -89,11 +104,13 @@ impl Chat {
             open: RwSignal::new(false),
             link: RwSignal::new(Link::Connecting),
             typing: RwSignal::new(None),
+            at_bottom: RwSignal::new(true),
             resolved: RwSignal::new(false),
             prefill: RwSignal::new(Prefill {
                 name: saved.name,
                 email: saved.email,
             }),
+            locale: StoredValue::new(settings.locale.clone()),
             env: StoredValue::new_local(Env {
                 api: Api::new(&settings.server, &settings.org, &settings.account),
                 store,
@@ -101,6 +118,7 @@ impl Chat {
                 socket: None,
                 fetching: Cell::new(false),
                 quiet_until: Cell::new(0),
+                typing_frames: Cell::new(0),
             }),
         };
         let socket = Socket::open(
@@ -125,6 +143,23 @@ impl Chat {
         host::listen(&settings.host, move |command| chat.command(command));
         chat.load_config();
         chat
+    }
+
+    pub fn locale(&self) -> String {
+        self.locale.get_value()
+    }
+
+    /// Moves focus to the element `selector` finds in the widget's shadow root.
+    pub fn focus(&self, selector: &str) {
+        let found = self.env.with_value(|env| {
+            env.host
+                .shadow_root()
+                .and_then(|root| root.query_selector(selector).ok().flatten())
+        });
+        if let Some(el) = found.and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlElement>(e).ok())
+        {
+            _ = el.focus();
+        }
     }
 
     pub fn socket(&self) -> Option<Socket> {
@@ -158,11 +193,21 @@ impl Chat {
         }
     }
 
+    /// Light, dark or the visitor's system setting: the host's `data-theme`, which the
+    /// stylesheet and the loader's frame follow.
+    fn apply_look(&self, look: WidgetTheme) {
+        self.env.with_value(|env| {
+            _ = env.host.set_attribute("data-theme", look.as_str());
+            env.store.save_look(look.as_str());
+        });
+    }
+
     fn load_config(self) {
         spawn_local(async move {
             match self.api().config().await {
                 Ok(config) => {
                     self.apply_theme(&config.theme_color);
+                    self.apply_look(config.theme);
                     self.config.set(Some(config));
                 }
                 // Only the page's origin can refuse the config (it takes no token).
@@ -215,7 +260,7 @@ impl Chat {
         let was = self.link.get_untracked();
         self.link.set(link);
         if link == Link::Online && was != Link::Online {
-            self.retry_failed();
+            self.retry_queued();
         }
     }
 
@@ -238,9 +283,17 @@ impl Chat {
                 side: Side::Staff,
                 typing,
                 name,
-            } if ours(&conv_id) => {
-                self.typing.set(typing.then(|| name.unwrap_or_default()));
-            }
+            } if ours(&conv_id) => self.show_typing(typing.then(|| name.unwrap_or_default())),
+            ServerFrame::Read {
+                conv_id,
+                side: Side::Staff,
+                seq,
+            } if ours(&conv_id) => self.conv.update(|c| c.staff_read(seq)),
+            ServerFrame::Presence { staff_online } => self.config.update(|c| {
+                if let Some(c) = c {
+                    c.staff_online = staff_online;
+                }
+            }),
             ServerFrame::Conversation {
                 conv_id, status, ..
             } if ours(&conv_id) => {
@@ -274,7 +327,7 @@ impl Chat {
             }
         });
         if !news.is_empty() {
-            self.typing.set(None);
+            self.show_typing(None);
         }
         for (seq, sender, text) in news {
             let detail = host::object(&[
@@ -287,6 +340,27 @@ impl Chat {
         self.save_outbox();
         if self.conv.with_untracked(Conversation::has_gap) {
             self.catch_up(false);
+        }
+    }
+
+    /// Shows (or hides) who is typing; a shown indicator expires by itself.
+    fn show_typing(self, who: Option<String>) {
+        let frame = self.env.with_value(|env| {
+            let n = env.typing_frames.get() + 1;
+            env.typing_frames.set(n);
+            n
+        });
+        let showing = who.is_some();
+        self.typing.set(who);
+        if showing {
+            set_timeout(
+                move || {
+                    if self.env.with_value(|env| env.typing_frames.get()) == frame {
+                        self.typing.set(None);
+                    }
+                },
+                std::time::Duration::from_millis(TYPING_EXPIRES_MS),
+            );
         }
     }
 
@@ -319,6 +393,7 @@ impl Chat {
                             .set(env.quiet_until.get().max(page.last_seq))
                     });
                 }
+                self.conv.update(|c| c.staff_read(page.staff_read_seq));
                 self.apply(page.messages);
                 let now = self.conv.with_untracked(Conversation::resume_seq);
                 if now == after {
@@ -388,16 +463,17 @@ impl Chat {
         }
     }
 
-    fn retry_failed(self) {
+    /// Sends again what waits for the connection (not what the server refused).
+    pub fn retry_queued(self) {
         use crate::state::SendState;
-        let failed: Vec<String> = self.conv.with_untracked(|c| {
+        let queued: Vec<String> = self.conv.with_untracked(|c| {
             c.outbox()
                 .iter()
-                .filter(|o| o.state == SendState::Failed)
+                .filter(|o| o.state == SendState::Queued)
                 .map(|o| o.client_msg_id.clone())
                 .collect()
         });
-        for id in failed {
+        for id in queued {
             self.retry(&id);
         }
     }
@@ -419,7 +495,25 @@ impl Chat {
                 .await
             {
                 Ok(envelope) => self.apply(vec![envelope.message]),
-                Err(_) => self.conv.update(|c| c.mark_failed(&body.client_msg_id)),
+                // Refused for good (the text, the token): only the visitor can decide.
+                Err(ApiError::Status { status, .. })
+                    if (400..500).contains(&status) && !matches!(status, 408 | 429) =>
+                {
+                    self.conv.update(|c| c.mark_failed(&body.client_msg_id));
+                }
+                // Not reached, or busy: it waits, and goes when the socket is back (or
+                // shortly, if the socket never went down).
+                Err(_) => {
+                    self.conv.update(|c| c.mark_queued(&body.client_msg_id));
+                    set_timeout(
+                        move || {
+                            if self.link.get_untracked() == Link::Online {
+                                self.retry_queued();
+                            }
+                        },
+                        std::time::Duration::from_millis(REQUEUE_MS),
+                    );
+                }
             }
         });
     }
@@ -434,7 +528,8 @@ impl Chat {
         self.store().update(|saved| saved.outbox = outbox);
     }
 
-    /// Marks everything shown as read (the panel is open and the page visible).
+    /// Marks everything shown as read (the panel is open on a visible page, scrolled to
+    /// the newest message).
     pub fn mark_read(self) {
         let last = self.conv.with_untracked(Conversation::last_seq);
         let Some(session) = self.session.get_untracked() else {
@@ -455,7 +550,7 @@ impl Chat {
         self.conv.set(Conversation::default());
         self.read_seq.set(0);
         self.resolved.set(false);
-        self.typing.set(None);
+        self.show_typing(None);
         self.env.with_value(|env| env.quiet_until.set(0));
     }
 

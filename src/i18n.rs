@@ -33,6 +33,19 @@ pub struct Strings {
     pub resolved: &'static str,
     pub jump_to_latest: &'static str,
     pub lead_failed: &'static str,
+    /// Under a message that waits for the connection; it goes by itself.
+    pub queued: &'static str,
+    /// Under the visitor's last message that staff have read.
+    pub seen: &'static str,
+    pub today: &'static str,
+    pub yesterday: &'static str,
+    /// The header's menu button.
+    pub more: &'static str,
+    /// Beside the composer near the length limit: "{n}" is how many characters are left.
+    pub chars_left: &'static str,
+    /// Beside the composer past the length limit: "{n}" is how many characters too many.
+    pub chars_over: &'static str,
+    pub loading: &'static str,
 }
 
 pub const EN: Strings = Strings {
@@ -60,11 +73,19 @@ pub const EN: Strings = Strings {
     typing: "is typing…",
     messages: "Messages",
     reconnecting: "Reconnecting…",
-    offline: "You're offline. Messages will send when you're back.",
+    offline: "You're offline. Messages wait and send when you're back.",
     new_conversation: "Start a new conversation",
     resolved: "This conversation was closed.",
     jump_to_latest: "New messages ↓",
     lead_failed: "Couldn't start the chat. Please try again.",
+    queued: "Waiting for connection…",
+    seen: "Seen",
+    today: "Today",
+    yesterday: "Yesterday",
+    more: "More options",
+    chars_left: "{n} characters left",
+    chars_over: "{n} characters too many",
+    loading: "Loading…",
 };
 
 pub const VI: Strings = Strings {
@@ -92,11 +113,19 @@ pub const VI: Strings = Strings {
     typing: "đang nhập…",
     messages: "Tin nhắn",
     reconnecting: "Đang kết nối lại…",
-    offline: "Bạn đang ngoại tuyến. Tin nhắn sẽ được gửi khi có mạng.",
+    offline: "Bạn đang ngoại tuyến. Tin nhắn sẽ chờ và tự gửi khi có mạng.",
     new_conversation: "Bắt đầu cuộc trò chuyện mới",
     resolved: "Cuộc trò chuyện này đã kết thúc.",
     jump_to_latest: "Tin nhắn mới ↓",
     lead_failed: "Không thể bắt đầu trò chuyện. Vui lòng thử lại.",
+    queued: "Đang chờ kết nối…",
+    seen: "Đã xem",
+    today: "Hôm nay",
+    yesterday: "Hôm qua",
+    more: "Tùy chọn khác",
+    chars_left: "Còn {n} ký tự",
+    chars_over: "Dư {n} ký tự",
+    loading: "Đang tải…",
 };
 
 /// The strings for a BCP 47 tag such as `vi`, `vi-VN` or `en-GB`; English by default.

@@ -32,7 +32,8 @@ pub fn App(
             .unwrap_or_default(),
         given => given.to_owned(),
     };
-    let chat = Chat::start(&settings, i18n::strings(&locale));
+    let t = i18n::strings(&locale);
+    let chat = Chat::start(&Settings { locale, ..settings }, t);
     provide_context(chat);
 
     // The subscription follows the conversation, over the socket `Chat::start` opened once
@@ -52,7 +53,11 @@ pub fn App(
                 wake(chat);
             }
         }),
-        window_event_listener_untyped("online", move |_| wake(chat)),
+        // The browser says the network is back: reconnect, and send what waited.
+        window_event_listener_untyped("online", move |_| {
+            wake(chat);
+            chat.retry_queued();
+        }),
         window_event_listener_untyped("offline", move |_| {
             if let Some(socket) = chat.socket() {
                 socket.offline();
@@ -74,10 +79,11 @@ pub fn App(
         }
     });
 
-    // What the visitor sees is read: the panel is open on a visible page.
+    // What the visitor sees is read: the panel is open on a visible page, scrolled to the
+    // newest message.
     Effect::new(move |_| {
         chat.conv.track();
-        if chat.open.get() && visible.get() {
+        if chat.open.get() && visible.get() && chat.at_bottom.get() {
             chat.mark_read();
         }
     });

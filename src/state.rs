@@ -2,6 +2,7 @@
 //! `client_msg_id`, gap detection, the subscription over the one socket, and reconnect
 //! backoff. No browser APIs here, so all of it is unit tested on the host.
 
+use natter_client::groups;
 use natter_protocol::{ClientFrame, ConvId, Direction, Message};
 use std::collections::BTreeMap;
 
@@ -10,7 +11,10 @@ use std::collections::BTreeMap;
 pub enum SendState {
     /// Shown at once; the server has not acknowledged it yet.
     Pending,
-    /// The last attempt failed; the visitor may retry with the same `client_msg_id`.
+    /// The last attempt could not reach the server: it is sent again, under the same
+    /// `client_msg_id`, as soon as the connection is back (no action needed).
+    Queued,
+    /// The server refused it: it is not retried by itself; the visitor may retry.
     Failed,
     /// Stored by the server (it has a `seq`).
     Sent,
@@ -40,6 +44,8 @@ pub struct Conversation {
     outbox: Vec<Outgoing>,
     /// Every seq in `1..=contiguous` is present: the resume point for the socket.
     contiguous: u64,
+    /// How far staff have read (their read position's `seq`).
+    staff_read: u64,
 }
 
 impl Conversation {
@@ -97,6 +103,16 @@ impl Conversation {
         self.set_state(client_msg_id, SendState::Failed);
     }
 
+    /// Marks an unacknowledged message as waiting for the connection.
+    pub fn mark_queued(&mut self, client_msg_id: &str) {
+        self.set_state(client_msg_id, SendState::Queued);
+    }
+
+    /// Staff read up to `seq` (read positions only move forward).
+    pub fn staff_read(&mut self, seq: u64) {
+        self.staff_read = self.staff_read.max(seq);
+    }
+
     /// Puts a failed message back to pending and returns its text to send again, under the
     /// same `client_msg_id` so the server stores it at most once.
     pub fn retry(&mut self, client_msg_id: &str) -> Option<String> {
@@ -127,27 +143,53 @@ impl Conversation {
         self.messages.values()
     }
 
-    /// What the log shows: stored messages by `seq`, then the visitor's unsent ones.
-    pub fn rows(&self) -> Vec<Row> {
+    /// What the log shows: stored messages by `seq`, then the visitor's unsent ones, with
+    /// where a day begins (by `day_of`, the local calendar day of a Unix ms time), where a
+    /// group of one sender's messages begins, and "Seen" on the visitor's last message staff
+    /// have read.
+    pub fn rows(&self, day_of: impl Fn(i64) -> i64) -> Vec<Row> {
+        let seen = self
+            .messages
+            .range(..=self.staff_read)
+            .rev()
+            .find(|(_, m)| m.direction == Direction::In)
+            .map(|(seq, _)| *seq);
         let sent = self.messages.values().map(|m| Row {
             client_msg_id: m.client_msg_id.clone(),
             seq: m.seq,
             mine: m.direction == Direction::In,
             sender: m.sender.name.clone(),
+            sender_id: m.sender.id.clone(),
             text: m.text.clone(),
             created_at: m.created_at,
             state: SendState::Sent,
+            seen: Some(m.seq) == seen,
+            day_start: false,
+            group_start: false,
         });
         let unsent = self.outbox.iter().map(|o| Row {
             client_msg_id: o.client_msg_id.clone(),
             seq: 0,
             mine: true,
             sender: String::new(),
+            sender_id: String::new(),
             text: o.text.clone(),
             created_at: o.created_at,
             state: o.state,
+            seen: false,
+            day_start: false,
+            group_start: false,
         });
-        sent.chain(unsent).collect()
+        let mut rows: Vec<Row> = sent.chain(unsent).collect();
+        let senders = rows
+            .iter()
+            .map(|r| (if r.mine { "" } else { r.sender_id.as_str() }, r.created_at));
+        let places = groups::place(senders, day_of);
+        for (row, place) in rows.iter_mut().zip(places) {
+            row.day_start = place.day_start;
+            row.group_start = place.group_start;
+        }
+        rows
     }
 }
 
@@ -161,9 +203,16 @@ pub struct Row {
     /// The visitor's own message (direction `in`): drawn on the right.
     pub mine: bool,
     pub sender: String,
+    pub sender_id: String,
     pub text: String,
     pub created_at: i64,
     pub state: SendState,
+    /// The visitor's last message that staff have read: "Seen" under it.
+    pub seen: bool,
+    /// The first message of its (local) day: a day separator above it.
+    pub day_start: bool,
+    /// The first of consecutive messages from one sender: the name and time show on it.
+    pub group_start: bool,
 }
 
 /// A conversation the visitor may read: its id and the visitor token that opens it.
@@ -262,6 +311,10 @@ mod tests {
     use super::*;
     use natter_protocol::{Sender, SenderKind};
 
+    fn utc_day(ms: i64) -> i64 {
+        ms.div_euclid(86_400_000)
+    }
+
     fn msg(seq: u64, direction: Direction, client_msg_id: &str) -> Message {
         let (kind, name) = match direction {
             Direction::In => (SenderKind::Visitor, "Ana"),
@@ -299,7 +352,7 @@ mod tests {
         let mut c = Conversation::default();
         assert!(c.apply(msg(1, Direction::Out, "k1")).fresh);
         assert!(!c.apply(msg(1, Direction::Out, "k1")).fresh);
-        assert_eq!(c.rows().len(), 1);
+        assert_eq!(c.rows(utc_day).len(), 1);
     }
 
     #[test]
@@ -320,12 +373,12 @@ mod tests {
     fn pending_then_sent_shows_once() {
         let mut c = Conversation::default();
         c.add_pending("w1".into(), "hello".into(), 5);
-        assert_eq!(c.rows()[0].state, SendState::Pending);
-        assert!(c.rows()[0].mine);
+        assert_eq!(c.rows(utc_day)[0].state, SendState::Pending);
+        assert!(c.rows(utc_day)[0].mine);
         // The socket echo and the HTTP answer both carry the message: one row.
         c.apply(msg(1, Direction::In, "w1"));
         c.apply(msg(1, Direction::In, "w1"));
-        let rows = c.rows();
+        let rows = c.rows(utc_day);
         assert_eq!(rows.len(), 1);
         assert_eq!((rows[0].seq, rows[0].state), (1, SendState::Sent));
         assert!(c.outbox().is_empty());
@@ -336,10 +389,10 @@ mod tests {
         let mut c = Conversation::default();
         c.add_pending("w1".into(), "hello".into(), 5);
         c.mark_failed("w1");
-        assert_eq!(c.rows()[0].state, SendState::Failed);
+        assert_eq!(c.rows(utc_day)[0].state, SendState::Failed);
         assert_eq!(c.retry("w1").as_deref(), Some("hello"));
-        assert_eq!(c.rows()[0].state, SendState::Pending);
-        assert_eq!(c.rows()[0].client_msg_id, "w1");
+        assert_eq!(c.rows(utc_day)[0].state, SendState::Pending);
+        assert_eq!(c.rows(utc_day)[0].client_msg_id, "w1");
         assert_eq!(c.retry("nope"), None);
     }
 
@@ -348,12 +401,79 @@ mod tests {
         let mut c = Conversation::default();
         c.apply(msg(1, Direction::Out, "k1"));
         c.add_pending("w2".into(), "later".into(), 9);
-        let rows = c.rows();
+        let rows = c.rows(utc_day);
         assert_eq!(
             rows.iter().map(|r| (r.mine, r.state)).collect::<Vec<_>>(),
             [(false, SendState::Sent), (true, SendState::Pending)]
         );
         assert_eq!(rows[0].sender, "Bob");
+    }
+
+    #[test]
+    fn groups_by_sender_gap_and_day() {
+        const MIN: i64 = 60_000;
+        let day = 86_400_000 * 20_000;
+        // (direction, sender id, minutes after the day began) → (day starts, group starts)
+        let cases = [
+            (Direction::In, "v", 10, (true, true)),
+            (Direction::In, "v", 11, (false, false)),
+            (Direction::Out, "s1", 12, (false, true)),
+            (Direction::Out, "s1", 13, (false, false)),
+            (Direction::Out, "s2", 14, (false, true)),
+            (Direction::Out, "s2", 14 + 6, (false, true)),
+            (Direction::In, "v", 24 * 60 + 1, (true, true)),
+        ];
+        let mut c = Conversation::default();
+        for (i, (direction, sender, minutes, _)) in cases.iter().enumerate() {
+            let mut m = msg(i as u64 + 1, *direction, &format!("k{i}"));
+            m.sender.id = (*sender).into();
+            m.created_at = day + minutes * MIN;
+            c.apply(m);
+        }
+        let got: Vec<_> = c
+            .rows(utc_day)
+            .iter()
+            .map(|r| (r.day_start, r.group_start))
+            .collect();
+        let want: Vec<_> = cases.iter().map(|c| c.3).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn seen_marks_the_visitors_last_message_staff_read() {
+        let mut c = Conversation::default();
+        for (seq, direction) in [
+            (1, Direction::In),
+            (2, Direction::In),
+            (3, Direction::Out),
+            (4, Direction::In),
+        ] {
+            c.apply(msg(seq, direction, &format!("k{seq}")));
+        }
+        let seen = |c: &Conversation| {
+            c.rows(utc_day)
+                .iter()
+                .filter(|r| r.seen)
+                .map(|r| r.seq)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(seen(&c), Vec::<u64>::new());
+        c.staff_read(3);
+        assert_eq!(seen(&c), [2]);
+        c.staff_read(1);
+        assert_eq!(seen(&c), [2], "a read position never moves back");
+        c.staff_read(4);
+        assert_eq!(seen(&c), [4]);
+    }
+
+    #[test]
+    fn a_queued_message_goes_again_under_its_id() {
+        let mut c = Conversation::default();
+        c.add_pending("w1".into(), "hi".into(), 1);
+        c.mark_queued("w1");
+        assert_eq!(c.rows(utc_day)[0].state, SendState::Queued);
+        assert_eq!(c.retry("w1").as_deref(), Some("hi"));
+        assert_eq!(c.rows(utc_day)[0].state, SendState::Pending);
     }
 
     #[test]

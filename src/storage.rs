@@ -79,4 +79,11 @@ impl Store {
             _ = storage.set_item(&format!("{}:theme", self.key), colour);
         }
     }
+
+    /// The account's light/dark choice (`auto`, `light`, `dark`), read by the loader too.
+    pub fn save_look(&self, look: &str) {
+        if let Some(storage) = Self::storage() {
+            _ = storage.set_item(&format!("{}:look", self.key), look);
+        }
+    }
 }

@@ -2,12 +2,13 @@
 
 use crate::chat::Chat;
 use crate::socket::Link;
-use crate::state::{Conversation, Row, SendState};
+use crate::state::{Row, SendState};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use natter_client::view::{initials, rich_text};
+use natter_client::when;
 use natter_protocol::{ClientFrame, CreateLead, validate};
-use wasm_bindgen::JsValue;
 
 /// The chat panel: header, connection status, then the lead form or the conversation.
 #[component]
@@ -31,7 +32,8 @@ pub fn Panel() -> impl IntoView {
         }
     });
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
+        // An open menu takes its Escape first (and marks it handled).
+        if ev.key() == "Escape" && !ev.default_prevented() {
             chat.open.set(false);
         }
     };
@@ -57,7 +59,7 @@ fn title(chat: Chat) -> String {
         .unwrap_or_else(|| chat.t.title_fallback.to_owned())
 }
 
-/// The account's name, whether staff are online, and the close button.
+/// The account's name, whether staff are online, the menu and the close button.
 #[component]
 fn Header() -> impl IntoView {
     let chat = expect_context::<Chat>();
@@ -68,13 +70,15 @@ fn Header() -> impl IntoView {
             .with(|c| c.as_ref().is_some_and(|c| c.staff_online));
         if online { t.online } else { t.away }
     };
+    let has_session = move || chat.session.with(Option::is_some);
     view! {
         <header class="n-head">
-            <div>
+            <div class="n-head-text">
                 <h2 class="n-title">{move || title(chat)}</h2>
                 <p class="n-sub">{subtitle}</p>
             </div>
-            <button type="button" class="n-close" aria-label=t.close on:click=move |_| chat.open.set(false)>
+            <Show when=has_session><Menu/></Show>
+            <button type="button" class="n-icon n-close" aria-label=t.close on:click=move |_| chat.open.set(false)>
                 <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>
             </button>
         </header>
@@ -91,6 +95,66 @@ fn Status() -> impl IntoView {
         Link::Connecting | Link::Online => None,
     };
     view! { <p class="n-status" role="status" hidden=move || message().is_none()>{message}</p> }
+}
+
+/// The header's "⋯" menu: what must never be one accidental tap away (a new conversation
+/// leaves the current one behind for this visitor).
+#[component]
+fn Menu() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let t = chat.t;
+    let open = RwSignal::new(false);
+    let item = NodeRef::<html::Button>::new();
+    let button = NodeRef::<html::Button>::new();
+    Effect::watch(
+        move || open.get(),
+        move |open, _, _| {
+            if *open {
+                request_animation_frame(move || {
+                    if let Some(item) = item.get_untracked() {
+                        _ = item.focus();
+                    }
+                });
+            }
+        },
+        false,
+    );
+    let close = move || {
+        open.set(false);
+        if let Some(button) = button.get_untracked() {
+            _ = button.focus();
+        }
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" && open.get_untracked() {
+            // Closes the menu, not the panel.
+            ev.prevent_default();
+            ev.stop_propagation();
+            close();
+        }
+    };
+    view! {
+        <div class="n-menu-wrap" on:keydown=on_keydown>
+            <button
+                type="button"
+                class="n-icon n-more"
+                aria-label=t.more
+                aria-haspopup="menu"
+                aria-expanded=move || open.get().to_string()
+                node_ref=button
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M5 12h.01M12 12h.01M19 12h.01"/></svg>
+            </button>
+            <div class="n-menu" role="menu" hidden=move || !open.get()>
+                <button type="button" role="menuitem" node_ref=item on:click=move |_| {
+                    open.set(false);
+                    chat.new_conversation();
+                    request_animation_frame(move || chat.focus("#n-name"));
+                }>{t.new_conversation}</button>
+            </div>
+        </div>
+    }
 }
 
 fn greeting(chat: Chat) -> impl IntoView {
@@ -135,7 +199,7 @@ fn Field(
                 aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby=move || error.get().map(|_| described.clone())
             />
-            <p class="n-error" id=error_id hidden=move || error.get().is_none()>{error}</p>
+            <p class="n-error" id=error_id role="alert" hidden=move || error.get().is_none()>{error}</p>
         </div>
     }
 }
@@ -196,9 +260,20 @@ fn LeadForm() -> impl IntoView {
             phone: checked_phone.is_err().then_some(t.phone_error),
             message: checked_message.is_err().then_some(t.text_error),
         });
+        let first_invalid = [
+            ("#n-name", checked_name.is_err()),
+            ("#n-email", checked_email.is_err()),
+            ("#n-phone", checked_phone.is_err()),
+            ("#n-first", checked_message.is_err()),
+        ]
+        .into_iter()
+        .find_map(|(id, bad)| bad.then_some(id));
         let (Ok(name), Ok(email), Ok(phone), Ok(message)) =
             (checked_name, checked_email, checked_phone, checked_message)
         else {
+            if let Some(id) = first_invalid {
+                chat.focus(id);
+            }
             return;
         };
         busy.set(true);
@@ -215,6 +290,10 @@ fn LeadForm() -> impl IntoView {
                 .await;
             busy.set(false);
             failed.set(!ok);
+            // What the visitor types next goes to the conversation.
+            if ok {
+                request_animation_frame(move || chat.focus("#n-text"));
+            }
         });
     };
     let error = move |pick: fn(&LeadErrors) -> Option<&'static str>| {
@@ -228,8 +307,8 @@ fn LeadForm() -> impl IntoView {
             <Field id="n-phone" label=t.phone kind="tel" autocomplete="tel" hint=t.optional value=phone error=error(|e| e.phone)/>
             <div class="n-field">
                 <label for="n-first">{t.first_message}</label>
-                <textarea id="n-first" rows="3" prop:value=message on:input=move |ev| message.set(event_target_value(&ev))></textarea>
-                <p class="n-error" hidden=move || errors.with(|e| e.message.is_none())>{move || errors.with(|e| e.message)}</p>
+                <textarea id="n-first" rows="3" aria-invalid=move || errors.with(|e| e.message.is_some()).to_string() prop:value=message on:input=move |ev| message.set(event_target_value(&ev))></textarea>
+                <p class="n-error" role="alert" hidden=move || errors.with(|e| e.message.is_none())>{move || errors.with(|e| e.message)}</p>
             </div>
             <p class="n-error" role="alert" hidden=move || !failed.get()>{t.lead_failed}</p>
             <button type="submit" class="n-primary" aria-busy=move || busy.get().to_string()>
@@ -244,93 +323,136 @@ fn LeadForm() -> impl IntoView {
 fn Conversation() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let t = chat.t;
-    let rows = Memo::new(move |_| chat.conv.with(Conversation::rows));
+    let rows = Memo::new(move |_| chat.conv.with(|c| c.rows(when::day_of)));
+    // What is new at the end: a message or an unsent one added, not a state change.
+    let newest = Memo::new(move |_| rows.with(|r| (r.len(), r.last().map(|r| r.seq))));
     let log = NodeRef::<html::Div>::new();
     // Follow new messages only while the reader is at the bottom; otherwise offer a jump.
-    let stick = StoredValue::new(true);
     let unseen = RwSignal::new(false);
     let to_bottom = move || {
         if let Some(log) = log.get_untracked() {
             log.set_scroll_top(log.scroll_height());
         }
+        unseen.set(false);
+        chat.at_bottom.set(true);
     };
-    Effect::new(move |_| {
-        rows.track();
-        if stick.get_value() {
-            request_animation_frame(to_bottom);
-        } else {
-            unseen.set(true);
-        }
-    });
+    // Opening (or reopening) shows the newest message; a hidden log cannot scroll.
+    Effect::watch(
+        move || chat.open.get(),
+        move |open, _, _| {
+            if *open {
+                request_animation_frame(to_bottom);
+            }
+        },
+        true,
+    );
+    Effect::watch(
+        move || newest.get(),
+        move |_, _, _| {
+            if chat.at_bottom.get_untracked() {
+                request_animation_frame(to_bottom);
+            } else {
+                unseen.set(true);
+            }
+        },
+        true,
+    );
     let on_scroll = move |_| {
         if let Some(log) = log.get_untracked() {
             let at_bottom = log.scroll_height() - log.scroll_top() - log.client_height() < 48;
-            stick.set_value(at_bottom);
+            chat.at_bottom.set(at_bottom);
             if at_bottom {
                 unseen.set(false);
             }
         }
     };
+    on_cleanup(move || chat.at_bottom.set(true));
     let typing = move || chat.typing.get().map(|name| format!("{name} {}", t.typing));
     view! {
         <div class="n-log" role="log" aria-live="polite" aria-label=t.messages tabindex="0" node_ref=log on:scroll=on_scroll>
             {greeting(chat)}
             <For each=move || rows.get() key=|row| row.clone() children=move |row| view! { <MessageRow row/> }/>
         </div>
-        <button type="button" class="n-jump" hidden=move || !unseen.get() on:click=move |_| {
-            stick.set_value(true);
-            unseen.set(false);
-            to_bottom();
-        }>{t.jump_to_latest}</button>
-        <p class="n-typing" aria-live="polite">{typing}</p>
+        <div class="n-under">
+            <button type="button" class="n-jump" hidden=move || !unseen.get() on:click=move |_| to_bottom()>{t.jump_to_latest}</button>
+            <p class="n-typing" aria-live="polite" hidden=move || unseen.get()>{typing}</p>
+        </div>
         <p class="n-note" hidden=move || !chat.resolved.get()>{t.resolved}</p>
         <Composer/>
-        <button type="button" class="n-link" on:click=move |_| chat.new_conversation()>{t.new_conversation}</button>
     }
 }
 
-fn clock(unix_ms: i64) -> String {
-    let date = js_sys::Date::new(&JsValue::from_f64(unix_ms as f64));
-    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
-}
-
-/// One message: the visitor's on the right, staff's on the left with the sender's name.
+/// One message: the visitor's on the right, staff's on the left. The first of a group from
+/// one sender carries the name (with an avatar) and the time; a day separator precedes the
+/// first message of each day.
 #[component]
 fn MessageRow(
-    /// The message and its delivery state.
+    /// The message, its delivery state and its place in the log.
     row: Row,
 ) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let t = chat.t;
-    let (class, who) = if row.mine {
-        ("n-msg n-mine", t.you.to_owned())
+    let locale = chat.locale();
+    let class = if row.mine {
+        "n-msg n-mine"
     } else {
-        ("n-msg n-theirs", row.sender)
+        "n-msg n-theirs"
     };
     let state = match row.state {
         SendState::Pending => "pending",
+        SendState::Queued => "queued",
         SendState::Failed => "failed",
         SendState::Sent => "sent",
     };
-    let id = row.client_msg_id;
+    let day = row
+        .day_start
+        .then(|| view! { <p class="n-day"><span>{when::day(row.created_at, &locale, t.today, t.yesterday)}</span></p> });
+    let time = when::time(row.created_at, &locale);
+    let head = if row.group_start {
+        let who = (!row.mine).then(|| {
+            view! {
+                <span class="n-avatar" aria-hidden="true">{initials(&row.sender)}</span>
+                <span class="n-who">{row.sender.clone()}</span>
+            }
+        });
+        let you = row
+            .mine
+            .then(|| view! { <span class="n-sr">{t.you}</span> });
+        view! { <p class="n-group">{who}{you}<time>{time.clone()}</time></p> }.into_any()
+    } else {
+        let who = if row.mine {
+            t.you.to_owned()
+        } else {
+            row.sender.clone()
+        };
+        view! { <span class="n-sr">{who}</span> }.into_any()
+    };
+    let id = row.client_msg_id.clone();
+    let status = match row.state {
+        SendState::Pending => Some(view! { <span>{t.sending}</span> }.into_any()),
+        SendState::Queued => Some(view! { <span>{t.queued}</span> }.into_any()),
+        SendState::Failed => Some(view! {
+            <span class="n-failed">{t.failed}" "</span>
+            <button type="button" class="n-retry" on:click=move |_| chat.retry(&id)>{t.retry}</button>
+        }.into_any()),
+        SendState::Sent => row.seen.then(|| view! { <span class="n-seen">{t.seen}</span> }.into_any()),
+    };
     view! {
-        <div class=class data-state=state>
-            <span class=if row.mine { "n-who n-sr" } else { "n-who" }>{who}</span>
-            <p class="n-bubble">{row.text}</p>
-            <p class="n-meta">
-                <time>{clock(row.created_at)}</time>
-                {(row.state == SendState::Pending).then(|| view! { <span>" · "{t.sending}</span> })}
-                {(row.state == SendState::Failed).then(move || view! {
-                    <span class="n-failed">" · "{t.failed}" "</span>
-                    <button type="button" class="n-retry" on:click=move |_| chat.retry(&id)>{t.retry}</button>
-                })}
-            </p>
+        {day}
+        <div class=class class:n-first=row.group_start data-state=state data-seq=row.seq>
+            {head}
+            <p class="n-bubble" dir="auto" title=time>{rich_text(&row.text)}</p>
+            {status.map(|s| view! { <p class="n-meta">{s}</p> })}
         </div>
     }
 }
 
-/// The visitor tells staff they are typing at most this often, in ms.
+/// The visitor tells staff they are typing at most this often, in ms (well under the
+/// receiver's expiry, [`crate::chat::TYPING_EXPIRES_MS`]).
 const TYPING_EVERY_MS: f64 = 3_000.0;
+
+/// The composer's counter appears when fewer than this many characters are left.
+const COUNTER_FROM: usize = 500;
 
 /// Enter sends, Shift+Enter is a newline (and Enter while an IME composes, e.g. Vietnamese
 /// Telex, finishes the word instead of sending).
@@ -340,6 +462,7 @@ fn Composer() -> impl IntoView {
     let t = chat.t;
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<&'static str>);
+    // When "typing" was last sent; 0 when staff were last told "not typing".
     let typing_sent = StoredValue::new(0.0);
     let tell_typing = move |typing: bool| {
         if let (Some(socket), Some(session)) = (chat.socket(), chat.session.get_untracked()) {
@@ -349,24 +472,60 @@ fn Composer() -> impl IntoView {
             });
         }
     };
+    let stop_typing = move || {
+        if typing_sent.get_value() > 0.0 {
+            typing_sent.set_value(0.0);
+            tell_typing(false);
+        }
+    };
+    // Closing the panel (or leaving the conversation) stops the indicator at once.
+    Effect::watch(
+        move || chat.open.get(),
+        move |open, _, _| {
+            if !*open {
+                stop_typing();
+            }
+        },
+        false,
+    );
+    on_cleanup(stop_typing);
+    let length = Memo::new(move |_| text.with(|s| s.trim().chars().count()));
+    let counter = move || {
+        let n = length.get();
+        let max = validate::MAX_TEXT_CHARS;
+        if n > max {
+            Some(t.chars_over.replace("{n}", &(n - max).to_string()))
+        } else if max - n < COUNTER_FROM {
+            Some(t.chars_left.replace("{n}", &(max - n).to_string()))
+        } else {
+            None
+        }
+    };
+    let too_long = move || length.get() > validate::MAX_TEXT_CHARS;
     let submit = move || {
         let raw = text.get_untracked();
-        if raw.trim().is_empty() {
+        if raw.trim().is_empty() || too_long() {
             return;
         }
         match validate::text(&raw) {
             Ok(clean) => {
                 text.set(String::new());
                 error.set(None);
-                typing_sent.set_value(0.0);
-                tell_typing(false);
+                stop_typing();
                 chat.send(clean);
             }
             Err(_) => error.set(Some(t.text_error)),
         }
     };
     let on_input = move |ev| {
-        text.set(event_target_value(&ev));
+        let value = event_target_value(&ev);
+        let empty = value.trim().is_empty();
+        text.set(value);
+        // An emptied box means the visitor stopped: say so, never "typing".
+        if empty {
+            stop_typing();
+            return;
+        }
         let now = js_sys::Date::now();
         if now - typing_sent.get_value() > TYPING_EVERY_MS {
             typing_sent.set_value(now);
@@ -389,15 +548,17 @@ fn Composer() -> impl IntoView {
                 rows="1"
                 aria-label=t.composer
                 placeholder=t.composer
-                aria-invalid=move || error.get().is_some().to_string()
+                aria-invalid=move || (error.get().is_some() || too_long()).to_string()
+                aria-describedby="n-count"
                 prop:value=text
                 on:input=on_input
                 on:keydown=on_keydown
             ></textarea>
-            <button type="submit" class="n-send" aria-label=t.send>
+            <button type="submit" class="n-send" aria-label=t.send aria-disabled=move || too_long().to_string()>
                 <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 20l18-8L3 4v6l12 2-12 2z"/></svg>
             </button>
         </form>
+        <p id="n-count" class="n-count" class:n-over=too_long aria-live="polite" hidden=move || counter().is_none()>{counter}</p>
         <p class="n-error" role="alert" hidden=move || error.get().is_none()>{error}</p>
     }
 }

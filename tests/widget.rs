@@ -39,7 +39,8 @@ window.fetch = async (req) => {
   const conv = path.split('/')[4];
   if (path.endsWith('/messages') && method === 'POST') {
     if (net.hold) await net.hold;
-    if (net.failPosts) throw new TypeError('Failed to fetch');
+    if (net.failPosts === 'network') throw new TypeError('Failed to fetch');
+    if (net.failPosts === 'refused') return json(422, { error: { code: 'invalid_text', message: 'no' } });
     let m = net.history.find((m) => m.client_msg_id === body.client_msg_id);
     if (!m) { m = net.msg(conv, net.history.length + 1, 'in', body.text, body.client_msg_id, 'Ana'); net.history.push(m); }
     return json(201, { message: m });
@@ -236,7 +237,7 @@ async fn messages_are_drawn_on_the_side_of_their_direction() {
     let widget = mount().await;
     assert_eq!(widget.texts(".n-mine .n-bubble"), ["Hi, I am Ana"]);
     assert_eq!(widget.texts(".n-theirs .n-bubble"), ["Hello Ana, Bob here"]);
-    assert_eq!(widget.texts(".n-theirs .n-who"), ["Bob"]);
+    assert_eq!(widget.texts(".n-theirs .n-group .n-who"), ["Bob"]);
     // Text is text: markup in a message is not interpreted.
     js(
         "FakeSocket.all[0].push({type: 'message', message: __net.msg('c1', 3, 'out', '<b>bold</b>', 'k3', 'Bob')})",
@@ -268,7 +269,7 @@ async fn duplicates_are_dropped_by_seq_and_gaps_fetched() {
 }
 
 #[wasm_bindgen_test]
-async fn sending_goes_pending_sent_failed_and_retried_without_doubling() {
+async fn sending_goes_pending_sent_queued_or_failed_and_retried_without_doubling() {
     stored_conversation("");
     let widget = mount().await;
     js("__net.hold = new Promise((resolve) => { __net.release = resolve; });");
@@ -281,33 +282,55 @@ async fn sending_goes_pending_sent_failed_and_retried_without_doubling() {
     sleep(20).await;
     assert_eq!(widget.states(), ["sent"]);
 
-    js("__net.failPosts = true;");
+    // Not reached: the message waits, says so, and goes by itself when the network is back.
+    js("__net.failPosts = 'network';");
     widget.fill("#n-text", "Second");
     widget.one(".n-send").click();
     sleep(20).await;
-    assert_eq!(widget.states(), ["sent", "failed"]);
+    assert_eq!(widget.states(), ["sent", "queued"]);
+    assert!(
+        widget.all(".n-retry").is_empty(),
+        "a queued message offers no retry"
+    );
     assert_eq!(
         saved()["outbox"][0][1],
         "Second",
         "unsent messages survive a reload"
     );
+    js("__net.failPosts = false; window.dispatchEvent(new Event('online'));");
+    sleep(20).await;
+    assert_eq!(widget.states(), ["sent", "sent"]);
 
+    // Refused by the server: failed, and only the visitor retries it.
+    js("__net.failPosts = 'refused';");
+    widget.fill("#n-text", "Third");
+    widget.one(".n-send").click();
+    sleep(20).await;
+    assert_eq!(widget.states(), ["sent", "sent", "failed"]);
     js("__net.failPosts = false;");
     widget.one(".n-retry").click();
     sleep(20).await;
-    assert_eq!(widget.states(), ["sent", "sent"]);
-    assert_eq!(widget.texts(".n-mine .n-bubble"), ["First", "Second"]);
-    let ids = js(
-        "return JSON.stringify(__net.requests.filter(r => r.method === 'POST' && r.body.text === 'Second').map(r => r.body.client_msg_id))",
+    assert_eq!(widget.states(), ["sent", "sent", "sent"]);
+    assert_eq!(
+        widget.texts(".n-mine .n-bubble"),
+        ["First", "Second", "Third"]
     );
-    let ids: Vec<String> = serde_json::from_str(&ids.as_string().unwrap()).unwrap();
-    assert_eq!(ids.len(), 2);
-    assert_eq!(ids[0], ids[1], "the retry reuses the client_msg_id");
+    for text in ["Second", "Third"] {
+        let ids = js(&format!(
+            "return JSON.stringify(__net.requests.filter(r => r.method === 'POST' && r.body.text === '{text}').map(r => r.body.client_msg_id))"
+        ));
+        let ids: Vec<String> = serde_json::from_str(&ids.as_string().unwrap()).unwrap();
+        assert_eq!(ids.len(), 2, "{text} was posted twice");
+        assert_eq!(
+            ids[0], ids[1],
+            "the retry of {text} reuses the client_msg_id"
+        );
+    }
 
     // The socket's echo of the same message changes nothing.
     js("FakeSocket.all[0].push({type: 'message', message: __net.history[1]});");
     sleep(10).await;
-    assert_eq!(widget.states(), ["sent", "sent"]);
+    assert_eq!(widget.states(), ["sent", "sent", "sent"]);
     assert!(saved()["outbox"].as_array().unwrap().is_empty());
 }
 
@@ -316,7 +339,8 @@ async fn switching_conversation_keeps_the_one_socket() {
     stored_conversation("__net.msg('c1', 1, 'in', 'old', 'k1', 'Ana')");
     let widget = mount().await;
     assert_eq!(sockets(), 1);
-    widget.one(".n-link").click();
+    widget.one(".n-more").click();
+    widget.one(".n-menu [role=menuitem]").click();
     sleep(10).await;
     widget.fill("#n-name", "Ana");
     widget.one(".n-primary").click();

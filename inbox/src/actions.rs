@@ -11,7 +11,7 @@ use natter_protocol::{
     AccountList, AccountSettings, ClientFrame, ConvId, ConversationDetail, ConversationList,
     ConversationStatus, Direction, LoginRequest, LoginResponse, Message, MessageEnvelope,
     MessageList, PostMessage, ReadRequest, ServerFrame, Side, UpdateAccount, UpdateConversation,
-    validate,
+    WidgetTheme, validate,
 };
 use std::time::Duration;
 
@@ -67,6 +67,7 @@ fn start(inbox: Inbox, session: LoginResponse) {
     socket::start(inbox);
     load_list(inbox);
     load_websites(inbox);
+    follow_route(inbox);
 }
 
 /// Signs out on the server (best effort) and here.
@@ -113,9 +114,6 @@ pub fn load_websites(inbox: Inbox) {
 
 /// Adds a refused origin to its website's allowed origins.
 pub async fn allow_origin(inbox: Inbox, account_id: String, origin: String) -> Result<(), String> {
-    let Some(token) = inbox.token() else {
-        return Err(EXPIRED.to_owned());
-    };
     let Some(mut origins) = inbox.websites.with_untracked(|w| {
         w.as_ref()?
             .iter()
@@ -129,8 +127,33 @@ pub async fn allow_origin(inbox: Inbox, account_id: String, origin: String) -> R
         allowed_origins: Some(origins),
         ..UpdateAccount::default()
     };
-    let path = format!("/accounts/{}", js_sys::encode_uri_component(&account_id));
-    match call::<AccountSettings>("PATCH", &path, Some(&token), Some(&body)).await {
+    update_website(inbox, &account_id, &body).await
+}
+
+/// Sets a website's widget look: light, dark, or the visitor's system setting.
+pub async fn set_widget_theme(
+    inbox: Inbox,
+    account_id: String,
+    theme: WidgetTheme,
+) -> Result<(), String> {
+    let body = UpdateAccount {
+        theme: Some(theme),
+        ..UpdateAccount::default()
+    };
+    update_website(inbox, &account_id, &body).await
+}
+
+/// Changes a website's settings and shows what the server kept.
+async fn update_website(
+    inbox: Inbox,
+    account_id: &str,
+    body: &UpdateAccount,
+) -> Result<(), String> {
+    let Some(token) = inbox.token() else {
+        return Err(EXPIRED.to_owned());
+    };
+    let path = format!("/accounts/{}", js_sys::encode_uri_component(account_id));
+    match call::<AccountSettings>("PATCH", &path, Some(&token), Some(body)).await {
         Ok(updated) => {
             inbox.websites.update(|w| {
                 if let Some(slot) = w.iter_mut().flatten().find(|a| a.id == updated.id) {
@@ -181,6 +204,8 @@ pub fn select(inbox: Inbox, conv_id: ConvId) {
     if inbox.is_selected(&conv_id) {
         return;
     }
+    net::set_route(Some(&conv_id));
+    stop_typing(inbox);
     if let Some(previous) = inbox.selected.get_untracked() {
         socket::send(&ClientFrame::Unsubscribe { conv_id: previous });
     }
@@ -249,6 +274,8 @@ fn extend(inbox: Inbox, conv_id: &ConvId, messages: Vec<Message>) {
 
 /// Back to the list (phone widths show one pane at a time).
 pub fn deselect(inbox: Inbox) {
+    net::set_route(None);
+    stop_typing(inbox);
     if let Some(conv_id) = inbox.selected.get_untracked() {
         socket::send(&ClientFrame::Unsubscribe { conv_id });
     }
@@ -330,10 +357,14 @@ pub fn send_reply(inbox: Inbox, text: &str) -> Result<(), String> {
             t.push_pending(outgoing);
         }
     });
-    socket::send(&ClientFrame::Typing {
-        conv_id: conv_id.clone(),
-        typing: false,
-    });
+    stop_typing(inbox);
+    // Answering a resolved conversation reopens it (the pane says so above the box).
+    if inbox.list.with_untracked(|l| {
+        l.get(&conv_id)
+            .is_some_and(|c| c.status == ConversationStatus::Resolved)
+    }) {
+        set_status(inbox, ConversationStatus::Open);
+    }
     post_reply(inbox, conv_id, client_msg_id, text);
     Ok(())
 }
@@ -376,10 +407,11 @@ fn post_reply(inbox: Inbox, conv_id: ConvId, client_msg_id: String, text: String
     });
 }
 
-/// Tells the visitor that staff are typing (at most every 3 s while typing).
-pub fn staff_typing(inbox: Inbox, last_sent: StoredValue<i64>) {
+/// Tells the visitor that staff are typing (at most every 3 s while typing goes on; the
+/// widget forgets an indicator that is not repeated).
+pub fn staff_typing(inbox: Inbox) {
     let now = net::now_ms();
-    if now - last_sent.get_value() < 3_000 {
+    if now - inbox.typing_sent.get_value() < 3_000 {
         return;
     }
     if let Some(conv_id) = inbox.selected.get_untracked()
@@ -388,7 +420,32 @@ pub fn staff_typing(inbox: Inbox, last_sent: StoredValue<i64>) {
             typing: true,
         })
     {
-        last_sent.set_value(now);
+        inbox.typing_sent.set_value(now);
+    }
+}
+
+/// Tells the visitor that staff stopped typing (the box was emptied or sent, or staff
+/// left the conversation), if they were told otherwise.
+pub fn stop_typing(inbox: Inbox) {
+    if inbox.typing_sent.get_value() == 0 {
+        return;
+    }
+    inbox.typing_sent.set_value(0);
+    if let Some(conv_id) = inbox.selected.get_untracked() {
+        socket::send(&ClientFrame::Typing {
+            conv_id,
+            typing: false,
+        });
+    }
+}
+
+/// Opens what the address names (`#/c/<conv_id>`), or the list when it names nothing: on
+/// start, and when the back and forward buttons change it.
+pub fn follow_route(inbox: Inbox) {
+    match net::route() {
+        Some(conv_id) => select(inbox, conv_id),
+        None if inbox.selected.with_untracked(Option::is_some) => deselect(inbox),
+        None => {}
     }
 }
 
@@ -462,7 +519,14 @@ pub fn on_frame(inbox: Inbox, frame: ServerFrame) {
             );
         }
         ServerFrame::Read { conv_id, side, seq } => {
-            inbox.list.update(|l| l.apply_read(&conv_id, side, seq))
+            inbox.list.update(|l| l.apply_read(&conv_id, side, seq));
+            if side == Side::Visitor {
+                inbox.detail.update(|d| {
+                    if let Some(d) = d.as_mut().filter(|d| d.summary.conv_id == conv_id) {
+                        d.visitor_read_seq = d.visitor_read_seq.max(seq);
+                    }
+                });
+            }
         }
         ServerFrame::Conversation {
             conv_id, status, ..
@@ -495,6 +559,7 @@ pub fn on_frame(inbox: Inbox, frame: ServerFrame) {
             }
         }
         ServerFrame::Typing { .. }
+        | ServerFrame::Presence { .. }
         | ServerFrame::Subscribed { .. }
         | ServerFrame::Unsubscribed { .. }
         | ServerFrame::Pong => {}

@@ -1,7 +1,7 @@
 //! The browser's edges: the HTTP API (fetch), the stored session (localStorage),
 //! the clock and the page's visibility.
 
-use natter_protocol::{ErrorBody, LoginResponse};
+use natter_protocol::{ConvId, ErrorBody, LoginResponse};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -136,19 +136,33 @@ pub fn new_client_msg_id() -> String {
 
 /// A time of day for today, else a date (with the time unless `compact`), in the browser's locale.
 pub fn format_when(ms: i64, compact: bool) -> String {
-    let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-    let options = js_sys::Object::new();
-    let set = |k: &str, v: &str| {
-        js_sys::Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v))
+    natter_client::when::stamp(ms, "", compact)
+}
+
+const ROUTE_PREFIX: &str = "#/c/";
+
+/// The conversation the address names (`/inbox/#/c/<conv_id>`), if it names a valid one.
+pub fn route() -> Option<ConvId> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    let id = hash.strip_prefix(ROUTE_PREFIX)?;
+    let valid = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    valid.then(|| ConvId(id.to_owned()))
+}
+
+/// Puts the open conversation (or none) in the address: a new history entry, so the back
+/// button returns to where staff were.
+pub fn set_route(conv_id: Option<&ConvId>) {
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return;
     };
-    let today = js_sys::Date::new_0().to_date_string() == date.to_date_string();
-    if !today {
-        let _ = set("dateStyle", "medium");
+    let next = conv_id.map_or(String::new(), |c| format!("{ROUTE_PREFIX}{c}"));
+    if location.hash().unwrap_or_default() != next {
+        _ = location.set_hash(&next);
     }
-    if today || !compact {
-        let _ = set("timeStyle", "short");
-    }
-    String::from(date.to_locale_string("default", &options))
 }
 
 fn notification_api() -> bool {

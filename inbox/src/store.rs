@@ -23,6 +23,8 @@ pub struct Inbox {
     pub thread: RwSignal<Option<Thread>>,
     /// The visitor typing in the selected conversation, with when it was last heard.
     pub typing: RwSignal<Option<(String, i64)>>,
+    /// When staff last told the open conversation's visitor "typing" (ms; 0: not typing).
+    pub typing_sent: StoredValue<i64>,
     pub connection: RwSignal<Connection>,
     /// A transient error shown above the panes.
     pub banner: RwSignal<Option<String>>,
@@ -46,6 +48,7 @@ impl Inbox {
             detail: RwSignal::new(None),
             thread: RwSignal::new(None),
             typing: RwSignal::new(None),
+            typing_sent: StoredValue::new(0),
             connection: RwSignal::new(Connection::Connecting),
             banner: RwSignal::new(None),
             websites: RwSignal::new(None),

@@ -297,6 +297,7 @@ async fn staff_replies_are_never_on_the_customer_side_live_or_after_reload() {
     let page = MessageList {
         messages: tricky_history(),
         last_seq: 4,
+        staff_read_seq: 0,
     };
     let json = serde_json::to_string(&page).expect("json");
     let reloaded: MessageList = serde_json::from_str(&json).expect("parse");

@@ -21,6 +21,37 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
+/// Light or dark for the widget: `auto` follows the visitor's system setting; a shop
+/// with a light page may want the widget light whatever the visitor's system says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum WidgetTheme {
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
+impl WidgetTheme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Light => "light",
+            Self::Dark => "dark",
+        }
+    }
+
+    /// The stored value; anything unknown is `auto`.
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "light" => Self::Light,
+            "dark" => Self::Dark,
+            _ => Self::Auto,
+        }
+    }
+}
+
 /// `GET /api/v1/widget/{org_id}/{account_id}/config`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -31,6 +62,9 @@ pub struct WidgetConfig {
     pub greeting: String,
     /// A CSS colour, `#rrggbb`.
     pub theme_color: String,
+    /// Light, dark, or the visitor's system setting. (Absent from older servers: auto.)
+    #[serde(default)]
+    pub theme: WidgetTheme,
     pub staff_online: bool,
 }
 
@@ -135,6 +169,10 @@ pub struct MessageList {
     pub messages: Vec<Message>,
     /// The conversation's highest `seq` at the time of the read.
     pub last_seq: u64,
+    /// How far staff have read: the widget shows "Seen" under the visitor's last message
+    /// at or before it. (Absent from older servers: 0.)
+    #[serde(default)]
+    pub staff_read_seq: u64,
 }
 
 /// `POST /api/v1/conversations/{conv_id}/read`
@@ -193,6 +231,9 @@ pub struct AccountSettings {
     pub name: String,
     pub greeting: String,
     pub theme_color: String,
+    /// The widget's light or dark look (`auto`: the visitor's system setting).
+    #[serde(default)]
+    pub theme: WidgetTheme,
     /// Origin patterns that may embed the widget, e.g. `https://shop.example`,
     /// `http://localhost:*`, `https://*.shop.example`.
     pub allowed_origins: Vec<String>,
@@ -252,6 +293,9 @@ pub struct UpdateAccount {
         )
     )]
     pub theme_color: Option<String>,
+    /// The widget's light or dark look.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<WidgetTheme>,
     /// The whole new list: 1–100 origins (`https://shop.example`, `http://localhost:*`,
     /// `https://*.shop.example`) or `*` (anywhere), each at most 300 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -97,6 +97,11 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         conv_id: Option<ConvId>,
     },
+    /// Visitor socket: whether staff of the organization are online now (sent when it
+    /// changes; the widget config's `staff_online` is the value at load).
+    Presence {
+        staff_online: bool,
+    },
     Pong,
 }
 
@@ -229,6 +234,7 @@ mod tests {
                 message: "no".into(),
                 conv_id: Some("c1".into()),
             },
+            ServerFrame::Presence { staff_online: true },
             ServerFrame::Pong,
         ];
         for frame in frames {

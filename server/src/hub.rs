@@ -52,6 +52,10 @@ pub enum Outbound {
     CatchUp,
     /// The staff session this socket speaks for has ended (signed out): close it.
     Revoked,
+    /// Visitor sockets: the organization's first staff socket on this instance connected…
+    StaffOnline,
+    /// …or its last one closed.
+    StaffAway,
 }
 
 /// A frame, serialised once and shared by all receivers.
@@ -75,6 +79,8 @@ struct ConnEntry {
     org: Option<String>,
     /// The digest of the staff session token the socket signed in with.
     session: Option<String>,
+    /// A visitor socket's organization, told when staff come and go.
+    visitor_org: Option<String>,
 }
 
 #[derive(Default)]
@@ -83,22 +89,40 @@ struct Registry {
     conversations: HashMap<String, HashSet<ConnId>>,
     orgs: HashMap<String, HashSet<ConnId>>,
     sessions: HashMap<String, HashSet<ConnId>>,
+    /// Visitor sockets by organization, for presence.
+    visitor_orgs: HashMap<String, HashSet<ConnId>>,
 }
 
 impl Registry {
+    /// Unregisters `conn` and every connection cut off while telling others about it
+    /// (a visitor whose queue is full when staff leave).
     fn drop_conn(&mut self, conn: ConnId) {
-        let Some(entry) = self.conns.remove(&conn) else {
-            return;
-        };
-        for conv in &entry.conversations {
-            remove(&mut self.conversations, conv, conn);
+        let mut gone = vec![conn];
+        while let Some(conn) = gone.pop() {
+            let Some(entry) = self.conns.remove(&conn) else {
+                continue;
+            };
+            for conv in &entry.conversations {
+                remove(&mut self.conversations, conv, conn);
+            }
+            if let Some(org) = &entry.visitor_org {
+                remove(&mut self.visitor_orgs, org, conn);
+            }
+            if let Some(session) = &entry.session {
+                remove(&mut self.sessions, session, conn);
+            }
+            if let Some(org) = &entry.org {
+                remove(&mut self.orgs, org, conn);
+                if !self.orgs.contains_key(org) {
+                    self.tell_presence(org, Outbound::StaffAway, &mut gone);
+                }
+            }
         }
-        if let Some(org) = &entry.org {
-            remove(&mut self.orgs, org, conn);
-        }
-        if let Some(session) = &entry.session {
-            remove(&mut self.sessions, session, conn);
-        }
+    }
+
+    /// Tells the organization's visitor sockets that staff came or went.
+    fn tell_presence(&self, org: &str, outbound: Outbound, cut: &mut Vec<ConnId>) {
+        offer(&self.conns, self.visitor_orgs.get(org), &outbound, cut);
     }
 }
 
@@ -183,9 +207,11 @@ impl Connection {
     /// A signed-in staff socket: it hears its organization until `session` ends.
     pub fn subscribe_org(&self, org_id: &str, session: &str) {
         let mut registry = self.hub.registry();
+        let registry = &mut *registry;
         if let Some(entry) = registry.conns.get_mut(&self.id) {
             entry.org = Some(org_id.to_owned());
             entry.session = Some(session.to_owned());
+            let first = !registry.orgs.contains_key(org_id);
             registry
                 .orgs
                 .entry(org_id.to_owned())
@@ -194,6 +220,26 @@ impl Connection {
             registry
                 .sessions
                 .entry(session.to_owned())
+                .or_default()
+                .insert(self.id);
+            if first {
+                let mut cut = Vec::new();
+                registry.tell_presence(org_id, Outbound::StaffOnline, &mut cut);
+                for conn in cut {
+                    registry.drop_conn(conn);
+                }
+            }
+        }
+    }
+
+    /// A visitor socket of the organization: it is told when staff come and go.
+    pub fn watch_presence(&self, org_id: &str) {
+        let mut registry = self.hub.registry();
+        if let Some(entry) = registry.conns.get_mut(&self.id) {
+            entry.visitor_org = Some(org_id.to_owned());
+            registry
+                .visitor_orgs
+                .entry(org_id.to_owned())
                 .or_default()
                 .insert(self.id);
         }
@@ -233,6 +279,7 @@ impl Hub {
             conversations: HashSet::new(),
             org: None,
             session: None,
+            visitor_org: None,
         };
         self.registry().conns.insert(id, entry);
         (

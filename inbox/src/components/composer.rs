@@ -8,12 +8,10 @@ pub fn Composer() -> impl IntoView {
     let inbox = use_inbox();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let typing_sent = StoredValue::new(0_i64);
     let send = move || match actions::send_reply(inbox, &text.get_untracked()) {
         Ok(()) => {
             text.set(String::new());
             error.set(None);
-            typing_sent.set_value(0);
         }
         Err(message) => error.set(Some(message)),
     };
@@ -40,7 +38,14 @@ pub fn Composer() -> impl IntoView {
                 rows="2"
                 placeholder="Write a reply… (Enter to send, Shift+Enter for a new line)"
                 bind:value=text
-                on:input=move |_| actions::staff_typing(inbox, typing_sent)
+                on:input=move |ev| {
+                    // An emptied box means staff stopped: say so, never "typing".
+                    if event_target_value(&ev).trim().is_empty() {
+                        actions::stop_typing(inbox);
+                    } else {
+                        actions::staff_typing(inbox);
+                    }
+                }
                 on:keydown=on_keydown
             ></textarea>
             <button type="submit" class="primary">

@@ -57,6 +57,9 @@ pub fn ConversationPane() -> impl IntoView {
                     <div class="thread">
                         <MessageLog />
                         <p class="typing" aria-live="polite">{typing}</p>
+                        <Show when=move || status() == Some(ConversationStatus::Resolved)>
+                            <p class="note">"This conversation is resolved. Sending a reply reopens it."</p>
+                        </Show>
                         <Composer />
                     </div>
                     {move || summary().map(|s| view! { <VisitorDetails visitor=s.visitor /> })}

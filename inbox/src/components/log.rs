@@ -1,119 +1,225 @@
 use crate::actions;
 use crate::model::{Delivery, Outgoing};
-use crate::net::format_when;
 use crate::store::use_inbox;
 use leptos::html::Div;
 use leptos::prelude::*;
+use natter_client::groups::{Place, place};
+use natter_client::view::{initials, rich_text};
+use natter_client::when;
 use natter_protocol::{Direction, Message, SenderKind};
 
+/// One line of the log: a stored message or a reply on its way, and where it sits.
+#[derive(Clone, Debug, PartialEq)]
+struct Entry {
+    item: Item,
+    place: Place,
+    /// The last staff message the visitor has read: "Seen" under it.
+    seen: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Item {
+    Stored(Message),
+    Pending(Outgoing),
+}
+
+impl Entry {
+    fn key(&self) -> (String, Place, bool, Option<Delivery>) {
+        match &self.item {
+            Item::Stored(m) => (format!("s{}", m.seq), self.place, self.seen, None),
+            Item::Pending(p) => (
+                p.client_msg_id.clone(),
+                self.place,
+                false,
+                Some(p.delivery.clone()),
+            ),
+        }
+    }
+}
+
 /// The open conversation's messages: the customer's on the left, staff's on the
-/// right, decided by `direction` alone; replies still on their way at the end.
+/// right, decided by `direction` alone; replies still on their way at the end. Grouped
+/// by sender, with day separators.
 #[component]
 pub fn MessageLog() -> impl IntoView {
     let inbox = use_inbox();
-    let messages = move || {
-        inbox.thread.with(|t| {
-            t.as_ref()
-                .map(|t| t.messages().cloned().collect::<Vec<_>>())
-                .unwrap_or_default()
-        })
-    };
-    let pending = move || {
+    let me = move || {
         inbox
-            .thread
-            .with(|t| t.as_ref().map(|t| t.pending().to_vec()).unwrap_or_default())
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.staff.id.clone()).unwrap_or_default())
     };
+    let entries = Memo::new(move |_| {
+        let visitor_read = inbox
+            .detail
+            .with(|d| d.as_ref().map_or(0, |d| d.visitor_read_seq));
+        let me = me();
+        inbox.thread.with(|t| {
+            let Some(t) = t else { return Vec::new() };
+            let items: Vec<Item> = t
+                .messages()
+                .cloned()
+                .map(Item::Stored)
+                .chain(t.pending().iter().cloned().map(Item::Pending))
+                .collect();
+            let seen = t
+                .messages()
+                .filter(|m| m.direction == Direction::Out && m.seq <= visitor_read)
+                .map(|m| m.seq)
+                .last();
+            let senders = items.iter().map(|i| match i {
+                Item::Stored(m) if m.direction == Direction::In => ("", m.created_at),
+                Item::Stored(m) => (m.sender.id.as_str(), m.created_at),
+                Item::Pending(p) => (me.as_str(), p.created_at),
+            });
+            let places = place(senders, when::day_of);
+            items
+                .into_iter()
+                .zip(places)
+                .map(|(item, place)| Entry {
+                    seen: matches!(&item, Item::Stored(m) if Some(m.seq) == seen),
+                    item,
+                    place,
+                })
+                .collect()
+        })
+    });
     let has_older = move || {
         inbox
             .thread
             .with(|t| t.as_ref().is_some_and(|t| t.has_older()))
     };
-    // Scroll to the end when a message is added at the end, not when older ones load.
+    // Something added at the end (not older pages, not a delivery state): follow it if
+    // the reader is at the bottom, else offer a jump.
     let tail = Memo::new(move |_| {
-        inbox
-            .thread
-            .with(|t| t.as_ref().map(|t| (t.newest_seq(), t.pending().len())))
+        inbox.thread.with(|t| {
+            t.as_ref()
+                .map(|t| (t.conv_id.clone(), t.newest_seq(), t.pending().len()))
+        })
     });
     let log = NodeRef::<Div>::new();
-    Effect::new(move |_| {
-        tail.track();
-        request_animation_frame(move || {
-            if let Some(el) = log.get_untracked() {
-                el.set_scroll_top(el.scroll_height());
+    let at_bottom = StoredValue::new(true);
+    let unseen = RwSignal::new(false);
+    let to_bottom = move || {
+        if let Some(el) = log.get_untracked() {
+            el.set_scroll_top(el.scroll_height());
+        }
+        at_bottom.set_value(true);
+        unseen.set(false);
+    };
+    Effect::watch(
+        move || tail.get(),
+        move |now, before, _| {
+            let switched = before.flatten().map(|b| &b.0) != now.as_ref().map(|n| &n.0);
+            if switched || at_bottom.get_value() {
+                request_animation_frame(to_bottom);
+            } else {
+                unseen.set(true);
             }
-        });
-    });
+        },
+        true,
+    );
+    let on_scroll = move |_| {
+        if let Some(el) = log.get_untracked() {
+            let bottom = el.scroll_height() - el.scroll_top() - el.client_height() < 48;
+            at_bottom.set_value(bottom);
+            if bottom {
+                unseen.set(false);
+            }
+        }
+    };
     view! {
-        <div class="log" role="log" aria-live="polite" aria-label="Messages" tabindex="0" node_ref=log>
+        <div class="log" role="log" aria-live="polite" aria-label="Messages" tabindex="0" node_ref=log on:scroll=on_scroll>
             <Show when=has_older>
                 <button type="button" class="older link" on:click=move |_| actions::load_older(inbox)>
                     "Load earlier messages"
                 </button>
             </Show>
             <ol class="messages">
-                <For each=messages key=|m| m.seq children=move |message| view! { <MessageItem message /> } />
-                <For
-                    each=pending
-                    key=|p| (p.client_msg_id.clone(), p.delivery.clone())
-                    children=move |outgoing| view! { <PendingItem outgoing /> }
-                />
+                <For each=move || entries.get() key=Entry::key children=move |entry| view! { <EntryItem entry /> } />
             </ol>
+        </div>
+        <div class="under">
+            <button type="button" class="jump" hidden=move || !unseen.get() on:click=move |_| to_bottom()>
+                "New messages ↓"
+            </button>
         </div>
     }
 }
 
-/// One stored message.
+/// One line: a day separator if a day begins, the sender and time if a group begins.
 #[component]
-fn MessageItem(
-    /// The message; its `direction` decides its side.
-    message: Message,
-) -> impl IntoView {
-    let side = match message.direction {
-        Direction::In => "msg in",
-        Direction::Out => "msg out",
-    };
-    let system = message.sender.kind == SenderKind::System;
-    view! {
-        <li class=side class:system=system data-seq=message.seq>
-            <div class="meta">
-                <span class="who">{message.sender.name}</span>
-                <time>{format_when(message.created_at, false)}</time>
-            </div>
-            <p class="text">{message.text}</p>
-        </li>
-    }
-}
-
-/// A reply the server has not confirmed: sending, or failed with a retry.
-#[component]
-fn PendingItem(
-    /// The reply and its delivery state.
-    outgoing: Outgoing,
+fn EntryItem(
+    /// The message or pending reply, and its place in the log.
+    entry: Entry,
 ) -> impl IntoView {
     let inbox = use_inbox();
-    let id = outgoing.client_msg_id.clone();
-    let status = match &outgoing.delivery {
-        Delivery::Pending => view! { <span class="state">"Sending…"</span> }.into_any(),
-        Delivery::Failed(reason) => view! {
-            <span class="state failed" role="alert">
-                {format!("Not sent: {reason}")}
-                " "
-                <button type="button" class="link" on:click=move |_| actions::retry(inbox, id.clone())>
-                    "Retry"
-                </button>
-            </span>
+    let day = entry.place.day_start.then(|| {
+        let at = match &entry.item {
+            Item::Stored(m) => m.created_at,
+            Item::Pending(p) => p.created_at,
+        };
+        view! { <li class="day"><span>{when::day(at, "", "Today", "Yesterday")}</span></li> }
+    });
+    let head = |name: String, at: i64, avatar: bool| {
+        let time = when::time(at, "");
+        if entry.place.group_start {
+            let avatar = avatar.then(
+                || view! { <span class="avatar" aria-hidden="true">{initials(&name)}</span> },
+            );
+            view! {
+                <div class="meta">
+                    {avatar}
+                    <span class="who">{name}</span>
+                    <time>{time}</time>
+                </div>
+            }
+            .into_any()
+        } else {
+            view! { <span class="visually-hidden">{name}</span> }.into_any()
         }
-        .into_any(),
     };
-    let failed = matches!(outgoing.delivery, Delivery::Failed(_));
-    view! {
-        <li class="msg out pending" class:failed=failed data-client-msg-id=outgoing.client_msg_id.clone()>
-            <div class="meta">
-                <span class="who">"You"</span>
-                <time>{format_when(outgoing.created_at, false)}</time>
-            </div>
-            <p class="text">{outgoing.text}</p>
-            {status}
-        </li>
-    }
+    let body = match entry.item {
+        Item::Stored(message) => {
+            let side = match message.direction {
+                Direction::In => "msg in",
+                Direction::Out => "msg out",
+            };
+            let system = message.sender.kind == SenderKind::System;
+            let staff = message.sender.kind == SenderKind::Staff;
+            view! {
+                <li class=side class:system=system class:first=entry.place.group_start data-seq=message.seq>
+                    {head(message.sender.name.clone(), message.created_at, staff)}
+                    <p class="text" dir="auto" title=when::stamp(message.created_at, "", false)>{rich_text(&message.text)}</p>
+                    {entry.seen.then(|| view! { <span class="state seen">"Seen"</span> })}
+                </li>
+            }
+            .into_any()
+        }
+        Item::Pending(outgoing) => {
+            let id = outgoing.client_msg_id.clone();
+            let status = match &outgoing.delivery {
+                Delivery::Pending => view! { <span class="state">"Sending…"</span> }.into_any(),
+                Delivery::Failed(reason) => view! {
+                    <span class="state failed" role="alert">
+                        {format!("Not sent: {reason}")}
+                        " "
+                        <button type="button" class="link" on:click=move |_| actions::retry(inbox, id.clone())>
+                            "Retry"
+                        </button>
+                    </span>
+                }
+                .into_any(),
+            };
+            let failed = matches!(outgoing.delivery, Delivery::Failed(_));
+            view! {
+                <li class="msg out pending" class:failed=failed class:first=entry.place.group_start data-client-msg-id=outgoing.client_msg_id.clone()>
+                    {head("You".to_owned(), outgoing.created_at, false)}
+                    <p class="text" dir="auto">{rich_text(&outgoing.text)}</p>
+                    {status}
+                </li>
+            }
+            .into_any()
+        }
+    };
+    view! { {day}{body} }
 }

@@ -41,7 +41,20 @@ pub fn App() -> impl IntoView {
             actions::mark_read(inbox);
         }
     });
-    on_cleanup(move || visibility.remove());
+    // The back and forward buttons move between conversations.
+    let route = window_event_listener_untyped("hashchange", move |_| {
+        if inbox.session.with_untracked(Option::is_some) {
+            actions::follow_route(inbox);
+        }
+    });
+    // A closed tab says nothing more: the visitor's widget lets the indicator expire, but
+    // a tab that is merely left says so now.
+    let leaving = window_event_listener_untyped("pagehide", move |_| actions::stop_typing(inbox));
+    on_cleanup(move || {
+        visibility.remove();
+        route.remove();
+        leaving.remove();
+    });
 
     let signed_in = move || inbox.session.with(Option::is_some);
     view! {

@@ -2,7 +2,7 @@ use crate::actions;
 use crate::net::format_when;
 use crate::store::use_inbox;
 use leptos::prelude::*;
-use natter_protocol::{AccountSettings, RefusedOrigin};
+use natter_protocol::{AccountSettings, RefusedOrigin, WidgetTheme};
 
 /// The organization's websites: each one's embed snippet, the origins allowed to show
 /// its chat, and the pages that were refused, each with a one-click "Allow".
@@ -60,6 +60,7 @@ fn Website(
             <pre class="snippet">{account.snippet.clone()}</pre>
             <button type="button" class="link" on:click=copy>"Copy snippet"</button>
             <span role="status" class="muted">{move || copied.get().then_some("Copied.")}</span>
+            <ThemeChoice account_id=account.id.clone() theme=account.theme />
             <h4>"Allowed origins"</h4>
             <ul class="origins">
                 {account
@@ -90,6 +91,57 @@ fn Website(
                 <p class="muted">"Only an owner or an admin can change a website."</p>
             </Show>
         </article>
+    }
+}
+
+/// The widget's look: light, dark, or the visitor's system setting (owners and admins).
+#[component]
+fn ThemeChoice(
+    /// The website.
+    account_id: String,
+    /// Its current look.
+    theme: WidgetTheme,
+) -> impl IntoView {
+    let inbox = use_inbox();
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let name = format!("theme-{account_id}");
+    let choices = [
+        (
+            WidgetTheme::Auto,
+            "Automatic (the visitor's system setting)",
+        ),
+        (WidgetTheme::Light, "Light"),
+        (WidgetTheme::Dark, "Dark"),
+    ];
+    view! {
+        <fieldset class="theme-choice" disabled=move || busy.get() || !inbox.manages_websites()>
+            <legend>"Widget look"</legend>
+            {choices
+                .into_iter()
+                .map(|(value, label)| {
+                    let account_id = account_id.clone();
+                    let pick = move |_| {
+                        let account_id = account_id.clone();
+                        busy.set(true);
+                        error.set(None);
+                        leptos::task::spawn_local(async move {
+                            if let Err(message) = actions::set_widget_theme(inbox, account_id, value).await {
+                                error.set(Some(message));
+                            }
+                            busy.set(false);
+                        });
+                    };
+                    view! {
+                        <label>
+                            <input type="radio" name=name.clone() value=value.as_str() checked=theme == value on:change=pick />
+                            {label}
+                        </label>
+                    }
+                })
+                .collect_view()}
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </fieldset>
     }
 }
 

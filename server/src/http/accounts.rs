@@ -13,7 +13,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::get;
-use natter_protocol::{AccountList, AccountSettings, UpdateAccount, validate};
+use natter_protocol::{AccountList, AccountSettings, UpdateAccount, WidgetTheme, validate};
 
 /// Origins an account may list.
 const MAX_ALLOWED_ORIGINS: usize = 100;
@@ -111,6 +111,9 @@ pub(crate) async fn update(
     if let Some(colour) = body.theme_color {
         account.theme_color = validate::theme_color(&colour)?;
     }
+    if let Some(theme) = body.theme {
+        account.theme = theme.as_str().to_owned();
+    }
     if let Some(origins) = body.allowed_origins {
         account.allowed_origins = allowed_origins(&origins)?.join("\n");
     }
@@ -150,7 +153,12 @@ async fn settings(
         .store
         .refused_origins(&account.org_id, &account.id)
         .await?;
-    let snippet = crate::setup::snippet(&super::public_base(headers), &account.org_id, &account.id);
+    let snippet = crate::setup::snippet(
+        &super::public_base(headers),
+        &account.org_id,
+        &account.id,
+        Some(&account.theme_color),
+    );
     Ok(AccountSettings {
         allowed_origins: account.origin_patterns().map(str::to_owned).collect(),
         id: account.id,
@@ -158,6 +166,7 @@ async fn settings(
         name: account.name,
         greeting: account.greeting,
         theme_color: account.theme_color,
+        theme: WidgetTheme::parse(&account.theme),
         refused_origins,
         snippet,
     })

@@ -40,6 +40,8 @@ const SHORT_CACHE: &str = "public, max-age=300";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// The inbox page names its hashed files: revalidate it every time (cheap, by ETag).
 const REVALIDATE: &str = "no-cache";
+/// What browsers ask for on every page of the server (the inbox, the demo, the setup page).
+const FAVICON: &[u8] = include_bytes!("favicon.ico");
 
 pub fn router(settings: &Settings) -> Router<AppState> {
     let widget = match &settings.widget_dir {
@@ -60,6 +62,18 @@ pub fn router(settings: &Settings) -> Router<AppState> {
         .route("/", get(|| async { Redirect::temporary("/demo") }))
         .route("/demo", get(|| async { Html(DEMO_PAGE) }).layer(demo_csp))
         .route("/inbox", get(|| async { Redirect::permanent("/inbox/") }))
+        .route(
+            "/favicon.ico",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "image/x-icon"),
+                        (header::CACHE_CONTROL, "public, max-age=86400"),
+                    ],
+                    FAVICON,
+                )
+            }),
+        )
         .merge(inbox)
         // The loader runs on customers' pages and imports the app from here, so these
         // public files may be read from any origin.

@@ -257,7 +257,11 @@ pub(crate) async fn history(
         .last()
         .map_or(0, |m| m.seq)
         .max(conversation.last_seq());
-    Ok(Json(MessageList { messages, last_seq }))
+    Ok(Json(MessageList {
+        messages,
+        last_seq,
+        staff_read_seq: conversation.staff_read_seq(),
+    }))
 }
 
 /// Moves the caller's side's read position forward (never back, never past the last message).

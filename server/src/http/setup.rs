@@ -80,6 +80,7 @@ pub(crate) async fn complete(
         &super::public_base(&headers),
         &owner.org_id,
         &owner.account_id,
+        None,
     );
     Ok((
         StatusCode::CREATED,

@@ -52,6 +52,7 @@ pub(crate) async fn config(
         name: account.name,
         greeting: account.greeting,
         theme_color: account.theme_color,
+        theme: natter_protocol::WidgetTheme::parse(&account.theme),
     }))
 }
 

@@ -22,17 +22,22 @@ impl ConversationOwner {
     }
 }
 
-/// The owner and the current last `seq`, read fresh.
+/// The owner, the current last `seq` and how far staff have read, read fresh.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ConversationRow {
     #[sqlx(flatten)]
     pub owner: ConversationOwner,
     pub last_seq: i64,
+    pub staff_read_seq: i64,
 }
 
 impl ConversationRow {
     pub fn last_seq(&self) -> u64 {
         to_u64(self.last_seq)
+    }
+
+    pub fn staff_read_seq(&self) -> u64 {
+        to_u64(self.staff_read_seq)
     }
 }
 
@@ -65,8 +70,7 @@ const SUMMARY_SELECT: &str = "SELECT c.id, c.account_id, c.status, c.assignee_id
      (SELECT COUNT(*) FROM messages u WHERE u.conv_id = c.id AND u.direction = 'in' AND u.seq > c.staff_read_seq) \
      AS unread_count";
 
-pub(super) const CONVERSATION_SQL: &str =
-    "SELECT id, org_id, account_id, visitor_id, last_seq FROM conversations WHERE id = $1";
+pub(super) const CONVERSATION_SQL: &str = "SELECT id, org_id, account_id, visitor_id, last_seq, staff_read_seq FROM conversations WHERE id = $1";
 pub(super) const SET_STATUS_SQL: &str = "UPDATE conversations SET status = $2 WHERE id = $1";
 
 pub(super) fn summary_sql(filter: &str) -> String {

@@ -14,6 +14,8 @@ pub struct Account {
     pub name: String,
     pub greeting: String,
     pub theme_color: String,
+    /// `auto`, `light` or `dark` ([`natter_protocol::WidgetTheme`]).
+    pub theme: String,
     /// One origin pattern per line, e.g. `https://shop.example` or `http://localhost:*`.
     pub allowed_origins: String,
 }
@@ -102,7 +104,7 @@ struct SessionRow {
 
 const STAFF_COLUMNS: &str = "s.id, s.org_id, s.name, s.email, s.role, s.password_hash";
 
-pub(super) const ACCOUNT_SQL: &str = "SELECT org_id, id, name, greeting, theme_color, allowed_origins FROM accounts \
+pub(super) const ACCOUNT_SQL: &str = "SELECT org_id, id, name, greeting, theme_color, theme, allowed_origins FROM accounts \
      WHERE org_id = $1 AND id = $2";
 pub(super) const VISITOR_BY_TOKEN_SQL: &str =
     "SELECT id, org_id, account_id, name FROM visitors WHERE token_hash = $1";
@@ -180,7 +182,7 @@ impl Store {
     /// An organization's website accounts, by name.
     pub async fn accounts(&self, org_id: &str) -> StoreResult<Vec<Account>> {
         Ok(sqlx::query_as(
-            "SELECT org_id, id, name, greeting, theme_color, allowed_origins FROM accounts \
+            "SELECT org_id, id, name, greeting, theme_color, theme, allowed_origins FROM accounts \
              WHERE org_id = $1 ORDER BY name, id",
         )
         .bind(org_id)
@@ -192,8 +194,8 @@ impl Store {
     /// the account cache's lifetime.
     pub async fn update_account(&self, account: &Account) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE accounts SET name = $3, greeting = $4, theme_color = $5, allowed_origins = $6 \
-             WHERE org_id = $1 AND id = $2",
+            "UPDATE accounts SET name = $3, greeting = $4, theme_color = $5, allowed_origins = $6, \
+             theme = $7 WHERE org_id = $1 AND id = $2",
         )
         .bind(&account.org_id)
         .bind(&account.id)
@@ -201,6 +203,7 @@ impl Store {
         .bind(&account.greeting)
         .bind(&account.theme_color)
         .bind(&account.allowed_origins)
+        .bind(&account.theme)
         .execute(&self.pool)
         .await?;
         self.caches

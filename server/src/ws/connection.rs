@@ -88,7 +88,10 @@ struct FrameBudget {
 pub async fn run(socket: WebSocket, state: AppState, role: Role, _slot: SocketSlot) {
     let (hub, mut queue) = state.hub.connect();
     let identity = match role {
-        Role::Visitor { org_id, account_id } => Identity::Visitor { org_id, account_id },
+        Role::Visitor { org_id, account_id } => {
+            hub.watch_presence(&org_id);
+            Identity::Visitor { org_id, account_id }
+        }
         Role::Staff => Identity::AwaitingAuth,
     };
     let idle_limit = Duration::from_secs(state.settings.ws_idle_secs);
@@ -255,6 +258,12 @@ impl Actor {
             Outbound::Frame(frame) => frame,
             Outbound::CatchUp => return self.catch_up().await,
             Outbound::Revoked => return Err(SIGNED_OUT),
+            Outbound::StaffOnline | Outbound::StaffAway => {
+                let staff_online = matches!(outbound, Outbound::StaffOnline);
+                return self
+                    .send_frame(&ServerFrame::Presence { staff_online })
+                    .await;
+            }
         };
         let (conv_id, seq) = (&frame.conv_id, frame.seq);
         let delivered = self.subscriptions.get(conv_id).map(|s| s.delivered);

@@ -396,8 +396,29 @@ impl Socket {
     }
 
     /// The next protocol frame, or `None` if none came within `wait`. Panics on close.
+    /// Presence frames (staff coming and going) are skipped: they arrive whenever a test
+    /// opens a staff socket; [`Self::next_presence`] reads them.
     pub async fn next_within(&mut self, wait: Duration) -> Option<ServerFrame> {
         let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match self.next_any_until(deadline).await? {
+                ServerFrame::Presence { .. } => {}
+                frame => return Some(frame),
+            }
+        }
+    }
+
+    /// The next presence frame's `staff_online`, skipping other frames, within `wait`.
+    pub async fn next_presence(&mut self, wait: Duration) -> Option<bool> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let ServerFrame::Presence { staff_online } = self.next_any_until(deadline).await? {
+                return Some(staff_online);
+            }
+        }
+    }
+
+    async fn next_any_until(&mut self, deadline: tokio::time::Instant) -> Option<ServerFrame> {
         loop {
             let message = tokio::time::timeout_at(deadline, self.stream.next())
                 .await

@@ -47,6 +47,26 @@ async fn a_staff_reply_reaches_the_visitor_socket_and_the_staff_socket_at_once()
 }
 
 #[tokio::test]
+async fn visitor_sockets_hear_staff_come_online_and_go_away() {
+    let app = spawn_app().await;
+    let token = app.staff_token().await;
+    let mut visitor = app.visitor_socket().await;
+    let wait = Duration::from_secs(5);
+    let first = app.staff_socket(&token).await;
+    assert_eq!(visitor.next_presence(wait).await, Some(true));
+    // A second staff socket changes nothing; closing one of two neither.
+    let second = app.staff_socket(&token).await;
+    drop(first);
+    assert_eq!(visitor.next_presence(QUIET).await, None);
+    drop(second);
+    assert_eq!(visitor.next_presence(wait).await, Some(false));
+    // A visitor of another organization hears nothing of this one's staff.
+    let other = app.other_org("presence-elsewhere").await;
+    let _staff = app.staff_socket(&other).await;
+    assert_eq!(visitor.next_presence(QUIET).await, None);
+}
+
+#[tokio::test]
 async fn switching_conversations_happens_on_the_same_socket() {
     let app = spawn_app().await;
     let token = app.staff_token().await;

@@ -1,0 +1,3 @@
+-- The widget's light or dark look per website account: 'auto' (the visitor's system
+-- setting, as before), 'light' or 'dark'.
+ALTER TABLE accounts ADD COLUMN theme TEXT NOT NULL DEFAULT 'auto';
