@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes protocol frame decoding and input validation with cargo-fuzz (libFuzzer).
+# Fuzzes protocol frame decoding, input validation and the link finder with cargo-fuzz (libFuzzer).
 # Short by default (CI); for a long run: FUZZ_SECONDS=3600 bash scripts/fuzz.sh
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"

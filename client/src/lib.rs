@@ -4,5 +4,6 @@
 
 pub mod groups;
 pub mod links;
+#[cfg(feature = "view")]
 pub mod view;
 pub mod when;

@@ -39,9 +39,10 @@ pub fn pieces(text: &str) -> Vec<Piece<'_>> {
 
 /// The length of the link `rest` starts with, if it starts with one.
 fn link_len(rest: &str) -> Option<usize> {
-    let scheme = SCHEMES
-        .iter()
-        .find(|s| rest.len() > s.len() && rest[..s.len()].eq_ignore_ascii_case(s))?;
+    // Compared as bytes: `rest` may start with a character that a byte index would split.
+    let scheme = SCHEMES.iter().find(|s| {
+        rest.len() > s.len() && rest.as_bytes()[..s.len()].eq_ignore_ascii_case(s.as_bytes())
+    })?;
     let end = rest
         .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`'))
         .unwrap_or(rest.len());

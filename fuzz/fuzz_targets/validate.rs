@@ -1,11 +1,24 @@
 //! Any string through the input rules: they never panic, and what they accept
-//! honours the documented bounds.
+//! honours the documented bounds. And through the link finder both UIs draw messages
+//! with: it never panics, and its pieces are the text again.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use natter_protocol::validate;
 
 fuzz_target!(|input: &str| {
+    let joined: String = natter_client::links::pieces(input)
+        .iter()
+        .map(|piece| match piece {
+            natter_client::links::Piece::Text(s) => *s,
+            natter_client::links::Piece::Link(s) => {
+                let lower = s.to_ascii_lowercase();
+                assert!(["http://", "https://", "mailto:"].iter().any(|p| lower.starts_with(p)));
+                *s
+            }
+        })
+        .collect();
+    assert_eq!(joined, input);
     if let Ok(text) = validate::text(input) {
         assert_eq!(text, text.trim());
         assert!((1..=validate::MAX_TEXT_CHARS).contains(&text.chars().count()));

@@ -359,9 +359,10 @@ pub fn send_reply(inbox: Inbox, text: &str) -> Result<(), String> {
     });
     stop_typing(inbox);
     // Answering a resolved conversation reopens it (the pane says so above the box).
-    if inbox.list.with_untracked(|l| {
-        l.get(&conv_id)
-            .is_some_and(|c| c.status == ConversationStatus::Resolved)
+    if inbox.detail.with_untracked(|d| {
+        d.as_ref().is_some_and(|d| {
+            d.summary.conv_id == conv_id && d.summary.status == ConversationStatus::Resolved
+        })
     }) {
         set_status(inbox, ConversationStatus::Open);
     }

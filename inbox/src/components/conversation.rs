@@ -10,10 +10,16 @@ use natter_protocol::{ConversationStatus, Visitor};
 #[component]
 pub fn ConversationPane() -> impl IntoView {
     let inbox = use_inbox();
-    // The list row is there at once; the detail arrives a moment later.
+    // The list row is there at once; the detail arrives a moment later, and stays when
+    // the row leaves the list (a resolved conversation under the "open" filter).
     let summary = move || {
         let conv_id = inbox.selected.get()?;
-        inbox.list.with(|l| l.get(&conv_id).cloned())
+        let detail = inbox.detail.with(|d| {
+            d.as_ref()
+                .filter(|d| d.summary.conv_id == conv_id)
+                .map(|d| d.summary.clone())
+        });
+        detail.or_else(|| inbox.list.with(|l| l.get(&conv_id).cloned()))
     };
     let name = move || summary().map(|s| s.visitor.name).unwrap_or_default();
     let status = move || summary().map(|s| s.status);
