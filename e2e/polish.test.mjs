@@ -405,8 +405,10 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
       replyFont: parseFloat(getComputedStyle(document.querySelector('#reply')).fontSize),
       topbar: document.querySelector('.topbar').getBoundingClientRect().height,
       details: document.querySelector('.details')?.getBoundingClientRect().toJSON(),
+      signOut: [...document.querySelectorAll('.topbar button')].find((b) => b.textContent.includes('Sign out'))?.getBoundingClientRect().right,
       width: innerWidth,
     }));
+    assert.ok(layout.signOut <= layout.width, `"Sign out" is off the screen on a phone (right edge ${layout.signOut} of ${layout.width})`);
     assert.ok(layout.replyFont >= 16, `the reply box's text is ${layout.replyFont}px on a phone`);
     assert.ok(layout.topbar <= 56, `the top bar wraps on a phone (${layout.topbar}px tall)`);
     assert.ok(layout.details && layout.details.left >= 0 && layout.details.right <= layout.width + 0.5, `the visitor details are cut off: ${JSON.stringify(layout.details)}`);

@@ -45,8 +45,10 @@
     'border-radius:10px;background:#dc2626;color:#fff;font:700 12px/20px system-ui,sans-serif}' +
     '[hidden]{display:none!important}' +
     // Shown the moment the launcher is clicked, until the app has drawn its own panel.
-    '.n-boot{position:fixed;right:20px;bottom:88px;width:370px;height:min(600px,calc(100vh - 110px));border-radius:16px;' +
+    '.n-boot{position:fixed;box-sizing:border-box;right:20px;bottom:88px;width:370px;height:min(600px,calc(100vh - 110px));border-radius:16px;' +
     'background:#fff;box-shadow:0 12px 40px rgba(0,0,0,.25);border-top:56px solid var(--n-theme,#2563eb);display:grid;place-items:center}' +
+    '.n-boot-x{position:absolute;top:-46px;right:10px;width:36px;height:36px;border:0;border-radius:50%;background:none;color:#fff;font:24px/36px system-ui,sans-serif;cursor:pointer}' +
+    '.n-boot-x:focus-visible{outline:2px solid #fff}' +
     '.n-boot i{width:28px;height:28px;border:3px solid #d1d5db;border-top-color:var(--n-theme,#2563eb);border-radius:50%;animation:n-spin .8s linear infinite}' +
     '@keyframes n-spin{to{transform:rotate(1turn)}}' +
     '@media (max-width:480px){.n-boot{inset:0;width:100%;height:100%;border-radius:0}}' +
@@ -60,12 +62,20 @@
     '<svg class="n-bubble-icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/></svg>' +
     '<svg class="n-x" viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>' +
     '<span class="n-badge" hidden></span></button>' +
-    '<div class="n-boot" role="status" hidden><i></i><span style="position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)">' +
+    '<div class="n-boot" role="status" hidden><button type="button" class="n-boot-x" aria-label="' +
+    (vi ? 'Đóng cửa sổ chat' : 'Close chat') + '">×</button><i></i><span style="position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)">' +
     (vi ? 'Đang tải…' : 'Loading…') + '</span></div>' +
     '<div class="n-mount"></div>';
   var launcher = root.querySelector('.n-launcher');
   var badge = root.querySelector('.n-badge');
   var boot = root.querySelector('.n-boot');
+  // On a phone the frame covers the launcher: it has its own way out.
+  boot.querySelector('.n-boot-x').addEventListener('click', function () {
+    wanted = false;
+    boot.hidden = true;
+    launcher.setAttribute('aria-expanded', 'false');
+    launcher.focus();
+  });
 
   // Typing in the widget must not trigger the host page's keyboard shortcuts.
   ['keydown', 'keyup', 'keypress'].forEach(function (type) {

@@ -89,7 +89,8 @@ pub fn Shell() -> impl IntoView {
                 <WebsitesButton />
                 <Show when=move || ask.get()>
                     <button type="button" class="link" on:click=enable>
-                        "Enable notifications"
+                        <span class="wide-only">"Enable notifications"</span>
+                        <span class="narrow-only">"Notify me"</span>
                     </button>
                 </Show>
                 <span class="me">{name}</span>
