@@ -61,7 +61,8 @@ fn link_len(rest: &str) -> Option<usize> {
             break;
         }
     }
-    let body = &link[scheme.len()..];
+    // Trimming may eat into the scheme itself ("mailto:" → "mailto").
+    let body = link.get(scheme.len()..)?;
     let valid = if scheme.starts_with("mailto") {
         body.split_once('@')
             .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
@@ -120,6 +121,9 @@ mod tests {
             ("https:// nothing", &[Text("https:// nothing")]),
             ("https://", &[Text("https://")]),
             ("mailto:nobody", &[Text("mailto:nobody")]),
+            // Found by the fuzzer: trailing punctuation that reaches into the scheme.
+            ("[mailto:\r!.\n", &[Text("[mailto:\r!.\n")]),
+            ("http://.", &[Text("http://.")]),
             (
                 "chào https://shop.vn/giỏ-hàng nhé",
                 &[
