@@ -482,4 +482,12 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
     await openWidget(visitor);
     assert.equal(await panelBackground(visitor), 'rgb(17, 24, 39)', 'back on auto the widget does not follow the system');
   }));
+
+  test('14. the widget\'s header shows who answers', T, scenario('polish-14-team', async (s) => {
+    const visitor = await openPage(await s.context(world.browser), 'visitor-team');
+    await openWidget(visitor, world.hostUrl);
+    const avatars = await visitor.locator('natter-chat .n-team .n-avatar').allTextContents();
+    assert.deepEqual(avatars, ['DA'], 'the header does not show the demo team');
+    assert.match(await visitor.locator('natter-chat .n-team .n-sr').textContent(), /Demo Agent/);
+  }));
 });

@@ -54,7 +54,7 @@ done
 step "API conformance: Schemathesis against /api/openapi.json"
 bash scripts/schemathesis.sh
 
-step "fuzzing (short): frame decoding and input validation"
+step "fuzzing (short): frame decoding, input validation and the link finder"
 bash scripts/fuzz.sh
 
 step "widget browser tests"

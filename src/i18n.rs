@@ -46,6 +46,14 @@ pub struct Strings {
     /// Beside the composer past the length limit: "{n}" is how many characters too many.
     pub chars_over: &'static str,
     pub loading: &'static str,
+    /// The header when staff are online and the reply time is known: "{t}" is a bucket below.
+    pub online_replies: &'static str,
+    /// The header when staff are away and the reply time is known.
+    pub away_replies: &'static str,
+    /// How fast staff usually reply: up to 5 minutes, an hour, 4 hours, a day, more.
+    pub reply_buckets: [&'static str; 5],
+    /// Read before the team's names in the header.
+    pub team: &'static str,
 }
 
 pub const EN: Strings = Strings {
@@ -86,6 +94,16 @@ pub const EN: Strings = Strings {
     chars_left: "{n} characters left",
     chars_over: "{n} characters too many",
     loading: "Loading…",
+    online_replies: "We're online · usually reply {t}",
+    away_replies: "We usually reply {t}",
+    reply_buckets: [
+        "in a few minutes",
+        "in under an hour",
+        "in a few hours",
+        "within a day",
+        "in a few days",
+    ],
+    team: "You're talking to",
 };
 
 pub const VI: Strings = Strings {
@@ -126,7 +144,24 @@ pub const VI: Strings = Strings {
     chars_left: "Còn {n} ký tự",
     chars_over: "Dư {n} ký tự",
     loading: "Đang tải…",
+    online_replies: "Chúng tôi đang trực tuyến · thường trả lời {t}",
+    away_replies: "Chúng tôi thường trả lời {t}",
+    reply_buckets: [
+        "trong vài phút",
+        "trong vòng một giờ",
+        "trong vài giờ",
+        "trong vòng một ngày",
+        "trong vài ngày",
+    ],
+    team: "Bạn đang trò chuyện với",
 };
+
+/// How fast staff usually reply, in the visitor's words.
+pub fn reply_bucket(t: &Strings, secs: u64) -> &'static str {
+    let limits = [5 * 60, 60 * 60, 4 * 60 * 60, 24 * 60 * 60];
+    let bucket = limits.iter().position(|l| secs <= *l).unwrap_or(limits.len());
+    t.reply_buckets[bucket]
+}
 
 /// The strings for a BCP 47 tag such as `vi`, `vi-VN` or `en-GB`; English by default.
 pub fn strings(locale: &str) -> &'static Strings {
@@ -141,6 +176,22 @@ pub fn strings(locale: &str) -> &'static Strings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reply_times_fall_in_buckets() {
+        let cases = [
+            (0, "in a few minutes"),
+            (300, "in a few minutes"),
+            (301, "in under an hour"),
+            (3_600, "in under an hour"),
+            (3 * 3_600, "in a few hours"),
+            (20 * 3_600, "within a day"),
+            (3 * 86_400, "in a few days"),
+        ];
+        for (secs, want) in cases {
+            assert_eq!(reply_bucket(&EN, secs), want, "{secs} s");
+        }
+    }
 
     #[test]
     fn picks_the_language_by_its_primary_subtag() {

@@ -65,14 +65,32 @@ fn Header() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let t = chat.t;
     let subtitle = move || {
-        let online = chat
-            .config
-            .with(|c| c.as_ref().is_some_and(|c| c.staff_online));
-        if online { t.online } else { t.away }
+        chat.config.with(|c| {
+            let online = c.as_ref().is_some_and(|c| c.staff_online);
+            match c.as_ref().and_then(|c| c.reply_secs) {
+                Some(secs) => {
+                    let when = crate::i18n::reply_bucket(t, secs);
+                    let line = if online { t.online_replies } else { t.away_replies };
+                    line.replace("{t}", when)
+                }
+                None if online => t.online.to_owned(),
+                None => t.away.to_owned(),
+            }
+        })
     };
+    let team = move || chat.config.with(|c| c.as_ref().map(|c| c.team.clone()).unwrap_or_default());
     let has_session = move || chat.session.with(Option::is_some);
     view! {
         <header class="n-head">
+            {move || {
+                let names = team();
+                (!names.is_empty()).then(|| view! {
+                    <div class="n-team">
+                        <span class="n-sr">{format!("{} {}", t.team, names.join(", "))}</span>
+                        {names.iter().map(|n| view! { <span class="n-avatar" aria-hidden="true" title=n.clone()>{initials(n)}</span> }).collect_view()}
+                    </div>
+                })
+            }}
             <div class="n-head-text">
                 <h2 class="n-title">{move || title(chat)}</h2>
                 <p class="n-sub">{subtitle}</p>

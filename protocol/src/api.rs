@@ -66,6 +66,13 @@ pub struct WidgetConfig {
     #[serde(default)]
     pub theme: WidgetTheme,
     pub staff_online: bool,
+    /// Who answers: the names of up to three of the organization's staff, for the header.
+    #[serde(default)]
+    pub team: Vec<String>,
+    /// The median seconds to the first staff reply over recent conversations; absent
+    /// until enough were answered to say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_secs: Option<u64>,
 }
 
 // The `pattern`s below (for the OpenAPI document) spell out `validate`'s rules. Their

@@ -45,8 +45,11 @@ pub(crate) async fn config(
         .await?
         .ok_or(ApiError::NotFound("website account"))?;
     crate::origin::enforce(&account, &headers, &state.refusals)?;
+    let team = state.store.team(&account.org_id).await?;
     Ok(Json(WidgetConfig {
         staff_online: state.hub.has_staff_online(&account.org_id),
+        team: team.names,
+        reply_secs: team.reply_secs,
         org_id: account.org_id,
         account_id: account.id,
         name: account.name,

@@ -5,18 +5,21 @@
 //! What is immutable (a visitor token's identity, a conversation's owners) is kept
 //! until evicted. What can change is kept briefly: staff sessions for
 //! [`SESSION_TTL`] (a logout clears this instance's entry at once; other instances
-//! honour it within that time) and account settings for [`ACCOUNT_TTL`]. Only
+//! honour it within that time), account settings for [`ACCOUNT_TTL`], and who answers
+//! (the widget header's names and reply time) for [`TEAM_TTL`]. Only
 //! hits are cached, so unknown tokens cannot fill the caches, and only lookups on
 //! the per-request path use them ([`Lookup`]): a socket authenticates once, so an
 //! idle socket costs no cache entry.
 
-use super::{Account, ConversationOwner, VisitorIdentity};
+use super::{Account, ConversationOwner, Team, VisitorIdentity};
 use moka::sync::Cache;
 use natter_protocol::StaffMember;
 use std::time::Duration;
 
 const SESSION_TTL: Duration = Duration::from_secs(5);
 const ACCOUNT_TTL: Duration = Duration::from_secs(10);
+/// Who answers and how fast, for the widget's header: it moves slowly.
+const TEAM_TTL: Duration = Duration::from_secs(300);
 /// Entries per cache; an entry is a few hundred bytes.
 const CAPACITY: u64 = 100_000;
 
@@ -39,6 +42,8 @@ pub(super) struct Caches {
     pub accounts: Cache<(String, String), Account>,
     /// Conversation id → who may open it.
     pub owners: Cache<String, ConversationOwner>,
+    /// Organization id → who answers its widgets, and how fast.
+    pub teams: Cache<String, Team>,
 }
 
 impl Caches {
@@ -54,6 +59,10 @@ impl Caches {
                 .time_to_live(ACCOUNT_TTL)
                 .build(),
             owners: Cache::builder().max_capacity(CAPACITY).build(),
+            teams: Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(TEAM_TTL)
+                .build(),
         }
     }
 }

@@ -29,6 +29,21 @@ impl Account {
     }
 }
 
+/// Who answers an organization's widgets, for the header: its first staff members'
+/// names, and the median time to the first staff reply over its recent conversations.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Team {
+    pub names: Vec<String>,
+    pub reply_secs: Option<u64>,
+}
+
+/// Staff members named in the widget's header.
+pub const TEAM_NAMES: i64 = 3;
+/// Recent conversations the typical reply time is measured over.
+pub const REPLY_SAMPLE: i64 = 50;
+/// Answered conversations needed before a reply time is shown at all.
+pub const REPLY_MIN_SAMPLE: usize = 3;
+
 pub struct NewAccount<'a> {
     pub org_id: &'a str,
     pub id: &'a str,
@@ -109,6 +124,12 @@ pub(super) const ACCOUNT_SQL: &str = "SELECT org_id, id, name, greeting, theme_c
 pub(super) const VISITOR_BY_TOKEN_SQL: &str =
     "SELECT id, org_id, account_id, name FROM visitors WHERE token_hash = $1";
 pub(super) const DELETE_SESSION_SQL: &str = "DELETE FROM staff_sessions WHERE token_hash = $1";
+pub(super) const TEAM_SQL: &str =
+    "SELECT name FROM staff WHERE org_id = $1 ORDER BY created_at, id LIMIT $2";
+/// Each recent conversation's start and its first staff reply (NULL if none yet).
+pub(super) const FIRST_REPLIES_SQL: &str = "SELECT c.created_at, \
+     (SELECT MIN(m.created_at) FROM messages m WHERE m.conv_id = c.id AND m.sender_kind = 'staff') AS replied_at \
+     FROM conversations c WHERE c.org_id = $1 ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $2";
 
 pub(super) fn staff_by_email_sql() -> String {
     format!("SELECT {STAFF_COLUMNS} FROM staff s WHERE s.email = $1")
@@ -188,6 +209,29 @@ impl Store {
         .bind(org_id)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// Who answers the organization's widgets, and how fast (cached for a few minutes).
+    pub async fn team(&self, org_id: &str) -> StoreResult<Team> {
+        if let Some(team) = self.caches.teams.get(org_id) {
+            return Ok(team);
+        }
+        let names: Vec<(String,)> = sqlx::query_as(TEAM_SQL)
+            .bind(org_id)
+            .bind(TEAM_NAMES)
+            .fetch_all(&self.pool)
+            .await?;
+        let starts: Vec<(i64, Option<i64>)> = sqlx::query_as(FIRST_REPLIES_SQL)
+            .bind(org_id)
+            .bind(REPLY_SAMPLE)
+            .fetch_all(&self.pool)
+            .await?;
+        let team = Team {
+            names: names.into_iter().map(|(n,)| n).collect(),
+            reply_secs: median_reply_secs(&starts),
+        };
+        self.caches.teams.insert(org_id.to_owned(), team.clone());
+        Ok(team)
     }
 
     /// Writes an account's settings; this instance sees them at once, others within
@@ -469,5 +513,42 @@ impl Store {
                 .insert(token_hash.to_owned(), visitor.clone());
         }
         Ok(visitor)
+    }
+}
+
+/// The median seconds from a conversation's start to its first staff reply, over the
+/// answered ones; none when too few were answered to say.
+fn median_reply_secs(starts: &[(i64, Option<i64>)]) -> Option<u64> {
+    let mut waits: Vec<u64> = starts
+        .iter()
+        .filter_map(|(started, replied)| {
+            replied.map(|r| u64::try_from(r.saturating_sub(*started)).unwrap_or(0) / 1000)
+        })
+        .collect();
+    if waits.len() < REPLY_MIN_SAMPLE {
+        return None;
+    }
+    waits.sort_unstable();
+    Some(waits[waits.len() / 2])
+}
+
+#[cfg(test)]
+mod team_tests {
+    use super::median_reply_secs;
+
+    #[test]
+    fn the_reply_time_is_the_median_of_answered_conversations() {
+        let cases: &[(&[(i64, Option<i64>)], Option<u64>)] = &[
+            (&[], None),
+            (&[(0, Some(60_000)), (0, Some(120_000))], None),
+            (&[(0, Some(60_000)), (0, None), (0, Some(120_000)), (0, None)], None),
+            (&[(0, Some(60_000)), (0, Some(600_000)), (0, Some(120_000))], Some(120)),
+            (&[(1_000, Some(61_000)), (0, Some(3_600_000)), (0, Some(30_000)), (5, None)], Some(60)),
+            // A reply stamped before the start (clock skew) counts as immediate.
+            (&[(10_000, Some(0)), (0, Some(0)), (0, Some(0))], Some(0)),
+        ];
+        for (starts, want) in cases {
+            assert_eq!(median_reply_secs(starts), *want, "{starts:?}");
+        }
     }
 }

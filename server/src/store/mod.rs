@@ -16,7 +16,7 @@ mod writer;
 pub use cache::Lookup;
 pub use conversations::{ConversationOwner, ConversationRow, ListCursor};
 pub use directory::{
-    Account, NewAccount, NewStaff, StaffCredentials, StaffSession, VisitorIdentity,
+    Account, NewAccount, NewStaff, StaffCredentials, StaffSession, Team, VisitorIdentity,
 };
 pub use messages::{Appended, Author, NewLead};
 pub use plans::QueryPlan;

@@ -7,7 +7,8 @@ use super::conversations::{
     CONVERSATION_SQL, SET_STATUS_SQL, list_sql, mark_read_sql, summary_sql,
 };
 use super::directory::{
-    ACCOUNT_SQL, DELETE_SESSION_SQL, VISITOR_BY_TOKEN_SQL, staff_by_email_sql, staff_by_session_sql,
+    ACCOUNT_SQL, DELETE_SESSION_SQL, FIRST_REPLIES_SQL, TEAM_SQL, VISITOR_BY_TOKEN_SQL,
+    staff_by_email_sql, staff_by_session_sql,
 };
 use super::messages::{history_after_sql, history_before_sql, message_by_client_id_sql};
 use super::{Backend, Store, StoreResult};
@@ -77,7 +78,7 @@ impl Store {
             (
                 "inbox list by status, next page",
                 list_sql(true, true),
-                vec![org, status.clone(), at, conv.clone(), limit.clone()],
+                vec![org.clone(), status.clone(), at, conv.clone(), limit.clone()],
             ),
             (
                 "conversation detail",
@@ -136,6 +137,16 @@ impl Store {
                 vec![text("t"), Arg::Int(0)],
             ),
             ("sign out", DELETE_SESSION_SQL.to_owned(), vec![text("t")]),
+            (
+                "widget header: who answers",
+                TEAM_SQL.to_owned(),
+                vec![org.clone(), Arg::Int(3)],
+            ),
+            (
+                "widget header: reply time",
+                FIRST_REPLIES_SQL.to_owned(),
+                vec![org, Arg::Int(50)],
+            ),
         ];
 
         let mut conn = self.pool.begin().await?;

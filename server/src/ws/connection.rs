@@ -55,7 +55,15 @@ struct Subscription {
     delivered: u64,
     /// The display name this socket's side types under.
     name: String,
+    /// When this socket last passed on "typing"; `None` while it is not typing. Keystrokes
+    /// arrive far more often than the other side needs to hear of them.
+    typing_since: Option<Instant>,
+    /// The highest read position this socket has reported.
+    read: u64,
 }
+
+/// A socket passes on "still typing" at most this often per conversation.
+const TYPING_EVERY: Duration = Duration::from_secs(1);
 
 const OVERFLOW: Stop = Stop::Close(
     close_code::QUEUE_OVERFLOW,
@@ -542,6 +550,8 @@ impl Actor {
             org_id: conversation.owner.org_id,
             delivered: after_seq.min(last_seq),
             name,
+            typing_since: None,
+            read: 0,
         };
         self.subscriptions.insert(conv_id.clone(), subscription);
         self.send_frame(&ServerFrame::Subscribed {
@@ -561,7 +571,8 @@ impl Actor {
     }
 
     async fn typing(&mut self, conv_id: ConvId, typing: bool) -> Result<(), Stop> {
-        let Some(sub) = self.subscriptions.get(&conv_id) else {
+        let side = self.side();
+        let Some(sub) = self.subscriptions.get_mut(&conv_id) else {
             return self
                 .send_frame(&error_frame(
                     "not_subscribed",
@@ -570,7 +581,17 @@ impl Actor {
                 ))
                 .await;
         };
-        let side = self.side();
+        // Coalesced: "typing" at most once a second, "stopped" only after a "typing".
+        let now = Instant::now();
+        let pass = match (typing, sub.typing_since) {
+            (true, Some(since)) => now.duration_since(since) >= TYPING_EVERY,
+            (true, None) => true,
+            (false, since) => since.is_some(),
+        };
+        if !pass {
+            return Ok(());
+        }
+        sub.typing_since = typing.then_some(now);
         let audience = if side == Side::Visitor {
             Audience::Staff
         } else {
@@ -591,7 +612,7 @@ impl Actor {
     }
 
     async fn read(&mut self, conv_id: ConvId, seq: u64) -> Result<(), Stop> {
-        let Some(org_id) = self.subscriptions.get(&conv_id).map(|s| s.org_id.clone()) else {
+        let Some(sub) = self.subscriptions.get_mut(&conv_id) else {
             return self
                 .send_frame(&error_frame(
                     "not_subscribed",
@@ -600,6 +621,12 @@ impl Actor {
                 ))
                 .await;
         };
+        // A position already reported costs no write and tells nobody anything new.
+        if seq <= sub.read {
+            return Ok(());
+        }
+        sub.read = seq;
+        let org_id = sub.org_id.clone();
         let side = self.side();
         if let Err(e) = crate::actions::mark_read(&self.state, &org_id, &conv_id, side, seq).await {
             return self.store_error(e, &conv_id).await;

@@ -129,3 +129,45 @@ async fn details_include_the_visitor() {
     assert_eq!(v.user_agent.as_deref(), Some("TestBrowser/1.0"));
     assert!(v.first_seen_at > 0);
 }
+
+#[tokio::test]
+async fn the_widget_header_names_who_answers_and_how_fast() {
+    let app = spawn_app().await;
+    let token = app.staff_token().await;
+    for name in ["Ana", "Bo", "Cy"] {
+        let lead = app.create_lead(name, Some("hello")).await;
+        app.reply_ok(&lead.conv_id, &token, "hi, how can I help?")
+            .await;
+    }
+    // An unanswered conversation does not count as a quick (or any) reply.
+    app.create_lead("Di", Some("anyone there?")).await;
+    let config: natter_protocol::WidgetConfig = app
+        .client
+        .get(app.url("/widget/demo/demo/config"))
+        .header("origin", crate::helpers::DEMO_ORIGIN)
+        .send()
+        .await
+        .expect("config")
+        .json()
+        .await
+        .expect("config body");
+    assert_eq!(config.team, ["Demo Agent"]);
+    let secs = config.reply_secs.expect("a reply time after three answered conversations");
+    assert!(secs < 60, "replies within the test took {secs} s by the header");
+}
+
+#[tokio::test]
+async fn a_new_organization_shows_no_reply_time() {
+    let app = spawn_app().await;
+    let config: natter_protocol::WidgetConfig = app
+        .client
+        .get(app.url("/widget/demo/demo/config"))
+        .header("origin", crate::helpers::DEMO_ORIGIN)
+        .send()
+        .await
+        .expect("config")
+        .json()
+        .await
+        .expect("config body");
+    assert_eq!(config.reply_secs, None);
+}

@@ -266,6 +266,53 @@ async fn typing_and_read_reach_the_other_side_only() {
 }
 
 #[tokio::test]
+async fn typing_is_coalesced_and_repeated_reads_are_dropped() {
+    let app = spawn_app().await;
+    let token = app.staff_token().await;
+    let lead = app.create_lead("Ana", Some("hi")).await;
+    let mut visitor = app.visitor_socket().await;
+    visitor
+        .subscribe(&lead.conv_id, Some(&lead.visitor_token), 0)
+        .await;
+    let mut staff = app.staff_socket(&token).await;
+    staff.subscribe(&lead.conv_id, None, 1).await;
+    let typing = |typing| ClientFrame::Typing {
+        conv_id: lead.conv_id.clone(),
+        typing,
+    };
+    // A burst of keystrokes, then "stopped" twice: staff hear "typing" once, "stopped" once.
+    for _ in 0..20 {
+        visitor.send(&typing(true)).await;
+    }
+    visitor.send(&typing(false)).await;
+    visitor.send(&typing(false)).await;
+    let mut heard = Vec::new();
+    while let Some(frame) = staff.next_within(QUIET).await {
+        if let ServerFrame::Typing { typing, .. } = frame {
+            heard.push(typing);
+        }
+    }
+    assert_eq!(heard, [true, false]);
+
+    // The same read position twice is one write and one frame.
+    for _ in 0..3 {
+        staff
+            .send(&ClientFrame::Read {
+                conv_id: lead.conv_id.clone(),
+                seq: 1,
+            })
+            .await;
+    }
+    let mut reads = 0;
+    while let Some(frame) = visitor.next_within(QUIET).await {
+        if matches!(frame, ServerFrame::Read { .. }) {
+            reads += 1;
+        }
+    }
+    assert_eq!(reads, 1);
+}
+
+#[tokio::test]
 async fn origins_tokens_and_bad_frames() {
     let app = spawn_app().await;
     let lead = app.create_lead("Ana", Some("private")).await;
