@@ -159,7 +159,10 @@ pub const VI: Strings = Strings {
 /// How fast staff usually reply, in the visitor's words.
 pub fn reply_bucket(t: &Strings, secs: u64) -> &'static str {
     let limits = [5 * 60, 60 * 60, 4 * 60 * 60, 24 * 60 * 60];
-    let bucket = limits.iter().position(|l| secs <= *l).unwrap_or(limits.len());
+    let bucket = limits
+        .iter()
+        .position(|l| secs <= *l)
+        .unwrap_or(limits.len());
     t.reply_buckets[bucket]
 }
 

@@ -70,7 +70,11 @@ fn Header() -> impl IntoView {
             match c.as_ref().and_then(|c| c.reply_secs) {
                 Some(secs) => {
                     let when = crate::i18n::reply_bucket(t, secs);
-                    let line = if online { t.online_replies } else { t.away_replies };
+                    let line = if online {
+                        t.online_replies
+                    } else {
+                        t.away_replies
+                    };
                     line.replace("{t}", when)
                 }
                 None if online => t.online.to_owned(),
@@ -78,7 +82,10 @@ fn Header() -> impl IntoView {
             }
         })
     };
-    let team = move || chat.config.with(|c| c.as_ref().map(|c| c.team.clone()).unwrap_or_default());
+    let team = move || {
+        chat.config
+            .with(|c| c.as_ref().map(|c| c.team.clone()).unwrap_or_default())
+    };
     let has_session = move || chat.session.with(Option::is_some);
     view! {
         <header class="n-head">

@@ -536,14 +536,31 @@ fn median_reply_secs(starts: &[(i64, Option<i64>)]) -> Option<u64> {
 mod team_tests {
     use super::median_reply_secs;
 
+    /// Conversations as (started, first staff reply) in ms.
+    type Starts = &'static [(i64, Option<i64>)];
+
     #[test]
     fn the_reply_time_is_the_median_of_answered_conversations() {
-        let cases: &[(&[(i64, Option<i64>)], Option<u64>)] = &[
+        let cases: &[(Starts, Option<u64>)] = &[
             (&[], None),
             (&[(0, Some(60_000)), (0, Some(120_000))], None),
-            (&[(0, Some(60_000)), (0, None), (0, Some(120_000)), (0, None)], None),
-            (&[(0, Some(60_000)), (0, Some(600_000)), (0, Some(120_000))], Some(120)),
-            (&[(1_000, Some(61_000)), (0, Some(3_600_000)), (0, Some(30_000)), (5, None)], Some(60)),
+            (
+                &[(0, Some(60_000)), (0, None), (0, Some(120_000)), (0, None)],
+                None,
+            ),
+            (
+                &[(0, Some(60_000)), (0, Some(600_000)), (0, Some(120_000))],
+                Some(120),
+            ),
+            (
+                &[
+                    (1_000, Some(61_000)),
+                    (0, Some(3_600_000)),
+                    (0, Some(30_000)),
+                    (5, None),
+                ],
+                Some(60),
+            ),
             // A reply stamped before the start (clock skew) counts as immediate.
             (&[(10_000, Some(0)), (0, Some(0)), (0, Some(0))], Some(0)),
         ];

@@ -152,8 +152,13 @@ async fn the_widget_header_names_who_answers_and_how_fast() {
         .await
         .expect("config body");
     assert_eq!(config.team, ["Demo Agent"]);
-    let secs = config.reply_secs.expect("a reply time after three answered conversations");
-    assert!(secs < 60, "replies within the test took {secs} s by the header");
+    let secs = config
+        .reply_secs
+        .expect("a reply time after three answered conversations");
+    assert!(
+        secs < 60,
+        "replies within the test took {secs} s by the header"
+    );
 }
 
 #[tokio::test]
