@@ -141,16 +141,7 @@ async fn the_widget_header_names_who_answers_and_how_fast() {
     }
     // An unanswered conversation does not count as a quick (or any) reply.
     app.create_lead("Di", Some("anyone there?")).await;
-    let config: natter_protocol::WidgetConfig = app
-        .client
-        .get(app.url("/widget/demo/demo/config"))
-        .header("origin", crate::helpers::DEMO_ORIGIN)
-        .send()
-        .await
-        .expect("config")
-        .json()
-        .await
-        .expect("config body");
+    let config = app.widget_config().await;
     assert_eq!(config.team, ["Demo Agent"]);
     let secs = config
         .reply_secs
@@ -164,15 +155,6 @@ async fn the_widget_header_names_who_answers_and_how_fast() {
 #[tokio::test]
 async fn a_new_organization_shows_no_reply_time() {
     let app = spawn_app().await;
-    let config: natter_protocol::WidgetConfig = app
-        .client
-        .get(app.url("/widget/demo/demo/config"))
-        .header("origin", crate::helpers::DEMO_ORIGIN)
-        .send()
-        .await
-        .expect("config")
-        .json()
-        .await
-        .expect("config body");
+    let config = app.widget_config().await;
     assert_eq!(config.reply_secs, None);
 }

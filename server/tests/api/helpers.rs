@@ -236,6 +236,19 @@ impl TestApp {
             .message
     }
 
+    /// The demo website's widget config, as its page would fetch it.
+    pub async fn widget_config(&self) -> natter_protocol::WidgetConfig {
+        self.client
+            .get(self.url("/widget/demo/demo/config"))
+            .header("origin", DEMO_ORIGIN)
+            .send()
+            .await
+            .expect("config")
+            .json()
+            .await
+            .expect("config body")
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> LoginResponse {
         let response = self
             .client

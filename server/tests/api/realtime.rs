@@ -2,8 +2,8 @@
 //! switching on one socket, resume by `after_seq` with nothing lost or doubled,
 //! isolation of slow clients, and robustness against bad frames.
 
-use crate::helpers::{Socket, spawn_app, spawn_app_with};
-use natter_protocol::{ClientFrame, Direction, ServerFrame, Side, close_code};
+use crate::helpers::{Socket, TestApp, spawn_app, spawn_app_with};
+use natter_protocol::{ClientFrame, Direction, LeadCreated, ServerFrame, Side, close_code};
 use reqwest::StatusCode;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -204,8 +204,8 @@ async fn staff_sockets_resume_per_conversation_and_resync_the_list() {
     assert_eq!(staff.next_message().await.text, "new here");
 }
 
-#[tokio::test]
-async fn typing_and_read_reach_the_other_side_only() {
+/// Ana's conversation with her socket and a staff socket both subscribed to it.
+async fn both_sides() -> (TestApp, LeadCreated, Socket, Socket) {
     let app = spawn_app().await;
     let token = app.staff_token().await;
     let lead = app.create_lead("Ana", Some("hi")).await;
@@ -215,6 +215,12 @@ async fn typing_and_read_reach_the_other_side_only() {
         .await;
     let mut staff = app.staff_socket(&token).await;
     staff.subscribe(&lead.conv_id, None, 1).await;
+    (app, lead, visitor, staff)
+}
+
+#[tokio::test]
+async fn typing_and_read_reach_the_other_side_only() {
+    let (_app, lead, mut visitor, mut staff) = both_sides().await;
 
     visitor
         .send(&ClientFrame::Typing {
@@ -267,15 +273,7 @@ async fn typing_and_read_reach_the_other_side_only() {
 
 #[tokio::test]
 async fn typing_is_coalesced_and_repeated_reads_are_dropped() {
-    let app = spawn_app().await;
-    let token = app.staff_token().await;
-    let lead = app.create_lead("Ana", Some("hi")).await;
-    let mut visitor = app.visitor_socket().await;
-    visitor
-        .subscribe(&lead.conv_id, Some(&lead.visitor_token), 0)
-        .await;
-    let mut staff = app.staff_socket(&token).await;
-    staff.subscribe(&lead.conv_id, None, 1).await;
+    let (_app, lead, mut visitor, mut staff) = both_sides().await;
     let typing = |typing| ClientFrame::Typing {
         conv_id: lead.conv_id.clone(),
         typing,
