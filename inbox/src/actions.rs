@@ -210,6 +210,7 @@ pub fn select(inbox: Inbox, conv_id: ConvId) {
         socket::send(&ClientFrame::Unsubscribe { conv_id: previous });
     }
     inbox.selected.set(Some(conv_id.clone()));
+    inbox.early_status.set_value(None);
     inbox.thread.set(Some(Thread::new(conv_id.clone())));
     inbox.detail.set(None);
     inbox.typing.set(None);
@@ -234,6 +235,16 @@ pub fn select(inbox: Inbox, conv_id: ConvId) {
         };
         if !inbox.is_selected(&conv_id) {
             return;
+        }
+        // A status change that came while loading is newer than what was read.
+        let mut detail = detail;
+        if let Some((_, status)) = inbox
+            .early_status
+            .try_update_value(Option::take)
+            .flatten()
+            .filter(|(c, _)| c == &conv_id)
+        {
+            detail.summary.status = status;
         }
         // The detail marks the thread loaded: set it with its page, then subscribe.
         extend(inbox, &conv_id, page.messages);
@@ -533,11 +544,15 @@ pub fn on_frame(inbox: Inbox, frame: ServerFrame) {
             conv_id, status, ..
         } => {
             inbox.list.update(|l| l.apply_status(&conv_id, status));
-            inbox.detail.update(|d| {
-                if let Some(d) = d.as_mut().filter(|d| d.summary.conv_id == conv_id) {
-                    d.summary.status = status;
-                }
+            let loaded = inbox.detail.try_update(|d| {
+                d.as_mut()
+                    .filter(|d| d.summary.conv_id == conv_id)
+                    .map(|d| d.summary.status = status)
+                    .is_some()
             });
+            if loaded != Some(true) && inbox.is_selected(&conv_id) {
+                inbox.early_status.set_value(Some((conv_id, status)));
+            }
         }
         ServerFrame::ConversationCreated { conversation } => {
             if let Some(message) = &conversation.last_message {

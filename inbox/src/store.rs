@@ -25,6 +25,9 @@ pub struct Inbox {
     pub typing: RwSignal<Option<(String, i64)>>,
     /// When staff last told the open conversation's visitor "typing" (ms; 0: not typing).
     pub typing_sent: StoredValue<i64>,
+    /// A status change for the selected conversation that arrived while its detail was
+    /// still loading: the detail may have been read before it, so it is applied after.
+    pub early_status: StoredValue<Option<(ConvId, ConversationStatus)>>,
     pub connection: RwSignal<Connection>,
     /// A transient error shown above the panes.
     pub banner: RwSignal<Option<String>>,
@@ -49,6 +52,7 @@ impl Inbox {
             thread: RwSignal::new(None),
             typing: RwSignal::new(None),
             typing_sent: StoredValue::new(0),
+            early_status: StoredValue::new(None),
             connection: RwSignal::new(Connection::Connecting),
             banner: RwSignal::new(None),
             websites: RwSignal::new(None),
