@@ -14,21 +14,11 @@ use natter_protocol::{ClientFrame, CreateLead, validate};
 #[component]
 pub fn Panel() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let panel = NodeRef::<html::Section>::new();
     let has_session = Memo::new(move |_| chat.session.with(Option::is_some));
     // Opening moves focus into the panel, on the first field.
     Effect::new(move |_| {
         if chat.open.get() {
-            request_animation_frame(move || {
-                let field = panel
-                    .get_untracked()
-                    .and_then(|p| p.query_selector("input, textarea").ok().flatten());
-                if let Some(field) = field
-                    .and_then(|f| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(f).ok())
-                {
-                    _ = field.focus();
-                }
-            });
+            request_animation_frame(move || chat.focus("input, textarea"));
         }
     });
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
@@ -43,7 +33,6 @@ pub fn Panel() -> impl IntoView {
             role="dialog"
             aria-label=move || title(chat)
             hidden=move || !chat.open.get()
-            node_ref=panel
             on:keydown=on_keydown
         >
             <Header/>
