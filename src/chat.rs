@@ -278,6 +278,11 @@ impl Chat {
                     .with_value(|env| env.quiet_until.set(env.quiet_until.get().max(last_seq)));
             }
             ServerFrame::Message { message } if ours(&message.conv_id) => self.apply(vec![message]),
+            ServerFrame::More { conv_id, after_seq } => {
+                if let Some(socket) = self.socket() {
+                    socket.more(&conv_id, after_seq);
+                }
+            }
             ServerFrame::Typing {
                 conv_id,
                 side: Side::Staff,

@@ -3,7 +3,7 @@
 //! unsubscribe/subscribe over itself: a new conversation never means a new socket.
 
 use crate::state::{Session, Subscription, backoff_ms};
-use natter_protocol::{ClientFrame, ServerFrame};
+use natter_protocol::{ClientFrame, ConvId, ServerFrame};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::JsCast;
@@ -102,6 +102,14 @@ impl Socket {
         let resume = (self.0.handlers.resume_seq)();
         let frames = self.0.subscription.borrow_mut().switch(next, resume);
         for frame in frames {
+            self.send(&frame);
+        }
+    }
+
+    /// Asks for the next page of a paused replay (the server sent `more`).
+    pub fn more(&self, conv_id: &ConvId, after_seq: u64) {
+        let frame = self.0.subscription.borrow().more(conv_id, after_seq);
+        if let Some(frame) = frame {
             self.send(&frame);
         }
     }

@@ -264,6 +264,15 @@ impl Subscription {
         self.connected = false;
     }
 
+    /// The server paused a long replay after `after_seq`: the frame asking for the next page,
+    /// if that conversation is still the current one.
+    pub fn more(&self, conv_id: &ConvId, after_seq: u64) -> Option<ClientFrame> {
+        self.current
+            .as_ref()
+            .filter(|s| self.connected && &s.conv_id == conv_id)
+            .map(|s| subscribe(s, after_seq))
+    }
+
     pub fn current(&self) -> Option<&Session> {
         self.current.as_ref()
     }
@@ -532,6 +541,23 @@ mod tests {
         );
         s.closed();
         assert!(s.opened(0).is_empty());
+    }
+
+    #[test]
+    fn a_paused_replay_asks_for_more_only_for_the_current_conversation() {
+        let mut s = Subscription::default();
+        s.switch(Some(session("a")), 0);
+        assert_eq!(s.more(&"a".into(), 200), None, "not connected");
+        s.opened(0);
+        assert_eq!(
+            s.more(&"a".into(), 200),
+            Some(ClientFrame::Subscribe {
+                conv_id: "a".into(),
+                token: Some("t".into()),
+                after_seq: 200
+            })
+        );
+        assert_eq!(s.more(&"b".into(), 200), None, "an old conversation's page");
     }
 
     #[test]

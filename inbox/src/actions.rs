@@ -574,6 +574,16 @@ pub fn on_frame(inbox: Inbox, frame: ServerFrame) {
                 inbox.banner.set(Some(message));
             }
         }
+        // A long replay paused: ask for the next page while the conversation is open.
+        ServerFrame::More { conv_id, after_seq } => {
+            if inbox.is_selected(&conv_id) {
+                socket::send(&ClientFrame::Subscribe {
+                    conv_id,
+                    token: None,
+                    after_seq,
+                });
+            }
+        }
         ServerFrame::Typing { .. }
         | ServerFrame::Presence { .. }
         | ServerFrame::Subscribed { .. }

@@ -14,8 +14,9 @@ pub enum ClientFrame {
     Auth {
         token: String,
     },
-    /// Start receiving a conversation's events. The server first replays every
-    /// message with `seq > after_seq`, in order, then sends live ones.
+    /// Start receiving a conversation's events. The server first replays the
+    /// messages with `seq > after_seq`, in order, then sends live ones. A backlog
+    /// longer than one page ends with `more`: subscribe again with its `after_seq`.
     /// `token` is the visitor token; the staff socket is already authenticated.
     Subscribe {
         conv_id: ConvId,
@@ -58,6 +59,13 @@ pub enum ServerFrame {
     },
     Unsubscribed {
         conv_id: ConvId,
+    },
+    /// A replay stopped after one page: more messages follow `after_seq`. The
+    /// subscription sends nothing more of this conversation until the client
+    /// subscribes again with this `after_seq` (or unsubscribes).
+    More {
+        conv_id: ConvId,
+        after_seq: u64,
     },
     Message {
         message: Message,
@@ -208,6 +216,10 @@ mod tests {
             },
             ServerFrame::Unsubscribed {
                 conv_id: "c1".into(),
+            },
+            ServerFrame::More {
+                conv_id: "c1".into(),
+                after_seq: 200,
             },
             ServerFrame::Message { message: message() },
             ServerFrame::Typing {

@@ -68,28 +68,6 @@ pub async fn open_session(state: &AppState, staff: StaffMember) -> StoreResult<L
     })
 }
 
-/// How often expired sessions are deleted.
-const SWEEP_SESSIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
-
-/// Deletes expired sessions now and every hour, until shutdown. (An expired
-/// session already signs nothing in; this keeps the table from growing.)
-pub fn spawn_session_sweeper(store: Store, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(SWEEP_SESSIONS_EVERY);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = shutdown.wait_for(|stop| *stop) => break,
-            }
-            match store.delete_expired_sessions().await {
-                Ok(0) => {}
-                Ok(n) => tracing::debug!(sessions = n, "deleted expired sessions"),
-                Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
-            }
-        }
-    });
-}
-
 /// A hash to verify against when the email is unknown, so both paths cost the same.
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("natter-dummy").unwrap_or_default());
@@ -337,9 +315,93 @@ impl FromRequestParts<AppState> for StaffAuth {
     }
 }
 
+/// A staff member's role (issue 16): an owner may do everything, an admin manages
+/// websites and the team except owners, an agent answers conversations only. A role
+/// this server does not know grants what an agent's does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Agent,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    pub const NAMES: [&'static str; 3] = ["owner", "admin", "agent"];
+
+    pub fn of(name: &str) -> Self {
+        match name {
+            "owner" => Self::Owner,
+            "admin" => Self::Admin,
+            _ => Self::Agent,
+        }
+    }
+}
+
+/// What some routes need beyond being signed in. Every check of a role is
+/// [`StaffAuth::require`], so what each role may do is decided here alone.
+#[derive(Clone, Copy, Debug)]
+pub enum Permission {
+    /// Change a website's settings (colour, greeting, allowed origins…).
+    ManageWebsites,
+}
+
+impl Permission {
+    fn least_role(self) -> Role {
+        match self {
+            Self::ManageWebsites => Role::Admin,
+        }
+    }
+
+    fn refusal(self) -> &'static str {
+        match self {
+            Self::ManageWebsites => "only an owner or an admin may change a website's settings",
+        }
+    }
+}
+
+impl StaffAuth {
+    /// 403 unless this member's role grants `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if Role::of(&self.staff.role) >= permission.least_role() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(permission.refusal()))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_grant_what_issue_16_decided() {
+        let cases = [
+            ("owner", true),
+            ("admin", true),
+            ("agent", false),
+            ("", false),
+            ("Owner", false),
+            ("superuser", false),
+        ];
+        for (role, may_manage) in cases {
+            let auth = StaffAuth {
+                staff: StaffMember {
+                    id: "s".into(),
+                    org_id: "o".into(),
+                    name: "n".into(),
+                    email: "e@example.com".into(),
+                    role: role.into(),
+                },
+                token_digest: String::new(),
+            };
+            assert_eq!(
+                auth.require(Permission::ManageWebsites).is_ok(),
+                may_manage,
+                "{role:?}"
+            );
+        }
+    }
 
     #[test]
     fn tokens_are_random_prefixed_and_digested() {

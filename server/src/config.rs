@@ -101,6 +101,14 @@ pub struct Settings {
     /// How long a staff session lasts, in hours.
     #[arg(long, env = "NATTER_SESSION_HOURS", default_value_t = 24 * 14)]
     pub session_hours: u64,
+    /// A visitor token unused for this many days stops working (the visitor starts a
+    /// new conversation); 0: never.
+    #[arg(long, env = "NATTER_VISITOR_TOKEN_DAYS", default_value_t = 90)]
+    pub visitor_token_days: u64,
+    /// Leads that never wrote a message are deleted this many days after their visitor
+    /// was last seen; 0: kept for ever.
+    #[arg(long, env = "NATTER_ABANDONED_LEAD_DAYS", default_value_t = 30)]
+    pub abandoned_lead_days: u64,
     /// Frames queued per socket before a client that does not keep up is cut off.
     #[arg(long, env = "NATTER_WS_QUEUE", default_value_t = 256)]
     pub ws_queue: usize,
@@ -131,12 +139,27 @@ pub struct LimitArgs {
     /// Messages per visitor.
     #[arg(long, env = "NATTER_RATE_MESSAGES", default_value = "60/min")]
     pub rate_messages: Quota,
+    /// Visitor messages per client IP, whichever visitor sends them (many visitors may
+    /// share an office's address, so this sits well above the per-visitor rate).
+    #[arg(long, env = "NATTER_RATE_MESSAGES_PER_IP", default_value = "120/min")]
+    pub rate_messages_per_ip: Quota,
+    /// Read positions reported over HTTP per visitor or staff member.
+    #[arg(long, env = "NATTER_RATE_READS", default_value = "120/min")]
+    pub rate_reads: Quota,
+    /// Subscriptions (each replays at most one page of missed messages) per visitor or
+    /// staff member, over all their sockets.
+    #[arg(long, env = "NATTER_RATE_SUBSCRIBES", default_value = "60/min")]
+    pub rate_subscribes: Quota,
     /// Frames per socket.
     #[arg(long, env = "NATTER_RATE_FRAMES", default_value = "30/s")]
     pub rate_frames: Quota,
     /// Open sockets per client IP on one instance (0: no cap).
     #[arg(long, env = "NATTER_MAX_SOCKETS_PER_IP", default_value_t = 500)]
     pub max_sockets_per_ip: usize,
+    /// Sockets subscribed with one visitor's token on one instance (0: no cap); one
+    /// per open tab of the website.
+    #[arg(long, env = "NATTER_MAX_SOCKETS_PER_VISITOR", default_value_t = 10)]
+    pub max_sockets_per_visitor: usize,
     /// Take the client IP from the last X-Forwarded-For entry (only behind a proxy you run).
     #[arg(long, env = "NATTER_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
@@ -167,8 +190,12 @@ impl LimitArgs {
             rate_logins: Quota::UNLIMITED,
             rate_logins_per_email: Quota::UNLIMITED,
             rate_messages: Quota::UNLIMITED,
+            rate_messages_per_ip: Quota::UNLIMITED,
+            rate_reads: Quota::UNLIMITED,
+            rate_subscribes: Quota::UNLIMITED,
             rate_frames: Quota::UNLIMITED,
             max_sockets_per_ip: 0,
+            max_sockets_per_visitor: 0,
             trust_forwarded_for: false,
             request_timeout_secs: 30,
             header_read_timeout_secs: 10,
@@ -179,12 +206,25 @@ impl LimitArgs {
     }
 }
 
+/// `n` days; `None` for 0 (never).
+fn days(n: u64) -> Option<Duration> {
+    (n > 0).then(|| Duration::from_secs(n.saturating_mul(86_400)))
+}
+
 /// File descriptors kept back from connections: the database, its WAL, logs.
 const FD_RESERVE: u64 = 256;
 
 impl Settings {
     pub fn session_ttl(&self) -> Duration {
         Duration::from_secs(self.session_hours * 3600)
+    }
+
+    pub fn visitor_token_ttl(&self) -> Option<Duration> {
+        days(self.visitor_token_days)
+    }
+
+    pub fn abandoned_lead_ttl(&self) -> Option<Duration> {
+        days(self.abandoned_lead_days)
     }
 
     /// The accept loop's limits, with the connection cap filled in.
@@ -257,7 +297,8 @@ pub enum AdminCommand {
         email: String,
         #[arg(long)]
         name: String,
-        #[arg(long, default_value = "agent")]
+        /// owner (everything), admin (websites and team) or agent (conversations).
+        #[arg(long, default_value = "agent", value_parser = crate::auth::Role::NAMES)]
         role: String,
         #[arg(long, env = "NATTER_STAFF_PASSWORD", hide_env_values = true)]
         password: Option<String>,

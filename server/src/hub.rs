@@ -15,12 +15,12 @@
 
 use crate::telemetry;
 use axum::extract::ws::Utf8Bytes;
-use natter_protocol::{ConvId, ServerFrame};
+use natter_protocol::{ConvId, ServerFrame, Side};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc};
 
 /// Who should receive an event.
@@ -162,7 +162,13 @@ struct Inner {
     queue_capacity: usize,
     /// Where events go for the other instances, when there are any.
     bus: OnceLock<crate::bus::Publisher>,
+    /// When "typing" last went out per conversation and side, on this instance.
+    typing: Mutex<HashMap<(ConvId, Side), Instant>>,
 }
+
+/// "Typing" goes out at most this often per conversation and side, however many
+/// sockets (tabs) type: the other side needs to hear of it, not of every keystroke.
+pub const TYPING_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
 pub struct Hub {
@@ -253,6 +259,7 @@ impl Hub {
             registry: Mutex::default(),
             queue_capacity: queue_capacity.max(1),
             bus: OnceLock::new(),
+            typing: Mutex::default(),
         };
         Self {
             inner: Arc::new(inner),
@@ -266,6 +273,30 @@ impl Hub {
             .registry
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether a "typing" from `side` in `conv_id` goes out now: not if one went out
+    /// within [`TYPING_EVERY`] (from any socket of this instance).
+    pub fn typing_passes(&self, conv_id: &ConvId, side: Side) -> bool {
+        let mut last = self
+            .inner
+            .typing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        // Entries older than the window decide nothing: drop them once there are many.
+        if last.len() >= 4096 {
+            last.retain(|_, at| now.duration_since(*at) < TYPING_EVERY);
+        }
+        let key = (conv_id.clone(), side);
+        if last
+            .get(&key)
+            .is_some_and(|at| now.duration_since(*at) < TYPING_EVERY)
+        {
+            return false;
+        }
+        last.insert(key, now);
+        true
     }
 
     /// Registers a new connection: its handle and the receiving end of its bounded queue.

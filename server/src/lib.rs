@@ -15,6 +15,7 @@ pub mod hub;
 pub mod limits;
 pub mod openapi;
 pub mod origin;
+pub mod retention;
 pub mod serve;
 pub mod setup;
 pub mod startup;

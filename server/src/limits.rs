@@ -11,6 +11,7 @@ use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -320,50 +321,65 @@ impl Limiter {
     }
 }
 
-/// Open sockets per client IP on this instance.
-#[derive(Clone, Default)]
-pub struct SocketCounter {
-    counts: Arc<Mutex<HashMap<IpAddr, usize>>>,
+/// Open sockets per key (a client IP, a visitor) on this instance.
+#[derive(Clone)]
+pub struct SocketCounter<K = IpAddr> {
+    counts: Arc<Mutex<HashMap<K, usize>>>,
 }
 
-/// Holds one of an IP's socket slots; gives it back when dropped.
-pub struct SocketSlot {
-    counter: SocketCounter,
-    ip: IpAddr,
+impl<K> Default for SocketCounter<K> {
+    fn default() -> Self {
+        Self {
+            counts: Arc::default(),
+        }
+    }
 }
 
-impl Drop for SocketSlot {
+/// Holds one of a key's socket slots; gives it back when dropped.
+pub struct SocketSlot<K: Eq + Hash = IpAddr> {
+    counter: SocketCounter<K>,
+    key: K,
+}
+
+impl<K: Eq + Hash> Drop for SocketSlot<K> {
     fn drop(&mut self) {
         let mut counts = self.counter.lock();
-        if let Some(n) = counts.get_mut(&self.ip) {
+        if let Some(n) = counts.get_mut(&self.key) {
             *n -= 1;
             if *n == 0 {
-                counts.remove(&self.ip);
+                counts.remove(&self.key);
             }
         }
     }
 }
 
-impl SocketCounter {
-    fn lock(&self) -> MutexGuard<'_, HashMap<IpAddr, usize>> {
+impl<K: Eq + Hash> SocketCounter<K> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<K, usize>> {
         self.counts
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
 
-    /// A slot for another socket from `ip`, unless it already has `max` (0: no cap).
-    pub fn acquire(&self, ip: IpAddr, max: usize) -> Result<SocketSlot, ApiError> {
+impl<K: Eq + Hash + Clone> SocketCounter<K> {
+    /// A slot for another socket of `key`, unless it already has `max` (0: no cap).
+    pub fn try_acquire(&self, key: K, max: usize) -> Option<SocketSlot<K>> {
         let mut counts = self.lock();
-        let n = counts.entry(ip).or_insert(0);
+        let n = counts.entry(key.clone()).or_insert(0);
         if max > 0 && *n >= max {
-            return Err(ApiError::RateLimited {
-                retry_after_secs: 10,
-            });
+            return None;
         }
         *n += 1;
-        Ok(SocketSlot {
+        Some(SocketSlot {
             counter: self.clone(),
-            ip,
+            key,
+        })
+    }
+
+    /// Like [`Self::try_acquire`], refused with 429 (for an upgrade request).
+    pub fn acquire(&self, key: K, max: usize) -> Result<SocketSlot<K>, ApiError> {
+        self.try_acquire(key, max).ok_or(ApiError::RateLimited {
+            retry_after_secs: 10,
         })
     }
 }

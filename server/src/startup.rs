@@ -56,7 +56,8 @@ impl Application {
                 .database
                 .store_options(settings.database.db_max_connections),
         )
-        .await?;
+        .await?
+        .expire_visitor_tokens_after(settings.visitor_token_ttl());
         if settings.demo {
             crate::demo::seed(&store)
                 .await
@@ -99,6 +100,7 @@ impl Application {
             bus,
             limiter,
             sockets_per_ip: crate::limits::SocketCounter::default(),
+            sockets_per_visitor: crate::limits::SocketCounter::default(),
             passwords: crate::auth::PasswordChecks::for_this_machine(),
             settings: Arc::new(settings),
             setup: Arc::new(setup),
@@ -108,7 +110,11 @@ impl Application {
         state
             .refusals
             .spawn_flusher(state.store.clone(), state.shutdown.clone());
-        crate::auth::spawn_session_sweeper(state.store.clone(), state.shutdown.clone());
+        crate::retention::spawn(
+            state.store.clone(),
+            state.settings.abandoned_lead_ttl(),
+            state.shutdown.clone(),
+        );
         Ok(Self {
             listener,
             addr,

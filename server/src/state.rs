@@ -13,6 +13,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub limiter: crate::limits::Limiter,
     pub sockets_per_ip: crate::limits::SocketCounter,
+    /// Sockets subscribed per visitor (one per open tab), on this instance.
+    pub sockets_per_visitor: crate::limits::SocketCounter<String>,
     /// Where password hashes are checked, a few at a time.
     pub passwords: crate::auth::PasswordChecks,
     /// The cross-instance bus, when Redis is configured.

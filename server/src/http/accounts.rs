@@ -1,7 +1,7 @@
 //! Website accounts as their organization's staff manage them: settings, allowed
 //! origins, and the origins that were refused (with a way to allow one).
 
-use crate::auth::StaffAuth;
+use crate::auth::{Permission, StaffAuth};
 use crate::error::{ApiError, ApiResult, Json, Path};
 use crate::openapi::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable,
@@ -17,8 +17,6 @@ use natter_protocol::{AccountList, AccountSettings, UpdateAccount, WidgetTheme, 
 
 /// Origins an account may list.
 const MAX_ALLOWED_ORIGINS: usize = 100;
-/// Roles that may change a website's settings.
-const MANAGERS: [&str; 2] = ["owner", "admin"];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -97,11 +95,7 @@ pub(crate) async fn update(
             message: e.to_string(),
         })?;
     let mut account = find(&state, &auth, &account_id).await?;
-    if !MANAGERS.contains(&auth.staff.role.as_str()) {
-        return Err(ApiError::Forbidden(
-            "only an owner or an admin may change a website's settings",
-        ));
-    }
+    auth.require(Permission::ManageWebsites)?;
     if let Some(name) = body.name {
         account.name = validate::name(&name)?;
     }

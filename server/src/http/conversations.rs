@@ -4,6 +4,7 @@
 use crate::auth::{Principal, StaffAuth};
 use crate::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::hub::{Audience, Event};
+use crate::limits::ClientIp;
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, RateLimited, Unauthorized,
     Unprocessable, UnsupportedMediaType,
@@ -147,6 +148,7 @@ async fn commit_and_publish(
     ))]
 pub(crate) async fn post_message(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     principal: Principal,
     Path(conv_id): Path<String>,
     Json(body): Json<PostMessage>,
@@ -157,8 +159,16 @@ pub(crate) async fn post_message(
         ));
     };
     let conversation = accessible(&state, &principal, &conv_id).await?;
-    let quota = state.settings.limits.rate_messages;
-    state.limiter.check("message", &visitor.id, quota).await?;
+    let limits = &state.settings.limits;
+    state
+        .limiter
+        .check("message", &visitor.id, limits.rate_messages)
+        .await?;
+    // Visitors are cheap to make (a lead each): their address shares one quota too.
+    state
+        .limiter
+        .check("message_ip", &ip.to_string(), limits.rate_messages_per_ip)
+        .await?;
     append(&state, &conversation, Author::visitor(visitor), body).await
 }
 
@@ -278,6 +288,7 @@ pub(crate) async fn history(
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
+        (status = 429, response = RateLimited),
     ))]
 pub(crate) async fn mark_read(
     State(state): State<AppState>,
@@ -285,11 +296,13 @@ pub(crate) async fn mark_read(
     Path(conv_id): Path<String>,
     Json(body): Json<ReadRequest>,
 ) -> ApiResult<StatusCode> {
-    let conversation = accessible(&state, &principal, &conv_id).await?;
-    let side = match principal {
-        Principal::Visitor(_) => Side::Visitor,
-        Principal::Staff(_) => Side::Staff,
+    let (side, caller) = match &principal {
+        Principal::Visitor(v) => (Side::Visitor, &v.id),
+        Principal::Staff(s) => (Side::Staff, &s.id),
     };
+    let quota = state.settings.limits.rate_reads;
+    state.limiter.check("read", caller, quota).await?;
+    let conversation = accessible(&state, &principal, &conv_id).await?;
     let conv_id = conversation.conv_id();
     crate::actions::mark_read(&state, &conversation.org_id, &conv_id, side, body.seq).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,8 +2,10 @@
 //! settings and conversation ownership. Without them an append costs three reads
 //! besides its share of a commit.
 //!
-//! What is immutable (a visitor token's identity, a conversation's owners) is kept
-//! until evicted. What can change is kept briefly: staff sessions for
+//! What is immutable (a conversation's owners) is kept until evicted. A visitor
+//! token's identity is kept for [`VISITOR_TTL`], so the database sees an active
+//! visitor now and then (its token expires after long disuse). What can change is
+//! kept briefly: staff sessions for
 //! [`SESSION_TTL`] (a logout clears this instance's entry at once; other instances
 //! honour it within that time), account settings for [`ACCOUNT_TTL`], and who answers
 //! (the widget header's names and reply time) for [`TEAM_TTL`]. Only
@@ -17,6 +19,7 @@ use natter_protocol::StaffMember;
 use std::time::Duration;
 
 const SESSION_TTL: Duration = Duration::from_secs(5);
+const VISITOR_TTL: Duration = Duration::from_secs(3600);
 const ACCOUNT_TTL: Duration = Duration::from_secs(10);
 /// Who answers and how fast, for the widget's header: it moves slowly.
 const TEAM_TTL: Duration = Duration::from_secs(300);
@@ -49,7 +52,10 @@ pub(super) struct Caches {
 impl Caches {
     pub fn new() -> Self {
         Self {
-            visitors: Cache::builder().max_capacity(CAPACITY).build(),
+            visitors: Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(VISITOR_TTL)
+                .build(),
             sessions: Cache::builder()
                 .max_capacity(CAPACITY)
                 .time_to_live(SESSION_TTL)

@@ -86,6 +86,13 @@ pub struct VisitorIdentity {
 }
 
 #[derive(sqlx::FromRow)]
+struct VisitorRow {
+    #[sqlx(flatten)]
+    visitor: VisitorIdentity,
+    last_seen_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
 struct StaffRow {
     id: String,
     org_id: String,
@@ -122,7 +129,16 @@ const STAFF_COLUMNS: &str = "s.id, s.org_id, s.name, s.email, s.role, s.password
 pub(super) const ACCOUNT_SQL: &str = "SELECT org_id, id, name, greeting, theme_color, theme, allowed_origins FROM accounts \
      WHERE org_id = $1 AND id = $2";
 pub(super) const VISITOR_BY_TOKEN_SQL: &str =
-    "SELECT id, org_id, account_id, name FROM visitors WHERE token_hash = $1";
+    "SELECT id, org_id, account_id, name, last_seen_at FROM visitors WHERE token_hash = $1";
+pub(super) const VISITOR_SEEN_SQL: &str = "UPDATE visitors SET last_seen_at = $1 WHERE id = $2";
+/// Visitors not seen since `$1` whose conversations hold no message, a batch at a time.
+const ABANDONED_LEADS_SQL: &str = "DELETE FROM visitors WHERE id IN (\
+     SELECT v.id FROM visitors v WHERE v.last_seen_at < $1 AND NOT EXISTS (\
+     SELECT 1 FROM conversations c WHERE c.visitor_id = v.id AND c.last_seq > 0) LIMIT $2)";
+/// Visitors deleted per statement, so the sweep never holds the write lock for long.
+const ABANDONED_BATCH: i64 = 500;
+/// A visitor's `last_seen_at` is rewritten at most this often (ms).
+const SEEN_EVERY_MS: i64 = 24 * 3600 * 1000;
 pub(super) const DELETE_SESSION_SQL: &str = "DELETE FROM staff_sessions WHERE token_hash = $1";
 pub(super) const TEAM_SQL: &str =
     "SELECT name FROM staff WHERE org_id = $1 ORDER BY created_at, id LIMIT $2";
@@ -493,7 +509,10 @@ impl Store {
         Ok(())
     }
 
-    /// The visitor a token belongs to (a visitor token's identity never changes).
+    /// The visitor a token belongs to, while the token is live: one unused for longer
+    /// than [`Store::expire_visitor_tokens_after`] opens nothing. A live token read from
+    /// the database marks its visitor seen (rewritten at most daily; the cache holds a
+    /// visitor for an hour, so an active one is read again).
     pub async fn visitor_by_token(
         &self,
         token_hash: &str,
@@ -503,16 +522,58 @@ impl Store {
         if cached && let Some(visitor) = self.caches.visitors.get(token_hash) {
             return Ok(Some(visitor));
         }
-        let visitor: Option<VisitorIdentity> = sqlx::query_as(VISITOR_BY_TOKEN_SQL)
+        let row: Option<VisitorRow> = sqlx::query_as(VISITOR_BY_TOKEN_SQL)
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await?;
-        if cached && let Some(visitor) = &visitor {
+        let Some(VisitorRow {
+            visitor,
+            last_seen_at,
+        }) = row
+        else {
+            return Ok(None);
+        };
+        let now = now_ms();
+        if self.visitor_token_ttl_ms > 0 && last_seen_at < now - self.visitor_token_ttl_ms {
+            return Ok(None);
+        }
+        if last_seen_at < now - SEEN_EVERY_MS {
+            sqlx::query(VISITOR_SEEN_SQL)
+                .bind(now)
+                .bind(&visitor.id)
+                .execute(&self.pool)
+                .await?;
+        }
+        if cached {
             self.caches
                 .visitors
                 .insert(token_hash.to_owned(), visitor.clone());
         }
-        Ok(visitor)
+        Ok(Some(visitor))
+    }
+
+    /// Deletes the leads not seen since `before` (ms) that never held a message:
+    /// visitors with their empty conversations. Returns how many visitors went.
+    pub async fn delete_abandoned_leads(&self, before: i64) -> StoreResult<u64> {
+        let mut deleted = 0;
+        loop {
+            let done = sqlx::query(ABANDONED_LEADS_SQL)
+                .bind(before)
+                .bind(ABANDONED_BATCH)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+            deleted += done;
+            if done < ABANDONED_BATCH as u64 {
+                break;
+            }
+        }
+        if deleted > 0 {
+            // Cached owners of the deleted conversations must not outlive them.
+            self.caches.owners.invalidate_all();
+            self.caches.visitors.invalidate_all();
+        }
+        Ok(deleted)
     }
 }
 

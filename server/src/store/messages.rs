@@ -113,8 +113,8 @@ impl Store {
         let conv_id = ConvId(uuid::Uuid::new_v4().to_string());
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO visitors (id, org_id, account_id, token_hash, name, email, phone, page_url, user_agent, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO visitors (id, org_id, account_id, token_hash, name, email, phone, page_url, user_agent, created_at, last_seen_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
         )
         .bind(&visitor.id)
         .bind(&visitor.org_id)

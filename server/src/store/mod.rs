@@ -76,6 +76,8 @@ pub struct Store {
     /// The group-commit writer that every message append goes through.
     appends: tokio::sync::mpsc::Sender<writer::AppendJob>,
     caches: cache::Caches,
+    /// A visitor token unused for longer than this opens nothing (ms; 0: never).
+    visitor_token_ttl_ms: i64,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -164,7 +166,15 @@ impl Store {
             backend,
             appends,
             caches: cache::Caches::new(),
+            visitor_token_ttl_ms: 0,
         })
+    }
+
+    /// Visitor tokens unused for longer than `ttl` stop working (`None`: never).
+    pub fn expire_visitor_tokens_after(mut self, ttl: Option<std::time::Duration>) -> Self {
+        self.visitor_token_ttl_ms =
+            ttl.map_or(0, |t| i64::try_from(t.as_millis()).unwrap_or(i64::MAX));
+        self
     }
 
     /// Readiness: the database answers a query.

@@ -8,7 +8,7 @@ use super::conversations::{
 };
 use super::directory::{
     ACCOUNT_SQL, DELETE_SESSION_SQL, FIRST_REPLIES_SQL, TEAM_SQL, VISITOR_BY_TOKEN_SQL,
-    staff_by_email_sql, staff_by_session_sql,
+    VISITOR_SEEN_SQL, staff_by_email_sql, staff_by_session_sql,
 };
 use super::messages::{history_after_sql, history_before_sql, message_by_client_id_sql};
 use super::{Backend, Store, StoreResult};
@@ -129,6 +129,11 @@ impl Store {
                 "visitor by token",
                 VISITOR_BY_TOKEN_SQL.to_owned(),
                 vec![text("t")],
+            ),
+            (
+                "visitor seen",
+                VISITOR_SEEN_SQL.to_owned(),
+                vec![Arg::Int(0), text("v")],
             ),
             ("staff by email", staff_by_email_sql(), vec![text("e")]),
             (

@@ -8,6 +8,7 @@
 //! has the gap filled from the store.
 
 use crate::auth::{Principal, token_digest};
+use crate::error::ApiError;
 use crate::hub::{Audience, Event, Outbound};
 use crate::limits::SocketSlot;
 use crate::state::AppState;
@@ -29,7 +30,8 @@ const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a closing socket may take to flush and finish the close handshake.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Messages read from the store per page while replaying.
+/// Messages one replay sends at most; a longer backlog ends with `more` and the
+/// client asks for the next page, so one small frame never buys megabytes.
 const REPLAY_PAGE: u32 = 200;
 
 pub enum Role {
@@ -55,15 +57,14 @@ struct Subscription {
     delivered: u64,
     /// The display name this socket's side types under.
     name: String,
-    /// When this socket last passed on "typing"; `None` while it is not typing. Keystrokes
-    /// arrive far more often than the other side needs to hear of them.
-    typing_since: Option<Instant>,
+    /// Whether this socket passed on a "typing" it has not ended yet.
+    typing: bool,
     /// The highest read position this socket has reported.
     read: u64,
+    /// A replay stopped at a page's end (`more` was sent): nothing of this
+    /// conversation goes out until the client subscribes again.
+    paused: bool,
 }
-
-/// A socket passes on "still typing" at most this often per conversation.
-const TYPING_EVERY: Duration = Duration::from_secs(1);
 
 const OVERFLOW: Stop = Stop::Close(
     close_code::QUEUE_OVERFLOW,
@@ -85,6 +86,8 @@ struct Actor {
     budget: FrameBudget,
     identity: Identity,
     subscriptions: HashMap<ConvId, Subscription>,
+    /// A slot per visitor this socket subscribed for, capping one visitor's sockets.
+    visitor_slots: HashMap<String, SocketSlot<String>>,
 }
 
 /// Counts a socket's frames against its quota, one window at a time.
@@ -116,6 +119,7 @@ pub async fn run(socket: WebSocket, state: AppState, role: Role, _slot: SocketSl
         overflowed: overflowed.clone(),
         identity,
         subscriptions: HashMap::new(),
+        visitor_slots: HashMap::new(),
     };
     let started = Instant::now();
     let auth_deadline = started + AUTH_TIMEOUT;
@@ -274,15 +278,23 @@ impl Actor {
             }
         };
         let (conv_id, seq) = (&frame.conv_id, frame.seq);
-        let delivered = self.subscriptions.get(conv_id).map(|s| s.delivered);
-        match (seq, delivered) {
+        let sub = self
+            .subscriptions
+            .get(conv_id)
+            .map(|s| (s.delivered, s.paused));
+        match (seq, sub) {
             // Left over from a conversation this visitor socket unsubscribed from.
             (_, None) if self.is_visitor() => return Ok(()),
-            (Some(seq), Some(delivered)) if seq <= delivered => return Ok(()),
-            (Some(seq), Some(delivered)) if seq > delivered + 1 => {
-                self.replay(conv_id, Some(seq)).await?
-            }
+            // The client is paging through the backlog: this comes in a later page.
+            (Some(_), Some((_, true))) => return Ok(()),
+            (Some(seq), Some((delivered, _))) if seq <= delivered => return Ok(()),
             _ => {}
+        }
+        // A live message ahead of a missing one: fill the gap first (unless it is longer
+        // than a page, in which case the client pages through it and this comes later).
+        let gap = matches!((seq, sub), (Some(seq), Some((delivered, _))) if seq > delivered + 1);
+        if gap && !self.replay(conv_id, seq).await? {
+            return Ok(());
         }
         self.send(WsMessage::Text(frame.text.clone())).await?;
         telemetry::frame_delivered(frame.published.elapsed());
@@ -308,7 +320,13 @@ impl Actor {
                 Err(e) => tracing::warn!(error = %e, "could not re-check a staff session"),
             }
         }
-        let conversations: Vec<ConvId> = self.subscriptions.keys().cloned().collect();
+        // A paused subscription resumes when its client asks for the next page.
+        let conversations: Vec<ConvId> = self
+            .subscriptions
+            .iter()
+            .filter(|(_, s)| !s.paused)
+            .map(|(c, _)| c.clone())
+            .collect();
         for conv_id in conversations {
             self.replay(&conv_id, None).await?;
         }
@@ -319,36 +337,48 @@ impl Actor {
     }
 
     /// Sends the stored messages after the subscription's `delivered`, up to
-    /// (not including) `until`, in order, advancing `delivered` as it goes.
-    async fn replay(&mut self, conv_id: &ConvId, until: Option<u64>) -> Result<(), Stop> {
-        loop {
-            let Some(after) = self.subscriptions.get(conv_id).map(|s| s.delivered) else {
-                return Ok(());
-            };
-            let page = match self
-                .state
-                .store
-                .messages(conv_id, after, None, REPLAY_PAGE)
-                .await
-            {
-                Ok(page) => page,
-                Err(e) => return self.store_error(e, conv_id).await,
-            };
-            let full = page.len() == REPLAY_PAGE as usize;
-            for message in page {
-                if until.is_some_and(|u| message.seq >= u) {
-                    return Ok(());
-                }
-                let seq = message.seq;
-                self.send_frame(&ServerFrame::Message { message }).await?;
-                if let Some(sub) = self.subscriptions.get_mut(conv_id) {
-                    sub.delivered = seq;
-                }
-            }
-            if !full {
-                return Ok(());
+    /// (not including) `until`, in order, advancing `delivered` as it goes; at most
+    /// [`REPLAY_PAGE`] of them. Whether it got to the end: if not, the client is
+    /// told `more` and the subscription pauses until it subscribes again.
+    async fn replay(&mut self, conv_id: &ConvId, until: Option<u64>) -> Result<bool, Stop> {
+        let Some(after) = self.subscriptions.get(conv_id).map(|s| s.delivered) else {
+            return Ok(true);
+        };
+        // One more than a page tells whether anything is left after it.
+        let mut page = match self
+            .state
+            .store
+            .messages(conv_id, after, None, REPLAY_PAGE + 1)
+            .await
+        {
+            Ok(page) => page,
+            Err(e) => return self.store_error(e, conv_id).await.map(|()| false),
+        };
+        if let Some(u) = until {
+            page.retain(|m| m.seq < u);
+        }
+        let more = page.len() > REPLAY_PAGE as usize;
+        page.truncate(REPLAY_PAGE as usize);
+        for message in page {
+            let seq = message.seq;
+            self.send_frame(&ServerFrame::Message { message }).await?;
+            if let Some(sub) = self.subscriptions.get_mut(conv_id) {
+                sub.delivered = seq;
             }
         }
+        if !more {
+            return Ok(true);
+        }
+        let Some(sub) = self.subscriptions.get_mut(conv_id) else {
+            return Ok(true);
+        };
+        sub.paused = true;
+        let frame = ServerFrame::More {
+            conv_id: conv_id.clone(),
+            after_seq: sub.delivered,
+        };
+        self.send_frame(&frame).await?;
+        Ok(false)
     }
 
     async fn store_error(&mut self, err: StoreError, conv_id: &ConvId) -> Result<(), Stop> {
@@ -536,10 +566,36 @@ impl Actor {
             }
             Err(e) => return self.store_error(e, &conv_id).await,
         };
-        let name = match &principal {
-            Principal::Visitor(v) => v.name.clone(),
-            Principal::Staff(s) => s.name.clone(),
+        let (name, caller) = match &principal {
+            Principal::Visitor(v) => (v.name.clone(), &v.id),
+            Principal::Staff(s) => (s.name.clone(), &s.id),
         };
+        let quota = self.state.settings.limits.rate_subscribes;
+        if let Err(ApiError::RateLimited { .. }) =
+            self.state.limiter.check("subscribe", caller, quota).await
+        {
+            return self
+                .send_frame(&refuse("rate_limited", "too many subscriptions; slow down"))
+                .await;
+        }
+        if let Principal::Visitor(v) = &principal
+            && !self.visitor_slots.contains_key(&v.id)
+        {
+            let max = self.state.settings.limits.max_sockets_per_visitor;
+            let Some(slot) = self
+                .state
+                .sockets_per_visitor
+                .try_acquire(v.id.clone(), max)
+            else {
+                return self
+                    .send_frame(&refuse(
+                        "too_many_sockets",
+                        "this visitor has too many open chats; close a tab",
+                    ))
+                    .await;
+            };
+            self.visitor_slots.insert(v.id.clone(), slot);
+        }
         // Listen before reading the backlog, so nothing committed in between is missed;
         // duplicates between the two are dropped by seq.
         if self.is_visitor() {
@@ -550,8 +606,9 @@ impl Actor {
             org_id: conversation.owner.org_id,
             delivered: after_seq.min(last_seq),
             name,
-            typing_since: None,
+            typing: false,
             read: 0,
+            paused: false,
         };
         self.subscriptions.insert(conv_id.clone(), subscription);
         self.send_frame(&ServerFrame::Subscribed {
@@ -559,7 +616,7 @@ impl Actor {
             last_seq,
         })
         .await?;
-        self.replay(&conv_id, None).await
+        self.replay(&conv_id, None).await.map(drop)
     }
 
     fn side(&self) -> Side {
@@ -581,17 +638,17 @@ impl Actor {
                 ))
                 .await;
         };
-        // Coalesced: "typing" at most once a second, "stopped" only after a "typing".
-        let now = Instant::now();
-        let pass = match (typing, sub.typing_since) {
-            (true, Some(since)) => now.duration_since(since) >= TYPING_EVERY,
-            (true, None) => true,
-            (false, since) => since.is_some(),
+        // Coalesced: "typing" at most once a second per conversation and side, over
+        // all sockets; "stopped" only from a socket whose "typing" went out.
+        let pass = if typing {
+            self.state.hub.typing_passes(&conv_id, side)
+        } else {
+            sub.typing
         };
         if !pass {
             return Ok(());
         }
-        sub.typing_since = typing.then_some(now);
+        sub.typing = typing;
         let audience = if side == Side::Visitor {
             Audience::Staff
         } else {

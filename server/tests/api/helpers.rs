@@ -59,6 +59,8 @@ pub fn settings_for(db: &TestDb) -> Settings {
         widget_dir: None,
         inbox_dir: None,
         session_hours: 24,
+        visitor_token_days: 90,
+        abandoned_lead_days: 30,
         ws_queue: 256,
         ws_idle_secs: 60,
         metrics_token: None,
@@ -139,6 +141,32 @@ impl TestApp {
         settings.demo = false;
         configure(&mut settings);
         start(settings, self.db.clone()).await
+    }
+
+    /// Runs `statement` on the app's database directly, for states no API reaches
+    /// (a visitor last seen months ago); `?` placeholders are not used, values are inline.
+    pub async fn sql(&self, statement: &str) -> u64 {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.db.url)
+            .await
+            .expect("a direct connection");
+        let done = sqlx::query(statement)
+            .execute(&pool)
+            .await
+            .expect("statement");
+        pool.close().await;
+        done.rows_affected()
+    }
+
+    /// One integer from the app's database, e.g. a column the API does not show.
+    pub async fn sql_i64(&self, query: &str) -> i64 {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.db.url)
+            .await
+            .expect("a direct connection");
+        let (value,): (i64,) = sqlx::query_as(query).fetch_one(&pool).await.expect("query");
+        pool.close().await;
+        value
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -6,6 +6,7 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used)]
 
+mod abuse;
 mod authorization;
 mod backend;
 mod bad_input;

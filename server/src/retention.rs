@@ -1,0 +1,38 @@
+//! The hourly clean-up: expired staff sessions (they already sign nothing in; this
+//! keeps the table from growing) and abandoned leads, visitors who never wrote a
+//! message and have not been seen for `--abandoned-lead-days`. A lead that holds
+//! any message is business data and is never deleted here.
+
+use crate::store::{Store, now_ms};
+use std::time::Duration;
+use tokio::sync::watch;
+
+const EVERY: Duration = Duration::from_secs(3600);
+
+/// Runs the clean-up now and every hour, until shutdown. `abandoned_after`: how
+/// long a silent lead is kept (`None`: for ever).
+pub fn spawn(store: Store, abandoned_after: Option<Duration>, mut shutdown: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(EVERY);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = shutdown.wait_for(|stop| *stop) => break,
+            }
+            match store.delete_expired_sessions().await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(sessions = n, "deleted expired sessions"),
+                Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+            }
+            let Some(after) = abandoned_after else {
+                continue;
+            };
+            let before = now_ms() - i64::try_from(after.as_millis()).unwrap_or(i64::MAX);
+            match store.delete_abandoned_leads(before).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(visitors = n, "deleted abandoned leads"),
+                Err(e) => tracing::warn!(error = %e, "could not delete abandoned leads"),
+            }
+        }
+    });
+}
