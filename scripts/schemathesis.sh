@@ -38,6 +38,7 @@ base="http://127.0.0.1:$port"
 "$CARGO_TARGET_DIR/debug/natter" serve --demo \
   --database-url "${ST_DATABASE_URL:-sqlite://$work/st.db}" --addr "127.0.0.1:$port" \
   --rate-leads 0/min --rate-messages 0/min --rate-logins 0/min --rate-logins-per-email 0/min \
+  --rate-messages-per-ip 0/min --rate-reads 0/min \
   >"$work/server.log" 2>&1 &
 server=$!
 

@@ -507,7 +507,10 @@ pub async fn run(o: Options) -> Result<(), String> {
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&o.out).map_err(|e| e.to_string())?;
     // Per-IP and per-visitor limits would stop a generator standing in for thousands.
-    let env = ["NATTER_RATE_MESSAGES=0/min".to_owned()];
+    let env = [
+        "NATTER_RATE_MESSAGES=0/min".to_owned(),
+        "NATTER_RATE_MESSAGES_PER_IP=0/min".to_owned(),
+    ];
     let launch = Launch {
         natter: &o.natter,
         env: &env,

@@ -219,6 +219,8 @@ pub(crate) async fn start(
         .args([
             "--rate-leads",
             "0/min",
+            "--rate-messages-per-ip",
+            "0/min",
             "--max-sockets-per-ip",
             "0",
             "--max-connections-per-ip",

@@ -86,6 +86,7 @@ export class NatterServer {
       ...(process.env.E2E_WIDGET_DIR ? ['--widget-dir', process.env.E2E_WIDGET_DIR] : []),
       ...(process.env.E2E_INBOX_DIR ? ['--inbox-dir', process.env.E2E_INBOX_DIR] : []),
       '--rate-leads', '0/min', '--rate-messages', '0/min',
+      '--rate-messages-per-ip', '0/min', '--rate-reads', '0/min', '--rate-subscribes', '0/min',
       '--rate-logins', '0/min', '--rate-logins-per-email', '0/min',
     ];
     this.log.write(`\n===== ${new Date().toISOString()} start ${this.binary} ${args.join(' ')}\n`);

@@ -148,7 +148,7 @@ pub struct LimitArgs {
     pub rate_reads: Quota,
     /// Subscriptions (each replays at most one page of missed messages) per visitor or
     /// staff member, over all their sockets.
-    #[arg(long, env = "NATTER_RATE_SUBSCRIBES", default_value = "60/min")]
+    #[arg(long, env = "NATTER_RATE_SUBSCRIBES", default_value = "120/min")]
     pub rate_subscribes: Quota,
     /// Frames per socket.
     #[arg(long, env = "NATTER_RATE_FRAMES", default_value = "30/s")]
