@@ -65,6 +65,12 @@ impl Server {
                 "0/min",
                 "--rate-messages",
                 "0/min",
+                "--rate-messages-per-ip",
+                "0/min",
+                "--rate-reads",
+                "0/min",
+                "--rate-subscribes",
+                "0/min",
                 "--rate-frames",
                 "0/s",
             ])
