@@ -232,6 +232,22 @@ impl Principal {
             .await
     }
 
+    /// The visitor's or staff member's id.
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Visitor(v) => &v.id,
+            Self::Staff(s) => &s.id,
+        }
+    }
+
+    /// The side of a conversation the caller writes on.
+    pub fn side(&self) -> natter_protocol::Side {
+        match self {
+            Self::Visitor(_) => natter_protocol::Side::Visitor,
+            Self::Staff(_) => natter_protocol::Side::Staff,
+        }
+    }
+
     /// A visitor sees its own conversations; staff see their organization's.
     pub fn can_access(&self, conversation: &ConversationOwner) -> bool {
         match self {

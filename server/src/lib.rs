@@ -3,10 +3,10 @@
 //! `main.rs` only parses the command line; everything else starts here, so tests
 //! spawn the real application on port 0 with a fresh database.
 
-pub mod actions;
 pub mod admin;
 pub mod auth;
 pub mod bus;
+pub mod chat;
 pub mod config;
 pub mod demo;
 pub mod error;

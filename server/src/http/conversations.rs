@@ -2,22 +2,22 @@
 //! read positions, the inbox list and status changes.
 
 use crate::auth::{Principal, StaffAuth};
+use crate::chat::{self, messages::Posted};
 use crate::error::{ApiError, ApiResult, Json, Path, Query};
-use crate::hub::{Audience, Event};
 use crate::limits::ClientIp;
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, RateLimited, Unauthorized,
     Unprocessable, UnsupportedMediaType,
 };
 use crate::state::AppState;
-use crate::store::{Appended, Author, ConversationOwner, ListCursor};
+use crate::store::ListCursor;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use natter_protocol::{
-    ConvId, ConversationDetail, ConversationList, ConversationStatus, MessageEnvelope, MessageList,
-    PostMessage, ReadRequest, ServerFrame, Side, UpdateConversation, validate,
+    ConversationDetail, ConversationList, ConversationStatus, MessageEnvelope, MessageList,
+    PostMessage, ReadRequest, UpdateConversation,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -34,96 +34,18 @@ pub fn router() -> Router<AppState> {
         .route("/conversations/{conv_id}/read", post(mark_read))
 }
 
-/// The conversation, if `principal` may see it; 404 otherwise, so that nobody
-/// learns whether a conversation they cannot open exists.
-async fn accessible(
-    state: &AppState,
-    principal: &Principal,
-    conv_id: &str,
-) -> ApiResult<ConversationOwner> {
-    state
-        .store
-        .conversation_owner(conv_id)
-        .await?
-        .filter(|c| principal.can_access(c))
-        .ok_or(ApiError::NotFound("conversation"))
-}
-
-/// Validates, appends (idempotently) and publishes a message by `author`.
-async fn append(
-    state: &AppState,
-    conversation: &ConversationOwner,
-    author: Author,
-    body: PostMessage,
-) -> ApiResult<(StatusCode, Json<MessageEnvelope>)> {
-    let text = validate::text(&body.text)?;
-    let client_msg_id = validate::client_msg_id(&body.client_msg_id)?;
-    // Commit and publish run to completion in their own task: a client that hangs
-    // up mid-request must not leave a committed message unannounced to the sockets.
-    let task = tokio::spawn(commit_and_publish(
-        state.clone(),
-        conversation.org_id.clone(),
-        conversation.conv_id(),
-        author,
-        text,
-        client_msg_id,
-    ));
-    let appended = task
-        .await
-        .map_err(|err| ApiError::Internal(format!("append task failed: {err}")))??;
-    let status = if appended.created {
+/// A message as the answer: 201 when this call stored it, 200 for the one stored
+/// earlier under the same `client_msg_id`.
+fn posted(posted: Posted) -> (StatusCode, Json<MessageEnvelope>) {
+    let status = if posted.created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((
-        status,
-        Json(MessageEnvelope {
-            message: appended.message,
-        }),
-    ))
-}
-
-async fn commit_and_publish(
-    state: AppState,
-    org_id: String,
-    conv_id: ConvId,
-    author: Author,
-    text: String,
-    client_msg_id: String,
-) -> ApiResult<Appended> {
-    let appended = state
-        .store
-        .append_message(&conv_id, &author, &text, &client_msg_id)
-        .await?;
-    if !appended.created {
-        return Ok(appended);
-    }
-    crate::telemetry::message_committed(appended.message.direction);
-    // Committed: now, and only now, tell the sockets.
-    let event = |audience, frame| Event {
-        org_id: org_id.clone(),
-        conv_id: conv_id.clone(),
-        audience,
-        frame,
+    let envelope = MessageEnvelope {
+        message: posted.message,
     };
-    if appended.reopened {
-        state.hub.publish(event(
-            Audience::Everyone,
-            ServerFrame::Conversation {
-                conv_id: conv_id.clone(),
-                status: ConversationStatus::Open,
-                assignee_id: None,
-            },
-        ));
-    }
-    state.hub.publish(event(
-        Audience::Everyone,
-        ServerFrame::Message {
-            message: appended.message.clone(),
-        },
-    ));
-    Ok(appended)
+    (status, Json(envelope))
 }
 
 /// A visitor writes into its conversation; the same `client_msg_id` again answers
@@ -158,7 +80,8 @@ pub(crate) async fn post_message(
             "staff members answer through /conversations/{conv_id}/replies",
         ));
     };
-    let conversation = accessible(&state, &principal, &conv_id).await?;
+    // Access first, so that nobody spends a quota on a conversation they cannot open.
+    chat::access::conversation(&state, &principal, &conv_id).await?;
     let limits = &state.settings.limits;
     state
         .limiter
@@ -169,7 +92,8 @@ pub(crate) async fn post_message(
         .limiter
         .check("message_ip", &ip.to_string(), limits.rate_messages_per_ip)
         .await?;
-    append(&state, &conversation, Author::visitor(visitor), body).await
+    let message = chat::messages::post(&state, &principal, &conv_id, body).await?;
+    Ok(posted(message))
 }
 
 /// A staff member answers. The sender is the authenticated member, never the body.
@@ -196,9 +120,9 @@ pub(crate) async fn post_reply(
     Path(conv_id): Path<String>,
     Json(body): Json<PostMessage>,
 ) -> ApiResult<(StatusCode, Json<MessageEnvelope>)> {
-    let author = Author::staff(&auth.staff);
-    let conversation = accessible(&state, &Principal::Staff(auth.staff), &conv_id).await?;
-    append(&state, &conversation, author, body).await
+    let principal = Principal::Staff(auth.staff);
+    let message = chat::messages::post(&state, &principal, &conv_id, body).await?;
+    Ok(posted(message))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -247,12 +171,7 @@ pub(crate) async fn history(
     Query(query): Query<HistoryQuery>,
 ) -> ApiResult<Json<MessageList>> {
     // Read fresh (not the cached owner): the answer carries the current last_seq.
-    let conversation = state
-        .store
-        .conversation(&conv_id)
-        .await?
-        .filter(|c| principal.can_access(&c.owner))
-        .ok_or(ApiError::NotFound("conversation"))?;
+    let conversation = chat::access::conversation_now(&state, &principal, &conv_id).await?;
     let limit = page_size(query.limit, 100, MAX_PAGE)?;
     let messages = state
         .store
@@ -296,15 +215,9 @@ pub(crate) async fn mark_read(
     Path(conv_id): Path<String>,
     Json(body): Json<ReadRequest>,
 ) -> ApiResult<StatusCode> {
-    let (side, caller) = match &principal {
-        Principal::Visitor(v) => (Side::Visitor, &v.id),
-        Principal::Staff(s) => (Side::Staff, &s.id),
-    };
     let quota = state.settings.limits.rate_reads;
-    state.limiter.check("read", caller, quota).await?;
-    let conversation = accessible(&state, &principal, &conv_id).await?;
-    let conv_id = conversation.conv_id();
-    crate::actions::mark_read(&state, &conversation.org_id, &conv_id, side, body.seq).await?;
+    state.limiter.check("read", principal.id(), quota).await?;
+    chat::reads::mark_read(&state, &principal, &conv_id, body.seq).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -375,7 +288,8 @@ pub(crate) async fn detail(
     auth: StaffAuth,
     Path(conv_id): Path<String>,
 ) -> ApiResult<Json<ConversationDetail>> {
-    let conversation = accessible(&state, &Principal::Staff(auth.staff), &conv_id).await?;
+    let principal = Principal::Staff(auth.staff);
+    let conversation = chat::access::conversation(&state, &principal, &conv_id).await?;
     let detail = state
         .store
         .conversation_detail(&conversation.conv_id())
@@ -404,19 +318,7 @@ pub(crate) async fn update(
     Path(conv_id): Path<String>,
     Json(body): Json<UpdateConversation>,
 ) -> ApiResult<Json<ConversationDetail>> {
-    let conversation = accessible(&state, &Principal::Staff(auth.staff), &conv_id).await?;
-    let conv_id: ConvId = conversation.conv_id();
-    state.store.set_status(&conv_id, body.status).await?;
-    state.hub.publish(Event {
-        org_id: conversation.org_id,
-        conv_id: conv_id.clone(),
-        audience: Audience::Everyone,
-        frame: ServerFrame::Conversation {
-            conv_id: conv_id.clone(),
-            status: body.status,
-            assignee_id: None,
-        },
-    });
-    let detail = state.store.conversation_detail(&conv_id).await?;
-    Ok(Json(detail.ok_or(ApiError::NotFound("conversation"))?))
+    let principal = Principal::Staff(auth.staff);
+    let detail = chat::conversations::set_status(&state, &principal, &conv_id, body.status).await?;
+    Ok(Json(detail))
 }

@@ -1,20 +1,17 @@
 //! What the widget needs before a visitor is known: its settings and lead creation.
 
-use crate::auth::{new_visitor_token, token_digest};
 use crate::error::{ApiError, ApiResult, Json, Path};
-use crate::hub::{Audience, Event};
 use crate::limits::ClientIp;
 use crate::openapi::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, RateLimited, Unprocessable,
     UnsupportedMediaType,
 };
 use crate::state::AppState;
-use crate::store::NewLead;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
-use natter_protocol::{CreateLead, LeadCreated, ServerFrame, WidgetConfig, validate};
+use natter_protocol::{CreateLead, LeadCreated, WidgetConfig};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -59,17 +56,6 @@ pub(crate) async fn config(
     }))
 }
 
-/// An optional field: absent, `null` and blank all mean "not given".
-fn optional(
-    value: Option<String>,
-    check: fn(&str) -> Result<String, validate::Invalid>,
-) -> Result<Option<String>, validate::Invalid> {
-    value
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| check(&v))
-        .transpose()
-}
-
 /// A visitor introduces themselves: a new conversation, and the visitor's token.
 #[utoipa::path(post, path = "/api/v1/widget/{org_id}/{account_id}/leads", tag = "widget",
     params(
@@ -103,64 +89,10 @@ pub(crate) async fn create_lead(
         .await?
         .ok_or(ApiError::NotFound("website account"))?;
     crate::origin::enforce(&account, &headers, &state.refusals)?;
-    let name = validate::name(&body.name)?;
-    let email = optional(body.email, validate::email)?;
-    let phone = optional(body.phone, validate::phone)?;
-    let page_url = optional(body.page_url, validate::page_url)?;
-    // A malformed key is refused even without a message: a field means one thing.
-    let client_msg_id = body
-        .client_msg_id
-        .map(|id| validate::client_msg_id(&id))
-        .transpose()?;
-    let first_message = optional(body.message, validate::text)?.map(|text| {
-        let id = client_msg_id.unwrap_or_else(|| format!("lead-{}", uuid::Uuid::new_v4().simple()));
-        (text, id)
-    });
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
-        .map(|ua| ua.chars().take(512).collect());
-    let token = new_visitor_token();
-    let lead = NewLead {
-        name,
-        email,
-        phone,
-        page_url,
-        user_agent,
-        token_hash: token_digest(&token),
-        first_message,
-    };
-    let (visitor, conv_id, messages) = state.store.create_lead(&account, lead).await?;
-
-    // Committed: now tell the organization's staff.
-    if let Some(detail) = state.store.conversation_detail(&conv_id).await? {
-        state.hub.publish(Event {
-            org_id: account.org_id.clone(),
-            conv_id: conv_id.clone(),
-            audience: Audience::Staff,
-            frame: ServerFrame::ConversationCreated {
-                conversation: Box::new(detail.summary),
-            },
-        });
-    }
-    for message in &messages {
-        crate::telemetry::message_committed(message.direction);
-        state.hub.publish(Event {
-            org_id: account.org_id.clone(),
-            conv_id: conv_id.clone(),
-            audience: Audience::Staff,
-            frame: ServerFrame::Message {
-                message: message.clone(),
-            },
-        });
-    }
-    Ok((
-        StatusCode::CREATED,
-        Json(LeadCreated {
-            conv_id,
-            visitor_id: visitor.id,
-            visitor_token: token,
-            messages,
-        }),
-    ))
+        .map(str::to_owned);
+    let created = crate::chat::leads::create(&state, account, body, user_agent).await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }

@@ -9,7 +9,7 @@
 
 use crate::auth::{Principal, token_digest};
 use crate::error::ApiError;
-use crate::hub::{Audience, Event, Outbound};
+use crate::hub::Outbound;
 use crate::limits::SocketSlot;
 use crate::state::AppState;
 use crate::store::{Lookup, StaffSession, StoreError, now_ms};
@@ -52,6 +52,8 @@ struct StaffSocketSession {
 }
 
 struct Subscription {
+    /// Who subscribed (a visitor's token, or the staff member signed in).
+    principal: Principal,
     org_id: String,
     /// Highest `seq` sent on this socket.
     delivered: u64,
@@ -381,6 +383,22 @@ impl Actor {
         Ok(false)
     }
 
+    /// A refused or failed call of the application layer, as an error frame.
+    async fn api_error(&mut self, err: ApiError, conv_id: &ConvId) -> Result<(), Stop> {
+        if let ApiError::Internal(detail) = &err {
+            tracing::error!(%detail, "error on a socket");
+            return self
+                .send_frame(&error_frame(
+                    "internal",
+                    "a temporary error; resubscribe to resume",
+                    Some(conv_id),
+                ))
+                .await;
+        }
+        self.send_frame(&error_frame(&err.code(), &err.to_string(), Some(conv_id)))
+            .await
+    }
+
     async fn store_error(&mut self, err: StoreError, conv_id: &ConvId) -> Result<(), Stop> {
         tracing::error!(error = %err, "store error on a socket");
         self.send_frame(&error_frame(
@@ -557,22 +575,31 @@ impl Actor {
                 return Err(Stop::Close(close_code::UNAUTHORIZED, "not authenticated"));
             }
         };
-        let conversation = match self.state.store.conversation(&conv_id.0).await {
-            Ok(Some(c)) if principal.can_access(&c.owner) => c,
-            Ok(_) => {
+        let conversation = match crate::chat::access::conversation_now(
+            &self.state,
+            &principal,
+            &conv_id.0,
+        )
+        .await
+        {
+            Ok(c) => c,
+            Err(ApiError::NotFound(_)) => {
                 return self
                     .send_frame(&refuse("not_found", "conversation not found"))
                     .await;
             }
-            Err(e) => return self.store_error(e, &conv_id).await,
+            Err(e) => return self.api_error(e, &conv_id).await,
         };
-        let (name, caller) = match &principal {
-            Principal::Visitor(v) => (v.name.clone(), &v.id),
-            Principal::Staff(s) => (s.name.clone(), &s.id),
+        let name = match &principal {
+            Principal::Visitor(v) => v.name.clone(),
+            Principal::Staff(s) => s.name.clone(),
         };
         let quota = self.state.settings.limits.rate_subscribes;
-        if let Err(ApiError::RateLimited { .. }) =
-            self.state.limiter.check("subscribe", caller, quota).await
+        if let Err(ApiError::RateLimited { .. }) = self
+            .state
+            .limiter
+            .check("subscribe", principal.id(), quota)
+            .await
         {
             return self
                 .send_frame(&refuse("rate_limited", "too many subscriptions; slow down"))
@@ -603,6 +630,7 @@ impl Actor {
         }
         let last_seq = conversation.last_seq();
         let subscription = Subscription {
+            principal,
             org_id: conversation.owner.org_id,
             delivered: after_seq.min(last_seq),
             name,
@@ -638,33 +666,17 @@ impl Actor {
                 ))
                 .await;
         };
-        // Coalesced: "typing" at most once a second per conversation and side, over
-        // all sockets; "stopped" only from a socket whose "typing" went out.
-        let pass = if typing {
-            self.state.hub.typing_passes(&conv_id, side)
-        } else {
-            sub.typing
-        };
-        if !pass {
-            return Ok(());
+        if crate::chat::typing::typing(
+            &self.state,
+            &sub.org_id,
+            &conv_id,
+            side,
+            typing,
+            &sub.name,
+            sub.typing,
+        ) {
+            sub.typing = typing;
         }
-        sub.typing = typing;
-        let audience = if side == Side::Visitor {
-            Audience::Staff
-        } else {
-            Audience::Visitor
-        };
-        self.state.hub.publish(Event {
-            org_id: sub.org_id.clone(),
-            conv_id: conv_id.clone(),
-            audience,
-            frame: ServerFrame::Typing {
-                conv_id,
-                side,
-                typing,
-                name: Some(sub.name.clone()),
-            },
-        });
         Ok(())
     }
 
@@ -683,10 +695,11 @@ impl Actor {
             return Ok(());
         }
         sub.read = seq;
-        let org_id = sub.org_id.clone();
-        let side = self.side();
-        if let Err(e) = crate::actions::mark_read(&self.state, &org_id, &conv_id, side, seq).await {
-            return self.store_error(e, &conv_id).await;
+        let principal = sub.principal.clone();
+        if let Err(e) =
+            crate::chat::reads::mark_read(&self.state, &principal, &conv_id.0, seq).await
+        {
+            return self.api_error(e, &conv_id).await;
         }
         Ok(())
     }

@@ -1,0 +1,37 @@
+//! The one access rule: a visitor opens its own conversations, staff their
+//! organization's. Everyone else is told the conversation does not exist (404), so
+//! nobody learns whether one they cannot open exists.
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::{ConversationOwner, ConversationRow};
+
+/// Who owns the conversation (cached: ownership never changes), if `principal` may open it.
+pub async fn conversation(
+    state: &AppState,
+    principal: &Principal,
+    conv_id: &str,
+) -> ApiResult<ConversationOwner> {
+    state
+        .store
+        .conversation_owner(conv_id)
+        .await?
+        .filter(|c| principal.can_access(c))
+        .ok_or(ApiError::NotFound("conversation"))
+}
+
+/// The conversation read fresh (its current `last_seq` and read positions), if
+/// `principal` may open it.
+pub async fn conversation_now(
+    state: &AppState,
+    principal: &Principal,
+    conv_id: &str,
+) -> ApiResult<ConversationRow> {
+    state
+        .store
+        .conversation(conv_id)
+        .await?
+        .filter(|c| principal.can_access(&c.owner))
+        .ok_or(ApiError::NotFound("conversation"))
+}

@@ -1,0 +1,86 @@
+//! Leads: a visitor introduces themselves on a website, which starts a conversation.
+
+use super::{Committed, commit};
+use crate::auth::{new_visitor_token, token_digest};
+use crate::error::ApiResult;
+use crate::hub::{Audience, Event};
+use crate::state::AppState;
+use crate::store::{Account, NewLead};
+use natter_protocol::{CreateLead, LeadCreated, ServerFrame, validate};
+
+/// An optional field: absent, `null` and blank all mean "not given".
+fn optional(
+    value: Option<String>,
+    check: fn(&str) -> Result<String, validate::Invalid>,
+) -> Result<Option<String>, validate::Invalid> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| check(&v))
+        .transpose()
+}
+
+/// A new visitor of `account` with its conversation (and first message, if given),
+/// announced to the organization's staff. The answer carries the visitor's token,
+/// which exists nowhere else (only its digest is stored).
+pub async fn create(
+    state: &AppState,
+    account: Account,
+    body: CreateLead,
+    user_agent: Option<String>,
+) -> ApiResult<LeadCreated> {
+    let name = validate::name(&body.name)?;
+    let email = optional(body.email, validate::email)?;
+    let phone = optional(body.phone, validate::phone)?;
+    let page_url = optional(body.page_url, validate::page_url)?;
+    // A malformed key is refused even without a message: a field means one thing.
+    let client_msg_id = body
+        .client_msg_id
+        .map(|id| validate::client_msg_id(&id))
+        .transpose()?;
+    let first_message = optional(body.message, validate::text)?.map(|text| {
+        let id = client_msg_id.unwrap_or_else(|| format!("lead-{}", uuid::Uuid::new_v4().simple()));
+        (text, id)
+    });
+    let token = new_visitor_token();
+    let lead = NewLead {
+        name,
+        email,
+        phone,
+        page_url,
+        user_agent: user_agent.map(|ua| ua.chars().take(512).collect()),
+        token_hash: token_digest(&token),
+        first_message,
+    };
+    let store = state.store.clone();
+    commit(state, async move {
+        let (visitor, conv_id, messages) = store.create_lead(&account, lead).await?;
+        let event = |frame| Event {
+            org_id: account.org_id.clone(),
+            conv_id: conv_id.clone(),
+            audience: Audience::Staff,
+            frame,
+        };
+        let mut events = Vec::new();
+        if let Some(detail) = store.conversation_detail(&conv_id).await? {
+            events.push(event(ServerFrame::ConversationCreated {
+                conversation: Box::new(detail.summary),
+            }));
+        }
+        for message in &messages {
+            crate::telemetry::message_committed(message.direction);
+            events.push(event(ServerFrame::Message {
+                message: message.clone(),
+            }));
+        }
+        Ok(Committed {
+            value: LeadCreated {
+                conv_id,
+                visitor_id: visitor.id,
+                visitor_token: token,
+                messages,
+            },
+            events,
+        })
+    })
+    .await
+}

@@ -1,0 +1,68 @@
+//! Messages: a visitor writes, staff answer. The sender is always the caller.
+
+use super::{Committed, access, commit};
+use crate::auth::Principal;
+use crate::error::ApiResult;
+use crate::hub::{Audience, Event};
+use crate::state::AppState;
+use crate::store::Author;
+use natter_protocol::{ConversationStatus, Message, PostMessage, ServerFrame, validate};
+
+/// A posted message, and whether this call stored it (`false`: the same
+/// `client_msg_id` was stored before, and this is that message).
+pub struct Posted {
+    pub message: Message,
+    pub created: bool,
+}
+
+/// `principal` writes into a conversation they may open. A visitor message re-opens
+/// a resolved conversation; a staff reply does not.
+pub async fn post(
+    state: &AppState,
+    principal: &Principal,
+    conv_id: &str,
+    body: PostMessage,
+) -> ApiResult<Posted> {
+    let conversation = access::conversation(state, principal, conv_id).await?;
+    let text = validate::text(&body.text)?;
+    let client_msg_id = validate::client_msg_id(&body.client_msg_id)?;
+    let author = match principal {
+        Principal::Visitor(visitor) => Author::visitor(visitor),
+        Principal::Staff(staff) => Author::staff(staff),
+    };
+    let store = state.store.clone();
+    commit(state, async move {
+        let conv_id = conversation.conv_id();
+        let appended = store
+            .append_message(&conv_id, &author, &text, &client_msg_id)
+            .await?;
+        let mut events = Vec::new();
+        if appended.created {
+            crate::telemetry::message_committed(appended.message.direction);
+            let event = |frame| Event {
+                org_id: conversation.org_id.clone(),
+                conv_id: conv_id.clone(),
+                audience: Audience::Everyone,
+                frame,
+            };
+            if appended.reopened {
+                events.push(event(ServerFrame::Conversation {
+                    conv_id: conv_id.clone(),
+                    status: ConversationStatus::Open,
+                    assignee_id: None,
+                }));
+            }
+            events.push(event(ServerFrame::Message {
+                message: appended.message.clone(),
+            }));
+        }
+        Ok(Committed {
+            value: Posted {
+                message: appended.message,
+                created: appended.created,
+            },
+            events,
+        })
+    })
+    .await
+}

@@ -1,0 +1,43 @@
+//! The application layer: every change to a conversation happens here, and each in
+//! the same order: validate → the one access rule ([`access`]) → commit → telemetry →
+//! publish. `http/` and `ws/` are adapters: they turn requests and frames into these
+//! calls, and results into responses and frames.
+//!
+//! A change runs to completion in its own task ([`commit`]), so a caller that goes
+//! away mid-way (a client hanging up, a socket closing) cannot leave a committed
+//! change unannounced; and [`commit`] is the one place that publishes after a commit.
+
+pub mod access;
+pub mod conversations;
+pub mod leads;
+pub mod messages;
+pub mod reads;
+pub mod typing;
+
+use crate::error::{ApiError, ApiResult};
+use crate::hub::Event;
+use crate::state::AppState;
+use std::future::Future;
+
+/// What a change committed: its result, and the events to publish now that it is stored.
+pub struct Committed<T> {
+    pub value: T,
+    pub events: Vec<Event>,
+}
+
+/// Runs `change` to completion in its own task, then publishes its events.
+async fn commit<T: Send + 'static>(
+    state: &AppState,
+    change: impl Future<Output = ApiResult<Committed<T>>> + Send + 'static,
+) -> ApiResult<T> {
+    let hub = state.hub.clone();
+    tokio::spawn(async move {
+        let Committed { value, events } = change.await?;
+        for event in events {
+            hub.publish(event);
+        }
+        Ok(value)
+    })
+    .await
+    .map_err(|err| ApiError::Internal(format!("a change's task failed: {err}")))?
+}
