@@ -5,7 +5,7 @@
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{ConversationOwner, ConversationRow};
+use crate::store::{ConversationOwner, ConversationRow, Lookup};
 
 /// Who owns the conversation (cached: ownership never changes), if `principal` may open it.
 pub async fn conversation(
@@ -34,4 +34,21 @@ pub async fn conversation_now(
         .await?
         .filter(|c| principal.can_access(&c.owner))
         .ok_or(ApiError::NotFound("conversation"))
+}
+
+/// The visitor behind `token` (read fresh), if it belongs to this website account.
+pub async fn visitor_of(
+    state: &AppState,
+    token: &str,
+    org_id: &str,
+    account_id: &str,
+) -> ApiResult<Option<Principal>> {
+    Ok(
+        match Principal::from_token(&state.store, token, Lookup::Fresh).await? {
+            Some(Principal::Visitor(v)) if v.org_id == org_id && v.account_id == account_id => {
+                Some(Principal::Visitor(v))
+            }
+            _ => None,
+        },
+    )
 }

@@ -1,11 +1,15 @@
-//! A conversation's status.
+//! Conversations: the inbox's list, one conversation and its history, and status changes.
 
 use super::{Committed, access, commit};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::hub::{Audience, Event};
 use crate::state::AppState;
-use natter_protocol::{ConversationDetail, ConversationStatus, ServerFrame};
+use crate::store::ListCursor;
+use natter_protocol::{
+    ConvId, ConversationDetail, ConversationStatus, ConversationSummary, Message, MessageList,
+    ServerFrame, StaffMember,
+};
 
 /// Resolves or re-opens a conversation, and tells both sides.
 pub async fn set_status(
@@ -39,4 +43,86 @@ pub async fn set_status(
         })
     })
     .await
+}
+
+/// A page of the organization's conversations, latest activity first, and the cursor of
+/// the next page.
+pub async fn list(
+    state: &AppState,
+    staff: &StaffMember,
+    status: Option<ConversationStatus>,
+    cursor: Option<&ListCursor>,
+    limit: u32,
+) -> ApiResult<(Vec<ConversationSummary>, Option<ListCursor>)> {
+    Ok(state
+        .store
+        .list_conversations(&staff.org_id, status, cursor, limit)
+        .await?)
+}
+
+/// A conversation with its visitor's details and both read positions.
+pub async fn detail(
+    state: &AppState,
+    principal: &Principal,
+    conv_id: &str,
+) -> ApiResult<ConversationDetail> {
+    let conversation = access::conversation(state, principal, conv_id).await?;
+    state
+        .store
+        .conversation_detail(&conversation.conv_id())
+        .await?
+        .ok_or(ApiError::NotFound("conversation"))
+}
+
+/// Which messages of a conversation: after a `seq`, or the newest before one.
+pub struct Range {
+    pub after_seq: u64,
+    pub before_seq: Option<u64>,
+    pub limit: u32,
+}
+
+/// A conversation's messages in `range`, ascending, with its current last `seq` and
+/// staff's read position (read fresh, not from the cached owner).
+pub async fn history(
+    state: &AppState,
+    principal: &Principal,
+    conv_id: &str,
+    range: Range,
+) -> ApiResult<MessageList> {
+    let conversation = access::conversation_now(state, principal, conv_id).await?;
+    let messages = state
+        .store
+        .messages(
+            &conversation.owner.conv_id(),
+            range.after_seq,
+            range.before_seq,
+            range.limit,
+        )
+        .await?;
+    let last_seq = messages
+        .last()
+        .map_or(0, |m| m.seq)
+        .max(conversation.last_seq());
+    Ok(MessageList {
+        messages,
+        last_seq,
+        staff_read_seq: conversation.staff_read_seq(),
+    })
+}
+
+/// Up to `limit` messages after `after_seq`, ascending, for a socket replaying what its
+/// subscriber missed (access checked on the cached owner: it was checked fresh at
+/// subscribe, and ownership never changes).
+pub async fn replay(
+    state: &AppState,
+    principal: &Principal,
+    conv_id: &ConvId,
+    after_seq: u64,
+    limit: u32,
+) -> ApiResult<Vec<Message>> {
+    access::conversation(state, principal, &conv_id.0).await?;
+    Ok(state
+        .store
+        .messages(conv_id, after_seq, None, limit)
+        .await?)
 }

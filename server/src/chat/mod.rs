@@ -12,12 +12,31 @@ pub mod conversations;
 pub mod leads;
 pub mod messages;
 pub mod reads;
+pub mod sessions;
+pub mod setup;
 pub mod typing;
+pub mod websites;
 
 use crate::error::{ApiError, ApiResult};
 use crate::hub::Event;
 use crate::state::AppState;
 use std::future::Future;
+
+/// Registers a socket with the hub: its handle and the receiving end of its bounded
+/// queue (what it subscribes to goes through the handle).
+pub fn connect(
+    state: &AppState,
+) -> (
+    crate::hub::Connection,
+    tokio::sync::mpsc::Receiver<crate::hub::Outbound>,
+) {
+    state.hub.connect()
+}
+
+/// Readiness: the database answers.
+pub async fn ready(state: &AppState) -> crate::store::StoreResult<()> {
+    state.store.ping().await
+}
 
 /// What a change committed: its result, and the events to publish now that it is stored.
 pub struct Committed<T> {

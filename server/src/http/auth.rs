@@ -1,7 +1,8 @@
 //! Staff sign-in and sign-out.
 
-use crate::auth::{StaffAuth, open_session, verify_password};
-use crate::error::{ApiError, ApiResult, Json};
+use crate::auth::StaffAuth;
+use crate::chat;
+use crate::error::{ApiResult, Json};
 use crate::limits::ClientIp;
 use crate::openapi::{
     BadRequest, Busy, Forbidden, PayloadTooLarge, RateLimited, Unauthorized, Unprocessable,
@@ -12,7 +13,6 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use natter_protocol::validate::{self, Invalid};
 use natter_protocol::{LoginRequest, LoginResponse};
 
 pub fn router() -> Router<AppState> {
@@ -39,48 +39,7 @@ pub(crate) async fn login(
     ClientIp(ip): ClientIp,
     Json(body): Json<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    // Before any limiter: nothing an attacker sends sizes what is kept.
-    if body.email.trim().chars().count() > validate::MAX_EMAIL_CHARS {
-        return Err(Invalid {
-            field: "email",
-            message: format!(
-                "email must be at most {} characters",
-                validate::MAX_EMAIL_CHARS
-            ),
-        }
-        .into());
-    }
-    let email = body.email.trim().to_lowercase();
-    let limits = &state.settings.limits;
-    state
-        .limiter
-        .check("login", &ip.to_string(), limits.rate_logins)
-        .await?;
-    // Failures count per (email, IP): others' wrong guesses never lock out the
-    // owner of the address signing in from elsewhere.
-    let pair = format!("{email}|{ip}");
-    let failures = limits.rate_logins_per_email;
-    state
-        .limiter
-        .refuse_if_locked("login_failures", &pair, failures)
-        .await?;
-    let found = state.store.staff_by_email(&email).await?;
-    let password = body.password;
-    let hash = found.as_ref().map(|c| c.password_hash.clone());
-    // argon2 is deliberately slow and large: a few bounded threads run it.
-    let ok = state
-        .passwords
-        .run(move || verify_password(&password, hash.as_deref()))
-        .await?;
-    let Some(credentials) = found.filter(|_| ok) else {
-        state
-            .limiter
-            .record_failure("login_failures", &pair, failures)
-            .await;
-        return Err(ApiError::Unauthorized("wrong email or password"));
-    };
-    state.limiter.clear_failures("login_failures", &pair).await;
-    Ok(Json(open_session(&state, credentials.staff).await?))
+    Ok(Json(chat::sessions::sign_in(&state, ip, body).await?))
 }
 
 /// Ends the session of the token used.
@@ -95,8 +54,6 @@ pub(crate) async fn logout(
     State(state): State<AppState>,
     auth: StaffAuth,
 ) -> ApiResult<StatusCode> {
-    state.store.delete_session(&auth.token_digest).await?;
-    // Its open sockets close too, on every instance.
-    state.hub.revoke_session(&auth.token_digest);
+    chat::sessions::sign_out(&state, &auth.token_digest).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -170,27 +170,13 @@ pub(crate) async fn history(
     Path(conv_id): Path<String>,
     Query(query): Query<HistoryQuery>,
 ) -> ApiResult<Json<MessageList>> {
-    // Read fresh (not the cached owner): the answer carries the current last_seq.
-    let conversation = chat::access::conversation_now(&state, &principal, &conv_id).await?;
-    let limit = page_size(query.limit, 100, MAX_PAGE)?;
-    let messages = state
-        .store
-        .messages(
-            &conversation.owner.conv_id(),
-            query.after_seq,
-            query.before_seq,
-            limit,
-        )
-        .await?;
-    let last_seq = messages
-        .last()
-        .map_or(0, |m| m.seq)
-        .max(conversation.last_seq());
-    Ok(Json(MessageList {
-        messages,
-        last_seq,
-        staff_read_seq: conversation.staff_read_seq(),
-    }))
+    let range = chat::conversations::Range {
+        after_seq: query.after_seq,
+        before_seq: query.before_seq,
+        limit: page_size(query.limit, 100, MAX_PAGE)?,
+    };
+    let list = chat::conversations::history(&state, &principal, &conv_id, range).await?;
+    Ok(Json(list))
 }
 
 /// Moves the caller's side's read position forward (never back, never past the last message).
@@ -262,10 +248,9 @@ pub(crate) async fn list(
         None => None,
     };
     let limit = page_size(query.limit, 50, 100)?;
-    let (conversations, next) = state
-        .store
-        .list_conversations(&auth.staff.org_id, query.status, cursor.as_ref(), limit)
-        .await?;
+    let (conversations, next) =
+        chat::conversations::list(&state, &auth.staff, query.status, cursor.as_ref(), limit)
+            .await?;
     Ok(Json(ConversationList {
         conversations,
         next_cursor: next.map(|c| c.encode()),
@@ -289,12 +274,8 @@ pub(crate) async fn detail(
     Path(conv_id): Path<String>,
 ) -> ApiResult<Json<ConversationDetail>> {
     let principal = Principal::Staff(auth.staff);
-    let conversation = chat::access::conversation(&state, &principal, &conv_id).await?;
-    let detail = state
-        .store
-        .conversation_detail(&conversation.conv_id())
-        .await?;
-    Ok(Json(detail.ok_or(ApiError::NotFound("conversation"))?))
+    let detail = chat::conversations::detail(&state, &principal, &conv_id).await?;
+    Ok(Json(detail))
 }
 
 /// Resolves or re-opens a conversation.

@@ -57,7 +57,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<R
         Some(bus) if bus.is_connected() => "ok",
         Some(_) => "unreachable",
     };
-    match state.store.ping().await {
+    match crate::chat::ready(&state).await {
         Ok(()) => (
             StatusCode::OK,
             Json(Readiness {

@@ -82,10 +82,7 @@ fn cors(state: AppState) -> CorsLayer {
             let (Some(org), Some(account)) = (segments.next(), segments.next()) else {
                 return false;
             };
-            match state.store.account(org, account).await {
-                Ok(Some(account)) => crate::origin::allowed(account.origin_patterns(), &origin),
-                _ => false,
-            }
+            crate::chat::websites::allows_origin(&state, org, account, &origin).await
         }
     };
     CorsLayer::new()

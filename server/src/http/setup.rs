@@ -1,6 +1,6 @@
 //! The first-run page (`GET /setup?token=…`) and its API (`POST /api/v1/setup`).
 
-use crate::auth::open_session;
+use crate::chat;
 use crate::error::{ApiResult, Json, Query};
 use crate::limits::ClientIp;
 use crate::openapi::{
@@ -43,7 +43,7 @@ async fn page(
     State(state): State<AppState>,
     Query(query): Query<PageQuery>,
 ) -> ApiResult<Response> {
-    let admitted = state.setup.admits(&state.store, &query.token).await?;
+    let admitted = chat::setup::admits(&state, &query.token).await?;
     let no_store = [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))];
     if !admitted {
         return Ok((StatusCode::FORBIDDEN, no_store, Html(INVALID_LINK_PAGE)).into_response());
@@ -74,8 +74,7 @@ pub(crate) async fn complete(
         .limiter
         .check("login", &ip.to_string(), state.settings.limits.rate_logins)
         .await?;
-    let owner = state.setup.complete(&state.store, body).await?;
-    let session = open_session(&state, owner.staff).await?;
+    let (owner, session) = chat::setup::complete(&state, body).await?;
     let snippet = crate::setup::snippet(
         &super::public_base(&headers),
         &owner.org_id,

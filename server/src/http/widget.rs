@@ -1,6 +1,7 @@
 //! What the widget needs before a visitor is known: its settings and lead creation.
 
-use crate::error::{ApiError, ApiResult, Json, Path};
+use crate::chat;
+use crate::error::{ApiResult, Json, Path};
 use crate::limits::ClientIp;
 use crate::openapi::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, RateLimited, Unprocessable,
@@ -36,24 +37,8 @@ pub(crate) async fn config(
     Path((org_id, account_id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Json<WidgetConfig>> {
-    let account = state
-        .store
-        .account(&org_id, &account_id)
-        .await?
-        .ok_or(ApiError::NotFound("website account"))?;
-    crate::origin::enforce(&account, &headers, &state.refusals)?;
-    let team = state.store.team(&account.org_id).await?;
-    Ok(Json(WidgetConfig {
-        staff_online: state.hub.has_staff_online(&account.org_id),
-        team: team.names,
-        reply_secs: team.reply_secs,
-        org_id: account.org_id,
-        account_id: account.id,
-        name: account.name,
-        greeting: account.greeting,
-        theme_color: account.theme_color,
-        theme: natter_protocol::WidgetTheme::parse(&account.theme),
-    }))
+    let account = chat::websites::for_visitor(&state, &org_id, &account_id, &headers).await?;
+    Ok(Json(chat::websites::widget_config(&state, account).await?))
 }
 
 /// A visitor introduces themselves: a new conversation, and the visitor's token.
@@ -83,16 +68,11 @@ pub(crate) async fn create_lead(
 ) -> ApiResult<(StatusCode, Json<LeadCreated>)> {
     let quota = state.settings.limits.rate_leads;
     state.limiter.check("lead", &ip.to_string(), quota).await?;
-    let account = state
-        .store
-        .account(&org_id, &account_id)
-        .await?
-        .ok_or(ApiError::NotFound("website account"))?;
-    crate::origin::enforce(&account, &headers, &state.refusals)?;
+    let account = chat::websites::for_visitor(&state, &org_id, &account_id, &headers).await?;
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let created = crate::chat::leads::create(&state, account, body, user_agent).await?;
+    let created = chat::leads::create(&state, account, body, user_agent).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }

@@ -8,11 +8,12 @@
 //! has the gap filled from the store.
 
 use crate::auth::{Principal, token_digest};
+use crate::chat;
 use crate::error::ApiError;
 use crate::hub::Outbound;
 use crate::limits::SocketSlot;
 use crate::state::AppState;
-use crate::store::{Lookup, StaffSession, StoreError, now_ms};
+use crate::store::{StaffSession, now_ms};
 use crate::telemetry;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use natter_protocol::{ClientFrame, ConvId, ServerFrame, Side, StaffMember, close_code};
@@ -99,7 +100,7 @@ struct FrameBudget {
 }
 
 pub async fn run(socket: WebSocket, state: AppState, role: Role, _slot: SocketSlot) {
-    let (hub, mut queue) = state.hub.connect();
+    let (hub, mut queue) = chat::connect(&state);
     let identity = match role {
         Role::Visitor { org_id, account_id } => {
             hub.watch_presence(&org_id);
@@ -311,14 +312,9 @@ impl Actor {
     async fn catch_up(&mut self) -> Result<(), Stop> {
         // A sign-out elsewhere may have been among the events lost.
         if let Identity::Staff(_, session) = &self.identity {
-            match self
-                .state
-                .store
-                .staff_by_session(&session.digest, Lookup::Fresh)
-                .await
-            {
-                Ok(Some(_)) => {}
-                Ok(None) => return Err(SIGNED_OUT),
+            match chat::sessions::is_live(&self.state, &session.digest).await {
+                Ok(true) => {}
+                Ok(false) => return Err(SIGNED_OUT),
                 Err(e) => tracing::warn!(error = %e, "could not re-check a staff session"),
             }
         }
@@ -343,19 +339,21 @@ impl Actor {
     /// [`REPLAY_PAGE`] of them. Whether it got to the end: if not, the client is
     /// told `more` and the subscription pauses until it subscribes again.
     async fn replay(&mut self, conv_id: &ConvId, until: Option<u64>) -> Result<bool, Stop> {
-        let Some(after) = self.subscriptions.get(conv_id).map(|s| s.delivered) else {
+        let Some((after, principal)) = self
+            .subscriptions
+            .get(conv_id)
+            .map(|s| (s.delivered, s.principal.clone()))
+        else {
             return Ok(true);
         };
         // One more than a page tells whether anything is left after it.
-        let mut page = match self
-            .state
-            .store
-            .messages(conv_id, after, None, REPLAY_PAGE + 1)
-            .await
-        {
-            Ok(page) => page,
-            Err(e) => return self.store_error(e, conv_id).await.map(|()| false),
-        };
+        let limit = REPLAY_PAGE + 1;
+        let mut page =
+            match chat::conversations::replay(&self.state, &principal, conv_id, after, limit).await
+            {
+                Ok(page) => page,
+                Err(e) => return self.api_error(e, conv_id).await.map(|()| false),
+            };
         if let Some(u) = until {
             page.retain(|m| m.seq < u);
         }
@@ -397,16 +395,6 @@ impl Actor {
         }
         self.send_frame(&error_frame(&err.code(), &err.to_string(), Some(conv_id)))
             .await
-    }
-
-    async fn store_error(&mut self, err: StoreError, conv_id: &ConvId) -> Result<(), Stop> {
-        tracing::error!(error = %err, "store error on a socket");
-        self.send_frame(&error_frame(
-            "internal",
-            "a temporary error; resubscribe to resume",
-            Some(conv_id),
-        ))
-        .await
     }
 
     /// Whether this frame is within the socket's quota; far past it, the socket is closed.
@@ -505,7 +493,7 @@ impl Actor {
                 "the first frame must be auth",
             ));
         };
-        match Principal::staff_session(&self.state.store, &token).await {
+        match chat::sessions::for_socket(&self.state, &token).await {
             Ok(Some(StaffSession { staff, expires_at })) => {
                 let digest = token_digest(&token);
                 self.hub.subscribe_org(&staff.org_id, &digest);
@@ -554,13 +542,9 @@ impl Actor {
                         .send_frame(&refuse("unauthorized", "subscribe needs the visitor token"))
                         .await;
                 };
-                match Principal::from_token(&self.state.store, &token, Lookup::Fresh).await {
-                    Ok(Some(Principal::Visitor(v)))
-                        if &v.org_id == org_id && &v.account_id == account_id =>
-                    {
-                        Principal::Visitor(v)
-                    }
-                    Ok(_) => {
+                match chat::access::visitor_of(&self.state, &token, org_id, account_id).await {
+                    Ok(Some(visitor)) => visitor,
+                    Ok(None) => {
                         return self
                             .send_frame(&refuse(
                                 "unauthorized",
@@ -568,28 +552,23 @@ impl Actor {
                             ))
                             .await;
                     }
-                    Err(e) => return self.store_error(e, &conv_id).await,
+                    Err(e) => return self.api_error(e, &conv_id).await,
                 }
             }
             Identity::AwaitingAuth => {
                 return Err(Stop::Close(close_code::UNAUTHORIZED, "not authenticated"));
             }
         };
-        let conversation = match crate::chat::access::conversation_now(
-            &self.state,
-            &principal,
-            &conv_id.0,
-        )
-        .await
-        {
-            Ok(c) => c,
-            Err(ApiError::NotFound(_)) => {
-                return self
-                    .send_frame(&refuse("not_found", "conversation not found"))
-                    .await;
-            }
-            Err(e) => return self.api_error(e, &conv_id).await,
-        };
+        let conversation =
+            match chat::access::conversation_now(&self.state, &principal, &conv_id.0).await {
+                Ok(c) => c,
+                Err(ApiError::NotFound(_)) => {
+                    return self
+                        .send_frame(&refuse("not_found", "conversation not found"))
+                        .await;
+                }
+                Err(e) => return self.api_error(e, &conv_id).await,
+            };
         let name = match &principal {
             Principal::Visitor(v) => v.name.clone(),
             Principal::Staff(s) => s.name.clone(),
@@ -666,7 +645,7 @@ impl Actor {
                 ))
                 .await;
         };
-        if crate::chat::typing::typing(
+        if chat::typing::typing(
             &self.state,
             &sub.org_id,
             &conv_id,
@@ -696,9 +675,7 @@ impl Actor {
         }
         sub.read = seq;
         let principal = sub.principal.clone();
-        if let Err(e) =
-            crate::chat::reads::mark_read(&self.state, &principal, &conv_id.0, seq).await
-        {
+        if let Err(e) = chat::reads::mark_read(&self.state, &principal, &conv_id.0, seq).await {
             return self.api_error(e, &conv_id).await;
         }
         Ok(())
@@ -717,13 +694,8 @@ impl Actor {
                 ))
                 .await;
         };
-        let org_id = staff.org_id.clone();
-        match self
-            .state
-            .store
-            .list_conversations(&org_id, status, None, 100)
-            .await
-        {
+        let staff = staff.clone();
+        match chat::conversations::list(&self.state, &staff, status, None, 100).await {
             Ok((conversations, _)) => {
                 self.send_frame(&ServerFrame::Conversations { conversations })
                     .await

@@ -63,11 +63,7 @@ async fn visitor(
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
-    let account = state
-        .store
-        .account(&query.org_id, &query.account_id)
-        .await?
-        .ok_or(ApiError::NotFound("website account"))?;
+    let account = crate::chat::websites::any(&state, &query.org_id, &query.account_id).await?;
     let origin = headers
         .get(ORIGIN)
         .and_then(|o| o.to_str().ok())

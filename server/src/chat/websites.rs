@@ -1,0 +1,191 @@
+//! Website accounts: what a visitor's widget may do on a website, and the settings its
+//! organization's owners and admins manage (allowed origins, colour, greeting, theme).
+
+use crate::auth::{Permission, StaffAuth};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::Account;
+use axum::http::HeaderMap;
+use natter_protocol::{AccountSettings, UpdateAccount, WidgetConfig, WidgetTheme, validate};
+
+/// Origins an account may list.
+const MAX_ALLOWED_ORIGINS: usize = 100;
+
+/// The website account, for a visitor's request: 404 if there is none, 403 (with the
+/// origin recorded for its staff to see) if the request's `Origin` is not allowed.
+pub async fn for_visitor(
+    state: &AppState,
+    org_id: &str,
+    account_id: &str,
+    headers: &HeaderMap,
+) -> ApiResult<Account> {
+    let account = any(state, org_id, account_id).await?;
+    crate::origin::enforce(&account, headers, &state.refusals)?;
+    Ok(account)
+}
+
+/// The website account, whoever asks (a socket upgrade checks the origin itself).
+pub async fn any(state: &AppState, org_id: &str, account_id: &str) -> ApiResult<Account> {
+    state
+        .store
+        .account(org_id, account_id)
+        .await?
+        .ok_or(ApiError::NotFound("website account"))
+}
+
+/// Whether a browser on `origin` may call the widget routes of this account (CORS).
+pub async fn allows_origin(state: &AppState, org_id: &str, account_id: &str, origin: &str) -> bool {
+    match state.store.account(org_id, account_id).await {
+        Ok(Some(account)) => crate::origin::allowed(account.origin_patterns(), origin),
+        _ => false,
+    }
+}
+
+/// What the widget shows before a visitor is known.
+pub async fn widget_config(state: &AppState, account: Account) -> ApiResult<WidgetConfig> {
+    let team = state.store.team(&account.org_id).await?;
+    Ok(WidgetConfig {
+        staff_online: state.hub.has_staff_online(&account.org_id),
+        team: team.names,
+        reply_secs: team.reply_secs,
+        org_id: account.org_id,
+        account_id: account.id,
+        name: account.name,
+        greeting: account.greeting,
+        theme_color: account.theme_color,
+        theme: WidgetTheme::parse(&account.theme),
+    })
+}
+
+/// Every website account of the caller's organization. `base`: the server's public
+/// address, for the embed snippet.
+pub async fn list(
+    state: &AppState,
+    auth: &StaffAuth,
+    base: &str,
+) -> ApiResult<Vec<AccountSettings>> {
+    state.refusals.flush(&state.store).await?;
+    let mut accounts = Vec::new();
+    for account in state.store.accounts(&auth.staff.org_id).await? {
+        accounts.push(settings(state, account, base).await?);
+    }
+    Ok(accounts)
+}
+
+/// One website account of the caller's organization, with the origins it refused.
+pub async fn get(
+    state: &AppState,
+    auth: &StaffAuth,
+    account_id: &str,
+    base: &str,
+) -> ApiResult<AccountSettings> {
+    let account = find(state, auth, account_id).await?;
+    state.refusals.flush(&state.store).await?;
+    settings(state, account, base).await
+}
+
+/// Changes a website account's settings (owners and admins).
+pub async fn update(
+    state: &AppState,
+    auth: &StaffAuth,
+    account_id: &str,
+    body: UpdateAccount,
+    base: &str,
+) -> ApiResult<AccountSettings> {
+    let mut account = find(state, auth, account_id).await?;
+    auth.require(Permission::ManageWebsites)?;
+    if let Some(name) = body.name {
+        account.name = validate::name(&name)?;
+    }
+    if let Some(greeting) = body.greeting {
+        account.greeting = validate::greeting(&greeting)?;
+    }
+    if let Some(colour) = body.theme_color {
+        account.theme_color = validate::theme_color(&colour)?;
+    }
+    if let Some(theme) = body.theme {
+        account.theme = theme.as_str().to_owned();
+    }
+    if let Some(origins) = body.allowed_origins {
+        account.allowed_origins = allowed_origins(&origins)?.join("\n");
+    }
+    state.store.update_account(&account).await?;
+    // What is allowed now is no longer refused.
+    state.refusals.flush(&state.store).await?;
+    for refused in state
+        .store
+        .refused_origins(&account.org_id, &account.id)
+        .await?
+    {
+        if crate::origin::allowed(account.origin_patterns(), &refused.origin) {
+            state
+                .store
+                .forget_refused_origin(&account.org_id, &account.id, &refused.origin)
+                .await?;
+        }
+    }
+    settings(state, account, base).await
+}
+
+/// The caller's organization's account, else 404 (another org's looks the same as none).
+async fn find(state: &AppState, auth: &StaffAuth, account_id: &str) -> ApiResult<Account> {
+    state
+        .store
+        .account(&auth.staff.org_id, account_id)
+        .await?
+        .ok_or(ApiError::NotFound("website account"))
+}
+
+async fn settings(state: &AppState, account: Account, base: &str) -> ApiResult<AccountSettings> {
+    let refused_origins = state
+        .store
+        .refused_origins(&account.org_id, &account.id)
+        .await?;
+    let snippet = crate::setup::snippet(
+        base,
+        &account.org_id,
+        &account.id,
+        Some(&account.theme_color),
+    );
+    Ok(AccountSettings {
+        allowed_origins: account.origin_patterns().map(str::to_owned).collect(),
+        id: account.id,
+        org_id: account.org_id,
+        name: account.name,
+        greeting: account.greeting,
+        theme_color: account.theme_color,
+        theme: WidgetTheme::parse(&account.theme),
+        refused_origins,
+        snippet,
+    })
+}
+
+/// A new list of allowed origins: each an origin or pattern (or `*`), at least one,
+/// without repeats.
+fn allowed_origins(origins: &[String]) -> Result<Vec<String>, validate::Invalid> {
+    let invalid = |message: &str| validate::Invalid {
+        field: "allowed_origins",
+        message: message.to_owned(),
+    };
+    if origins.is_empty() {
+        return Err(invalid("allowed_origins must list at least one origin"));
+    }
+    if origins.len() > MAX_ALLOWED_ORIGINS {
+        return Err(invalid("allowed_origins may list at most 100 origins"));
+    }
+    let mut list: Vec<String> = Vec::with_capacity(origins.len());
+    for origin in origins {
+        if origin.chars().count() > validate::MAX_ORIGIN_CHARS {
+            return Err(invalid("each origin must be at most 300 characters"));
+        }
+        let origin = if origin.trim() == "*" {
+            "*".to_owned()
+        } else {
+            validate::origin(origin).map_err(|e| invalid(&e.message))?
+        };
+        if !list.contains(&origin) {
+            list.push(origin);
+        }
+    }
+    Ok(list)
+}
