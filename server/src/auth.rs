@@ -4,16 +4,12 @@
 //! so a database leak yields no usable token; lookups are by digest, which leaks
 //! nothing usable through timing. Passwords are hashed with argon2id.
 
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::http::error::ApiError;
 use crate::store::{ConversationOwner, Lookup, StaffSession, Store, StoreResult, VisitorIdentity};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
-use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
-use axum::http::request::Parts;
 use base64::Engine;
-use natter_protocol::{LoginResponse, StaffMember};
+use natter_protocol::StaffMember;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
@@ -50,22 +46,6 @@ pub fn hash_password(password: &str) -> Result<String, String> {
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| e.to_string())
-}
-
-/// Starts a session for `staff`: a new token, stored only as its digest.
-pub async fn open_session(state: &AppState, staff: StaffMember) -> StoreResult<LoginResponse> {
-    let token = new_staff_token();
-    let ttl = i64::try_from(state.settings.session_ttl().as_millis()).unwrap_or(i64::MAX);
-    let expires_at = crate::store::now_ms().saturating_add(ttl);
-    state
-        .store
-        .create_session(&token_digest(&token), &staff.id, expires_at)
-        .await?;
-    Ok(LoginResponse {
-        token,
-        expires_at,
-        staff,
-    })
 }
 
 /// A hash to verify against when the email is unknown, so both paths cost the same.
@@ -257,78 +237,10 @@ impl Principal {
     }
 }
 
-/// The bearer token of a request, if it has one.
-pub fn bearer(parts: &Parts) -> Result<&str, ApiError> {
-    let value = parts
-        .headers
-        .get(AUTHORIZATION)
-        .ok_or(ApiError::Unauthorized(
-            "missing Authorization: Bearer token",
-        ))?;
-    value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or(ApiError::Unauthorized(
-            "the Authorization header must be: Bearer <token>",
-        ))
-}
-
-const INVALID_TOKEN: ApiError =
-    ApiError::Unauthorized("the token is invalid or has expired; sign in again");
-
-impl FromRequestParts<AppState> for Principal {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)?;
-        let principal = Principal::from_token(&state.store, token, Lookup::Cached)
-            .await?
-            .ok_or(INVALID_TOKEN)?;
-        // A visitor's browser may only call from its website account's origins,
-        // and a website that no longer exists takes nobody's calls.
-        if let Principal::Visitor(v) = &principal {
-            let account = state
-                .store
-                .account(&v.org_id, &v.account_id)
-                .await?
-                .ok_or(ApiError::Forbidden("this website no longer takes chats"))?;
-            crate::origin::enforce(&account, &parts.headers, &state.refusals)?;
-        }
-        Ok(principal)
-    }
-}
-
 /// An authenticated staff member (and the digest of the session token used).
 pub struct StaffAuth {
     pub staff: StaffMember,
     pub token_digest: String,
-}
-
-impl FromRequestParts<AppState> for StaffAuth {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)?;
-        match Principal::from_token(&state.store, token, Lookup::Cached).await? {
-            Some(Principal::Staff(staff)) => Ok(Self {
-                staff,
-                token_digest: token_digest(token),
-            }),
-            Some(Principal::Visitor(_)) => {
-                Err(ApiError::Forbidden("this endpoint is for staff only"))
-            }
-            None => Err(INVALID_TOKEN),
-        }
-    }
 }
 
 /// A staff member's role (issue 16): an owner may do everything, an admin manages

@@ -6,7 +6,7 @@
 //! subscription dropped), every affected instance tells its sockets to catch up
 //! from the store, and clients resubscribe by `after_seq` on any instance.
 
-use crate::hub::{Event, Hub};
+use crate::hub::{Event, Forward, Hub};
 use crate::telemetry;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -99,11 +99,15 @@ pub async fn start(
     let channel = format!("{prefix}events");
     let (tx, rx) = mpsc::channel(BACKLOG);
     let lost = Arc::new(AtomicBool::new(false));
-    hub.attach_bus(Publisher {
+    let publisher = Publisher {
         tx,
         instance: instance.to_owned(),
         lost: lost.clone(),
-    });
+    };
+    hub.attach_forwarder(Box::new(move |forward| match forward {
+        Forward::Event(event) => publisher.forward(event),
+        Forward::Revoke(session) => publisher.forward_revocation(session),
+    }));
     let subscribed = Arc::new(AtomicBool::new(false));
     tokio::spawn(publish(
         client.clone(),

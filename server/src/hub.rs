@@ -8,8 +8,9 @@
 //!
 //! Visitor sockets listen to conversations; staff sockets to their organization.
 //!
-//! With several instances, the hub also forwards each event to the [`crate::bus`]
-//! (Redis pub/sub) and dispatches what other instances forward. Pub/sub may drop
+//! With several instances, the hub also forwards each event to a [`Forwarder`] (the
+//! bus, Redis pub/sub, attaches one; the hub knows it only as a sink) and dispatches
+//! what other instances forward. Pub/sub may drop
 //! events; the store stays the source of truth: after any gap in the bus, every
 //! local connection is told to catch up from the store ([`Outbound::CatchUp`]).
 
@@ -22,6 +23,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc};
+
+/// What this instance tells the others.
+pub enum Forward<'a> {
+    Event(&'a Event),
+    /// A staff session ended (its token's digest): close its sockets.
+    Revoke(&'a str),
+}
+
+/// Where forwarded events go; it must not block (the bus queues them).
+pub type Forwarder = Box<dyn Fn(Forward<'_>) + Send + Sync>;
 
 /// Who should receive an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,7 +172,7 @@ struct Inner {
     /// Capacity of each connection's queue. A client this far behind is cut off.
     queue_capacity: usize,
     /// Where events go for the other instances, when there are any.
-    bus: OnceLock<crate::bus::Publisher>,
+    bus: OnceLock<Forwarder>,
     /// When "typing" last went out per conversation and side, on this instance.
     typing: Mutex<HashMap<(ConvId, Side), Instant>>,
 }
@@ -324,15 +335,15 @@ impl Hub {
     }
 
     /// Connects the hub to the other instances (once, at start-up).
-    pub fn attach_bus(&self, publisher: crate::bus::Publisher) {
-        let _ = self.inner.bus.set(publisher);
+    pub fn attach_forwarder(&self, forwarder: Forwarder) {
+        let _ = self.inner.bus.set(forwarder);
     }
 
     /// Tells every interested connection, here and on the other instances.
     /// Call only after the event's data is committed.
     pub fn publish(&self, event: Event) {
-        if let Some(bus) = self.inner.bus.get() {
-            bus.forward(&event);
+        if let Some(forward) = self.inner.bus.get() {
+            forward(Forward::Event(&event));
         }
         self.dispatch(&event);
     }
@@ -383,8 +394,8 @@ impl Hub {
     /// Closes every socket of a staff session (its token digest), here and on the
     /// other instances. Call after the session is deleted.
     pub fn revoke_session(&self, session: &str) {
-        if let Some(bus) = self.inner.bus.get() {
-            bus.forward_revocation(session);
+        if let Some(forward) = self.inner.bus.get() {
+            forward(Forward::Revoke(session));
         }
         self.end_session(session);
     }

@@ -1,7 +1,7 @@
 //! Origin allow-lists: patterns like `https://shop.example`, `http://localhost:*`
 //! (any port), `https://*.example.com` (any subdomain) or `*` (anywhere).
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::store::{Account, Store, StoreResult, now_ms};
 use axum::http::HeaderMap;
 use axum::http::header::ORIGIN;

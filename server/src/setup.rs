@@ -5,7 +5,7 @@
 //! anyone can sign in, setup is gone for good (404 for the page, 409 for the API).
 
 use crate::auth::{hash_password, token_digest};
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 use crate::store::{NewAccount, NewStaff, Store};
 use natter_protocol::{SetupRequest, StaffMember, validate};
 use rand::RngCore;

@@ -1,9 +1,5 @@
 //! Prometheus metrics, served at `/metrics`. Every series carries an `instance` label.
 
-use crate::state::AppState;
-use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
@@ -59,15 +55,13 @@ pub fn bus_dropped() {
     counter!("natter_bus_dropped_total").increment(1);
 }
 
-/// `GET /metrics`
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
-    let (sockets, subscriptions) = state.hub.counts();
+/// The text exposition of every series, with the socket gauges set to these counts.
+pub fn render(sockets: usize, subscriptions: usize) -> String {
     gauge!("natter_open_sockets").set(sockets as f64);
     gauge!("natter_subscriptions").set(subscriptions as f64);
-    let body = HANDLE
+    HANDLE
         .get()
         .and_then(Option::as_ref)
         .map(PrometheusHandle::render)
-        .unwrap_or_default();
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+        .unwrap_or_default()
 }

@@ -1,11 +1,12 @@
-//! The one access rule: a visitor opens its own conversations, staff their
-//! organization's. Everyone else is told the conversation does not exist (404), so
+//! Who calls, and the one access rule: a visitor opens its own conversations, staff
+//! their organization's. Everyone else is told the conversation does not exist (404), so
 //! nobody learns whether one they cannot open exists.
 
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{ConversationOwner, ConversationRow, Lookup};
+use axum::http::HeaderMap;
 
 /// Who owns the conversation (cached: ownership never changes), if `principal` may open it.
 pub async fn conversation(
@@ -51,4 +52,26 @@ pub async fn visitor_of(
             _ => None,
         },
     )
+}
+
+/// Who a request's bearer token speaks for (`None`: nobody, or expired). A visitor's
+/// browser may only call from its website's origins, and a website that no longer
+/// exists takes nobody's calls.
+pub async fn caller(
+    state: &AppState,
+    token: &str,
+    headers: &HeaderMap,
+) -> ApiResult<Option<Principal>> {
+    let Some(principal) = Principal::from_token(&state.store, token, Lookup::Cached).await? else {
+        return Ok(None);
+    };
+    if let Principal::Visitor(v) = &principal {
+        let account = state
+            .store
+            .account(&v.org_id, &v.account_id)
+            .await?
+            .ok_or(ApiError::Forbidden("this website no longer takes chats"))?;
+        crate::origin::enforce(&account, headers, &state.refusals)?;
+    }
+    Ok(Some(principal))
 }

@@ -2,7 +2,7 @@
 
 use super::{Committed, access, commit};
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 use crate::hub::{Audience, Event};
 use crate::state::AppState;
 use crate::store::ListCursor;

@@ -2,7 +2,7 @@
 
 use super::{Committed, commit};
 use crate::auth::{new_visitor_token, token_digest};
-use crate::error::ApiResult;
+use crate::http::error::ApiResult;
 use crate::hub::{Audience, Event};
 use crate::state::AppState;
 use crate::store::{Account, NewLead};

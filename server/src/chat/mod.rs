@@ -17,7 +17,7 @@ pub mod setup;
 pub mod typing;
 pub mod websites;
 
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 use crate::hub::Event;
 use crate::state::AppState;
 use std::future::Future;
@@ -31,6 +31,11 @@ pub fn connect(
     tokio::sync::mpsc::Receiver<crate::hub::Outbound>,
 ) {
     state.hub.connect()
+}
+
+/// Open sockets and their subscriptions on this instance, for the metrics.
+pub fn socket_counts(state: &AppState) -> (usize, usize) {
+    state.hub.counts()
 }
 
 /// Readiness: the database answers.

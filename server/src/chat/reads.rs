@@ -2,7 +2,7 @@
 
 use super::{Committed, access, commit};
 use crate::auth::Principal;
-use crate::error::ApiResult;
+use crate::http::error::ApiResult;
 use crate::hub::{Audience, Event};
 use crate::state::AppState;
 use natter_protocol::{ServerFrame, Side};

@@ -1,11 +1,11 @@
 //! Staff sessions: signing in (with its per-address backoff) and out.
 
-use crate::auth::{Principal, open_session, verify_password};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::{Principal, new_staff_token, token_digest, verify_password};
+use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{Lookup, StaffSession};
 use natter_protocol::validate::{self, Invalid};
-use natter_protocol::{LoginRequest, LoginResponse};
+use natter_protocol::{LoginRequest, LoginResponse, StaffMember};
 use std::net::IpAddr;
 
 /// A staff member signs in from `ip` with an email and password.
@@ -55,7 +55,7 @@ pub async fn sign_in(
         return Err(ApiError::Unauthorized("wrong email or password"));
     };
     state.limiter.clear_failures("login_failures", &pair).await;
-    Ok(open_session(state, credentials.staff).await?)
+    open_session(state, credentials.staff).await
 }
 
 /// Ends a session (by its token's digest): it signs nothing in any more, and its open
@@ -79,4 +79,20 @@ pub async fn is_live(state: &AppState, token_digest: &str) -> ApiResult<bool> {
         .staff_by_session(token_digest, Lookup::Fresh)
         .await?
         .is_some())
+}
+
+/// Starts a session for `staff`: a new token, stored only as its digest.
+pub async fn open_session(state: &AppState, staff: StaffMember) -> ApiResult<LoginResponse> {
+    let token = new_staff_token();
+    let ttl = i64::try_from(state.settings.session_ttl().as_millis()).unwrap_or(i64::MAX);
+    let expires_at = crate::store::now_ms().saturating_add(ttl);
+    state
+        .store
+        .create_session(&token_digest(&token), &staff.id, expires_at)
+        .await?;
+    Ok(LoginResponse {
+        token,
+        expires_at,
+        staff,
+    })
 }

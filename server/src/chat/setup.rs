@@ -1,8 +1,8 @@
 //! The first run: whoever holds the one-time token the server logged creates the
 //! organization, its first website and its owner, who is signed in at once.
 
-use crate::auth::open_session;
-use crate::error::ApiResult;
+use super::sessions::open_session;
+use crate::http::error::ApiResult;
 use crate::setup::FirstOwner;
 use crate::state::AppState;
 use natter_protocol::{LoginResponse, SetupRequest};

@@ -2,7 +2,7 @@
 //! organization's owners and admins manage (allowed origins, colour, greeting, theme).
 
 use crate::auth::{Permission, StaffAuth};
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::Account;
 use axum::http::HeaderMap;

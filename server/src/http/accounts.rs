@@ -4,8 +4,8 @@
 use super::public_base;
 use crate::auth::StaffAuth;
 use crate::chat;
-use crate::error::{ApiError, ApiResult, Json, Path};
-use crate::openapi::{
+use crate::http::error::{ApiError, ApiResult, Json, Path};
+use crate::http::responses::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };

@@ -7,7 +7,7 @@
 //! from disk instead, for development.
 
 use crate::config::Settings;
-use crate::error::Path;
+use crate::http::error::Path;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

@@ -2,9 +2,9 @@
 
 use crate::auth::StaffAuth;
 use crate::chat;
-use crate::error::{ApiResult, Json};
-use crate::limits::ClientIp;
-use crate::openapi::{
+use crate::http::error::{ApiResult, Json};
+use crate::http::extract::ClientIp;
+use crate::http::responses::{
     BadRequest, Busy, Forbidden, PayloadTooLarge, RateLimited, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };

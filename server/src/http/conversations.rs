@@ -3,9 +3,9 @@
 
 use crate::auth::{Principal, StaffAuth};
 use crate::chat::{self, messages::Posted};
-use crate::error::{ApiError, ApiResult, Json, Path, Query};
-use crate::limits::ClientIp;
-use crate::openapi::{
+use crate::http::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::http::extract::ClientIp;
+use crate::http::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, RateLimited, Unauthorized,
     Unprocessable, UnsupportedMediaType,
 };

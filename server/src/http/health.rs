@@ -1,6 +1,6 @@
 //! Liveness and readiness probes, and the Prometheus metrics.
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -91,7 +91,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<R
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition format",
         content_type = "text/plain", body = String),
-        (status = 401, response = crate::openapi::Unauthorized)))]
+        (status = 401, response = crate::http::responses::Unauthorized)))]
 pub(crate) async fn metrics(
     state: State<AppState>,
     headers: axum::http::HeaderMap,
@@ -109,5 +109,13 @@ pub(crate) async fn metrics(
             ));
         }
     }
-    Ok(crate::telemetry::render(state).await)
+    let (sockets, subscriptions) = crate::chat::socket_counts(&state);
+    let body = crate::telemetry::render(sockets, subscriptions);
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        body,
+    ))
 }

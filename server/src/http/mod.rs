@@ -2,14 +2,17 @@
 
 pub(crate) mod accounts;
 mod assets;
-// Visible to `crate::openapi`, which lists their handlers.
 pub(crate) mod auth;
 pub(crate) mod conversations;
+pub(crate) mod error;
+pub(crate) mod extract;
 pub(crate) mod health;
+pub(crate) mod openapi;
+pub(crate) mod responses;
 pub(crate) mod setup;
 pub(crate) mod widget;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -111,7 +114,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(health::router())
-        .merge(crate::openapi::router())
+        .merge(openapi::router())
         .merge(crate::ws::router())
         .merge(assets::router(&state.settings))
         .merge(setup::page_router())

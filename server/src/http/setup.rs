@@ -1,9 +1,9 @@
 //! The first-run page (`GET /setup?token=…`) and its API (`POST /api/v1/setup`).
 
 use crate::chat;
-use crate::error::{ApiResult, Json, Query};
-use crate::limits::ClientIp;
-use crate::openapi::{
+use crate::http::error::{ApiResult, Json, Query};
+use crate::http::extract::ClientIp;
+use crate::http::responses::{
     BadRequest, Conflict, Forbidden, PayloadTooLarge, RateLimited, Unprocessable,
     UnsupportedMediaType,
 };

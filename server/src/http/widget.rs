@@ -1,9 +1,9 @@
 //! What the widget needs before a visitor is known: its settings and lead creation.
 
 use crate::chat;
-use crate::error::{ApiResult, Json, Path};
-use crate::limits::ClientIp;
-use crate::openapi::{
+use crate::http::error::{ApiResult, Json, Path};
+use crate::http::extract::ClientIp;
+use crate::http::responses::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, RateLimited, Unprocessable,
     UnsupportedMediaType,
 };

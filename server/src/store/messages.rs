@@ -1,13 +1,11 @@
 //! Leads and messages: the write path whose guarantees are the product.
 
 use super::rows::{MESSAGE_COLUMNS, MessageRow, to_i64, to_u64};
-use super::writer::AppendJob;
 use super::{Account, Store, StoreError, StoreResult, VisitorIdentity, now_ms};
 use natter_protocol::{
     ConvId, ConversationStatus, Direction, Message, Sender, SenderKind, StaffMember,
 };
 use sqlx::{Any, AnyPool, Transaction};
-use tokio::sync::oneshot;
 
 /// Who is writing a message. Direction and sender are derived from this alone,
 /// and it is built only from an authenticated principal, never from a request body.
@@ -149,33 +147,6 @@ impl Store {
         }
         tx.commit().await?;
         Ok((visitor, conv_id, messages))
-    }
-
-    /// Appends a message with the next `seq`, committed before this returns.
-    ///
-    /// Idempotent on `client_msg_id`: the same id and text from the same author
-    /// returns the stored original; the same id with anything else is a conflict.
-    /// Concurrent appends share one commit (see `writer`).
-    pub async fn append_message(
-        &self,
-        conv_id: &ConvId,
-        author: &Author,
-        text: &str,
-        client_msg_id: &str,
-    ) -> StoreResult<Appended> {
-        let (done, outcome) = oneshot::channel();
-        let job = AppendJob {
-            conv_id: conv_id.clone(),
-            author: author.clone(),
-            text: text.to_owned(),
-            client_msg_id: client_msg_id.to_owned(),
-            done,
-        };
-        self.appends
-            .send(job)
-            .await
-            .map_err(|_| sqlx::Error::PoolClosed)?;
-        outcome.await.map_err(|_| sqlx::Error::PoolClosed)?
     }
 
     /// Messages with `after_seq < seq < before_seq`, ascending. With `before_seq`

@@ -16,7 +16,7 @@
 use super::messages::{Appended, Author, append_one};
 use super::rows::to_u64;
 use super::wal::WalControl;
-use super::{Backend, StoreError, StoreResult, now_ms};
+use super::{Backend, Store, StoreError, StoreResult, now_ms};
 use natter_protocol::{ConvId, ConversationStatus, Direction, Message};
 use serde::Serialize;
 use sqlx::pool::PoolConnection;
@@ -313,4 +313,33 @@ async fn write_batch(
 struct Block {
     next: i64,
     resolved: bool,
+}
+
+impl Store {
+    /// Appends a message with the next `seq`, committed before this returns.
+    ///
+    /// Idempotent on `client_msg_id`: the same id and text from the same author
+    /// returns the stored original; the same id with anything else is a conflict.
+    /// Concurrent appends share one commit (see `writer`).
+    pub async fn append_message(
+        &self,
+        conv_id: &ConvId,
+        author: &Author,
+        text: &str,
+        client_msg_id: &str,
+    ) -> StoreResult<Appended> {
+        let (done, outcome) = oneshot::channel();
+        let job = AppendJob {
+            conv_id: conv_id.clone(),
+            author: author.clone(),
+            text: text.to_owned(),
+            client_msg_id: client_msg_id.to_owned(),
+            done,
+        };
+        self.appends
+            .send(job)
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        outcome.await.map_err(|_| sqlx::Error::PoolClosed)?
+    }
 }

@@ -9,7 +9,7 @@
 
 use crate::auth::{Principal, token_digest};
 use crate::chat;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::hub::Outbound;
 use crate::limits::SocketSlot;
 use crate::state::AppState;

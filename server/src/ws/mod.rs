@@ -6,8 +6,8 @@
 
 mod connection;
 
-use crate::error::{ApiError, ApiResult, Query};
-use crate::limits::ClientIp;
+use crate::http::error::{ApiError, ApiResult, Query};
+use crate::http::extract::ClientIp;
 use crate::origin;
 use crate::state::AppState;
 use axum::Router;
