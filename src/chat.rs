@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_protocol::{
     ConversationStatus, CreateLead, Direction, Message, PostMessage, ServerFrame, Side,
-    WidgetConfig, WidgetTheme,
+    WidgetConfig, WidgetTheme, error_code, validate,
 };
 use std::cell::Cell;
 use wasm_bindgen::JsValue;
@@ -182,13 +182,10 @@ impl Chat {
 
     /// Sets the host's `--n-theme` to the account's colour (only a `#rrggbb` is accepted).
     fn apply_theme(&self, colour: &str) {
-        let valid = colour.len() == 7
-            && colour.starts_with('#')
-            && colour[1..].chars().all(|c| c.is_ascii_hexdigit());
-        if valid {
+        if let Ok(colour) = validate::theme_color(colour) {
             self.env.with_value(|env| {
-                _ = env.host.style().set_property("--n-theme", colour);
-                env.store.save_theme(colour);
+                _ = env.host.style().set_property("--n-theme", &colour);
+                env.store.save_theme(&colour);
             });
         }
     }
@@ -310,7 +307,12 @@ impl Chat {
                 code,
                 conv_id: Some(conv_id),
                 ..
-            } if ours(&conv_id) && matches!(code.as_str(), "unauthorized" | "not_found") => {
+            } if ours(&conv_id)
+                && matches!(
+                    code.as_str(),
+                    error_code::UNAUTHORIZED | error_code::NOT_FOUND
+                ) =>
+            {
                 self.new_conversation();
             }
             _ => {}

@@ -231,11 +231,7 @@ fn optional(
     value: &str,
     check: fn(&str) -> Result<String, validate::Invalid>,
 ) -> Result<Option<String>, ()> {
-    if value.trim().is_empty() {
-        Ok(None)
-    } else {
-        check(value).map(Some).map_err(drop)
-    }
+    validate::optional(Some(value), check).map_err(drop)
 }
 
 /// Name (required), email and phone (optional), and the first message, before the chat.

@@ -11,7 +11,7 @@ use natter_protocol::{
     AccountList, AccountSettings, ClientFrame, ConvId, ConversationDetail, ConversationList,
     ConversationStatus, Direction, LoginRequest, LoginResponse, Message, MessageEnvelope,
     MessageList, PostMessage, ReadRequest, ServerFrame, Side, UpdateAccount, UpdateConversation,
-    WidgetTheme, validate,
+    WidgetTheme, error_code, validate,
 };
 use std::time::Duration;
 
@@ -568,7 +568,7 @@ pub fn on_frame(inbox: Inbox, frame: ServerFrame) {
                 .update(|l| l.replace_status(status, conversations));
         }
         ServerFrame::Error { code, message, .. } => {
-            if code == "unauthorized" {
+            if code == error_code::UNAUTHORIZED {
                 expire(inbox);
             } else {
                 inbox.banner.set(Some(message));

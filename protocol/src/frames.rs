@@ -127,6 +127,57 @@ pub mod close_code {
     pub const POLICY: u16 = 1008;
 }
 
+/// The `code` of an error answer (`{"error":{"code","message"}}`) or an `error` frame.
+/// Invalid input also answers `invalid_<field>` (see [`crate::validate::Invalid`]).
+pub mod error_code {
+    /// No token, a malformed `Authorization` header, an unknown or expired token, or wrong credentials.
+    pub const UNAUTHORIZED: &str = "unauthorized";
+    /// A token of the wrong kind, a role that does not grant this, or an `Origin` the website does not allow.
+    pub const FORBIDDEN: &str = "forbidden";
+    /// An unknown id, or something the caller may not see.
+    pub const NOT_FOUND: &str = "not_found";
+    /// Too many requests or frames; HTTP answers carry `Retry-After`.
+    pub const RATE_LIMITED: &str = "rate_limited";
+    /// The server is at capacity for this work (503 with `Retry-After`).
+    pub const BUSY: &str = "busy";
+    /// A temporary server error (details are logged, never sent).
+    pub const INTERNAL: &str = "internal";
+    /// A body over 64 KiB.
+    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
+    /// A body without `Content-Type: application/json`.
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+    /// The route exists, the method does not.
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    /// The body is not JSON.
+    pub const MALFORMED_JSON: &str = "malformed_json";
+    /// The body is JSON of the wrong shape.
+    pub const BAD_BODY: &str = "bad_body";
+    /// The body is well-formed but not valid (invalid fields answer `invalid_<field>`).
+    pub const INVALID_BODY: &str = "invalid_body";
+    /// The query string is not valid.
+    pub const INVALID_QUERY: &str = "invalid_query";
+    /// A path parameter is not valid.
+    pub const INVALID_PATH: &str = "invalid_path";
+    /// A list cursor that no list page gave.
+    pub const INVALID_CURSOR: &str = "invalid_cursor";
+    /// A socket route called without a WebSocket upgrade.
+    pub const WEBSOCKET_UPGRADE_REQUIRED: &str = "websocket_upgrade_required";
+    /// The `client_msg_id` was already used for a different message.
+    pub const CLIENT_MSG_ID_CONFLICT: &str = "client_msg_id_conflict";
+    /// Setup is over: someone can sign in.
+    pub const ALREADY_SET_UP: &str = "already_set_up";
+    /// Something with this id or email exists already.
+    pub const ALREADY_EXISTS: &str = "already_exists";
+    /// Readiness: the database does not answer.
+    pub const DATABASE_UNAVAILABLE: &str = "database_unavailable";
+    /// Socket: a frame that is not valid here.
+    pub const BAD_FRAME: &str = "bad_frame";
+    /// Socket: `typing` or `read` for a conversation the socket has not subscribed to.
+    pub const NOT_SUBSCRIBED: &str = "not_subscribed";
+    /// Socket: the visitor already has as many sockets open as allowed.
+    pub const TOO_MANY_SOCKETS: &str = "too_many_sockets";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

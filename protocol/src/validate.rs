@@ -194,6 +194,17 @@ pub fn greeting(value: &str) -> Result<String, Invalid> {
     Ok(greeting)
 }
 
+/// An optional field: absent and blank both mean "not given"; anything else must pass `check`.
+pub fn optional(
+    value: Option<&str>,
+    check: fn(&str) -> Result<String, Invalid>,
+) -> Result<Option<String>, Invalid> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(check)
+        .transpose()
+}
+
 /// A colour as `#rrggbb`, lower-cased.
 pub fn theme_color(value: &str) -> Result<String, Invalid> {
     let value = value.trim();
@@ -406,6 +417,25 @@ mod tests {
             "javascript://x",
         ] {
             assert!(origin(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn blank_means_absent() {
+        let cases: &[(Option<&str>, Result<Option<&str>, ()>)] = &[
+            (None, Ok(None)),
+            (Some(""), Ok(None)),
+            (Some("  \t"), Ok(None)),
+            (Some("ana@example.com"), Ok(Some("ana@example.com"))),
+            (Some("not an email"), Err(())),
+        ];
+        for (value, want) in cases {
+            let got = optional(*value, email);
+            assert_eq!(
+                got.as_ref().map(|v| v.as_deref()).map_err(drop),
+                *want,
+                "{value:?}"
+            );
         }
     }
 

@@ -7,6 +7,7 @@
 use crate::auth::{hash_password, token_digest};
 use crate::http::error::{ApiError, ApiResult};
 use crate::store::{NewAccount, NewStaff, Store};
+use natter_protocol::error_code;
 use natter_protocol::{SetupRequest, StaffMember, validate};
 use rand::RngCore;
 use tokio::sync::Mutex;
@@ -141,7 +142,7 @@ impl SetupGate {
 
 fn already_set_up() -> ApiError {
     ApiError::Conflict {
-        code: "already_set_up",
+        code: error_code::ALREADY_SET_UP,
         message: "this server is already set up: sign in at /inbox/".into(),
     }
 }

@@ -6,18 +6,8 @@ use crate::http::error::ApiResult;
 use crate::hub::{Audience, Event};
 use crate::state::AppState;
 use crate::store::{Account, NewLead};
-use natter_protocol::{CreateLead, LeadCreated, ServerFrame, validate};
-
-/// An optional field: absent, `null` and blank all mean "not given".
-fn optional(
-    value: Option<String>,
-    check: fn(&str) -> Result<String, validate::Invalid>,
-) -> Result<Option<String>, validate::Invalid> {
-    value
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| check(&v))
-        .transpose()
-}
+use natter_protocol::validate::{self, optional};
+use natter_protocol::{CreateLead, LeadCreated, ServerFrame};
 
 /// A new visitor of `account` with its conversation (and first message, if given),
 /// announced to the organization's staff. The answer carries the visitor's token,
@@ -29,15 +19,16 @@ pub async fn create(
     user_agent: Option<String>,
 ) -> ApiResult<LeadCreated> {
     let name = validate::name(&body.name)?;
-    let email = optional(body.email, validate::email)?;
-    let phone = optional(body.phone, validate::phone)?;
-    let page_url = optional(body.page_url, validate::page_url)?;
+    // Absent, `null` and blank all mean "not given".
+    let email = optional(body.email.as_deref(), validate::email)?;
+    let phone = optional(body.phone.as_deref(), validate::phone)?;
+    let page_url = optional(body.page_url.as_deref(), validate::page_url)?;
     // A malformed key is refused even without a message: a field means one thing.
     let client_msg_id = body
         .client_msg_id
         .map(|id| validate::client_msg_id(&id))
         .transpose()?;
-    let first_message = optional(body.message, validate::text)?.map(|text| {
+    let first_message = optional(body.message.as_deref(), validate::text)?.map(|text| {
         let id = client_msg_id.unwrap_or_else(|| format!("lead-{}", uuid::Uuid::new_v4().simple()));
         (text, id)
     });

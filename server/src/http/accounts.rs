@@ -14,6 +14,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::get;
+use natter_protocol::error_code;
 use natter_protocol::{AccountList, AccountSettings, UpdateAccount};
 
 pub fn router() -> Router<AppState> {
@@ -86,7 +87,7 @@ pub(crate) async fn update(
     // Read as an object first: serde would also take a struct of options from an array.
     let body: UpdateAccount =
         serde_json::from_value(serde_json::Value::Object(body)).map_err(|e| ApiError::Invalid {
-            code: "invalid_body".into(),
+            code: error_code::INVALID_BODY.into(),
             message: e.to_string(),
         })?;
     let base = public_base(&headers);

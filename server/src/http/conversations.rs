@@ -15,6 +15,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use natter_protocol::error_code;
 use natter_protocol::{
     ConversationDetail, ConversationList, ConversationStatus, MessageEnvelope, MessageList,
     PostMessage, ReadRequest, UpdateConversation,
@@ -147,7 +148,7 @@ fn page_size(limit: Option<u32>, default: u32, max: u32) -> ApiResult<u32> {
     match limit.unwrap_or(default) {
         n if (1..=max).contains(&n) => Ok(n),
         _ => Err(ApiError::bad_request(
-            "invalid_query",
+            error_code::INVALID_QUERY,
             format!("limit must be between 1 and {max}"),
         )),
     }
@@ -242,7 +243,7 @@ pub(crate) async fn list(
 ) -> ApiResult<Json<ConversationList>> {
     let cursor = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(raw) => Some(ListCursor::parse(raw).ok_or(ApiError::bad_request(
-            "invalid_cursor",
+            error_code::INVALID_CURSOR,
             "cursor is not valid",
         ))?),
         None => None,

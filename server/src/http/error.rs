@@ -6,6 +6,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use natter_protocol::error_code;
 use natter_protocol::validate::Invalid;
 use natter_protocol::{ErrorBody, ErrorDetail};
 
@@ -68,15 +69,15 @@ impl ApiError {
         match self {
             Self::BadRequest { code, .. } | Self::Conflict { code, .. } => (*code).to_owned(),
             Self::Invalid { code, .. } => code.clone(),
-            Self::Unauthorized(_) => "unauthorized".into(),
-            Self::Forbidden(_) => "forbidden".into(),
-            Self::NotFound(_) => "not_found".into(),
-            Self::PayloadTooLarge => "payload_too_large".into(),
-            Self::UnsupportedMediaType { .. } => "unsupported_media_type".into(),
-            Self::RateLimited { .. } => "rate_limited".into(),
-            Self::MethodNotAllowed => "method_not_allowed".into(),
-            Self::Busy { .. } => "busy".into(),
-            Self::Internal(_) => "internal".into(),
+            Self::Unauthorized(_) => error_code::UNAUTHORIZED.into(),
+            Self::Forbidden(_) => error_code::FORBIDDEN.into(),
+            Self::NotFound(_) => error_code::NOT_FOUND.into(),
+            Self::PayloadTooLarge => error_code::PAYLOAD_TOO_LARGE.into(),
+            Self::UnsupportedMediaType { .. } => error_code::UNSUPPORTED_MEDIA_TYPE.into(),
+            Self::RateLimited { .. } => error_code::RATE_LIMITED.into(),
+            Self::MethodNotAllowed => error_code::METHOD_NOT_ALLOWED.into(),
+            Self::Busy { .. } => error_code::BUSY.into(),
+            Self::Internal(_) => error_code::INTERNAL.into(),
         }
     }
 
@@ -119,12 +120,12 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::IdempotencyConflict => Self::Conflict {
-                code: "client_msg_id_conflict",
+                code: error_code::CLIENT_MSG_ID_CONFLICT,
                 message: "this client_msg_id was already used for a different message".into(),
             },
             StoreError::NotFound => Self::NotFound("resource"),
             StoreError::AlreadyExists(what) => Self::Conflict {
-                code: "already_exists",
+                code: error_code::ALREADY_EXISTS,
                 message: format!("that {what} already exists"),
             },
             other => Self::Internal(other.to_string()),
@@ -136,28 +137,30 @@ impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
             JsonRejection::JsonDataError(e) => Self::Invalid {
-                code: "invalid_body".into(),
+                code: error_code::INVALID_BODY.into(),
                 message: e.body_text(),
             },
-            JsonRejection::JsonSyntaxError(e) => Self::bad_request("malformed_json", e.body_text()),
+            JsonRejection::JsonSyntaxError(e) => {
+                Self::bad_request(error_code::MALFORMED_JSON, e.body_text())
+            }
             JsonRejection::MissingJsonContentType(_) => Self::UnsupportedMediaType {
                 message: "expected a body with Content-Type: application/json".into(),
             },
             other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
-            other => Self::bad_request("bad_body", other.body_text()),
+            other => Self::bad_request(error_code::BAD_BODY, other.body_text()),
         }
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        Self::bad_request("invalid_query", rejection.body_text())
+        Self::bad_request(error_code::INVALID_QUERY, rejection.body_text())
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        Self::bad_request("invalid_path", rejection.body_text())
+        Self::bad_request(error_code::INVALID_PATH, rejection.body_text())
     }
 }
 

@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use natter_protocol::ErrorDetail;
+use natter_protocol::error_code;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -76,7 +77,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<R
                     database: "unreachable",
                     redis,
                     error: Some(ErrorDetail {
-                        code: "database_unavailable".into(),
+                        code: error_code::DATABASE_UNAVAILABLE.into(),
                         message: "the database is unreachable".into(),
                     }),
                 }),

@@ -16,6 +16,7 @@ use crate::state::AppState;
 use crate::store::{StaffSession, now_ms};
 use crate::telemetry;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
+use natter_protocol::error_code;
 use natter_protocol::{ClientFrame, ConvId, ServerFrame, Side, StaffMember, close_code};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -387,7 +388,7 @@ impl Actor {
             tracing::error!(%detail, "error on a socket");
             return self
                 .send_frame(&error_frame(
-                    "internal",
+                    error_code::INTERNAL,
                     "a temporary error; resubscribe to resume",
                     Some(conv_id),
                 ))
@@ -423,7 +424,7 @@ impl Actor {
             if matches!(message, WsMessage::Ping(_)) {
                 return Ok(());
             }
-            let frame = error_frame("rate_limited", "too many frames; slow down", None);
+            let frame = error_frame(error_code::RATE_LIMITED, "too many frames; slow down", None);
             return self.send_frame(&frame).await;
         }
         let text = match message {
@@ -433,7 +434,7 @@ impl Actor {
             WsMessage::Binary(_) => {
                 return self
                     .send_frame(&error_frame(
-                        "bad_frame",
+                        error_code::BAD_FRAME,
                         "binary frames are not supported",
                         None,
                     ))
@@ -451,7 +452,7 @@ impl Actor {
                     ));
                 }
                 return self
-                    .send_frame(&error_frame("bad_frame", &message, None))
+                    .send_frame(&error_frame(error_code::BAD_FRAME, &message, None))
                     .await;
             }
         };
@@ -461,7 +462,7 @@ impl Actor {
         match frame {
             ClientFrame::Auth { .. } => {
                 self.send_frame(&error_frame(
-                    "bad_frame",
+                    error_code::BAD_FRAME,
                     "this socket does not take auth frames now",
                     None,
                 ))
@@ -510,7 +511,7 @@ impl Actor {
             }
             Ok(_) => {
                 let frame = error_frame(
-                    "unauthorized",
+                    error_code::UNAUTHORIZED,
                     "the token is invalid or has expired; sign in again",
                     None,
                 );
@@ -539,7 +540,10 @@ impl Actor {
             Identity::Visitor { org_id, account_id } => {
                 let Some(token) = token else {
                     return self
-                        .send_frame(&refuse("unauthorized", "subscribe needs the visitor token"))
+                        .send_frame(&refuse(
+                            error_code::UNAUTHORIZED,
+                            "subscribe needs the visitor token",
+                        ))
                         .await;
                 };
                 match chat::access::visitor_of(&self.state, &token, org_id, account_id).await {
@@ -547,7 +551,7 @@ impl Actor {
                     Ok(None) => {
                         return self
                             .send_frame(&refuse(
-                                "unauthorized",
+                                error_code::UNAUTHORIZED,
                                 "the visitor token is not valid here",
                             ))
                             .await;
@@ -564,7 +568,7 @@ impl Actor {
                 Ok(c) => c,
                 Err(ApiError::NotFound(_)) => {
                     return self
-                        .send_frame(&refuse("not_found", "conversation not found"))
+                        .send_frame(&refuse(error_code::NOT_FOUND, "conversation not found"))
                         .await;
                 }
                 Err(e) => return self.api_error(e, &conv_id).await,
@@ -581,7 +585,10 @@ impl Actor {
             .await
         {
             return self
-                .send_frame(&refuse("rate_limited", "too many subscriptions; slow down"))
+                .send_frame(&refuse(
+                    error_code::RATE_LIMITED,
+                    "too many subscriptions; slow down",
+                ))
                 .await;
         }
         if let Principal::Visitor(v) = &principal
@@ -595,7 +602,7 @@ impl Actor {
             else {
                 return self
                     .send_frame(&refuse(
-                        "too_many_sockets",
+                        error_code::TOO_MANY_SOCKETS,
                         "this visitor has too many open chats; close a tab",
                     ))
                     .await;
@@ -639,7 +646,7 @@ impl Actor {
         let Some(sub) = self.subscriptions.get_mut(&conv_id) else {
             return self
                 .send_frame(&error_frame(
-                    "not_subscribed",
+                    error_code::NOT_SUBSCRIBED,
                     "subscribe first",
                     Some(&conv_id),
                 ))
@@ -663,7 +670,7 @@ impl Actor {
         let Some(sub) = self.subscriptions.get_mut(&conv_id) else {
             return self
                 .send_frame(&error_frame(
-                    "not_subscribed",
+                    error_code::NOT_SUBSCRIBED,
                     "subscribe first",
                     Some(&conv_id),
                 ))
@@ -688,7 +695,7 @@ impl Actor {
         let Identity::Staff(staff, _) = &self.identity else {
             return self
                 .send_frame(&error_frame(
-                    "bad_frame",
+                    error_code::BAD_FRAME,
                     "resync is for staff sockets",
                     None,
                 ))
@@ -703,7 +710,7 @@ impl Actor {
             Err(e) => {
                 tracing::error!(error = %e, "store error on resync");
                 self.send_frame(&error_frame(
-                    "internal",
+                    error_code::INTERNAL,
                     "a temporary error; try again",
                     None,
                 ))

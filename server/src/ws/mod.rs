@@ -19,6 +19,7 @@ use axum::http::header::ORIGIN;
 use axum::response::Response;
 use axum::routing::get;
 use connection::Role;
+use natter_protocol::error_code;
 use serde::Deserialize;
 
 /// Largest frame or message a client may send. Chat frames are small; this caps abuse.
@@ -32,7 +33,10 @@ pub fn router() -> Router<AppState> {
 
 impl From<WebSocketUpgradeRejection> for ApiError {
     fn from(rejection: WebSocketUpgradeRejection) -> Self {
-        ApiError::bad_request("websocket_upgrade_required", rejection.body_text())
+        ApiError::bad_request(
+            error_code::WEBSOCKET_UPGRADE_REQUIRED,
+            rejection.body_text(),
+        )
     }
 }
 
