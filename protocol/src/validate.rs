@@ -422,7 +422,8 @@ mod tests {
 
     #[test]
     fn blank_means_absent() {
-        let cases: &[(Option<&str>, Result<Option<&str>, ()>)] = &[
+        type Case<'a> = (Option<&'a str>, Result<Option<&'a str>, ()>);
+        let cases: &[Case] = &[
             (None, Ok(None)),
             (Some(""), Ok(None)),
             (Some("  \t"), Ok(None)),

@@ -18,7 +18,7 @@ use axum::http::HeaderMap;
 use axum::http::header::ORIGIN;
 use axum::response::Response;
 use axum::routing::get;
-use connection::Role;
+use connection::Identity;
 use natter_protocol::error_code;
 use serde::Deserialize;
 
@@ -81,11 +81,14 @@ async fn visitor(
     let slot = state
         .sockets_per_ip
         .acquire(ip, state.settings.limits.max_sockets_per_ip)?;
-    let role = Role::Visitor {
+    let identity = Identity::Visitor {
         org_id: account.org_id,
         account_id: account.id,
     };
-    Ok(configure(upgrade?).on_upgrade(move |socket| connection::run(socket, state, role, slot)))
+    Ok(
+        configure(upgrade?)
+            .on_upgrade(move |socket| connection::run(socket, state, identity, slot)),
+    )
 }
 
 async fn staff(
@@ -97,5 +100,5 @@ async fn staff(
         .sockets_per_ip
         .acquire(ip, state.settings.limits.max_sockets_per_ip)?;
     Ok(configure(upgrade?)
-        .on_upgrade(move |socket| connection::run(socket, state, Role::Staff, slot)))
+        .on_upgrade(move |socket| connection::run(socket, state, Identity::AwaitingAuth, slot)))
 }
