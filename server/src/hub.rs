@@ -445,3 +445,134 @@ impl Hub {
         (registry.conns.len(), subs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(audience: Audience, conv: &str, seq: u64) -> Event {
+        Event {
+            org_id: "org".into(),
+            conv_id: conv.into(),
+            audience,
+            frame: ServerFrame::Read {
+                conv_id: conv.into(),
+                side: Side::Visitor,
+                seq,
+            },
+        }
+    }
+
+    /// What a queue holds now, as (conversation, frame text).
+    fn drain(rx: &mut mpsc::Receiver<Outbound>) -> Vec<String> {
+        let mut got = Vec::new();
+        while let Ok(item) = rx.try_recv() {
+            match item {
+                Outbound::Frame(frame) => got.push(frame.conv_id.0.clone()),
+                other => got.push(format!("{other:?}")),
+            }
+        }
+        got
+    }
+
+    #[test]
+    fn each_audience_reaches_exactly_its_sockets() {
+        let hub = Hub::new(8);
+        let (visitor, mut visitor_rx) = hub.connect();
+        visitor.subscribe_conversation(&"c1".into());
+        let (other_visitor, mut other_rx) = hub.connect();
+        other_visitor.subscribe_conversation(&"c2".into());
+        let (staff, mut staff_rx) = hub.connect();
+        staff.subscribe_org("org", "session");
+        let (foreign, mut foreign_rx) = hub.connect();
+        foreign.subscribe_org("other-org", "other-session");
+        let cases = [
+            (Audience::Visitor, [true, false, false, false]),
+            (Audience::Staff, [false, false, true, false]),
+            (Audience::Everyone, [true, false, true, false]),
+        ];
+        for (audience, reached) in cases {
+            hub.publish(event(audience, "c1", 1));
+            let got = [
+                &mut visitor_rx,
+                &mut other_rx,
+                &mut staff_rx,
+                &mut foreign_rx,
+            ]
+            .map(|rx| drain(rx) == ["c1"]);
+            assert_eq!(got, reached, "{audience:?}");
+        }
+    }
+
+    #[test]
+    fn a_socket_that_falls_behind_is_cut_off_and_others_are_not() {
+        let hub = Hub::new(2);
+        let (slow, _slow_rx) = hub.connect();
+        slow.subscribe_conversation(&"c".into());
+        let (fast, mut fast_rx) = hub.connect();
+        fast.subscribe_conversation(&"c".into());
+        for seq in 1..=3 {
+            hub.publish(event(Audience::Visitor, "c", seq));
+            assert_eq!(drain(&mut fast_rx).len(), 1, "the reader keeps up");
+        }
+        // The third frame found the slow queue full: it was told, and unregistered.
+        assert_eq!(hub.counts(), (1, 1));
+        let told = slow.overflowed.notified();
+        assert_notified(told);
+    }
+
+    /// A `Notify` that was notified before anyone waited completes at once.
+    fn assert_notified(notified: tokio::sync::futures::Notified<'_>) {
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut notified = std::pin::pin!(notified);
+        assert!(
+            notified.as_mut().poll(&mut cx).is_ready(),
+            "told it overflowed"
+        );
+    }
+
+    #[test]
+    fn dropping_a_connection_unregisters_everything_it_listened_to() {
+        let hub = Hub::new(8);
+        let (conn, _rx) = hub.connect();
+        conn.subscribe_conversation(&"c1".into());
+        conn.subscribe_conversation(&"c2".into());
+        let (staff, _staff_rx) = hub.connect();
+        staff.subscribe_org("org", "session");
+        assert_eq!(hub.counts(), (2, 3));
+        assert!(hub.has_staff_online("org"));
+        drop(conn);
+        drop(staff);
+        assert_eq!(hub.counts(), (0, 0));
+        assert!(!hub.has_staff_online("org"));
+    }
+
+    #[test]
+    fn ending_a_session_revokes_only_its_sockets() {
+        let hub = Hub::new(8);
+        let (a, mut a_rx) = hub.connect();
+        a.subscribe_org("org", "s1");
+        let (b, mut b_rx) = hub.connect();
+        b.subscribe_org("org", "s2");
+        hub.revoke_session("s1");
+        assert_eq!(drain(&mut a_rx), ["Revoked"]);
+        assert!(drain(&mut b_rx).is_empty());
+    }
+
+    #[test]
+    fn typing_passes_once_a_second_per_conversation_and_side() {
+        let hub = Hub::new(8);
+        let c: ConvId = "c".into();
+        assert!(hub.typing_passes(&c, Side::Visitor));
+        assert!(!hub.typing_passes(&c, Side::Visitor));
+        assert!(
+            hub.typing_passes(&c, Side::Staff),
+            "the other side is apart"
+        );
+        assert!(
+            hub.typing_passes(&"d".into(), Side::Visitor),
+            "so is another conversation"
+        );
+    }
+}

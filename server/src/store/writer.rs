@@ -343,3 +343,161 @@ impl Store {
         outcome.await.map_err(|_| sqlx::Error::PoolClosed)?
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{NewAccount, NewLead, SqliteSync, StoreOptions, VisitorIdentity};
+    use super::*;
+    use futures_util::future::join_all;
+
+    /// A store on a fresh SQLite file, with `n` conversations.
+    async fn store_with(n: usize) -> (Store, Vec<ConvId>, VisitorIdentity, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let options = StoreOptions {
+            database_url: format!("sqlite://{}", dir.path().join("t.db").display()),
+            max_connections: 4,
+            sqlite_synchronous: SqliteSync::Normal,
+            sqlite_wal_limit_bytes: 0,
+        };
+        let store = Store::connect(&options).await.unwrap();
+        store.create_org("o", "O").await.unwrap();
+        let origins = vec!["*".to_owned()];
+        let account = NewAccount {
+            org_id: "o",
+            id: "a",
+            name: "A",
+            greeting: "hi",
+            theme_color: "#000000",
+            allowed_origins: &origins,
+        };
+        store.create_account(account).await.unwrap();
+        let account = store.account("o", "a").await.unwrap().unwrap();
+        let mut convs = Vec::new();
+        let mut visitor = None;
+        for i in 0..n {
+            let lead = NewLead {
+                name: format!("V{i}"),
+                email: None,
+                phone: None,
+                page_url: None,
+                user_agent: None,
+                token_hash: format!("t{i}"),
+                first_message: None,
+            };
+            let (v, conv, _) = store.create_lead(&account, lead).await.unwrap();
+            convs.push(conv);
+            visitor = Some(v);
+        }
+        (store, convs, visitor.unwrap(), dir)
+    }
+
+    /// Commits `jobs` as one batch; their outcomes in order.
+    async fn batch(store: &Store, jobs: &[(&ConvId, &Author, &str)]) -> Vec<StoreResult<Appended>> {
+        let statements = Statements::new(store.backend);
+        let (jobs, outcomes): (Vec<_>, Vec<_>) = jobs
+            .iter()
+            .map(|(conv, author, key)| job(conv, author, key))
+            .unzip();
+        commit_batch(&store.pool, &statements, &mut None, jobs).await;
+        join_all(outcomes)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_batch_hands_each_conversation_a_block_of_seqs_in_order() {
+        let (store, convs, visitor, _dir) = store_with(2).await;
+        let author = Author::visitor(&visitor);
+        let keys: Vec<String> = (0..6).map(|i| format!("k{i}")).collect();
+        // Interleaved: a, b, a, b, a, b.
+        let jobs: Vec<(&ConvId, &Author, &str)> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (&convs[i % 2], &author, k.as_str()))
+            .collect();
+        let seqs: Vec<(String, u64)> = batch(&store, &jobs)
+            .await
+            .into_iter()
+            .map(|r| {
+                let m = r.unwrap().message;
+                (m.conv_id.0, m.seq)
+            })
+            .collect();
+        let (a, b) = (convs[0].0.clone(), convs[1].0.clone());
+        assert_eq!(
+            seqs,
+            [
+                (a.clone(), 1),
+                (b.clone(), 1),
+                (a.clone(), 2),
+                (b.clone(), 2),
+                (a, 3),
+                (b, 3)
+            ]
+        );
+    }
+
+    fn job(
+        conv: &ConvId,
+        author: &Author,
+        key: &str,
+    ) -> (AppendJob, oneshot::Receiver<StoreResult<Appended>>) {
+        let (done, outcome) = oneshot::channel();
+        let job = AppendJob {
+            conv_id: conv.clone(),
+            author: author.clone(),
+            text: "hello".into(),
+            client_msg_id: key.into(),
+            done,
+        };
+        (job, outcome)
+    }
+
+    #[tokio::test]
+    async fn a_repeated_key_in_a_batch_falls_back_to_one_by_one_without_a_gap() {
+        let (store, convs, visitor, _dir) = store_with(1).await;
+        let author = Author::visitor(&visitor);
+        let conv = &convs[0];
+        let statements = Statements::new(store.backend);
+        let ((first, _), (again, _)) = (job(conv, &author, "same"), job(conv, &author, "same"));
+        let mut conn = store.pool.acquire().await.unwrap();
+        let fast = try_batch(&mut conn, &statements, &[first, again]).await;
+        assert!(matches!(fast, Err(BatchError::Duplicate)), "{fast:?}");
+        drop(conn);
+
+        let ((first, first_rx), (again, again_rx)) =
+            (job(conv, &author, "same"), job(conv, &author, "same"));
+        commit_batch(&store.pool, &statements, &mut None, vec![first, again]).await;
+        let first = first_rx.await.unwrap().unwrap();
+        let again = again_rx.await.unwrap().unwrap();
+        assert!(
+            first.created && !again.created,
+            "stored once; the retry answers it"
+        );
+        assert_eq!(
+            (first.message.seq, &again.message.id),
+            (1, &first.message.id)
+        );
+        let next = store
+            .append_message(conv, &author, "hello", "next")
+            .await
+            .unwrap();
+        assert_eq!(next.message.seq, 2, "the rolled-back block left no gap");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_conversation_fails_alone() {
+        let (store, convs, visitor, _dir) = store_with(1).await;
+        let author = Author::visitor(&visitor);
+        let gone = ConvId("no-such-conversation".into());
+        let outcomes = batch(
+            &store,
+            &[(&convs[0], &author, "k1"), (&gone, &author, "k2")],
+        )
+        .await;
+        assert_eq!(outcomes[0].as_ref().unwrap().message.seq, 1);
+        assert!(matches!(outcomes[1], Err(StoreError::NotFound)));
+    }
+}

@@ -5,7 +5,7 @@
 
 use crate::helpers::{DEMO_ORIGIN, Socket, TestApp, spawn_app};
 use natter_protocol::{ClientFrame, ConvId, LeadCreated, ServerFrame};
-use natter_server::store::NewAccount;
+use natter_server::store::{NewAccount, NewStaff};
 use reqwest::StatusCode;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -62,6 +62,98 @@ async fn socket_for(app: &TestApp, org: &str, account: &str) -> Socket {
     Socket { stream }
 }
 
+/// One call on a conversation: the method, the path after `/conversations/{conv_id}`,
+/// and the body.
+struct Attempt(Method, &'static str, Body);
+
+#[derive(Clone, Copy)]
+enum Method {
+    Get,
+    Post,
+    Patch,
+}
+
+#[derive(Clone, Copy)]
+enum Body {
+    None,
+    Text,
+    Read,
+    Status,
+}
+
+impl Attempt {
+    async fn send(&self, app: &TestApp, token: &str, conv: &ConvId) -> reqwest::Response {
+        let Attempt(method, path, body) = self;
+        let url = app.url(&format!("/conversations/{conv}{path}"));
+        let request = match method {
+            Method::Get => app.client.get(url),
+            Method::Post => app.client.post(url),
+            Method::Patch => app.client.patch(url),
+        };
+        let request = match body {
+            Body::None => request,
+            Body::Text => {
+                request.json(&serde_json::json!({ "text": "intrusion", "client_msg_id": "x" }))
+            }
+            Body::Read => request.json(&serde_json::json!({ "seq": 1 })),
+            Body::Status => request.json(&serde_json::json!({ "status": "resolved" })),
+        };
+        request.bearer_auth(token).send().await.unwrap()
+    }
+}
+
+/// A visitor's token on a conversation not its own: the visitor endpoints do not know
+/// it, and the staff-only ones refuse a visitor token outright.
+const VISITOR_ON_OTHERS: &[(Attempt, StatusCode)] = &[
+    (
+        Attempt(Method::Get, "/messages", Body::None),
+        StatusCode::NOT_FOUND,
+    ),
+    (
+        Attempt(Method::Post, "/messages", Body::Text),
+        StatusCode::NOT_FOUND,
+    ),
+    (
+        Attempt(Method::Post, "/read", Body::Read),
+        StatusCode::NOT_FOUND,
+    ),
+    (Attempt(Method::Get, "", Body::None), StatusCode::FORBIDDEN),
+    (
+        Attempt(Method::Post, "/replies", Body::Text),
+        StatusCode::FORBIDDEN,
+    ),
+    (
+        Attempt(Method::Patch, "", Body::Status),
+        StatusCode::FORBIDDEN,
+    ),
+];
+
+/// A staff token on another organization's conversation: nothing exists there, and a
+/// visitor's own endpoint refuses a staff token.
+const STAFF_ON_FOREIGN: &[(Attempt, StatusCode)] = &[
+    (Attempt(Method::Get, "", Body::None), StatusCode::NOT_FOUND),
+    (
+        Attempt(Method::Get, "/messages", Body::None),
+        StatusCode::NOT_FOUND,
+    ),
+    (
+        Attempt(Method::Post, "/replies", Body::Text),
+        StatusCode::NOT_FOUND,
+    ),
+    (
+        Attempt(Method::Patch, "", Body::Status),
+        StatusCode::NOT_FOUND,
+    ),
+    (
+        Attempt(Method::Post, "/read", Body::Read),
+        StatusCode::NOT_FOUND,
+    ),
+    (
+        Attempt(Method::Post, "/messages", Body::Text),
+        StatusCode::FORBIDDEN,
+    ),
+];
+
 /// Asserts a refused answer: the status, and none of the secrets in the body.
 async fn refused(response: reqwest::Response, status: StatusCode, secrets: &[String]) {
     let got = response.status();
@@ -95,7 +187,6 @@ async fn no_token_opens_what_is_not_its_own() {
     }
     let secrets: Vec<String> = visitors.iter().map(|v| v.secret.clone()).collect();
     let guessed = ConvId(uuid::Uuid::new_v4().to_string());
-    let body = serde_json::json!({ "text": "intrusion", "client_msg_id": "x" });
 
     // Visitors: every conversation but their own, plus a guessed one.
     for me in &visitors {
@@ -105,78 +196,10 @@ async fn no_token_opens_what_is_not_its_own() {
             .map(|v| &v.lead.conv_id)
             .filter(|c| **c != me.lead.conv_id);
         for conv in targets.chain([&guessed]) {
-            let base = app.url(&format!("/conversations/{conv}"));
-            refused(
-                app.client
-                    .get(format!("{base}/messages"))
-                    .bearer_auth(token)
-                    .send()
-                    .await
-                    .unwrap(),
-                StatusCode::NOT_FOUND,
-                &secrets,
-            )
-            .await;
-            refused(
-                app.client
-                    .post(format!("{base}/messages"))
-                    .bearer_auth(token)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap(),
-                StatusCode::NOT_FOUND,
-                &secrets,
-            )
-            .await;
-            refused(
-                app.client
-                    .post(format!("{base}/read"))
-                    .bearer_auth(token)
-                    .json(&serde_json::json!({"seq": 1}))
-                    .send()
-                    .await
-                    .unwrap(),
-                StatusCode::NOT_FOUND,
-                &secrets,
-            )
-            .await;
-            // Staff-only endpoints refuse a visitor token outright.
-            refused(
-                app.client
-                    .get(&base)
-                    .bearer_auth(token)
-                    .send()
-                    .await
-                    .unwrap(),
-                StatusCode::FORBIDDEN,
-                &secrets,
-            )
-            .await;
-            refused(
-                app.client
-                    .post(format!("{base}/replies"))
-                    .bearer_auth(token)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap(),
-                StatusCode::FORBIDDEN,
-                &secrets,
-            )
-            .await;
-            refused(
-                app.client
-                    .patch(&base)
-                    .bearer_auth(token)
-                    .json(&serde_json::json!({"status":"resolved"}))
-                    .send()
-                    .await
-                    .unwrap(),
-                StatusCode::FORBIDDEN,
-                &secrets,
-            )
-            .await;
+            for (attempt, status) in VISITOR_ON_OTHERS {
+                let response = attempt.send(&app, token, conv).await;
+                refused(response, *status, &secrets).await;
+            }
         }
         refused(
             app.client
@@ -244,78 +267,10 @@ async fn no_token_opens_what_is_not_its_own() {
     for (token, own_org) in [(&demo_staff, "demo"), (&acme_staff, "acme")] {
         let foreign: Vec<&Visitor> = visitors.iter().filter(|v| v.org != own_org).collect();
         for v in &foreign {
-            let base = app.url(&format!("/conversations/{}", v.lead.conv_id));
-            refused(
-                app.client
-                    .get(&base)
-                    .bearer_auth(token)
-                    .send()
-                    .await
-                    .unwrap(),
-                StatusCode::NOT_FOUND,
-                &secrets,
-            )
-            .await;
-            refused(
-                app.client
-                    .get(format!("{base}/messages"))
-                    .bearer_auth(token)
-                    .send()
-                    .await
-                    .unwrap(),
-                StatusCode::NOT_FOUND,
-                &secrets,
-            )
-            .await;
-            refused(
-                app.client
-                    .post(format!("{base}/replies"))
-                    .bearer_auth(token)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap(),
-                StatusCode::NOT_FOUND,
-                &secrets,
-            )
-            .await;
-            refused(
-                app.client
-                    .patch(&base)
-                    .bearer_auth(token)
-                    .json(&serde_json::json!({"status":"resolved"}))
-                    .send()
-                    .await
-                    .unwrap(),
-                StatusCode::NOT_FOUND,
-                &secrets,
-            )
-            .await;
-            refused(
-                app.client
-                    .post(format!("{base}/read"))
-                    .bearer_auth(token)
-                    .json(&serde_json::json!({"seq": 1}))
-                    .send()
-                    .await
-                    .unwrap(),
-                StatusCode::NOT_FOUND,
-                &secrets,
-            )
-            .await;
-            // A visitor's own endpoint with a staff token is refused too.
-            refused(
-                app.client
-                    .post(format!("{base}/messages"))
-                    .bearer_auth(token)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap(),
-                StatusCode::FORBIDDEN,
-                &secrets,
-            )
-            .await;
+            for (attempt, status) in STAFF_ON_FOREIGN {
+                let response = attempt.send(&app, token, &v.lead.conv_id).await;
+                refused(response, *status, &secrets).await;
+            }
         }
         let list = app
             .client
@@ -381,4 +336,64 @@ async fn no_token_opens_what_is_not_its_own() {
         &secrets,
     )
     .await;
+}
+
+/// A member of `org` with `role`; returns their token.
+async fn member(app: &TestApp, org: &str, role: &str) -> String {
+    let email = format!("{role}-{}@{org}.example", uuid::Uuid::new_v4().simple());
+    let hash = natter_server::auth::hash_password("pw-member").unwrap();
+    let staff = NewStaff {
+        org_id: org,
+        email: &email,
+        name: "Member",
+        role,
+        password_hash: &hash,
+    };
+    app.store.create_staff(staff).await.unwrap();
+    app.login(&email, "pw-member").await.token
+}
+
+#[tokio::test]
+async fn website_settings_by_role_and_organization() {
+    let app = spawn_app().await;
+    app.other_org("acme").await;
+    // (org, role, reads demo's website, changes it)
+    let cases = [
+        ("demo", "owner", StatusCode::OK, StatusCode::OK),
+        ("demo", "admin", StatusCode::OK, StatusCode::OK),
+        ("demo", "agent", StatusCode::OK, StatusCode::FORBIDDEN),
+        (
+            "acme",
+            "owner",
+            StatusCode::NOT_FOUND,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "acme",
+            "agent",
+            StatusCode::NOT_FOUND,
+            StatusCode::NOT_FOUND,
+        ),
+    ];
+    let url = app.url("/accounts/demo");
+    for (org, role, read, write) in cases {
+        let token = member(&app, org, role).await;
+        let got = app
+            .client
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), read, "{role} of {org} reads");
+        let got = app
+            .client
+            .patch(&url)
+            .bearer_auth(&token)
+            .json(&serde_json::json!({ "greeting": format!("by {role} of {org}") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), write, "{role} of {org} changes");
+    }
 }
