@@ -5,7 +5,7 @@ use crate::host::{self, Command};
 use crate::i18n::Strings;
 use crate::net::{Api, ApiError};
 use crate::socket::{Handlers, Link, Socket};
-use crate::state::{Conversation, Session, client_msg_id};
+use crate::state::{Conversation, Session};
 use crate::storage::Store;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -582,8 +582,9 @@ impl Chat {
     }
 }
 
+/// The widget's keys start with "w" (the inbox's with "s").
 fn new_client_msg_id() -> String {
-    client_msg_id(js_sys::Math::random(), js_sys::Math::random())
+    natter_client::ids::new_client_msg_id("w")
 }
 
 /// `https://host` → `wss://host/ws?org_id=…&account_id=…`.

@@ -1,23 +1,11 @@
-//! The HTTP API, over the browser's `fetch` (no HTTP crate: it would only add weight).
+//! The widget's calls of the HTTP API (over `natter_client::fetch`).
 
+pub use natter_client::fetch::FetchError as ApiError;
+use natter_client::fetch::{json, send};
 use natter_protocol::{
-    ConvId, CreateLead, ErrorBody, LeadCreated, MessageEnvelope, MessageList, PostMessage,
-    ReadRequest, WidgetConfig,
+    ConvId, CreateLead, LeadCreated, MessageEnvelope, MessageList, PostMessage, ReadRequest,
+    WidgetConfig,
 };
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{Request, RequestInit, Response};
-
-/// Why a request failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ApiError {
-    /// No answer at all: offline, DNS, CORS, or the server is down. Worth retrying.
-    Network,
-    /// The server answered with an error status.
-    Status { status: u16, code: String },
-}
 
 /// The API of one server for one website account.
 #[derive(Clone, Debug)]
@@ -95,62 +83,4 @@ impl Api {
 
 fn enc(segment: &str) -> String {
     String::from(js_sys::encode_uri_component(segment))
-}
-
-async fn send<B: Serialize>(
-    method: &str,
-    url: &str,
-    body: Option<&B>,
-    token: Option<&str>,
-) -> Result<Response, ApiError> {
-    let init = RequestInit::new();
-    init.set_method(method);
-    if let Some(body) = body {
-        let text = serde_json::to_string(body).map_err(|_| ApiError::Network)?;
-        init.set_body(&JsValue::from_str(&text));
-    }
-    let request = Request::new_with_str_and_init(url, &init).map_err(|_| ApiError::Network)?;
-    let headers = request.headers();
-    if body.is_some() {
-        headers
-            .set("Content-Type", "application/json")
-            .map_err(|_| ApiError::Network)?;
-    }
-    if let Some(token) = token {
-        headers
-            .set("Authorization", &format!("Bearer {token}"))
-            .map_err(|_| ApiError::Network)?;
-    }
-    let window = web_sys::window().ok_or(ApiError::Network)?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .and_then(JsCast::dyn_into)
-        .map_err(|_| ApiError::Network)?;
-    if response.ok() {
-        return Ok(response);
-    }
-    let status = response.status();
-    let code = match text(&response).await {
-        Ok(body) => serde_json::from_str::<ErrorBody>(&body)
-            .map(|e| e.error.code)
-            .unwrap_or_default(),
-        Err(_) => String::new(),
-    };
-    Err(ApiError::Status { status, code })
-}
-
-async fn text(response: &Response) -> Result<String, ApiError> {
-    let promise = response.text().map_err(|_| ApiError::Network)?;
-    let value = JsFuture::from(promise)
-        .await
-        .map_err(|_| ApiError::Network)?;
-    value.as_string().ok_or(ApiError::Network)
-}
-
-async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    let body = text(&response).await?;
-    serde_json::from_str(&body).map_err(|_| ApiError::Status {
-        status: response.status(),
-        code: "bad_body".into(),
-    })
 }

@@ -302,19 +302,6 @@ pub fn backoff_ms(attempt: u32, jitter: f64) -> u32 {
     half + (f64::from(half) * jitter.clamp(0.0, 1.0)) as u32
 }
 
-/// A `client_msg_id` from two random numbers in `[0, 1)`: "w" and 20 base-36 digits.
-pub fn client_msg_id(a: f64, b: f64) -> String {
-    let mut id = String::from("w");
-    for r in [a, b] {
-        let mut n = (r.clamp(0.0, 1.0) * 3_656_158_440_062_976.0) as u64; // 36^10
-        for _ in 0..10 {
-            id.push(char::from_digit((n % 36) as u32, 36).unwrap_or('0'));
-            n /= 36;
-        }
-    }
-    id
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -571,14 +558,5 @@ mod tests {
         for attempt in 0..20 {
             assert!(backoff_ms(attempt, 0.5) <= BACKOFF_MAX_MS);
         }
-    }
-
-    #[test]
-    fn client_msg_ids_are_valid_and_distinct() {
-        let a = client_msg_id(0.1, 0.2);
-        let b = client_msg_id(0.1, 0.3);
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 21);
-        assert!(natter_protocol::validate::client_msg_id(&a).is_ok());
     }
 }

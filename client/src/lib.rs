@@ -1,8 +1,12 @@
-//! What the widget and the inbox both show, so the two UIs read the same: a message's text
-//! split into text and links ([`links`]), its place in a log ([`groups`]), and times and day separators in the viewer's
-//! locale ([`when`]).
+//! What the widget and the inbox share, so the two UIs read and behave the same: a
+//! message's text split into text and links ([`links`]), its place in a log ([`groups`]),
+//! times and day separators in the viewer's locale ([`when`]), the API over the browser's
+//! fetch (`fetch`), and the `client_msg_id` that makes a resend stored once ([`ids`]).
 
+#[cfg(feature = "fetch")]
+pub mod fetch;
 pub mod groups;
+pub mod ids;
 pub mod links;
 #[cfg(feature = "view")]
 pub mod view;

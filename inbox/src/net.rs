@@ -1,12 +1,12 @@
 //! The browser's edges: the HTTP API (fetch), the stored session (localStorage),
 //! the clock and the page's visibility.
 
-use natter_protocol::{ConvId, ErrorBody, LoginResponse};
+use natter_client::fetch::{self, FetchError};
+use natter_protocol::{ConvId, LoginResponse};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Request, RequestInit, Response};
 
 const API: &str = "/api/v1";
 const SESSION_KEY: &str = "natter.inbox.session";
@@ -33,8 +33,21 @@ impl ApiError {
     }
 }
 
-fn js_err(_: JsValue) -> ApiError {
-    ApiError::Network
+impl From<FetchError> for ApiError {
+    fn from(err: FetchError) -> Self {
+        match err {
+            FetchError::Network => Self::Network,
+            FetchError::Status { status: 401, .. } => Self::Unauthorized,
+            FetchError::Status {
+                status, message, ..
+            } if message.is_empty() => {
+                Self::Status(status, format!("The server answered {status}."))
+            }
+            FetchError::Status {
+                status, message, ..
+            } => Self::Status(status, message),
+        }
+    }
 }
 
 /// Calls `method path` under `/api/v1` with an optional bearer token and JSON body.
@@ -45,53 +58,8 @@ pub async fn call<T: DeserializeOwned>(
     token: Option<&str>,
     body: Option<&impl Serialize>,
 ) -> Result<T, ApiError> {
-    let init = RequestInit::new();
-    init.set_method(method);
-    if let Some(body) = body {
-        let json = serde_json::to_string(body).map_err(|e| ApiError::Status(0, e.to_string()))?;
-        init.set_body(&JsValue::from_str(&json));
-    }
-    let request = Request::new_with_str_and_init(&format!("{API}{path}"), &init).map_err(js_err)?;
-    let headers = request.headers();
-    headers.set("Accept", "application/json").map_err(js_err)?;
-    if body.is_some() {
-        headers
-            .set("Content-Type", "application/json")
-            .map_err(js_err)?;
-    }
-    if let Some(token) = token {
-        headers
-            .set("Authorization", &format!("Bearer {token}"))
-            .map_err(js_err)?;
-    }
-    let window = web_sys::window().ok_or(ApiError::Network)?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(js_err)?
-        .dyn_into()
-        .map_err(js_err)?;
-    let text = JsFuture::from(response.text().map_err(js_err)?)
-        .await
-        .map_err(js_err)?
-        .as_string()
-        .unwrap_or_default();
-    let status = response.status();
-    if status == 401 {
-        return Err(ApiError::Unauthorized);
-    }
-    if !response.ok() {
-        let message = serde_json::from_str::<ErrorBody>(&text)
-            .map(|e| e.error.message)
-            .unwrap_or_else(|_| format!("The server answered {status}."));
-        return Err(ApiError::Status(status, message));
-    }
-    let text = if text.trim().is_empty() {
-        "null"
-    } else {
-        &text
-    };
-    serde_json::from_str(text)
-        .map_err(|e| ApiError::Status(status, format!("Unexpected answer: {e}")))
+    let response = fetch::send(method, &format!("{API}{path}"), body, token).await?;
+    Ok(fetch::json(response).await?)
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -130,8 +98,7 @@ pub fn page_visible() -> bool {
 
 /// A fresh idempotency key for a reply; a retry reuses it.
 pub fn new_client_msg_id() -> String {
-    let random = (js_sys::Math::random() * 1e15) as u64;
-    format!("inbox-{:x}-{random:x}", now_ms())
+    natter_client::ids::new_client_msg_id("s")
 }
 
 /// A time of day for today, else a date (with the time unless `compact`), in the browser's locale.
