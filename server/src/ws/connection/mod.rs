@@ -273,6 +273,12 @@ impl Actor {
         matches!(self.identity, Identity::Visitor { .. })
     }
 
+    /// `typing` or `read` for a conversation this socket does not follow.
+    async fn not_subscribed(&mut self, conv_id: &ConvId) -> Result<(), Stop> {
+        let frame = error_frame(error_code::NOT_SUBSCRIBED, "subscribe first", Some(conv_id));
+        self.send_frame(&frame).await
+    }
+
     /// A refused or failed call of the application layer, as an error frame.
     async fn api_error(&mut self, err: ApiError, conv_id: &ConvId) -> Result<(), Stop> {
         if let ApiError::Internal(detail) = &err {

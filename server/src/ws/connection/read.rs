@@ -1,19 +1,13 @@
 //! `read`: the caller's side's read position (`chat::reads`).
 
-use super::{Actor, Stop, error_frame};
+use super::{Actor, Stop};
 use crate::chat;
-use natter_protocol::{ConvId, error_code};
+use natter_protocol::ConvId;
 
 impl Actor {
     pub(super) async fn read(&mut self, conv_id: ConvId, seq: u64) -> Result<(), Stop> {
         let Some(sub) = self.subscriptions.get_mut(&conv_id) else {
-            return self
-                .send_frame(&error_frame(
-                    error_code::NOT_SUBSCRIBED,
-                    "subscribe first",
-                    Some(&conv_id),
-                ))
-                .await;
+            return self.not_subscribed(&conv_id).await;
         };
         // A position already reported costs no write and tells nobody anything new.
         if seq <= sub.read {

@@ -1,20 +1,14 @@
 //! `typing`: passed on to the other side, coalesced (`chat::typing`).
 
-use super::{Actor, Stop, error_frame};
+use super::{Actor, Stop};
 use crate::chat;
-use natter_protocol::{ConvId, error_code};
+use natter_protocol::ConvId;
 
 impl Actor {
     pub(super) async fn typing(&mut self, conv_id: ConvId, typing: bool) -> Result<(), Stop> {
         let side = self.side();
         let Some(sub) = self.subscriptions.get_mut(&conv_id) else {
-            return self
-                .send_frame(&error_frame(
-                    error_code::NOT_SUBSCRIBED,
-                    "subscribe first",
-                    Some(&conv_id),
-                ))
-                .await;
+            return self.not_subscribed(&conv_id).await;
         };
         if chat::typing::typing(
             &self.state,
