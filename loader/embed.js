@@ -128,13 +128,11 @@
     });
   });
   // Before the app is there, a click shows the panel's frame at once and remembers that the
-  // visitor wants the chat; a second click within half a second (a double click) is the same
-  // wish, not a change of mind.
-  var wanted = false, lastClick = 0;
-  launcher.addEventListener('click', function () {
-    var now = Date.now(), repeat = now - lastClick < 500;
-    lastClick = now;
-    if (repeat) return;
+  // visitor wants the chat. The second click of a double click (`detail` 2, as the browser
+  // counts it) is the same wish, not a change of mind; separate clicks always count.
+  var wanted = false;
+  launcher.addEventListener('click', function (event) {
+    if (event.detail > 1) return;
     if (ready) { command('toggle'); return; }
     wanted = !wanted;
     boot.hidden = !wanted;

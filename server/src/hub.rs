@@ -173,13 +173,30 @@ struct Inner {
     queue_capacity: usize,
     /// Where events go for the other instances, when there are any.
     bus: OnceLock<Forwarder>,
-    /// When "typing" last went out per conversation and side, on this instance.
-    typing: Mutex<HashMap<(ConvId, Side), Instant>>,
+    /// Typing frames' budget per conversation and side, on this instance.
+    typing: Mutex<HashMap<(ConvId, Side), TypingBudget>>,
 }
 
-/// "Typing" goes out at most this often per conversation and side, however many
-/// sockets (tabs) type: the other side needs to hear of it, not of every keystroke.
+/// Typing frames ("typing" and "stopped") pass on at most one a second per
+/// conversation and side, however many sockets (tabs) type, after a burst of
+/// [`TYPING_BURST`]: a person who types, clears the box and types again is heard at
+/// once; a flood is not. The other side needs to hear of typing, not of every keystroke.
 pub const TYPING_EVERY: Duration = Duration::from_secs(1);
+pub const TYPING_BURST: f64 = 4.0;
+
+/// A token bucket: `tokens` at `at`, one more each [`TYPING_EVERY`], at most [`TYPING_BURST`].
+#[derive(Clone, Copy, Debug)]
+struct TypingBudget {
+    tokens: f64,
+    at: Instant,
+}
+
+impl TypingBudget {
+    fn tokens_at(self, now: Instant) -> f64 {
+        let earned = now.duration_since(self.at).as_secs_f64() / TYPING_EVERY.as_secs_f64();
+        (self.tokens + earned).min(TYPING_BURST)
+    }
+}
 
 #[derive(Clone)]
 pub struct Hub {
@@ -286,27 +303,35 @@ impl Hub {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Whether a "typing" from `side` in `conv_id` goes out now: not if one went out
-    /// within [`TYPING_EVERY`] (from any socket of this instance).
+    /// Whether a typing frame from `side` in `conv_id` goes out now (within the
+    /// conversation's budget for that side, shared by every socket of this instance).
     pub fn typing_passes(&self, conv_id: &ConvId, side: Side) -> bool {
-        let mut last = self
+        self.typing_passes_at(conv_id, side, Instant::now())
+    }
+
+    fn typing_passes_at(&self, conv_id: &ConvId, side: Side, now: Instant) -> bool {
+        let mut budgets = self
             .inner
             .typing
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let now = Instant::now();
-        // Entries older than the window decide nothing: drop them once there are many.
-        if last.len() >= 4096 {
-            last.retain(|_, at| now.duration_since(*at) < TYPING_EVERY);
+        // A full bucket decides nothing: drop those once there are many.
+        if budgets.len() >= 4096 {
+            budgets.retain(|_, b| b.tokens_at(now) < TYPING_BURST);
         }
-        let key = (conv_id.clone(), side);
-        if last
-            .get(&key)
-            .is_some_and(|at| now.duration_since(*at) < TYPING_EVERY)
-        {
+        let full = TypingBudget {
+            tokens: TYPING_BURST,
+            at: now,
+        };
+        let budget = budgets.entry((conv_id.clone(), side)).or_insert(full);
+        let tokens = budget.tokens_at(now);
+        if tokens < 1.0 {
             return false;
         }
-        last.insert(key, now);
+        *budget = TypingBudget {
+            tokens: tokens - 1.0,
+            at: now,
+        };
         true
     }
 
@@ -561,11 +586,18 @@ mod tests {
     }
 
     #[test]
-    fn typing_passes_once_a_second_per_conversation_and_side() {
+    fn typing_passes_a_burst_then_once_a_second_per_conversation_and_side() {
         let hub = Hub::new(8);
         let c: ConvId = "c".into();
-        assert!(hub.typing_passes(&c, Side::Visitor));
-        assert!(!hub.typing_passes(&c, Side::Visitor));
+        let t0 = Instant::now();
+        let passes = |at: Duration| hub.typing_passes_at(&c, Side::Visitor, t0 + at);
+        for _ in 0..4 {
+            assert!(passes(Duration::ZERO), "a person's type, clear, type again");
+        }
+        assert!(!passes(Duration::ZERO), "the burst is spent");
+        assert!(!passes(Duration::from_millis(900)));
+        assert!(passes(Duration::from_millis(1000)), "one a second after it");
+        assert!(!passes(Duration::from_millis(1500)));
         assert!(
             hub.typing_passes(&c, Side::Staff),
             "the other side is apart"

@@ -1,5 +1,5 @@
 //! Typing indicators: nothing is stored, so nothing is committed; only passed on,
-//! at most once a second per conversation and side (`Hub::typing_passes`).
+//! within a budget per conversation and side (`Hub::typing_passes`).
 
 use crate::hub::{Audience, Event};
 use crate::state::AppState;
@@ -14,15 +14,8 @@ pub fn typing(
     side: Side,
     typing: bool,
     name: &str,
-    was_typing: bool,
 ) -> bool {
-    // "Stopped" only from a typist whose "typing" went out.
-    let pass = if typing {
-        state.hub.typing_passes(conv_id, side)
-    } else {
-        was_typing
-    };
-    if !pass {
+    if !state.hub.typing_passes(conv_id, side) {
         return false;
     }
     let audience = match side {

@@ -86,41 +86,42 @@ async fn subscribed(app: &TestApp, lead: &LeadCreated) -> Socket {
 }
 
 #[tokio::test]
-async fn typing_from_many_tabs_reaches_staff_at_most_once_a_second() {
+async fn typing_from_many_tabs_reaches_staff_within_one_budget() {
     let app = spawn_app().await;
     let lead = app.create_lead("Ana", None).await;
     let mut staff = app.staff_socket(&app.staff_token().await).await;
     let mut tabs = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..10 {
         tabs.push(subscribed(&app, &lead).await);
     }
     let typing = ClientFrame::Typing {
         conv_id: lead.conv_id.clone(),
         typing: true,
     };
+    // Every tab types all the time for two seconds: a burst of four, then one a second,
+    // where ten sockets on their own would each pass one a second (twenty).
     let started = tokio::time::Instant::now();
-    for _ in 0..10 {
+    let window = Duration::from_millis(1900);
+    let mut heard = 0;
+    while started.elapsed() < window {
         for tab in &mut tabs {
             tab.send(&typing).await;
         }
-    }
-    let mut heard = 0;
-    let window = Duration::from_millis(900);
-    while let Some(frame) = staff
-        .next_within(window.saturating_sub(started.elapsed()))
-        .await
-    {
-        if let ServerFrame::Typing {
-            side: Side::Visitor,
-            typing: true,
-            ..
-        } = frame
-        {
-            heard += 1;
+        while let Some(frame) = staff.next_within(Duration::from_millis(50)).await {
+            if let ServerFrame::Typing {
+                side: Side::Visitor,
+                typing: true,
+                ..
+            } = frame
+            {
+                heard += 1;
+            }
         }
     }
-    assert!(started.elapsed() >= window);
-    assert_eq!(heard, 1, "40 typing frames from 4 tabs within a second");
+    assert!(
+        (1..=6).contains(&heard),
+        "staff heard {heard} typing frames"
+    );
 }
 
 #[tokio::test]

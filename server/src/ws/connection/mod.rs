@@ -70,8 +70,9 @@ struct Subscription {
     delivered: u64,
     /// The display name this socket's side types under.
     name: String,
-    /// Whether this socket passed on a "typing" it has not ended yet.
-    typing: bool,
+    /// When this socket last passed on "typing"; `None` while it is not typing.
+    /// Keystrokes arrive far more often than the other side needs to hear of them.
+    typing_since: Option<Instant>,
     /// The highest read position this socket has reported.
     read: u64,
     /// A replay stopped at a page's end (`more` was sent): nothing of this

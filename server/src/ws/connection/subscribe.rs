@@ -99,7 +99,7 @@ impl Actor {
             org_id: conversation.owner.org_id,
             delivered: after_seq.min(last_seq),
             name,
-            typing: false,
+            typing_since: None,
             read: 0,
             paused: false,
         };
