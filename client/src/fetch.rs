@@ -89,9 +89,10 @@ pub async fn json<T: DeserializeOwned>(response: Response) -> Result<T, FetchErr
     } else {
         &body
     };
-    serde_json::from_str(body).map_err(|e| FetchError::Status {
+    // The parser's own message is left out: formatting it would weigh on the widget.
+    serde_json::from_str(body).map_err(|_| FetchError::Status {
         status: response.status(),
         code: natter_protocol::error_code::BAD_BODY.into(),
-        message: format!("Unexpected answer: {e}"),
+        message: "The server's answer could not be read.".into(),
     })
 }

@@ -177,10 +177,10 @@ struct Inner {
     typing: Mutex<HashMap<(ConvId, Side), TypingBudget>>,
 }
 
-/// Typing frames ("typing" and "stopped") pass on at most one a second per
-/// conversation and side, however many sockets (tabs) type, after a burst of
-/// [`TYPING_BURST`]: a person who types, clears the box and types again is heard at
-/// once; a flood is not. The other side needs to hear of typing, not of every keystroke.
+/// "Typing" passes on at most once a second per conversation and side, however many
+/// sockets (tabs) type, after a burst of [`TYPING_BURST`]: a person who types, clears
+/// the box and types again is heard at once; a flood is not. The other side needs to
+/// hear of typing, not of every keystroke.
 pub const TYPING_EVERY: Duration = Duration::from_secs(1);
 pub const TYPING_BURST: f64 = 4.0;
 
@@ -303,7 +303,7 @@ impl Hub {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Whether a typing frame from `side` in `conv_id` goes out now (within the
+    /// Whether a "typing" from `side` in `conv_id` goes out now (within the
     /// conversation's budget for that side, shared by every socket of this instance).
     pub fn typing_passes(&self, conv_id: &ConvId, side: Side) -> bool {
         self.typing_passes_at(conv_id, side, Instant::now())

@@ -15,7 +15,9 @@ pub fn typing(
     typing: bool,
     name: &str,
 ) -> bool {
-    if !state.hub.typing_passes(conv_id, side) {
+    // "Stopped" always goes out: each one ends a "typing" that went out, so the budget
+    // on "typing" bounds them too.
+    if typing && !state.hub.typing_passes(conv_id, side) {
         return false;
     }
     let audience = match side {
