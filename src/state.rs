@@ -3,8 +3,8 @@
 //! backoff. No browser APIs here, so all of it is unit tested on the host.
 
 use natter_client::groups;
+use natter_client::log::{Inserted, Log};
 use natter_protocol::{ClientFrame, ConvId, Direction, Message};
-use std::collections::BTreeMap;
 
 /// Where an outgoing message is on its way to the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -40,10 +40,8 @@ pub struct Applied {
 /// One conversation as the widget knows it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Conversation {
-    messages: BTreeMap<u64, Message>,
+    messages: Log,
     outbox: Vec<Outgoing>,
-    /// Every seq in `1..=contiguous` is present: the resume point for the socket.
-    contiguous: u64,
     /// How far staff have read (their read position's `seq`).
     staff_read: u64,
 }
@@ -54,37 +52,31 @@ impl Conversation {
     pub fn apply(&mut self, message: Message) -> Applied {
         self.outbox
             .retain(|o| o.client_msg_id != message.client_msg_id);
-        if message.seq == 0 || self.messages.contains_key(&message.seq) {
-            return Applied { fresh: false };
-        }
-        self.messages.insert(message.seq, message);
-        while self.messages.contains_key(&(self.contiguous + 1)) {
-            self.contiguous += 1;
-        }
-        Applied { fresh: true }
+        let fresh = self.messages.insert(message) != Inserted::Duplicate;
+        Applied { fresh }
     }
 
     /// The highest `seq` below which nothing is missing; subscribe and fetch after it.
     pub fn resume_seq(&self) -> u64 {
-        self.contiguous
+        self.messages.contiguous()
     }
 
     /// The highest `seq` seen.
     pub fn last_seq(&self) -> u64 {
-        self.messages.last_key_value().map_or(0, |(seq, _)| *seq)
+        self.messages.newest_seq()
     }
 
     /// True when a later message arrived before an earlier one (7 after 5): the missing
     /// range must be fetched over HTTP, after [`Self::resume_seq`].
     pub fn has_gap(&self) -> bool {
-        self.last_seq() > self.contiguous
+        self.last_seq() > self.resume_seq()
     }
 
     /// Staff messages after `read_seq`: the launcher's unread count.
     pub fn unread_after(&self, read_seq: u64) -> usize {
         self.messages
             .range(read_seq + 1..)
-            .filter(|(_, m)| m.direction == Direction::Out)
+            .filter(|m| m.direction == Direction::Out)
             .count()
     }
 
@@ -140,7 +132,7 @@ impl Conversation {
 
     /// Stored messages in `seq` order.
     pub fn messages(&self) -> impl Iterator<Item = &Message> {
-        self.messages.values()
+        self.messages.iter()
     }
 
     /// What the log shows: stored messages by `seq`, then the visitor's unsent ones, with
@@ -152,9 +144,9 @@ impl Conversation {
             .messages
             .range(..=self.staff_read)
             .rev()
-            .find(|(_, m)| m.direction == Direction::In)
-            .map(|(seq, _)| *seq);
-        let sent = self.messages.values().map(|m| Row {
+            .find(|m| m.direction == Direction::In)
+            .map(|m| m.seq);
+        let sent = self.messages.iter().map(|m| Row {
             client_msg_id: m.client_msg_id.clone(),
             seq: m.seq,
             mine: m.direction == Direction::In,

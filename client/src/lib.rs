@@ -1,5 +1,6 @@
 //! What the widget and the inbox share, so the two UIs read and behave the same: a
-//! message's text split into text and links ([`links`]), its place in a log ([`groups`]),
+//! conversation's messages by `seq` with its gaps ([`log`]), a message's text split into
+//! text and links ([`links`]), its place in a log ([`groups`]),
 //! times and day separators in the viewer's locale ([`when`]), the API over the browser's
 //! fetch (`fetch`), and the `client_msg_id` that makes a resend stored once ([`ids`]).
 
@@ -8,6 +9,7 @@ pub mod fetch;
 pub mod groups;
 pub mod ids;
 pub mod links;
+pub mod log;
 #[cfg(feature = "view")]
 pub mod view;
 pub mod when;

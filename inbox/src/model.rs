@@ -3,10 +3,10 @@
 //! with gap detection, optimistic replies keyed by `client_msg_id`, and the
 //! connection's reconnect policy.
 
+use natter_client::log::Log;
 use natter_protocol::{
     ConvId, ConversationStatus, ConversationSummary, Direction, Message, Side, close_code,
 };
-use std::collections::BTreeMap;
 
 /// Every conversation the inbox knows, of any status, latest activity first.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -141,24 +141,14 @@ pub struct Outgoing {
     pub delivery: Delivery,
 }
 
-/// What inserting a message into a thread found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Inserted {
-    Added,
-    Duplicate,
-    /// Added, but messages `after < seq < before` are missing: fetch them.
-    Gap {
-        after: u64,
-        before: u64,
-    },
-}
+pub use natter_client::log::Inserted;
 
 /// The open conversation's messages, deduplicated and ordered by `seq`, plus
 /// replies still on their way.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Thread {
     pub conv_id: ConvId,
-    messages: BTreeMap<u64, Message>,
+    messages: Log,
     pending: Vec<Outgoing>,
 }
 
@@ -166,14 +156,14 @@ impl Thread {
     pub fn new(conv_id: ConvId) -> Self {
         Self {
             conv_id,
-            messages: BTreeMap::new(),
+            messages: Log::default(),
             pending: Vec::new(),
         }
     }
 
     /// Messages in `seq` order.
     pub fn messages(&self) -> impl Iterator<Item = &Message> {
-        self.messages.values()
+        self.messages.iter()
     }
 
     pub fn pending(&self) -> &[Outgoing] {
@@ -182,38 +172,31 @@ impl Thread {
 
     /// The highest `seq` held, 0 when empty.
     pub fn newest_seq(&self) -> u64 {
-        self.messages.keys().next_back().copied().unwrap_or(0)
+        self.messages.newest_seq()
     }
 
     /// True when messages older than the first one held exist on the server.
     pub fn has_older(&self) -> bool {
-        self.messages.keys().next().is_some_and(|&first| first > 1)
+        self.messages.oldest_seq().is_some_and(|first| first > 1)
     }
 
     /// The lowest `seq` held, the `before_seq` for the next older page.
     pub fn oldest_seq(&self) -> Option<u64> {
-        self.messages.keys().next().copied()
+        self.messages.oldest_seq()
     }
 
     /// Adds a message from the API or the socket. A confirmed reply replaces its
     /// pending copy. A message past the newest held one reports the gap between.
     pub fn insert(&mut self, message: Message) -> Inserted {
-        if message.conv_id != self.conv_id || self.messages.contains_key(&message.seq) {
+        if message.conv_id != self.conv_id {
             return Inserted::Duplicate;
         }
-        self.pending
-            .retain(|p| p.client_msg_id != message.client_msg_id);
-        let newest = self.newest_seq();
-        let seq = message.seq;
-        self.messages.insert(seq, message);
-        if newest > 0 && seq > newest + 1 {
-            Inserted::Gap {
-                after: newest,
-                before: seq,
-            }
-        } else {
-            Inserted::Added
+        let key = message.client_msg_id.clone();
+        let inserted = self.messages.insert(message);
+        if inserted != Inserted::Duplicate {
+            self.pending.retain(|p| p.client_msg_id != key);
         }
+        inserted
     }
 
     /// Adds a page of history (older or newer) without gap reports.
