@@ -96,7 +96,7 @@ impl FromRequestParts<AppState> for StaffAuth {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?;
-        match crate::chat::access::caller(state, token, &parts.headers).await? {
+        match crate::chat::access::holder(state, token).await? {
             Some(Principal::Staff(staff)) => Ok(Self {
                 staff,
                 token_digest: token_digest(token),
