@@ -296,6 +296,31 @@ describe('Natter in a real browser', { concurrency: 1 }, () => {
     await assertStoredOnce(api, convId, [first, text], 'in');
   }));
 
+  test('6c. a long absence: 250 replies written while cut off arrive a page at a time, each once and in order', T, scenario('06c-paged-replay', async (s) => {
+    const context = await s.context(world.browser);
+    const page = await openPage(context, 'visitor-chi-via-proxy');
+    await openWidget(page, `${world.hostUrl}/via-proxy`);
+    await startChat(page, { name: `Chi ${RUN}`, first: `Still there? ${RUN}` });
+    const convId = (await widgetStorage(page)).conv_id;
+    await page.locator(W.status).waitFor({ state: 'hidden', timeout: 10_000 });
+    const pages = [];
+    page.on('websocket', (ws) => ws.on('framereceived', (f) => {
+      if (String(f.payload).includes('"type":"more"')) pages.push(JSON.parse(String(f.payload)).after_seq);
+    }));
+
+    s.t.after(() => world.proxy.restore());
+    await world.proxy.cut();
+    await page.locator(W.status).waitFor({ state: 'visible', timeout: 15_000 });
+    const replies = Array.from({ length: 250 }, (_, i) => `Long answer, part ${i + 1} ${RUN}`);
+    for (const text of replies) await api.reply(convId, text);
+    await world.proxy.restore();
+
+    await waitForWidgetMessage(page, replies.at(-1), { state: null, side: 'theirs', timeout: 30_000 });
+    assert.ok(pages.length >= 1, 'the replay was not paged: no "more" frame');
+    const shown = (await widgetMessages(page)).filter((m) => m.theirs && m.text.startsWith('Long answer')).map((m) => m.text);
+    assert.deepEqual(shown, replies, 'the replies are not all shown, once each, in order');
+  }));
+
   test('7. two visitors never see each other\'s messages; a forged conv_id in localStorage yields nothing', T, scenario('07-isolation', async (s) => {
     const anaPage = await anaReady();
     if (!(await anaPage.locator(W.composer).isVisible())) await openWidget(anaPage);

@@ -42,7 +42,6 @@ pub async fn send<B: Serialize>(
     }
     let request = Request::new_with_str_and_init(url, &init).map_err(network)?;
     let headers = request.headers();
-    headers.set("Accept", "application/json").map_err(network)?;
     if body.is_some() {
         headers
             .set("Content-Type", "application/json")
@@ -84,11 +83,7 @@ async fn text(response: &Response) -> Result<String, FetchError> {
 /// The body as JSON. An empty body (204) reads as `null`, which `()` accepts.
 pub async fn json<T: DeserializeOwned>(response: Response) -> Result<T, FetchError> {
     let body = text(&response).await?;
-    let body = if body.trim().is_empty() {
-        "null"
-    } else {
-        &body
-    };
+    let body = if body.is_empty() { "null" } else { &body };
     // The parser's own message is left out: formatting it would weigh on the widget.
     serde_json::from_str(body).map_err(|_| FetchError::Status {
         status: response.status(),
