@@ -2,6 +2,7 @@
 //! `client_msg_id`, gap detection, the subscription over the one socket, and reconnect
 //! backoff. No browser APIs here, so all of it is unit tested on the host.
 
+use natter_client::backoff::Backoff;
 use natter_client::groups;
 use natter_client::log::{Inserted, Log};
 use natter_protocol::{ClientFrame, ConvId, Direction, Message};
@@ -278,20 +279,19 @@ fn subscribe(session: &Session, after_seq: u64) -> ClientFrame {
     }
 }
 
-/// First reconnect delay ceiling, in ms.
-pub const BACKOFF_BASE_MS: u32 = 1_000;
+/// Widgets: thousands may be cut off together, so half of each delay is random ("equal
+/// jitter"): 0.5–1 s at first, doubling to 15–30 s.
+const RECONNECT: Backoff = Backoff {
+    first_ms: 500,
+    max_ms: 15_000,
+    spread: 1.0,
+};
 /// Longest reconnect delay, in ms.
-pub const BACKOFF_MAX_MS: u32 = 30_000;
+pub const BACKOFF_MAX_MS: u32 = RECONNECT.longest_ms();
 
-/// Delay before reconnect attempt `attempt` (0-based): the ceiling doubles per attempt up to
-/// [`BACKOFF_MAX_MS`]; "equal jitter" keeps half of it fixed and randomises the other half
-/// with `jitter` in `[0, 1)`, so thousands of widgets cut off together do not return together.
+/// Delay before reconnect attempt `attempt` (0-based), with `jitter` in `[0, 1)`.
 pub fn backoff_ms(attempt: u32, jitter: f64) -> u32 {
-    let ceiling = BACKOFF_BASE_MS
-        .saturating_mul(1 << attempt.min(15))
-        .min(BACKOFF_MAX_MS);
-    let half = ceiling / 2;
-    half + (f64::from(half) * jitter.clamp(0.0, 1.0)) as u32
+    RECONNECT.delay_ms(attempt, jitter)
 }
 
 #[cfg(test)]

@@ -2,8 +2,10 @@
 //! conversation's messages by `seq` with its gaps ([`log`]), a message's text split into
 //! text and links ([`links`]), its place in a log ([`groups`]),
 //! times and day separators in the viewer's locale ([`when`]), the API over the browser's
-//! fetch (`fetch`), and the `client_msg_id` that makes a resend stored once ([`ids`]).
+//! fetch (`fetch`), the `client_msg_id` that makes a resend stored once ([`ids`]), and
+//! the reconnect delays ([`backoff`]).
 
+pub mod backoff;
 #[cfg(feature = "fetch")]
 pub mod fetch;
 pub mod groups;

@@ -3,6 +3,7 @@
 //! with gap detection, optimistic replies keyed by `client_msg_id`, and the
 //! connection's reconnect policy.
 
+use natter_client::backoff::Backoff;
 use natter_client::log::Log;
 use natter_protocol::{
     ConvId, ConversationStatus, ConversationSummary, Direction, Message, Side, close_code,
@@ -273,11 +274,17 @@ pub enum AfterClose {
     },
 }
 
-/// Exponential backoff, 0.5 s doubling to a 15 s ceiling; `jitter` in [0, 1)
-/// adds up to a quarter more so a restarted server is not hit by everyone at once.
+/// Staff are few and want their inbox back fast: 0.5 s doubling to 15 s, plus up to a
+/// quarter more so a restarted server is not hit by everyone at once.
+const RECONNECT: Backoff = Backoff {
+    first_ms: 500,
+    max_ms: 15_000,
+    spread: 0.25,
+};
+
+/// Delay before reconnect attempt `attempt` (0-based), with `jitter` in `[0, 1)`.
 pub fn backoff_ms(attempt: u32, jitter: f64) -> u32 {
-    let base = 500u32.saturating_mul(1u32 << attempt.min(5)).min(15_000);
-    base + (f64::from(base) * 0.25 * jitter.clamp(0.0, 1.0)) as u32
+    RECONNECT.delay_ms(attempt, jitter)
 }
 
 /// The reconnect policy for a close `code` after `attempt` failed attempts in a row.

@@ -203,7 +203,10 @@ impl Principal {
 
     /// The staff session behind `token` (read fresh), for a socket that must
     /// close when it ends; `None` for a visitor token or an unknown one.
-    pub async fn staff_session(store: &Store, token: &str) -> StoreResult<Option<StaffSession>> {
+    pub(crate) async fn staff_session(
+        store: &Store,
+        token: &str,
+    ) -> StoreResult<Option<StaffSession>> {
         if !token.starts_with(STAFF_PREFIX) {
             return Ok(None);
         }

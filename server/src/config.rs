@@ -1,7 +1,9 @@
 //! Command-line flags and `NATTER_*` environment variables.
 
 use crate::limits::Quota;
-use crate::store::{SqliteSync, StoreOptions};
+/// `Settings` names it, so it is public here whatever the store's visibility.
+pub use crate::store::SqliteSync;
+use crate::store::StoreOptions;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -58,7 +60,7 @@ pub struct DatabaseArgs {
 }
 
 impl DatabaseArgs {
-    pub fn store_options(&self, max_connections: u32) -> StoreOptions {
+    pub(crate) fn store_options(&self, max_connections: u32) -> StoreOptions {
         StoreOptions {
             database_url: self.database_url.clone(),
             max_connections,

@@ -3,7 +3,8 @@
 //! `main.rs` only parses the command line; everything else starts here, so tests
 //! spawn the real application on port 0 with a fresh database. Public are only what
 //! the binary, the tests and the benchmarks use: the application, its settings, the
-//! store (for fixtures), the token helpers and the rate type; the rest is the crate's.
+//! token helpers and the rate type, and the store only for the tests' fixtures (the
+//! `test-support` feature); the rest is the crate's.
 
 pub mod admin;
 pub mod auth;
@@ -20,7 +21,12 @@ mod serve;
 mod setup;
 pub mod startup;
 mod state;
+// The store is the application layer's; only the integration tests' fixtures reach it
+// from outside, through the crate's own `test-support` feature.
+#[cfg(feature = "test-support")]
 pub mod store;
+#[cfg(not(feature = "test-support"))]
+mod store;
 mod telemetry;
 mod ws;
 

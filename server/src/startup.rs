@@ -124,7 +124,8 @@ impl Application {
         })
     }
 
-    /// The store the application uses (for tests and tools).
+    /// The store the application uses (for the tests' fixtures).
+    #[cfg(feature = "test-support")]
     pub fn store(&self) -> Store {
         self.state.store.clone()
     }
