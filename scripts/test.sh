@@ -27,6 +27,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 # The server's library as it ships: without the tests' `test-support` feature, whose
 # `store` is public, so code only tests use shows up here as dead.
 cargo clippy -p natter-server --lib --bins -- -D warnings
+# The protocol as the widget compiles it: without the staff-only frames.
+cargo clippy -p natter-protocol --all-targets -- -D warnings
 
 step "lints (wasm)"
 cargo clippy --target wasm32-unknown-unknown -p natter-widget -p natter-inbox --all-targets -- -D warnings

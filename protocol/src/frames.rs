@@ -3,7 +3,9 @@
 //! Visitor socket: `GET /ws?org_id=…&account_id=…`. Staff socket: `GET /ws/staff`,
 //! whose first frame must be `auth`. Both speak these two enums.
 
-use crate::{ConvId, ConversationStatus, ConversationSummary, Message, Side, StaffMember};
+use crate::{ConvId, ConversationStatus, Message, Side};
+#[cfg(feature = "staff")]
+use crate::{ConversationSummary, StaffMember};
 use serde::{Deserialize, Serialize};
 
 /// Frames a client sends.
@@ -49,6 +51,7 @@ pub enum ClientFrame {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// Staff socket: the `auth` frame was accepted.
+    #[cfg(feature = "staff")]
     Authenticated {
         staff: StaffMember,
     },
@@ -92,10 +95,12 @@ pub enum ServerFrame {
         assignee_id: Option<String>,
     },
     /// Staff socket: a new conversation was started in the organization.
+    #[cfg(feature = "staff")]
     ConversationCreated {
         conversation: Box<ConversationSummary>,
     },
     /// Staff socket: the answer to `resync`.
+    #[cfg(feature = "staff")]
     Conversations {
         conversations: Vec<ConversationSummary>,
     },
@@ -289,6 +294,7 @@ mod tests {
                 status: ConversationStatus::Resolved,
                 assignee_id: None,
             },
+            #[cfg(feature = "staff")]
             ServerFrame::Conversations {
                 conversations: vec![],
             },
