@@ -368,6 +368,61 @@ pub struct StaffMember {
     pub role: String,
 }
 
+/// What a staff member may do: an owner everything, an admin websites and the team
+/// except owners, an agent conversations only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    Owner,
+    Admin,
+    Agent,
+}
+
+impl StaffRole {
+    /// The name stored and sent in [`StaffMember::role`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Admin => "admin",
+            Self::Agent => "agent",
+        }
+    }
+}
+
+/// `GET /api/v1/staff`: the caller's organization's members, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffList {
+    pub staff: Vec<StaffMember>,
+}
+
+/// `PATCH /api/v1/staff/{staff_id}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateStaff {
+    pub role: StaffRole,
+}
+
+/// `PATCH /api/v1/me`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateMe {
+    /// 1–120 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 120))]
+    pub name: String,
+}
+
+/// `POST /api/v1/me/password`: the other sessions of the caller end.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangePassword {
+    pub current_password: String,
+    /// 8–256 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 256))]
+    pub new_password: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Visitor {

@@ -173,6 +173,8 @@ pub mod error_code {
     pub const ALREADY_SET_UP: &str = "already_set_up";
     /// Something with this id or email exists already.
     pub const ALREADY_EXISTS: &str = "already_exists";
+    /// The change would leave the organization without an owner.
+    pub const LAST_OWNER: &str = "last_owner";
     /// Readiness: the database does not answer.
     pub const DATABASE_UNAVAILABLE: &str = "database_unavailable";
     /// Socket: a frame that is not valid here.

@@ -274,18 +274,25 @@ impl Role {
 pub enum Permission {
     /// Change a website's settings (colour, greeting, allowed origins…).
     ManageWebsites,
+    /// Change a member's role, or remove them (not an owner).
+    ManageTeam,
+    /// Make someone an owner, or change or remove an owner.
+    ManageOwners,
 }
 
 impl Permission {
     fn least_role(self) -> Role {
         match self {
-            Self::ManageWebsites => Role::Admin,
+            Self::ManageWebsites | Self::ManageTeam => Role::Admin,
+            Self::ManageOwners => Role::Owner,
         }
     }
 
     fn refusal(self) -> &'static str {
         match self {
             Self::ManageWebsites => "only an owner or an admin may change a website's settings",
+            Self::ManageTeam => "only an owner or an admin may change the team",
+            Self::ManageOwners => "only an owner may make, change or remove an owner",
         }
     }
 }
@@ -308,14 +315,15 @@ mod tests {
     #[test]
     fn roles_grant_what_issue_16_decided() {
         let cases = [
-            ("owner", true),
-            ("admin", true),
-            ("agent", false),
-            ("", false),
-            ("Owner", false),
-            ("superuser", false),
+            // role, websites, team, owners
+            ("owner", true, true, true),
+            ("admin", true, true, false),
+            ("agent", false, false, false),
+            ("", false, false, false),
+            ("Owner", false, false, false),
+            ("superuser", false, false, false),
         ];
-        for (role, may_manage) in cases {
+        for (role, websites, team, owners) in cases {
             let auth = StaffAuth {
                 staff: StaffMember {
                     id: "s".into(),
@@ -326,11 +334,17 @@ mod tests {
                 },
                 token_digest: String::new(),
             };
-            assert_eq!(
-                auth.require(Permission::ManageWebsites).is_ok(),
-                may_manage,
-                "{role:?}"
-            );
+            for (permission, granted) in [
+                (Permission::ManageWebsites, websites),
+                (Permission::ManageTeam, team),
+                (Permission::ManageOwners, owners),
+            ] {
+                assert_eq!(
+                    auth.require(permission).is_ok(),
+                    granted,
+                    "{role:?} {permission:?}"
+                );
+            }
         }
     }
 

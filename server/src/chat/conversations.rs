@@ -40,6 +40,7 @@ pub async fn set_status(
         Ok(Committed {
             value: detail,
             events: vec![event],
+            ended_sessions: Vec::new(),
         })
     })
     .await

@@ -71,6 +71,7 @@ pub async fn create(
                 messages,
             },
             events,
+            ended_sessions: Vec::new(),
         })
     })
     .await

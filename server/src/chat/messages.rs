@@ -62,6 +62,7 @@ pub async fn post(
                 created: appended.created,
             },
             events,
+            ended_sessions: Vec::new(),
         })
     })
     .await

@@ -14,6 +14,7 @@ pub mod messages;
 pub mod reads;
 pub mod sessions;
 pub mod setup;
+pub mod team;
 pub mod typing;
 pub mod websites;
 
@@ -43,22 +44,32 @@ pub async fn ready(state: &AppState) -> crate::store::StoreResult<()> {
     state.store.ping().await
 }
 
-/// What a change committed: its result, and the events to publish now that it is stored.
+/// What a change committed: its result, the events to publish now that it is stored,
+/// and the staff sessions it ended (their tokens' digests), whose sockets must close.
 pub struct Committed<T> {
     pub value: T,
     pub events: Vec<Event>,
+    pub ended_sessions: Vec<String>,
 }
 
-/// Runs `change` to completion in its own task, then publishes its events.
+/// Runs `change` to completion in its own task, then publishes its events and closes
+/// the sockets of the sessions it ended, on every instance.
 async fn commit<T: Send + 'static>(
     state: &AppState,
     change: impl Future<Output = ApiResult<Committed<T>>> + Send + 'static,
 ) -> ApiResult<T> {
     let hub = state.hub.clone();
     tokio::spawn(async move {
-        let Committed { value, events } = change.await?;
+        let Committed {
+            value,
+            events,
+            ended_sessions,
+        } = change.await?;
         for event in events {
             hub.publish(event);
+        }
+        for session in ended_sessions {
+            hub.revoke_session(&session);
         }
         Ok(value)
     })

@@ -34,6 +34,7 @@ pub async fn mark_read(
         Ok(Committed {
             value: seq,
             events: vec![event],
+            ended_sessions: Vec::new(),
         })
     })
     .await

@@ -61,9 +61,17 @@ pub async fn sign_in(
 /// Ends a session (by its token's digest): it signs nothing in any more, and its open
 /// sockets close, on every instance.
 pub async fn sign_out(state: &AppState, token_digest: &str) -> ApiResult<()> {
-    state.store.delete_session(token_digest).await?;
-    state.hub.revoke_session(token_digest);
-    Ok(())
+    let store = state.store.clone();
+    let digest = token_digest.to_owned();
+    super::commit(state, async move {
+        store.delete_session(&digest).await?;
+        Ok(super::Committed {
+            value: (),
+            events: Vec::new(),
+            ended_sessions: vec![digest],
+        })
+    })
+    .await
 }
 
 /// The staff session behind `token`, read fresh, for a socket that must close when it

@@ -10,6 +10,7 @@ pub(crate) mod health;
 pub(crate) mod openapi;
 pub(crate) mod responses;
 pub(crate) mod setup;
+pub(crate) mod team;
 pub(crate) mod widget;
 
 use crate::http::error::ApiError;
@@ -34,6 +35,10 @@ fn staff_only(path: &str) -> bool {
         || path == "/accounts"
         || path.starts_with("/accounts/")
         || path == "/setup"
+        || path == "/staff"
+        || path.starts_with("/staff/")
+        || path == "/me"
+        || path.starts_with("/me/")
         || path == "/conversations"
         || path.ends_with("/replies")
 }
@@ -107,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(setup::router())
         .merge(accounts::router())
+        .merge(team::router())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback(|| async { ApiError::NotFound("endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -6,7 +6,7 @@ use super::responses::{
     BadRequest, Busy, Conflict, Forbidden, NotFound, PayloadTooLarge, RateLimited, Unauthorized,
     Unprocessable, UnsupportedMediaType,
 };
-use super::{accounts, auth, conversations, health, setup, widget};
+use super::{accounts, auth, conversations, health, setup, team, widget};
 use crate::state::AppState;
 use axum::Router;
 use axum::http::header;
@@ -36,6 +36,12 @@ pub const PATH: &str = "/api/openapi.json";
         accounts::list,
         accounts::detail,
         accounts::update,
+        team::list,
+        team::update,
+        team::remove,
+        team::me,
+        team::update_me,
+        team::change_password,
         conversations::list,
         conversations::detail,
         conversations::update,
@@ -66,6 +72,7 @@ pub const PATH: &str = "/api/openapi.json";
         (name = "auth", description = "Staff sign-in"),
         (name = "setup", description = "The first run of a new install"),
         (name = "accounts", description = "Website accounts: settings, allowed and refused origins"),
+        (name = "team", description = "The organization's members, their roles, and each one's profile"),
         (name = "conversations", description = "Conversations and their messages"),
         (name = "operations", description = "Probes, metrics and this document"),
     )

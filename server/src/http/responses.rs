@@ -38,7 +38,8 @@ error_responses! {
                   `Origin` the website account does not allow, or a wrong setup token.",
     NotFound => "`not_found`: an unknown id, or something the caller may not see.",
     Conflict => "`client_msg_id_conflict`: the `client_msg_id` was already used for a \
-                 different message; `already_set_up`: setup is over, someone can sign in.",
+                 different message; `already_set_up`: setup is over, someone can sign in; \
+                 `last_owner`: the change would leave the organization without an owner.",
     PayloadTooLarge => "`payload_too_large`: a body over 64 KiB.",
     UnsupportedMediaType => "`unsupported_media_type`: a body without \
                              `Content-Type: application/json`.",
@@ -46,7 +47,8 @@ error_responses! {
                       (`invalid_name`, `invalid_email`, `invalid_phone`, `invalid_text`, \
                       `invalid_client_msg_id`, `invalid_page_url`, and for setup `invalid_organization`, \
                       `invalid_password`, `invalid_website_name`, `invalid_origin`; for accounts \
-                      `invalid_greeting`, `invalid_theme_color`, `invalid_allowed_origins`).",
+                      `invalid_greeting`, `invalid_theme_color`, `invalid_allowed_origins`; for a \
+                      password change `invalid_current_password`, `invalid_new_password`).",
 }
 
 /// `rate_limited`, with the seconds to wait in `Retry-After`.

@@ -125,6 +125,10 @@ struct SessionRow {
 }
 
 const STAFF_COLUMNS: &str = "s.id, s.org_id, s.name, s.email, s.role, s.password_hash";
+/// A change to the member `$2` of organization `$3` leaves it an owner when the new
+/// role `$1` is owner, the member is not one, or another owner remains.
+const KEEPS_AN_OWNER: &str = "($1 = 'owner' OR role <> 'owner' OR \
+     (SELECT COUNT(*) FROM staff o WHERE o.org_id = $3 AND o.role = 'owner') > 1)";
 
 pub(super) const ACCOUNT_SQL: &str = "SELECT org_id, id, name, greeting, theme_color, theme, allowed_origins FROM accounts \
      WHERE org_id = $1 AND id = $2";
@@ -489,6 +493,129 @@ impl Store {
                 expires_at: row.expires_at,
             }
         }))
+    }
+
+    /// The organization's staff, oldest first.
+    pub async fn staff_of(&self, org_id: &str) -> StoreResult<Vec<StaffMember>> {
+        let rows: Vec<StaffRow> = sqlx::query_as(&format!(
+            "SELECT {STAFF_COLUMNS} FROM staff s WHERE s.org_id = $1 ORDER BY s.created_at, s.id"
+        ))
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| StaffCredentials::from(row).staff)
+            .collect())
+    }
+
+    /// One member of an organization, with their password's hash.
+    pub async fn staff_member(
+        &self,
+        org_id: &str,
+        staff_id: &str,
+    ) -> StoreResult<Option<StaffCredentials>> {
+        let row: Option<StaffRow> = sqlx::query_as(&format!(
+            "SELECT {STAFF_COLUMNS} FROM staff s WHERE s.id = $1 AND s.org_id = $2"
+        ))
+        .bind(staff_id)
+        .bind(org_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Into::into))
+    }
+
+    /// Gives a member `role`, unless that would leave the organization without an
+    /// owner: then nothing changes and the answer is `false`.
+    pub async fn set_staff_role(
+        &self,
+        org_id: &str,
+        staff_id: &str,
+        role: &str,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(&format!(
+            "UPDATE staff SET role = $1 WHERE id = $2 AND org_id = $3 AND {KEEPS_AN_OWNER}"
+        ))
+        .bind(role)
+        .bind(staff_id)
+        .bind(org_id)
+        .execute(&self.pool)
+        .await?;
+        self.forget_cached_sessions(staff_id).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn rename_staff(&self, staff_id: &str, name: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE staff SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(staff_id)
+            .execute(&self.pool)
+            .await?;
+        self.forget_cached_sessions(staff_id).await
+    }
+
+    pub async fn set_password_hash(&self, staff_id: &str, hash: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(staff_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Removes a member (and with them their sessions), unless they are the
+    /// organization's last owner (`None`). The digests of the sessions that ended.
+    pub async fn delete_staff(
+        &self,
+        org_id: &str,
+        staff_id: &str,
+    ) -> StoreResult<Option<Vec<String>>> {
+        let sessions = self.session_digests(staff_id).await?;
+        let done = sqlx::query(
+            "DELETE FROM staff WHERE id = $1 AND org_id = $2 AND (role <> 'owner' OR \
+             (SELECT COUNT(*) FROM staff o WHERE o.org_id = $2 AND o.role = 'owner') > 1)",
+        )
+        .bind(staff_id)
+        .bind(org_id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        for digest in &sessions {
+            self.caches.sessions.invalidate(digest);
+        }
+        Ok(Some(sessions))
+    }
+
+    /// Ends a member's sessions except `keep` (a token digest); the digests ended.
+    pub async fn end_sessions(&self, staff_id: &str, keep: &str) -> StoreResult<Vec<String>> {
+        let mut ended = Vec::new();
+        for digest in self.session_digests(staff_id).await? {
+            if digest != keep {
+                self.delete_session(&digest).await?;
+                ended.push(digest);
+            }
+        }
+        Ok(ended)
+    }
+
+    async fn session_digests(&self, staff_id: &str) -> StoreResult<Vec<String>> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT token_hash FROM staff_sessions WHERE staff_id = $1")
+                .bind(staff_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|(digest,)| digest).collect())
+    }
+
+    /// A member's name or role changed: this instance's cached sessions must not
+    /// answer with the old one (other instances' expire within seconds).
+    async fn forget_cached_sessions(&self, staff_id: &str) -> StoreResult<()> {
+        for digest in self.session_digests(staff_id).await? {
+            self.caches.sessions.invalidate(&digest);
+        }
+        Ok(())
     }
 
     /// Deletes the sessions that have expired; how many.

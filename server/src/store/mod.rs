@@ -15,7 +15,9 @@ mod writer;
 
 pub use cache::Lookup;
 pub use conversations::{ConversationOwner, ConversationRow, ListCursor};
-pub use directory::{Account, NewAccount, NewStaff, StaffSession, Team, VisitorIdentity};
+pub use directory::{
+    Account, NewAccount, NewStaff, StaffCredentials, StaffSession, Team, VisitorIdentity,
+};
 pub use messages::{Author, NewLead};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -302,6 +302,11 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
     }
 
+    /// Who `token` signs in (`GET /me`).
+    pub async fn login_of(&self, token: &str) -> natter_protocol::StaffMember {
+        self.get_json("/me", token).await
+    }
+
     pub async fn staff_token(&self) -> String {
         self.login("demo@example.com", "demo").await.token
     }

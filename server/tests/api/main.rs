@@ -27,5 +27,6 @@ mod realtime;
 mod restart;
 mod scale_out;
 mod setup;
+mod team;
 mod upgrade;
 mod wal;

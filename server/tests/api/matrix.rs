@@ -397,3 +397,72 @@ async fn website_settings_by_role_and_organization() {
         assert_eq!(got.status(), write, "{role} of {org} changes");
     }
 }
+
+/// What a role may do to a member of its organization's team (issue 16), and that
+/// another organization's staff find no one: (actor's org, actor's role, target's role,
+/// the change, the answer). Each case has its own actor and target, so no case
+/// depends on another; `demo` also has its admin, and gets an owner first.
+#[tokio::test]
+async fn team_changes_by_role_and_organization() {
+    let app = spawn_app().await;
+    app.other_org("acme").await;
+    member(&app, "demo", "owner").await;
+    use Change::{Remove, Role};
+    let (ok, no, none) = (StatusCode::OK, StatusCode::FORBIDDEN, StatusCode::NOT_FOUND);
+    let gone = StatusCode::NO_CONTENT;
+    let cases = [
+        ("demo", "owner", "agent", Role("admin"), ok),
+        ("demo", "owner", "admin", Role("owner"), ok),
+        ("demo", "owner", "owner", Role("agent"), ok),
+        ("demo", "owner", "agent", Remove, gone),
+        ("demo", "owner", "owner", Remove, gone),
+        ("demo", "admin", "agent", Role("admin"), ok),
+        ("demo", "admin", "admin", Role("agent"), ok),
+        ("demo", "admin", "agent", Role("owner"), no),
+        ("demo", "admin", "owner", Role("admin"), no),
+        ("demo", "admin", "agent", Remove, gone),
+        ("demo", "admin", "owner", Remove, no),
+        ("demo", "agent", "agent", Role("admin"), no),
+        ("demo", "agent", "agent", Remove, no),
+        ("acme", "owner", "agent", Role("admin"), none),
+        ("acme", "owner", "agent", Remove, none),
+        ("acme", "agent", "agent", Remove, none),
+    ];
+    for (org, role, target_role, change, want) in cases {
+        let actor = member(&app, org, role).await;
+        let target = member(&app, "demo", target_role).await;
+        let target_id = app.login_of(&target).await.id;
+        let url = app.url(&format!("/staff/{target_id}"));
+        let request = match change {
+            Role(new) => app
+                .client
+                .patch(&url)
+                .json(&serde_json::json!({ "role": new })),
+            Remove => app.client.delete(&url),
+        };
+        let got = request.bearer_auth(&actor).send().await.unwrap();
+        assert_eq!(
+            got.status(),
+            want,
+            "{role} of {org} → {target_role}: {change:?}"
+        );
+        let listed: natter_protocol::StaffList = app.get_json("/staff", &actor).await;
+        assert_eq!(
+            listed.staff.iter().any(|s| s.id == target_id),
+            org == "demo" && want != gone,
+            "{role} of {org} sees the demo member it tried to change"
+        );
+        if let (Role(new), StatusCode::OK) = (change, want) {
+            let changed: natter_protocol::StaffMember = got.json().await.unwrap();
+            assert_eq!(changed.role, new);
+            // The member's own session sees the new role at once.
+            assert_eq!(app.login_of(&target).await.role, new);
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Change {
+    Role(&'static str),
+    Remove,
+}

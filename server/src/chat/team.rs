@@ -1,0 +1,133 @@
+//! The team: who works in an organization, in which role, and each member's own
+//! profile and password. Removing a member, or changing a password, ends sessions,
+//! and their sockets close at once ([`super::commit`]).
+
+use super::{Committed, commit};
+use crate::auth::{Permission, Role, StaffAuth, hash_password, verify_password};
+use crate::http::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::StaffCredentials;
+use natter_protocol::validate::{self, Invalid};
+use natter_protocol::{ChangePassword, StaffMember, StaffRole, error_code};
+
+/// Every member of the caller's organization (any role may see who works there).
+pub async fn list(state: &AppState, auth: &StaffAuth) -> ApiResult<Vec<StaffMember>> {
+    Ok(state.store.staff_of(&auth.staff.org_id).await?)
+}
+
+/// The caller, as stored now.
+pub async fn me(state: &AppState, auth: &StaffAuth) -> ApiResult<StaffMember> {
+    Ok(find(state, auth, &auth.staff.id).await?.staff)
+}
+
+/// Renames the caller.
+pub async fn rename_me(state: &AppState, auth: &StaffAuth, name: &str) -> ApiResult<StaffMember> {
+    let name = validate::name(name)?;
+    state.store.rename_staff(&auth.staff.id, &name).await?;
+    me(state, auth).await
+}
+
+/// Changes the caller's password (the current one required); their other sessions end.
+pub async fn change_password(
+    state: &AppState,
+    auth: &StaffAuth,
+    request: ChangePassword,
+) -> ApiResult<()> {
+    let new = validate::password(&request.new_password).map_err(|e| Invalid {
+        field: "new_password",
+        message: e.message.replace("password", "new_password"),
+    })?;
+    let current = find(state, auth, &auth.staff.id).await?;
+    let hash = current.password_hash;
+    let given = request.current_password;
+    // argon2 is slow and large: the few password threads verify and hash.
+    let new_hash = state
+        .passwords
+        .run(move || verify_password(&given, Some(&hash)).then(|| hash_password(&new)))
+        .await?
+        .ok_or(Invalid {
+            field: "current_password",
+            message: "the current password is not right".into(),
+        })?
+        .map_err(ApiError::Internal)?;
+    let store = state.store.clone();
+    let staff_id = auth.staff.id.clone();
+    let keep = auth.token_digest.clone();
+    commit(state, async move {
+        store.set_password_hash(&staff_id, &new_hash).await?;
+        let ended_sessions = store.end_sessions(&staff_id, &keep).await?;
+        Ok(Committed {
+            value: (),
+            events: Vec::new(),
+            ended_sessions,
+        })
+    })
+    .await
+}
+
+/// Gives a member of the caller's organization another role. Admins manage agents and
+/// admins; only an owner makes, changes or removes an owner; one owner always remains.
+pub async fn set_role(
+    state: &AppState,
+    auth: &StaffAuth,
+    staff_id: &str,
+    role: StaffRole,
+) -> ApiResult<StaffMember> {
+    let target = find(state, auth, staff_id).await?.staff;
+    auth.require(Permission::ManageTeam)?;
+    if Role::of(&target.role) == Role::Owner || role == StaffRole::Owner {
+        auth.require(Permission::ManageOwners)?;
+    }
+    let org_id = &auth.staff.org_id;
+    if !state
+        .store
+        .set_staff_role(org_id, staff_id, role.as_str())
+        .await?
+    {
+        return Err(last_owner());
+    }
+    Ok(find(state, auth, staff_id).await?.staff)
+}
+
+/// Removes a member of the caller's organization: their sessions end and their open
+/// inboxes close at once, on every instance.
+pub async fn remove(state: &AppState, auth: &StaffAuth, staff_id: &str) -> ApiResult<()> {
+    let target = find(state, auth, staff_id).await?.staff;
+    auth.require(Permission::ManageTeam)?;
+    if Role::of(&target.role) == Role::Owner {
+        auth.require(Permission::ManageOwners)?;
+    }
+    let store = state.store.clone();
+    let org_id = auth.staff.org_id.clone();
+    let staff_id = staff_id.to_owned();
+    commit(state, async move {
+        let ended_sessions = store
+            .delete_staff(&org_id, &staff_id)
+            .await?
+            .ok_or_else(last_owner)?;
+        Ok(Committed {
+            value: (),
+            events: Vec::new(),
+            ended_sessions,
+        })
+    })
+    .await
+}
+
+/// A member of the caller's organization, else 404 (another organization's looks the
+/// same as none).
+async fn find(state: &AppState, auth: &StaffAuth, staff_id: &str) -> ApiResult<StaffCredentials> {
+    state
+        .store
+        .staff_member(&auth.staff.org_id, staff_id)
+        .await?
+        .ok_or(ApiError::NotFound("staff member"))
+}
+
+fn last_owner() -> ApiError {
+    ApiError::Conflict {
+        code: error_code::LAST_OWNER,
+        message: "an organization keeps at least one owner: make someone else an owner first"
+            .into(),
+    }
+}
