@@ -45,10 +45,7 @@ pub async fn change_password(
         .passwords
         .run(move || verify_password(&given, Some(&hash)).then(|| hash_password(&new)))
         .await?
-        .ok_or(Invalid {
-            field: "current_password",
-            message: "the current password is not right".into(),
-        })?
+        .ok_or(ApiError::Forbidden("the current password is not right"))?
         .map_err(ApiError::Internal)?;
     let store = state.store.clone();
     let staff_id = auth.staff.id.clone();

@@ -35,7 +35,8 @@ error_responses! {
     Unauthorized => "`unauthorized`: no token, a malformed Authorization header, an unknown or \
                      expired token, or wrong credentials.",
     Forbidden => "`forbidden`: a token of the wrong kind for this endpoint, a browser \
-                  `Origin` the website account does not allow, or a wrong setup token.",
+                  `Origin` the website account does not allow, a wrong setup token, a role that \
+                  does not grant the change, or a wrong current password.",
     NotFound => "`not_found`: an unknown id, or something the caller may not see.",
     Conflict => "`client_msg_id_conflict`: the `client_msg_id` was already used for a \
                  different message; `already_set_up`: setup is over, someone can sign in; \
@@ -48,7 +49,7 @@ error_responses! {
                       `invalid_client_msg_id`, `invalid_page_url`, and for setup `invalid_organization`, \
                       `invalid_password`, `invalid_website_name`, `invalid_origin`; for accounts \
                       `invalid_greeting`, `invalid_theme_color`, `invalid_allowed_origins`; for a \
-                      password change `invalid_current_password`, `invalid_new_password`).",
+                      password change `invalid_new_password`).",
 }
 
 /// `rate_limited`, with the seconds to wait in `Retry-After`.

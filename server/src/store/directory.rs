@@ -155,6 +155,13 @@ pub(super) fn staff_by_email_sql() -> String {
     format!("SELECT {STAFF_COLUMNS} FROM staff s WHERE s.email = $1")
 }
 
+pub(super) fn staff_of_sql() -> String {
+    format!("SELECT {STAFF_COLUMNS} FROM staff s WHERE s.org_id = $1 ORDER BY s.created_at, s.id")
+}
+
+pub(super) const SESSIONS_OF_SQL: &str =
+    "SELECT token_hash FROM staff_sessions WHERE staff_id = $1";
+
 pub(super) fn staff_by_session_sql() -> String {
     format!(
         "SELECT {STAFF_COLUMNS}, t.expires_at FROM staff_sessions t JOIN staff s ON s.id = t.staff_id \
@@ -497,12 +504,10 @@ impl Store {
 
     /// The organization's staff, oldest first.
     pub async fn staff_of(&self, org_id: &str) -> StoreResult<Vec<StaffMember>> {
-        let rows: Vec<StaffRow> = sqlx::query_as(&format!(
-            "SELECT {STAFF_COLUMNS} FROM staff s WHERE s.org_id = $1 ORDER BY s.created_at, s.id"
-        ))
-        .bind(org_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<StaffRow> = sqlx::query_as(&staff_of_sql())
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows
             .into_iter()
             .map(|row| StaffCredentials::from(row).staff)
@@ -601,11 +606,10 @@ impl Store {
     }
 
     async fn session_digests(&self, staff_id: &str) -> StoreResult<Vec<String>> {
-        let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT token_hash FROM staff_sessions WHERE staff_id = $1")
-                .bind(staff_id)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(String,)> = sqlx::query_as(SESSIONS_OF_SQL)
+            .bind(staff_id)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(|(digest,)| digest).collect())
     }
 

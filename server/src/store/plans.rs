@@ -7,8 +7,8 @@ use super::conversations::{
     CONVERSATION_SQL, SET_STATUS_SQL, list_sql, mark_read_sql, summary_sql,
 };
 use super::directory::{
-    ACCOUNT_SQL, DELETE_SESSION_SQL, FIRST_REPLIES_SQL, TEAM_SQL, VISITOR_BY_TOKEN_SQL,
-    VISITOR_SEEN_SQL, staff_by_email_sql, staff_by_session_sql,
+    ACCOUNT_SQL, DELETE_SESSION_SQL, FIRST_REPLIES_SQL, SESSIONS_OF_SQL, TEAM_SQL,
+    VISITOR_BY_TOKEN_SQL, VISITOR_SEEN_SQL, staff_by_email_sql, staff_by_session_sql, staff_of_sql,
 };
 use super::messages::{history_after_sql, history_before_sql, message_by_client_id_sql};
 use super::{Backend, Store, StoreResult};
@@ -142,6 +142,12 @@ impl Store {
                 vec![text("t"), Arg::Int(0)],
             ),
             ("sign out", DELETE_SESSION_SQL.to_owned(), vec![text("t")]),
+            ("the team", staff_of_sql(), vec![org.clone()]),
+            (
+                "a member's sessions",
+                SESSIONS_OF_SQL.to_owned(),
+                vec![text("s")],
+            ),
             (
                 "widget header: who answers",
                 TEAM_SQL.to_owned(),

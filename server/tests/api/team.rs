@@ -128,15 +128,22 @@ async fn a_new_password_ends_the_other_sessions_and_needs_the_current_one() {
             .send()
     };
     let cases = [
-        ("wrong-password", "new-password", "invalid_current_password"),
-        ("old-password", "short", "invalid_new_password"),
+        (
+            "wrong-password",
+            "new-password",
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            "old-password",
+            "short",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_new_password",
+        ),
     ];
-    for (current, new, code) in cases {
+    for (current, new, status, code) in cases {
         let got = change(current, new).await.unwrap();
-        assert_eq!(
-            assert_error(got, StatusCode::UNPROCESSABLE_ENTITY).await,
-            code
-        );
+        assert_eq!(assert_error(got, status).await, code);
     }
     assert_eq!(
         app.login_of(&elsewhere).await.email,
