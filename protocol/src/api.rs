@@ -418,6 +418,49 @@ pub struct UpdateMe {
     pub name: String,
 }
 
+/// `POST /api/v1/invitations`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateInvitation {
+    /// Who is invited; at most 254 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 254,
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[A-Za-z0-9_+-]{1,32}(?:\.[A-Za-z0-9_+-]{1,16})?@[A-Za-z0-9]{1,20}(?:-[A-Za-z0-9]{1,20})?(?:\.[A-Za-z0-9]{1,20}){1,3}[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
+    pub email: String,
+    pub role: StaffRole,
+}
+
+/// A one-time link to join the team, to hand to the invitee.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Invitation {
+    /// The inbox's accept page; the code rides in the fragment, which no server logs.
+    pub invitation_url: String,
+    /// Milliseconds since the Unix epoch after which the link no longer works.
+    pub expires_at: i64,
+}
+
+/// `POST /api/v1/invitations/{code}/accept`: the invitee's name and password.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AcceptInvitation {
+    /// 1–120 characters after trimming, no control or format characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\xAD\u0600-\u0605\u061C\u06DD\u070F\u0890\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB](?:[^\x00-\x1F\x7F-\x9F\xAD\u0600-\u0605\u061C\u06DD\u070F\u0890\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]{0,118}[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\xAD\u0600-\u0605\u061C\u06DD\u070F\u0890\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB])?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
+    pub name: String,
+    /// 8–256 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 256))]
+    pub password: String,
+}
+
 /// `POST /api/v1/me/password`: the other sessions of the caller end.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

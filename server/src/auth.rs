@@ -16,6 +16,7 @@ use std::sync::LazyLock;
 
 const VISITOR_PREFIX: &str = "nv_";
 const STAFF_PREFIX: &str = "ns_";
+const INVITATION_PREFIX: &str = "ni_";
 
 fn random_token(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
@@ -32,6 +33,11 @@ pub fn new_visitor_token() -> String {
 
 pub fn new_staff_token() -> String {
     random_token(STAFF_PREFIX)
+}
+
+/// A one-time code that lets its holder join a team.
+pub fn new_invitation_code() -> String {
+    random_token(INVITATION_PREFIX)
 }
 
 /// The digest under which a token is stored.

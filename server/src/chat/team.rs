@@ -3,12 +3,20 @@
 //! and their sockets close at once ([`super::commit`]).
 
 use super::{Committed, commit};
-use crate::auth::{Permission, Role, StaffAuth, hash_password, verify_password};
+use crate::auth::{
+    Permission, Role, StaffAuth, hash_password, new_invitation_code, token_digest, verify_password,
+};
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::StaffCredentials;
 use natter_protocol::validate::{self, Invalid};
-use natter_protocol::{ChangePassword, StaffMember, StaffRole, error_code};
+use natter_protocol::{
+    AcceptInvitation, ChangePassword, CreateInvitation, Invitation, LoginResponse, StaffMember,
+    StaffRole, error_code,
+};
+
+/// How long an invitation link works.
+const INVITATION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 
 /// Every member of the caller's organization (any role may see who works there).
 pub async fn list(state: &AppState, auth: &StaffAuth) -> ApiResult<Vec<StaffMember>> {
@@ -109,6 +117,67 @@ pub async fn remove(state: &AppState, auth: &StaffAuth, staff_id: &str) -> ApiRe
         })
     })
     .await
+}
+
+/// Invites someone to the caller's organization with `role`: a one-time link, valid
+/// for 7 days. `base`: the server's public address. Only an owner invites an owner.
+pub async fn invite(
+    state: &AppState,
+    auth: &StaffAuth,
+    request: CreateInvitation,
+    base: &str,
+) -> ApiResult<Invitation> {
+    auth.require(Permission::ManageTeam)?;
+    if request.role == StaffRole::Owner {
+        auth.require(Permission::ManageOwners)?;
+    }
+    let email = validate::email(&request.email)?.to_lowercase();
+    if state.store.staff_by_email(&email).await?.is_some() {
+        return Err(ApiError::Conflict {
+            code: error_code::ALREADY_EXISTS,
+            message: format!("{email} already has a Natter account"),
+        });
+    }
+    let code = new_invitation_code();
+    let expires_at = crate::store::now_ms().saturating_add(INVITATION_TTL_MS);
+    state
+        .store
+        .create_invitation(
+            &token_digest(&code),
+            &auth.staff.org_id,
+            &email,
+            request.role.as_str(),
+            expires_at,
+        )
+        .await?;
+    Ok(Invitation {
+        invitation_url: format!("{base}/inbox/#/invite/{code}"),
+        expires_at,
+    })
+}
+
+/// The holder of an invitation's code joins the team with a name and password, and
+/// is signed in. A code works once, within its 7 days; else 404.
+pub async fn accept(
+    state: &AppState,
+    code: &str,
+    request: AcceptInvitation,
+) -> ApiResult<LoginResponse> {
+    let name = validate::name(&request.name)?;
+    let password = validate::password(&request.password)?;
+    let hash = state
+        .passwords
+        .run(move || hash_password(&password))
+        .await?
+        .map_err(ApiError::Internal)?;
+    let staff = state
+        .store
+        .accept_invitation(&token_digest(code), &name, &hash)
+        .await?
+        .ok_or(ApiError::NotFound(
+            "invitation (it may have been used or expired)",
+        ))?;
+    super::sessions::open_session(state, staff).await
 }
 
 /// A member of the caller's organization, else 404 (another organization's looks the

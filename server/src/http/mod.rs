@@ -37,6 +37,8 @@ fn staff_only(path: &str) -> bool {
         || path == "/setup"
         || path == "/staff"
         || path.starts_with("/staff/")
+        || path == "/invitations"
+        || path.starts_with("/invitations/")
         || path == "/me"
         || path.starts_with("/me/")
         || path == "/conversations"

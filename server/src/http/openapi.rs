@@ -39,6 +39,8 @@ pub const PATH: &str = "/api/openapi.json";
         team::list,
         team::update,
         team::remove,
+        team::invite,
+        team::accept,
         team::me,
         team::update_me,
         team::change_password,

@@ -1,4 +1,7 @@
-//! The team and each member's own profile: `/staff`, `/me`, `/me/password`.
+//! The team and each member's own profile: `/staff`, `/invitations`, `/me`,
+//! `/me/password`.
+
+use super::public_base;
 
 use crate::auth::StaffAuth;
 use crate::chat;
@@ -10,14 +13,19 @@ use crate::http::responses::{
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, patch, post};
-use natter_protocol::{ChangePassword, StaffList, StaffMember, UpdateMe, UpdateStaff};
+use natter_protocol::{
+    AcceptInvitation, ChangePassword, CreateInvitation, Invitation, LoginResponse, StaffList,
+    StaffMember, UpdateMe, UpdateStaff,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/staff", get(list))
         .route("/staff/{staff_id}", patch(update).delete(remove))
+        .route("/invitations", post(invite))
+        .route("/invitations/{code}/accept", post(accept))
         .route("/me", get(me).patch(update_me))
         .route("/me/password", post(change_password))
 }
@@ -84,6 +92,54 @@ pub(crate) async fn remove(
 ) -> ApiResult<StatusCode> {
     chat::team::remove(&state, &auth, &staff_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Invites someone to the team: a one-time link, valid for 7 days (owners and admins;
+/// only an owner invites an owner).
+#[utoipa::path(post, path = "/api/v1/invitations", tag = "team",
+    security(("staff" = [])),
+    request_body = CreateInvitation,
+    responses(
+        (status = 201, description = "The link to hand to the invitee", body = Invitation),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    ))]
+pub(crate) async fn invite(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    headers: HeaderMap,
+    Json(body): Json<CreateInvitation>,
+) -> ApiResult<(StatusCode, Json<Invitation>)> {
+    let base = public_base(&headers);
+    let invitation = chat::team::invite(&state, &auth, body, &base).await?;
+    Ok((StatusCode::CREATED, Json(invitation)))
+}
+
+/// Joins the team with an invitation's code (once), and signs in.
+#[utoipa::path(post, path = "/api/v1/invitations/{code}/accept", tag = "team",
+    params(("code" = String, Path, description = "The code from the invitation link")),
+    request_body = AcceptInvitation,
+    responses(
+        (status = 200, description = "The new member, signed in", body = LoginResponse),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = Busy),
+    ))]
+pub(crate) async fn accept(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Json(body): Json<AcceptInvitation>,
+) -> ApiResult<Json<LoginResponse>> {
+    Ok(Json(chat::team::accept(&state, &code, body).await?))
 }
 
 /// The signed-in member.

@@ -622,6 +622,83 @@ impl Store {
         Ok(())
     }
 
+    /// Records an invitation to `org_id`'s team (its code's digest).
+    pub async fn create_invitation(
+        &self,
+        code_hash: &str,
+        org_id: &str,
+        email: &str,
+        role: &str,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO invitations (code_hash, org_id, email, role, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(code_hash)
+        .bind(org_id)
+        .bind(email)
+        .bind(role)
+        .bind(now_ms())
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Uses an invitation: the new member, with the invited email and role, all or
+    /// nothing; `None` when the code is unknown, used or expired.
+    pub async fn accept_invitation(
+        &self,
+        code_hash: &str,
+        name: &str,
+        password_hash: &str,
+    ) -> StoreResult<Option<StaffMember>> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let found: Option<(String, String, String)> = sqlx::query_as(
+            "SELECT org_id, email, role FROM invitations WHERE code_hash = $1 AND expires_at > $2",
+        )
+        .bind(code_hash)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((org_id, email, role)) = found else {
+            return Ok(None);
+        };
+        // Whoever deletes the row first is the one who accepts it.
+        let taken = sqlx::query("DELETE FROM invitations WHERE code_hash = $1")
+            .bind(code_hash)
+            .execute(&mut *tx)
+            .await?;
+        if taken.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO staff (id, org_id, email, name, role, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(&org_id)
+        .bind(&email)
+        .bind(name)
+        .bind(&role)
+        .bind(password_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| on_unique(e, "staff member with this email"))?;
+        tx.commit().await?;
+        Ok(Some(StaffMember {
+            id,
+            org_id,
+            name: name.to_owned(),
+            email,
+            role,
+        }))
+    }
+
     /// Deletes the sessions that have expired; how many.
     pub async fn delete_expired_sessions(&self) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1")

@@ -176,3 +176,109 @@ async fn a_new_password_ends_the_other_sessions_and_needs_the_current_one() {
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
     app.login(&email, "new-password").await;
 }
+
+#[tokio::test]
+async fn an_invitation_is_accepted_once_and_signs_the_new_member_in() {
+    let app = spawn_app().await;
+    let admin = app.staff_token().await;
+    let invite = |email: &str, role: &str| {
+        app.client
+            .post(app.url("/invitations"))
+            .bearer_auth(&admin)
+            .json(&serde_json::json!({ "email": email, "role": role }))
+            .send()
+    };
+    // An admin does not make owners, and an address with an account is not invited.
+    let refused = [
+        (
+            "new@example.com",
+            "owner",
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            "demo@example.com",
+            "agent",
+            StatusCode::CONFLICT,
+            "already_exists",
+        ),
+        (
+            "not an email",
+            "agent",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_email",
+        ),
+    ];
+    for (email, role, status, code) in refused {
+        let got = invite(email, role).await.unwrap();
+        assert_eq!(assert_error(got, status).await, code, "{email} as {role}");
+    }
+    let created = invite(" New@Example.com ", "agent").await.unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let invitation: natter_protocol::Invitation = created.json().await.unwrap();
+    let week = 7 * 24 * 3600 * 1000;
+    let left = invitation.expires_at - natter_server::store::now_ms();
+    assert!(left > week - 60_000 && left <= week, "{left}");
+    let (page, code) = invitation
+        .invitation_url
+        .split_once("/inbox/#/invite/")
+        .expect("a link to the inbox's accept page");
+    assert_eq!(page, app.base);
+    let accept = |name: &str, password: &str| {
+        app.client
+            .post(app.url(&format!("/invitations/{code}/accept")))
+            .json(&serde_json::json!({ "name": name, "password": password }))
+            .send()
+    };
+    let short = accept("Nia", "short").await.unwrap();
+    assert_eq!(
+        assert_error(short, StatusCode::UNPROCESSABLE_ENTITY).await,
+        "invalid_password"
+    );
+    let joined: natter_protocol::LoginResponse = accept("Nia", "nia-password")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            joined.staff.email.as_str(),
+            joined.staff.role.as_str(),
+            joined.staff.org_id.as_str()
+        ),
+        ("new@example.com", "agent", "demo")
+    );
+    assert_eq!(app.login_of(&joined.token).await.id, joined.staff.id);
+    app.login("new@example.com", "nia-password").await;
+    let again = accept("Mallory", "mallory-password").await.unwrap();
+    assert_eq!(
+        assert_error(again, StatusCode::NOT_FOUND).await,
+        "not_found"
+    );
+    let unknown = app
+        .client
+        .post(app.url("/invitations/ni_guessed/accept"))
+        .json(&serde_json::json!({ "name": "Eve", "password": "eve-password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    // After its 7 days a link opens nothing.
+    let late: natter_protocol::Invitation = invite("late@example.com", "agent")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    app.sql("UPDATE invitations SET expires_at = 1").await;
+    let (_, code) = late.invitation_url.split_once("#/invite/").unwrap();
+    let expired = app
+        .client
+        .post(app.url(&format!("/invitations/{code}/accept")))
+        .json(&serde_json::json!({ "name": "Late", "password": "late-password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(expired.status(), StatusCode::NOT_FOUND);
+}
