@@ -1,5 +1,5 @@
-//! The hourly clean-up: expired staff sessions (they already sign nothing in; this
-//! keeps the table from growing) and abandoned leads, visitors who never wrote a
+//! The hourly clean-up: expired staff sessions and team invitations (they already
+//! open nothing; this keeps the tables from growing) and abandoned leads, visitors who never wrote a
 //! message and have not been seen for `--abandoned-lead-days`. A lead that holds
 //! any message is business data and is never deleted here.
 
@@ -21,8 +21,10 @@ pub fn spawn(store: Store, abandoned_after: Option<Duration>, mut shutdown: watc
             }
             match store.delete_expired_sessions().await {
                 Ok(0) => {}
-                Ok(n) => tracing::debug!(sessions = n, "deleted expired sessions"),
-                Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+                Ok(n) => tracing::debug!(rows = n, "deleted expired sessions and invitations"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not delete expired sessions and invitations")
+                }
             }
             let Some(after) = abandoned_after else {
                 continue;

@@ -699,13 +699,18 @@ impl Store {
         }))
     }
 
-    /// Deletes the sessions that have expired; how many.
+    /// Deletes the sessions and invitations that have expired; how many.
     pub async fn delete_expired_sessions(&self) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1")
-            .bind(now_ms())
+        let now = now_ms();
+        let sessions = sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1")
+            .bind(now)
             .execute(&self.pool)
             .await?;
-        Ok(done.rows_affected())
+        let invitations = sqlx::query("DELETE FROM invitations WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(sessions.rows_affected() + invitations.rows_affected())
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
