@@ -14,8 +14,8 @@ use tokio::sync::Mutex;
 
 /// The role of the first member: everything, including other owners.
 pub const OWNER_ROLE: &str = "owner";
-const DEFAULT_GREETING: &str = "Hi! How can we help?";
-const DEFAULT_COLOR: &str = "#4f46e5";
+pub(crate) const DEFAULT_GREETING: &str = "Hi! How can we help?";
+pub(crate) const DEFAULT_COLOR: &str = "#4f46e5";
 
 /// Whether setup is still possible, and with which token.
 pub struct SetupGate {
@@ -162,7 +162,7 @@ pub fn snippet(base: &str, org_id: &str, account_id: &str, color: Option<&str>) 
 }
 
 /// An id made from a name: `Acme Shop!` → `acme-shop`.
-fn slug(name: &str, fallback: &str) -> String {
+pub(crate) fn slug(name: &str, fallback: &str) -> String {
     let mut slug = String::new();
     for c in name.chars() {
         if c.is_ascii_alphanumeric() {

@@ -4,9 +4,11 @@
 use crate::auth::{Permission, StaffAuth};
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::Account;
+use crate::store::{Account, NewAccount, StoreError};
 use axum::http::HeaderMap;
-use natter_protocol::{AccountSettings, UpdateAccount, WidgetConfig, WidgetTheme, validate};
+use natter_protocol::{
+    AccountSettings, CreateAccount, UpdateAccount, WidgetConfig, WidgetTheme, validate,
+};
 
 /// Origins an account may list.
 const MAX_ALLOWED_ORIGINS: usize = 100;
@@ -126,6 +128,77 @@ pub async fn update(
     }
     settings(state, account, base).await
 }
+
+/// A new website of the caller's organization (owners and admins), its id made from
+/// its name (`-2`, `-3`… when taken).
+pub async fn create(
+    state: &AppState,
+    auth: &StaffAuth,
+    body: CreateAccount,
+    base: &str,
+) -> ApiResult<AccountSettings> {
+    auth.require(Permission::ManageWebsites)?;
+    let name = validate::name(&body.name)?;
+    let greeting = match body.greeting {
+        Some(greeting) => validate::greeting(&greeting)?,
+        None => crate::setup::DEFAULT_GREETING.to_owned(),
+    };
+    let theme_color = match body.theme_color {
+        Some(colour) => validate::theme_color(&colour)?,
+        None => crate::setup::DEFAULT_COLOR.to_owned(),
+    };
+    let origins = allowed_origins(&body.allowed_origins)?;
+    let org_id = &auth.staff.org_id;
+    let base_id = crate::setup::slug(&name, "website");
+    for n in 1..=MAX_ID_TRIES {
+        let id = if n == 1 {
+            base_id.clone()
+        } else {
+            format!("{base_id}-{n}")
+        };
+        let account = NewAccount {
+            org_id,
+            id: &id,
+            name: &name,
+            greeting: &greeting,
+            theme_color: &theme_color,
+            allowed_origins: &origins,
+        };
+        match state.store.create_account(account).await {
+            Ok(()) => {}
+            Err(StoreError::AlreadyExists(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+        let mut account = find(state, auth, &id).await?;
+        if let Some(theme) = body.theme {
+            account.theme = theme.as_str().to_owned();
+            state.store.update_account(&account).await?;
+        }
+        return settings(state, account, base).await;
+    }
+    Err(ApiError::Conflict {
+        code: natter_protocol::error_code::ALREADY_EXISTS,
+        message: format!("websites named {name:?} exist already: choose another name"),
+    })
+}
+
+/// Deletes a website of the caller's organization and everything of it (owners and
+/// admins). Its widgets stop at their next request.
+pub async fn delete(state: &AppState, auth: &StaffAuth, account_id: &str) -> ApiResult<()> {
+    find(state, auth, account_id).await?;
+    auth.require(Permission::ManageWebsites)?;
+    if !state
+        .store
+        .delete_account(&auth.staff.org_id, account_id)
+        .await?
+    {
+        return Err(ApiError::NotFound("website account"));
+    }
+    Ok(())
+}
+
+/// Ids tried for a new website before giving up.
+const MAX_ID_TRIES: usize = 20;
 
 /// The caller's organization's account, else 404 (another org's looks the same as none).
 async fn find(state: &AppState, auth: &StaffAuth, account_id: &str) -> ApiResult<Account> {

@@ -6,21 +6,25 @@ use crate::auth::StaffAuth;
 use crate::chat;
 use crate::http::error::{ApiError, ApiResult, Json, Path};
 use crate::http::responses::{
-    BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::http::StatusCode;
 use axum::routing::get;
 use natter_protocol::error_code;
-use natter_protocol::{AccountList, AccountSettings, UpdateAccount};
+use natter_protocol::{AccountList, AccountSettings, CreateAccount, UpdateAccount};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/accounts", get(list))
-        .route("/accounts/{account_id}", get(detail).patch(update))
+        .route("/accounts", get(list).post(create))
+        .route(
+            "/accounts/{account_id}",
+            get(detail).patch(update).delete(delete),
+        )
 }
 
 /// The organization's website accounts.
@@ -38,6 +42,50 @@ pub(crate) async fn list(
 ) -> ApiResult<Json<AccountList>> {
     let accounts = chat::websites::list(&state, &auth, &public_base(&headers)).await?;
     Ok(Json(AccountList { accounts }))
+}
+
+/// Adds a website (owners and admins); its id is made from its name.
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts",
+    security(("staff" = [])),
+    request_body = CreateAccount,
+    responses(
+        (status = 201, description = "The new website, with its embed snippet", body = AccountSettings),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    ))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    headers: HeaderMap,
+    Json(body): Json<CreateAccount>,
+) -> ApiResult<(StatusCode, Json<AccountSettings>)> {
+    let base = public_base(&headers);
+    let created = chat::websites::create(&state, &auth, body, &base).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Deletes a website and all of its visitors and conversations (owners and admins).
+#[utoipa::path(delete, path = "/api/v1/accounts/{account_id}", tag = "accounts",
+    security(("staff" = [])),
+    params(("account_id" = String, Path, description = "The website account")),
+    responses(
+        (status = 204, description = "Deleted, with its visitors and conversations"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ))]
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(account_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    chat::websites::delete(&state, &auth, &account_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// One website account, with the origins it refused.

@@ -36,6 +36,8 @@ pub const PATH: &str = "/api/openapi.json";
         accounts::list,
         accounts::detail,
         accounts::update,
+        accounts::create,
+        accounts::delete,
         team::list,
         team::update,
         team::remove,

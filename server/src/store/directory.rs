@@ -261,6 +261,24 @@ impl Store {
         Ok(team)
     }
 
+    /// Deletes a website account and everything of it (visitors, conversations,
+    /// messages); whether there was one.
+    pub async fn delete_account(&self, org_id: &str, account_id: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM accounts WHERE org_id = $1 AND id = $2")
+            .bind(org_id)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        self.caches
+            .accounts
+            .invalidate(&(org_id.to_owned(), account_id.to_owned()));
+        // Its visitors and conversations are gone: none may be answered from memory.
+        // (Rare enough to forget every cached one rather than look for them.)
+        self.caches.visitors.invalidate_all();
+        self.caches.owners.invalidate_all();
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Writes an account's settings; this instance sees them at once, others within
     /// the account cache's lifetime.
     pub async fn update_account(&self, account: &Account) -> StoreResult<()> {

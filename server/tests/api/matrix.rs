@@ -466,3 +466,58 @@ enum Change {
     Role(&'static str),
     Remove,
 }
+
+/// Adding and deleting websites: owners and admins of the organization only.
+#[tokio::test]
+async fn websites_are_added_and_deleted_by_owners_and_admins() {
+    let app = spawn_app().await;
+    app.other_org("acme").await;
+    let cases = [
+        ("demo", "owner", StatusCode::CREATED, StatusCode::NO_CONTENT),
+        ("demo", "admin", StatusCode::CREATED, StatusCode::NO_CONTENT),
+        (
+            "demo",
+            "agent",
+            StatusCode::FORBIDDEN,
+            StatusCode::FORBIDDEN,
+        ),
+        ("acme", "owner", StatusCode::CREATED, StatusCode::NOT_FOUND),
+    ];
+    let admin = app.staff_token().await;
+    for (org, role, create, delete) in cases {
+        let token = member(&app, org, role).await;
+        let got = app
+            .client
+            .post(app.url("/accounts"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "name": "Shop Two", "allowed_origins": ["https://two.example"]
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), create, "{role} of {org} adds");
+        // A demo website to delete, made by demo's admin.
+        let target: natter_protocol::AccountSettings = app
+            .client
+            .post(app.url("/accounts"))
+            .bearer_auth(&admin)
+            .json(&serde_json::json!({
+                "name": "Doomed", "allowed_origins": ["https://doomed.example"]
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let got = app
+            .client
+            .delete(app.url(&format!("/accounts/{}", target.id)))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), delete, "{role} of {org} deletes");
+    }
+}

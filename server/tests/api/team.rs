@@ -282,3 +282,94 @@ async fn an_invitation_is_accepted_once_and_signs_the_new_member_in() {
         .unwrap();
     assert_eq!(expired.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_new_website_serves_its_widget_at_once_and_a_deleted_one_stops() {
+    let app = spawn_app().await;
+    let admin = app.staff_token().await;
+    let create = || {
+        app.client
+            .post(app.url("/accounts"))
+            .bearer_auth(&admin)
+            .json(&serde_json::json!({
+                "name": "Corner Shop!",
+                "greeting": "Hello from the corner",
+                "theme_color": "#112233",
+                "theme": "dark",
+                "allowed_origins": ["http://localhost:*"]
+            }))
+            .send()
+    };
+    let first: natter_protocol::AccountSettings = create().await.unwrap().json().await.unwrap();
+    let second: natter_protocol::AccountSettings = create().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (first.id.as_str(), second.id.as_str()),
+        ("corner-shop", "corner-shop-2")
+    );
+    assert!(
+        first.snippet.contains("data-account=\"corner-shop\""),
+        "{}",
+        first.snippet
+    );
+    let config = app
+        .client
+        .get(app.url("/widget/demo/corner-shop/config"))
+        .header("origin", crate::helpers::DEMO_ORIGIN)
+        .send()
+        .await
+        .unwrap();
+    let config: natter_protocol::WidgetConfig = config.json().await.unwrap();
+    assert_eq!(
+        (config.greeting.as_str(), config.theme_color.as_str()),
+        ("Hello from the corner", "#112233")
+    );
+    assert_eq!(config.theme, natter_protocol::WidgetTheme::Dark);
+    // A lead there, then the website goes, and its visitor's token with it.
+    let lead: natter_protocol::LeadCreated = app
+        .client
+        .post(app.url("/widget/demo/corner-shop/leads"))
+        .header("origin", crate::helpers::DEMO_ORIGIN)
+        .json(&serde_json::json!({ "name": "Vi", "message": "hello" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let deleted = app
+        .client
+        .delete(app.url("/accounts/corner-shop"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let gone = app
+        .client
+        .get(app.url("/widget/demo/corner-shop/config"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    let post = app
+        .client
+        .post(app.url(&format!("/conversations/{}/messages", lead.conv_id)))
+        .bearer_auth(&lead.visitor_token)
+        .json(&serde_json::json!({ "text": "still there?", "client_msg_id": "k1" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), StatusCode::UNAUTHORIZED);
+    let invalid = app
+        .client
+        .post(app.url("/accounts"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({ "name": "X", "allowed_origins": [] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        assert_error(invalid, StatusCode::UNPROCESSABLE_ENTITY).await,
+        "invalid_allowed_origins"
+    );
+}
