@@ -1,4 +1,6 @@
-//! `natter admin …`: create organizations, website accounts and staff members.
+//! `natter admin …`: organizations, website accounts and staff members, from the
+//! command line (list, create, update, delete, reset a password), plus backups and
+//! query plans. The rules are the API's: validated the same way, one owner kept.
 
 use crate::auth::hash_password;
 use crate::config::{AdminCommand, DatabaseArgs};
@@ -22,7 +24,7 @@ fn slug(value: &str, what: &str) -> Result<String, String> {
 }
 
 fn read_password() -> Result<String, String> {
-    eprint!("password for the new staff member: ");
+    eprint!("password for the staff member: ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin()
@@ -128,7 +130,168 @@ pub async fn run(database: DatabaseArgs, command: AdminCommand) -> AdminResult {
             })?;
             println!("created staff member {} ({})", member.email, member.id);
         }
+        AdminCommand::ListOrgs => {
+            for (id, name) in store.orgs().await? {
+                println!("{id}\t{name}");
+            }
+        }
+        AdminCommand::UpdateOrg { id, name } => {
+            let name = validate::name(&name).map_err(|e| e.message)?;
+            found(store.rename_org(&id, &name).await?, "organization", &id)?;
+            println!("renamed organization {id}");
+        }
+        AdminCommand::DeleteOrg { id, yes } => {
+            confirm(yes, &format!("organization {id} and everything of it"))?;
+            found(store.delete_org(&id).await?, "organization", &id)?;
+            println!("deleted organization {id}");
+        }
+        AdminCommand::ListAccounts { org } => {
+            for account in store.accounts(&org).await? {
+                let origins: Vec<&str> = account.origin_patterns().collect();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    account.id,
+                    account.name,
+                    account.theme_color,
+                    origins.join(" "),
+                    account.greeting
+                );
+            }
+        }
+        AdminCommand::UpdateAccount {
+            org,
+            id,
+            name,
+            greeting,
+            theme_color,
+            add_origins,
+            remove_origins,
+        } => {
+            let Some(mut account) = store.account(&org, &id).await? else {
+                return Err(format!("no website account {org}/{id}").into());
+            };
+            if let Some(name) = name {
+                account.name = validate::name(&name).map_err(|e| e.message)?;
+            }
+            if let Some(greeting) = greeting {
+                account.greeting = validate::greeting(&greeting).map_err(|e| e.message)?;
+            }
+            if let Some(colour) = theme_color {
+                account.theme_color = validate::theme_color(&colour).map_err(|e| e.message)?;
+            }
+            let mut origins: Vec<String> = account.origin_patterns().map(str::to_owned).collect();
+            for origin in add_origins {
+                let origin = if origin.trim() == "*" {
+                    "*".to_owned()
+                } else {
+                    validate::origin(&origin).map_err(|e| e.message)?
+                };
+                if !origins.contains(&origin) {
+                    origins.push(origin);
+                }
+            }
+            for origin in remove_origins {
+                let before = origins.len();
+                origins.retain(|o| o != origin.trim());
+                if origins.len() == before {
+                    return Err(format!("{origin:?} is not an allowed origin of {org}/{id}").into());
+                }
+            }
+            if origins.is_empty() {
+                return Err("a website keeps at least one allowed origin".into());
+            }
+            account.allowed_origins = origins.join("\n");
+            store.update_account(&account).await?;
+            println!("updated website account {org}/{id} (running servers apply it within 10 s)");
+        }
+        AdminCommand::DeleteAccount { org, id, yes } => {
+            confirm(
+                yes,
+                &format!("website account {org}/{id} with its visitors and conversations"),
+            )?;
+            found(
+                store.delete_account(&org, &id).await?,
+                "website account",
+                &format!("{org}/{id}"),
+            )?;
+            println!("deleted website account {org}/{id}");
+        }
+        AdminCommand::ListStaff { org } => {
+            for member in store.staff_of(&org).await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    member.email, member.role, member.name, member.id
+                );
+            }
+        }
+        AdminCommand::UpdateStaff { email, role, name } => {
+            let member = staff(&store, &email).await?;
+            if let Some(name) = name {
+                let name = validate::name(&name).map_err(|e| e.message)?;
+                store.rename_staff(&member.id, &name).await?;
+            }
+            if let Some(role) = role
+                && !store
+                    .set_staff_role(&member.org_id, &member.id, &role)
+                    .await?
+            {
+                return Err(LAST_OWNER.into());
+            }
+            println!("updated staff member {email}");
+        }
+        AdminCommand::DeleteStaff { email } => {
+            let member = staff(&store, &email).await?;
+            if store
+                .delete_staff(&member.org_id, &member.id)
+                .await?
+                .is_none()
+            {
+                return Err(LAST_OWNER.into());
+            }
+            println!("removed staff member {email}; their sessions have ended");
+        }
+        AdminCommand::ResetPassword { email, password } => {
+            let member = staff(&store, &email).await?;
+            let password = match password {
+                Some(p) => p,
+                None => read_password()?,
+            };
+            let password = validate::password(&password).map_err(|e| e.message)?;
+            store
+                .set_password_hash(&member.id, &hash_password(&password)?)
+                .await?;
+            store.end_sessions(&member.id, "").await?;
+            println!("set a new password for {email}; their sessions have ended");
+        }
     }
     store.close().await;
     Ok(())
+}
+
+const LAST_OWNER: &str =
+    "an organization keeps at least one owner: make someone else an owner first";
+
+fn found(done: bool, what: &str, id: &str) -> Result<(), String> {
+    if done {
+        Ok(())
+    } else {
+        Err(format!("no {what} {id}"))
+    }
+}
+
+fn confirm(yes: bool, what: &str) -> Result<(), String> {
+    if yes {
+        Ok(())
+    } else {
+        Err(format!("this deletes {what}: add --yes to confirm"))
+    }
+}
+
+async fn staff(store: &Store, email: &str) -> Result<natter_protocol::StaffMember, String> {
+    let email = email.trim().to_lowercase();
+    match store.staff_by_email(&email).await {
+        Ok(Some(credentials)) => Ok(credentials.staff),
+        Ok(None) => Err(format!("no staff member {email}")),
+        Err(e) => Err(e.to_string()),
+    }
 }

@@ -305,4 +305,82 @@ pub enum AdminCommand {
         #[arg(long, env = "NATTER_STAFF_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
+    /// List the organizations.
+    ListOrgs,
+    /// Rename an organization.
+    UpdateOrg {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Delete an organization with its websites, staff, visitors and conversations.
+    DeleteOrg {
+        #[arg(long)]
+        id: String,
+        /// Confirms that everything of the organization goes.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// List an organization's website accounts with their settings.
+    ListAccounts {
+        #[arg(long)]
+        org: String,
+    },
+    /// Change a website account's settings.
+    UpdateAccount {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        greeting: Option<String>,
+        #[arg(long)]
+        theme_color: Option<String>,
+        /// Allow another origin (repeat for several).
+        #[arg(long = "add-origin")]
+        add_origins: Vec<String>,
+        /// Stop allowing an origin (repeat for several).
+        #[arg(long = "remove-origin")]
+        remove_origins: Vec<String>,
+    },
+    /// Delete a website account with its visitors and conversations.
+    DeleteAccount {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        id: String,
+        /// Confirms that its visitors and conversations go.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// List an organization's staff.
+    ListStaff {
+        #[arg(long)]
+        org: String,
+    },
+    /// Change a staff member's role or name (an organization keeps one owner).
+    UpdateStaff {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = crate::auth::Role::NAMES)]
+        role: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Remove a staff member (their sessions end; an organization keeps one owner).
+    DeleteStaff {
+        #[arg(long)]
+        email: String,
+    },
+    /// Set a staff member's password (from NATTER_STAFF_PASSWORD or asked for); their
+    /// sessions end.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "NATTER_STAFF_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
 }

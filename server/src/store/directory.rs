@@ -181,6 +181,35 @@ impl Store {
         Ok(())
     }
 
+    /// Every organization: (id, name), by id.
+    pub async fn orgs(&self) -> StoreResult<Vec<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT id, name FROM organizations ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Renames an organization; whether there was one.
+    pub async fn rename_org(&self, id: &str, name: &str) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE organizations SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes an organization and everything of it; whether there was one.
+    pub async fn delete_org(&self, id: &str) -> StoreResult<bool> {
+        // Conversations and visitors hang off the accounts; staff off the organization.
+        let done = sqlx::query("DELETE FROM organizations WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn org_exists(&self, id: &str) -> StoreResult<bool> {
         let found: Option<(String,)> = sqlx::query_as("SELECT id FROM organizations WHERE id = $1")
             .bind(id)
