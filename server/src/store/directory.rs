@@ -125,6 +125,8 @@ struct SessionRow {
 }
 
 const STAFF_COLUMNS: &str = "s.id, s.org_id, s.name, s.email, s.role, s.password_hash";
+const INSERT_STAFF_SQL: &str = "INSERT INTO staff (id, org_id, email, name, role, password_hash, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
 /// A change to the member `$2` of organization `$3` leaves it an owner when the new
 /// role `$1` is owner, the member is not one, or another owner remains.
 const KEEPS_AN_OWNER: &str = "($1 = 'owner' OR role <> 'owner' OR \
@@ -411,20 +413,17 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let id = uuid::Uuid::new_v4().to_string();
-        sqlx::query(
-            "INSERT INTO staff (id, org_id, email, name, role, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&id)
-        .bind(staff.org_id)
-        .bind(staff.email)
-        .bind(staff.name)
-        .bind(staff.role)
-        .bind(staff.password_hash)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await
-        .map_err(|e| on_unique(e, "staff member"))?;
+        sqlx::query(INSERT_STAFF_SQL)
+            .bind(&id)
+            .bind(staff.org_id)
+            .bind(staff.email)
+            .bind(staff.name)
+            .bind(staff.role)
+            .bind(staff.password_hash)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| on_unique(e, "staff member"))?;
         Ok(StaffMember {
             id,
             org_id: staff.org_id.to_owned(),
@@ -472,19 +471,16 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO staff (id, org_id, email, name, role, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&id)
-        .bind(owner.org_id)
-        .bind(owner.email)
-        .bind(owner.name)
-        .bind(owner.role)
-        .bind(owner.password_hash)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(INSERT_STAFF_SQL)
+            .bind(&id)
+            .bind(owner.org_id)
+            .bind(owner.email)
+            .bind(owner.name)
+            .bind(owner.role)
+            .bind(owner.password_hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(StaffMember {
             id,
@@ -722,20 +718,17 @@ impl Store {
             return Ok(None);
         }
         let id = uuid::Uuid::new_v4().to_string();
-        sqlx::query(
-            "INSERT INTO staff (id, org_id, email, name, role, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&id)
-        .bind(&org_id)
-        .bind(&email)
-        .bind(name)
-        .bind(&role)
-        .bind(password_hash)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| on_unique(e, "staff member with this email"))?;
+        sqlx::query(INSERT_STAFF_SQL)
+            .bind(&id)
+            .bind(&org_id)
+            .bind(&email)
+            .bind(name)
+            .bind(&role)
+            .bind(password_hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| on_unique(e, "staff member with this email"))?;
         tx.commit().await?;
         Ok(Some(StaffMember {
             id,

@@ -304,6 +304,21 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
     }
 
+    /// A new member of `org` with `role` and `password`, signed in: (id, token).
+    pub async fn join(&self, org: &str, role: &str, password: &str) -> (String, String) {
+        let email = format!("{role}-{}@{org}.example", uuid::Uuid::new_v4().simple());
+        let hash = natter_server::auth::hash_password(password).expect("hash");
+        let staff = NewStaff {
+            org_id: org,
+            email: &email,
+            name: "Member",
+            role,
+            password_hash: &hash,
+        };
+        let member = self.store.create_staff(staff).await.expect("staff");
+        (member.id, self.login(&email, password).await.token)
+    }
+
     /// Who `token` signs in (`GET /me`).
     pub async fn login_of(&self, token: &str) -> natter_protocol::StaffMember {
         self.get_json("/me", token).await

@@ -5,7 +5,7 @@
 
 use crate::helpers::{DEMO_ORIGIN, Socket, TestApp, spawn_app};
 use natter_protocol::{ClientFrame, ConvId, LeadCreated, ServerFrame};
-use natter_server::store::{NewAccount, NewStaff};
+use natter_server::store::NewAccount;
 use reqwest::StatusCode;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -340,17 +340,7 @@ async fn no_token_opens_what_is_not_its_own() {
 
 /// A member of `org` with `role`; returns their token.
 async fn member(app: &TestApp, org: &str, role: &str) -> String {
-    let email = format!("{role}-{}@{org}.example", uuid::Uuid::new_v4().simple());
-    let hash = natter_server::auth::hash_password("pw-member").unwrap();
-    let staff = NewStaff {
-        org_id: org,
-        email: &email,
-        name: "Member",
-        role,
-        password_hash: &hash,
-    };
-    app.store.create_staff(staff).await.unwrap();
-    app.login(&email, "pw-member").await.token
+    app.join(org, role, "pw-member").await.1
 }
 
 #[tokio::test]

@@ -2,31 +2,15 @@
 //! removing a member closes their inbox at once, and a new password ends the other
 //! sessions. Who may do what is in `matrix.rs`.
 
-use crate::helpers::{TestApp, assert_error, spawn_app};
+use crate::helpers::{assert_error, spawn_app};
 use natter_protocol::StaffMember;
-use natter_server::store::NewStaff;
 use reqwest::StatusCode;
 use std::time::Duration;
-
-/// A new member of `org` with `role` and `password`: (their id, a session token).
-async fn join(app: &TestApp, org: &str, role: &str, password: &str) -> (String, String) {
-    let email = format!("{role}-{}@{org}.example", uuid::Uuid::new_v4().simple());
-    let hash = natter_server::auth::hash_password(password).unwrap();
-    let staff = NewStaff {
-        org_id: org,
-        email: &email,
-        name: "Member",
-        role,
-        password_hash: &hash,
-    };
-    let member = app.store.create_staff(staff).await.unwrap();
-    (member.id, app.login(&email, password).await.token)
-}
 
 #[tokio::test]
 async fn an_organization_always_keeps_an_owner() {
     let app = spawn_app().await;
-    let (owner_id, owner) = join(&app, "demo", "owner", "pw-owner").await;
+    let (owner_id, owner) = app.join("demo", "owner", "pw-owner").await;
     let url = app.url(&format!("/staff/{owner_id}"));
     let demote = || {
         app.client
@@ -43,7 +27,7 @@ async fn an_organization_always_keeps_an_owner() {
     );
     assert_eq!(app.login_of(&owner).await.role, "owner", "nothing changed");
     // With a second owner, the first may step down.
-    let (second_id, _) = join(&app, "demo", "agent", "pw-second").await;
+    let (second_id, _) = app.join("demo", "agent", "pw-second").await;
     let promote = app
         .client
         .patch(app.url(&format!("/staff/{second_id}")))
@@ -60,8 +44,8 @@ async fn an_organization_always_keeps_an_owner() {
 #[tokio::test]
 async fn a_removed_member_is_signed_out_and_their_inbox_closes_at_once() {
     let app = spawn_app().await;
-    let (_, owner) = join(&app, "demo", "owner", "pw-owner").await;
-    let (agent_id, agent) = join(&app, "demo", "agent", "pw-agent").await;
+    let (_, owner) = app.join("demo", "owner", "pw-owner").await;
+    let (agent_id, agent) = app.join("demo", "agent", "pw-agent").await;
     let mut inbox = app.staff_socket(&agent).await;
     let removed = app
         .client
@@ -93,7 +77,7 @@ async fn a_removed_member_is_signed_out_and_their_inbox_closes_at_once() {
 #[tokio::test]
 async fn a_member_renames_themself() {
     let app = spawn_app().await;
-    let (_, token) = join(&app, "demo", "agent", "pw-agent").await;
+    let (_, token) = app.join("demo", "agent", "pw-agent").await;
     let rename = |name: &'static str| {
         app.client
             .patch(app.url("/me"))
@@ -116,7 +100,7 @@ async fn a_member_renames_themself() {
 #[tokio::test]
 async fn a_new_password_ends_the_other_sessions_and_needs_the_current_one() {
     let app = spawn_app().await;
-    let (_, here) = join(&app, "demo", "agent", "old-password").await;
+    let (_, here) = app.join("demo", "agent", "old-password").await;
     let email = app.login_of(&here).await.email;
     let elsewhere = app.login(&email, "old-password").await.token;
     let mut other_inbox = app.staff_socket(&elsewhere).await;
