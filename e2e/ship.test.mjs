@@ -255,4 +255,37 @@ describe('A new install, from the binary alone', { concurrency: 1 }, () => {
     await page.waitForTimeout(3_000);
     assert.ok(sockets.length <= 1, `socket attempts: ${sockets.length}`);
   }));
+
+  test('5. an invited agent joins from the link in another browser, answers, and is signed out at once when removed', T, scenario('ship-05-invitation', async (s) => {
+    assert.ok(owner.token, 'scenario 2 signed the owner in');
+    const invited = await api('POST', '/invitations', { email: `agent-${RUN}@bakery.example`, role: 'agent' }, owner.token);
+    assert.equal(invited.status, 201, JSON.stringify(invited.json));
+    assert.match(invited.json.invitation_url, /\/inbox\/#\/invite\/ni_/);
+
+    const context = await s.context(browser);
+    const page = s.own(await openPage(context, 'invited-agent'));
+    await page.goto(invited.json.invitation_url);
+    await page.getByLabel('Your name').fill('Ines Agent');
+    await page.getByLabel(/^Password/).fill('ines-password');
+    await page.getByRole('button', { name: 'Join and sign in' }).click();
+    await page.locator('.shell').waitFor({ timeout: 20_000 });
+    assert.equal(await page.getByRole('button', { name: /^Websites/ }).count(), 0, 'an agent sees no settings');
+    const team = await api('GET', '/staff', null, owner.token);
+    const agent = team.json.staff.find((m) => m.name === 'Ines Agent');
+    assert.equal(agent?.role, 'agent', JSON.stringify(team.json));
+
+    // The same link a second time opens nothing.
+    const again = s.own(await openPage(await s.context(browser), 'link-again'));
+    await again.goto(invited.json.invitation_url);
+    await again.getByLabel('Your name').fill('Someone Else');
+    await again.getByLabel(/^Password/).fill('someone-password');
+    await again.getByRole('button', { name: 'Join and sign in' }).click();
+    await again.getByRole('alert').filter({ hasText: 'already used' }).waitFor();
+
+    // Removed by the owner: the open inbox returns to sign-in at once, without a reload.
+    const removed = await api('DELETE', `/staff/${agent.id}`, null, owner.token);
+    assert.equal(removed.status, 204);
+    await page.getByLabel('Email').waitFor({ timeout: 10_000 });
+    await page.getByRole('status').filter({ hasText: 'sign in again' }).waitFor();
+  }));
 });

@@ -8,10 +8,10 @@ use crate::store::Inbox;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_protocol::{
-    AccountList, AccountSettings, ClientFrame, ConvId, ConversationDetail, ConversationList,
-    ConversationStatus, Direction, LoginRequest, LoginResponse, Message, MessageEnvelope,
-    MessageList, PostMessage, ReadRequest, ServerFrame, Side, UpdateAccount, UpdateConversation,
-    WidgetTheme, error_code, validate,
+    AcceptInvitation, AccountList, AccountSettings, ClientFrame, ConvId, ConversationDetail,
+    ConversationList, ConversationStatus, Direction, LoginRequest, LoginResponse, Message,
+    MessageEnvelope, MessageList, PostMessage, ReadRequest, ServerFrame, Side, UpdateAccount,
+    UpdateConversation, WidgetTheme, error_code, validate,
 };
 use std::time::Duration;
 
@@ -47,6 +47,31 @@ pub async fn sign_in(inbox: Inbox, email: String, password: String) -> Result<()
             Ok(())
         }
         Err(ApiError::Unauthorized) => Err("Wrong email or password.".to_owned()),
+        Err(e) => Err(e.message()),
+    }
+}
+
+/// Joins the team with an invitation's code, and signs in.
+pub async fn accept_invitation(
+    inbox: Inbox,
+    code: String,
+    name: String,
+    password: String,
+) -> Result<(), String> {
+    let body = AcceptInvitation { name, password };
+    let path = format!("/invitations/{code}/accept");
+    match call::<LoginResponse>("POST", &path, None, Some(&body)).await {
+        Ok(session) => {
+            net::save_session(&session);
+            net::set_route(None);
+            inbox.notice.set(None);
+            start(inbox, session);
+            Ok(())
+        }
+        Err(ApiError::Status(404, _)) => Err(
+            "This invitation was already used or has expired. Ask for a new one, or sign in."
+                .to_owned(),
+        ),
         Err(e) => Err(e.message()),
     }
 }

@@ -107,6 +107,19 @@ pub fn format_when(ms: i64, compact: bool) -> String {
 }
 
 const ROUTE_PREFIX: &str = "#/c/";
+const INVITE_PREFIX: &str = "#/invite/";
+
+/// The invitation code the address carries (`/inbox/#/invite/<code>`), if any.
+pub fn invitation_code() -> Option<String> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    let code = hash.strip_prefix(INVITE_PREFIX)?;
+    let valid = !code.is_empty()
+        && code.len() <= 100
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    valid.then(|| code.to_owned())
+}
 
 /// The conversation the address names (`/inbox/#/c/<conv_id>`), if it names a valid one.
 pub fn route() -> Option<ConvId> {

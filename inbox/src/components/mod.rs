@@ -3,6 +3,7 @@
 mod composer;
 mod connection;
 mod conversation;
+mod join;
 mod list;
 mod log;
 mod sign_in;
@@ -11,6 +12,7 @@ mod websites;
 pub use composer::Composer;
 pub use connection::ConnectionBadge;
 pub use conversation::{ConversationPane, VisitorDetails};
+pub use join::Join;
 pub use list::ConversationList;
 pub use log::MessageLog;
 pub use sign_in::SignIn;
@@ -57,8 +59,18 @@ pub fn App() -> impl IntoView {
     });
 
     let signed_in = move || inbox.session.with(Option::is_some);
+    // An invitation link opens the page to join; its address changes when it is left.
+    let invitation = RwSignal::new(net::invitation_code());
+    let hash = window_event_listener_untyped("hashchange", move |_| {
+        invitation.set(net::invitation_code());
+    });
+    on_cleanup(move || hash.remove());
+    let signed_out = move || match invitation.get() {
+        Some(code) => view! { <Join code /> }.into_any(),
+        None => view! { <SignIn /> }.into_any(),
+    };
     view! {
-        <Show when=signed_in fallback=|| view! { <SignIn /> }>
+        <Show when=signed_in fallback=signed_out>
             <Shell />
         </Show>
     }
@@ -73,6 +85,13 @@ pub fn Shell() -> impl IntoView {
             .session
             .with(|s| s.as_ref().map(|s| s.staff.name.clone()).unwrap_or_default())
     };
+    // Agents answer conversations only: settings are for owners and admins.
+    let manages_websites = move || {
+        inbox.session.with(|s| {
+            s.as_ref()
+                .is_some_and(|s| matches!(s.staff.role.as_str(), "owner" | "admin"))
+        })
+    };
     let ask = RwSignal::new(net::notifications_undecided());
     let enable = move |_| {
         leptos::task::spawn_local(async move {
@@ -86,7 +105,9 @@ pub fn Shell() -> impl IntoView {
                 <h1 class="brand">"Natter inbox"</h1>
                 <ConnectionBadge />
                 <span class="spacer"></span>
-                <WebsitesButton />
+                <Show when=manages_websites>
+                    <WebsitesButton />
+                </Show>
                 <Show when=move || ask.get()>
                     <button type="button" class="link" on:click=enable>
                         <span class="wide-only">"Enable notifications"</span>
