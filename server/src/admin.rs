@@ -59,17 +59,8 @@ pub async fn run(database: DatabaseArgs, command: AdminCommand) -> AdminResult {
             let id = slug(&id, "the account id")?;
             let name = validate::name(&name).map_err(|e| e.message)?;
             let color = validate::theme_color(&color).map_err(|e| e.message)?;
-            for origin in &origins {
-                let ok = origin == "*"
-                    || origin.starts_with("http://")
-                    || origin.starts_with("https://");
-                if !ok {
-                    return Err(format!(
-                        "origin {origin:?} must start with http:// or https://, or be *"
-                    )
-                    .into());
-                }
-            }
+            let origins =
+                crate::chat::websites::allowed_origins(&origins).map_err(|e| e.message)?;
             let account = NewAccount {
                 org_id: &org,
                 id: &id,
@@ -180,16 +171,10 @@ pub async fn run(database: DatabaseArgs, command: AdminCommand) -> AdminResult {
                 account.theme_color = validate::theme_color(&colour).map_err(|e| e.message)?;
             }
             let mut origins: Vec<String> = account.origin_patterns().map(str::to_owned).collect();
-            for origin in add_origins {
-                let origin = if origin.trim() == "*" {
-                    "*".to_owned()
-                } else {
-                    validate::origin(&origin).map_err(|e| e.message)?
-                };
-                if !origins.contains(&origin) {
-                    origins.push(origin);
-                }
-            }
+            origins.extend(add_origins);
+            // The API's rule: each an origin or pattern, no repeats.
+            let mut origins =
+                crate::chat::websites::allowed_origins(&origins).map_err(|e| e.message)?;
             for origin in remove_origins {
                 let before = origins.len();
                 origins.retain(|o| o != origin.trim());

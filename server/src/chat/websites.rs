@@ -235,7 +235,7 @@ async fn settings(state: &AppState, account: Account, base: &str) -> ApiResult<A
 
 /// A new list of allowed origins: each an origin or pattern (or `*`), at least one,
 /// without repeats.
-fn allowed_origins(origins: &[String]) -> Result<Vec<String>, validate::Invalid> {
+pub(crate) fn allowed_origins(origins: &[String]) -> Result<Vec<String>, validate::Invalid> {
     let invalid = |message: &str| validate::Invalid {
         field: "allowed_origins",
         message: message.to_owned(),
