@@ -24,6 +24,12 @@
     if (!/^#[0-9a-f]{6}$/i.test(theme)) theme = localStorage.getItem('natter:' + data.org + ':' + data.account + ':theme');
   } catch (e) { /* storage disabled */ }
   if (/^#[0-9a-f]{6}$/i.test(theme)) host.style.setProperty('--n-theme', theme);
+  // The launcher's side: the snippet's data-position, else the side the app remembered.
+  var side = data.position;
+  try {
+    if (side !== 'left' && side !== 'right') side = localStorage.getItem('natter:' + data.org + ':' + data.account + ':position');
+  } catch (e) { /* storage disabled */ }
+  if (side === 'left') host.setAttribute('data-position', 'left');
   try {
     // The account's light/dark choice, remembered by the app.
     var look = localStorage.getItem('natter:' + data.org + ':' + data.account + ':look');
@@ -51,6 +57,7 @@
     '.n-boot-x:focus-visible{outline:2px solid #fff}' +
     '.n-boot i{width:28px;height:28px;border:3px solid #d1d5db;border-top-color:var(--n-theme,#2563eb);border-radius:50%;animation:n-spin .8s linear infinite}' +
     '@keyframes n-spin{to{transform:rotate(1turn)}}' +
+    ':host([data-position=left]) .n-launcher{right:auto;left:20px}@media (min-width:481px){:host([data-position=left]) .n-boot{right:auto;left:20px}}' +
     '@media (max-width:480px){.n-boot{inset:0;width:100%;height:100%;border-radius:0}}' +
     ':host([data-theme=dark]) .n-boot{background:#111827}:host([data-theme=dark]) .n-boot i{border-color:#374151;border-top-color:#fff}' +
     '@media (prefers-color-scheme:dark){:host(:not([data-theme=light])) .n-boot{background:#111827}:host(:not([data-theme=light])) .n-boot i{border-color:#374151;border-top-color:#fff}}' +
@@ -148,8 +155,14 @@
     open: function () { command('open'); },
     close: function () { command('close'); },
     toggle: function () { command('toggle'); },
-    /** Pre-fills the lead form: {name, email}. */
-    setUser: function (user) { command('setUser', { name: String((user && user.name) || ''), email: String((user && user.email) || '') }); },
+    /** The page's signed-in user: {name, email} pre-fill the lead form; with {id, user_hash}
+     *  (hex HMAC-SHA256 of id with the website's identity secret, made on your server) the
+     *  visitor is that verified contact, with their conversations on every device. */
+    setUser: function (user) {
+      user = user || {};
+      var s = function (v) { return v == null ? '' : String(v); };
+      command('setUser', { name: s(user.name), email: s(user.email), id: s(user.id), user_hash: s(user.user_hash) });
+    },
     /** Forgets the visitor: the next chat starts with the lead form. */
     reset: function () {
       try { localStorage.removeItem('natter:' + data.org + ':' + data.account); } catch (e) { /* disabled */ }

@@ -10,8 +10,8 @@ use crate::storage::Store;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_protocol::{
-    ConversationStatus, CreateLead, Direction, Message, PostMessage, ServerFrame, Side,
-    WidgetConfig, WidgetTheme, error_code, validate,
+    ConvId, ConversationStatus, CreateLead, Direction, Identify, Message, PostMessage, ServerFrame,
+    Side, VisitorConversation, WidgetConfig, WidgetPosition, WidgetTheme, error_code, validate,
 };
 use std::cell::Cell;
 use wasm_bindgen::JsValue;
@@ -77,6 +77,10 @@ pub struct Chat {
     pub at_bottom: RwSignal<bool>,
     pub resolved: RwSignal<bool>,
     pub prefill: RwSignal<Prefill>,
+    /// The visitor is a contact the website vouched for (`Natter.setUser` with a hash).
+    pub verified: RwSignal<bool>,
+    /// A verified contact's conversations, most recent first, to continue one.
+    pub past: RwSignal<Vec<VisitorConversation>>,
     /// The viewer's locale for dates and times (empty: the browser's).
     locale: StoredValue<String>,
     env: StoredValue<Env, LocalStorage>,
@@ -88,6 +92,7 @@ impl Chat {
     pub fn start(settings: &Settings, t: &'static Strings) -> Self {
         let store = Store::new(&settings.org, &settings.account);
         let saved = store.load();
+        let verified = saved.user_id.is_some() && saved.token.is_some();
         let session = match (saved.conv_id, saved.token) {
             (Some(conv_id), Some(token)) => Some(Session {
                 conv_id: conv_id.as_str().into(),
@@ -110,6 +115,8 @@ impl Chat {
                 name: saved.name,
                 email: saved.email,
             }),
+            verified: RwSignal::new(verified),
+            past: RwSignal::new(Vec::new()),
             locale: StoredValue::new(settings.locale.clone()),
             env: StoredValue::new_local(Env {
                 api: Api::new(&settings.server, &settings.org, &settings.account),
@@ -199,12 +206,110 @@ impl Chat {
         });
     }
 
+    /// The launcher's side: the host's `data-position`, which the stylesheets follow.
+    fn apply_position(&self, side: WidgetPosition) {
+        self.env.with_value(|env| {
+            _ = env.host.set_attribute("data-position", side.as_str());
+            env.store.save_position(side.as_str());
+        });
+    }
+
+    /// `Natter.setUser({id, user_hash, …})`: becomes that verified contact, with their
+    /// conversations; the most recent one is shown. Once per user and browser: the
+    /// token is kept. A refused hash leaves the visitor anonymous.
+    fn identify(self, id: String, user_hash: String, name: String, email: String) {
+        self.prefill.set(Prefill {
+            name: name.clone(),
+            email: email.clone(),
+        });
+        let saved = self.store().load();
+        let known = saved.user_id.as_deref() == Some(id.as_str()) && saved.token.is_some();
+        if known && self.past.with_untracked(|p| !p.is_empty()) {
+            return;
+        }
+        let nonempty = |s: String| (!s.trim().is_empty()).then_some(s);
+        let user = Identify {
+            id: id.clone(),
+            user_hash,
+            name: nonempty(name),
+            email: nonempty(email),
+        };
+        spawn_local(async move {
+            let identified = match self.api().identify(&user).await {
+                Ok(identified) => identified,
+                // Offline: the next `setUser` (the next page) tries again.
+                Err(ApiError::Network) => return,
+                Err(ApiError::Status { message, .. }) => {
+                    leptos::logging::error!(
+                        "[natter] Natter.setUser: the server refused this user ({message}). The \
+                         visitor chats anonymously. user_hash must be the hex HMAC-SHA256 of \
+                         the id with this website's identity secret, made on your server."
+                    );
+                    return;
+                }
+            };
+            let same_session = self.session.with_untracked(|s| {
+                s.as_ref().is_some_and(|s| {
+                    identified
+                        .conversations
+                        .iter()
+                        .any(|c| c.conv_id == s.conv_id)
+                })
+            });
+            let latest = identified.conversations.first().map(|c| c.conv_id.clone());
+            let token = identified.visitor_token;
+            self.store().update(|saved| {
+                saved.user_id = Some(id);
+                saved.token = Some(token.clone());
+                if !same_session {
+                    saved.conv_id = latest.as_ref().map(|c| c.0.clone());
+                    saved.read_seq = 0;
+                }
+            });
+            self.verified.set(true);
+            self.past.set(identified.conversations);
+            if same_session {
+                self.session.update(|s| {
+                    if let Some(s) = s {
+                        s.token = token;
+                    }
+                });
+            } else {
+                self.switch_to(latest, token);
+            }
+        });
+    }
+
+    /// Shows one of a verified contact's conversations (`None`: the form for a new one).
+    pub fn switch_to(self, conv_id: Option<ConvId>, token: String) {
+        self.clear_conversation();
+        self.read_seq.set(0);
+        self.store().update(|saved| {
+            saved.conv_id = conv_id.as_ref().map(|c| c.0.clone());
+            saved.read_seq = 0;
+        });
+        match conv_id {
+            Some(conv_id) => {
+                self.session.set(Some(Session { conv_id, token }));
+                self.catch_up(true);
+            }
+            None => self.session.set(None),
+        }
+    }
+
+    /// The verified contact's token, to start another conversation of theirs.
+    pub fn contact_token(self) -> Option<String> {
+        let saved = self.store().load();
+        saved.user_id.and(saved.token)
+    }
+
     fn load_config(self) {
         spawn_local(async move {
             match self.api().config().await {
                 Ok(config) => {
                     self.apply_theme(&config.theme_color);
                     self.apply_look(config.theme);
+                    self.apply_position(config.position);
                     self.config.set(Some(config));
                 }
                 // Only the page's origin can refuse the config (it takes no token).
@@ -248,7 +353,13 @@ impl Chat {
             Command::Open => self.open.set(true),
             Command::Close => self.open.set(false),
             Command::Toggle => self.open.update(|open| *open = !*open),
-            Command::SetUser { name, email } => self.prefill.set(Prefill { name, email }),
+            Command::SetUser {
+                name,
+                email,
+                id: Some(id),
+                user_hash: Some(hash),
+            } => self.identify(id, hash, name, email),
+            Command::SetUser { name, email, .. } => self.prefill.set(Prefill { name, email }),
             Command::Reset => self.reset(),
         }
     }
@@ -431,7 +542,8 @@ impl Chat {
         if lead.message.is_some() {
             lead.client_msg_id = Some(new_client_msg_id());
         }
-        let Ok(created) = self.api().create_lead(&lead).await else {
+        let token = self.contact_token();
+        let Ok(created) = self.api().create_lead(&lead, token.as_deref()).await else {
             return false;
         };
         self.store().update(|saved| {
@@ -562,10 +674,16 @@ impl Chat {
     }
 
     /// "Start a new conversation": back to the lead form, pre-filled with the last name.
+    /// A verified contact keeps their token (the new conversation is theirs too).
     pub fn new_conversation(self) {
+        if let Some(session) = self.session.get_untracked() {
+            self.remember_past(session.conv_id);
+        }
         self.store().update(|saved| {
             saved.conv_id = None;
-            saved.token = None;
+            if saved.user_id.is_none() {
+                saved.token = None;
+            }
             saved.read_seq = 0;
             saved.outbox.clear();
         });
@@ -573,8 +691,33 @@ impl Chat {
         self.clear_conversation();
     }
 
+    /// Keeps the conversation being left in a verified contact's list.
+    fn remember_past(self, conv_id: ConvId) {
+        if !self.verified.get_untracked() {
+            return;
+        }
+        let (last_seq, last_message) = self
+            .conv
+            .with_untracked(|c| (c.last_seq(), c.messages().last().cloned()));
+        self.past.update(|past| {
+            past.retain(|c| c.conv_id != conv_id);
+            past.insert(
+                0,
+                VisitorConversation {
+                    conv_id,
+                    status: ConversationStatus::Open,
+                    last_seq,
+                    last_activity_at: last_message.as_ref().map_or(0, |m| m.created_at),
+                    last_message,
+                },
+            );
+        });
+    }
+
     /// `Natter.reset()`: forget the visitor entirely.
     pub fn reset(self) {
+        self.verified.set(false);
+        self.past.set(Vec::new());
         self.store().clear();
         self.session.set(None);
         self.prefill.set(Prefill::default());

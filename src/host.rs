@@ -14,7 +14,14 @@ pub enum Command {
     Open,
     Close,
     Toggle,
-    SetUser { name: String, email: String },
+    /// With `id` and `user_hash` (made by the website's server), the visitor is that
+    /// verified contact; without, the lead form is only pre-filled.
+    SetUser {
+        name: String,
+        email: String,
+        id: Option<String>,
+        user_hash: Option<String>,
+    },
     Reset,
 }
 
@@ -70,6 +77,8 @@ fn parse(detail: &JsValue) -> Option<Command> {
             Command::SetUser {
                 name: field(&user, "name").unwrap_or_default(),
                 email: field(&user, "email").unwrap_or_default(),
+                id: field(&user, "id").filter(|id| !id.is_empty()),
+                user_hash: field(&user, "user_hash").filter(|h| !h.is_empty()),
             }
         }
         _ => return None,

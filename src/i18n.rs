@@ -54,9 +54,18 @@ pub struct Strings {
     pub reply_buckets: [&'static str; 5],
     /// Read before the team's names in the header.
     pub team: &'static str,
+    /// Instead of the lead form on a website that chats only with its signed-in users.
+    pub sign_in_to_chat: &'static str,
+    /// Above a verified contact's earlier conversations.
+    pub your_conversations: &'static str,
+    /// A conversation of theirs with no message yet.
+    pub no_messages: &'static str,
 }
 
 pub const EN: Strings = Strings {
+    sign_in_to_chat: "Sign in on this website to chat with us.",
+    your_conversations: "Your conversations",
+    no_messages: "No messages yet",
     title_fallback: "Chat with us",
     close: "Close chat",
     online: "We're online",
@@ -107,6 +116,9 @@ pub const EN: Strings = Strings {
 };
 
 pub const VI: Strings = Strings {
+    sign_in_to_chat: "Hãy đăng nhập trên trang web này để trò chuyện với chúng tôi.",
+    your_conversations: "Các cuộc trò chuyện của bạn",
+    no_messages: "Chưa có tin nhắn",
     title_fallback: "Trò chuyện với chúng tôi",
     close: "Đóng cửa sổ chat",
     online: "Chúng tôi đang trực tuyến",

@@ -3,8 +3,8 @@
 pub use natter_client::fetch::FetchError as ApiError;
 use natter_client::fetch::{json, send};
 use natter_protocol::{
-    ConvId, CreateLead, LeadCreated, MessageEnvelope, MessageList, PostMessage, ReadRequest,
-    WidgetConfig,
+    ConvId, CreateLead, Identified, Identify, LeadCreated, MessageEnvelope, MessageList,
+    PostMessage, ReadRequest, WidgetConfig,
 };
 
 /// The API of one server for one website account.
@@ -43,9 +43,22 @@ impl Api {
         json(send("GET", &url, None::<&()>, None).await?).await
     }
 
-    pub async fn create_lead(&self, lead: &CreateLead) -> Result<LeadCreated, ApiError> {
+    /// A new conversation: a new visitor, or with `token` another of a verified contact's.
+    pub async fn create_lead(
+        &self,
+        lead: &CreateLead,
+        token: Option<&str>,
+    ) -> Result<LeadCreated, ApiError> {
         let url = format!("{}/widget/{}/{}/leads", self.base, self.org, self.account);
-        json(send("POST", &url, Some(lead), None).await?).await
+        json(send("POST", &url, Some(lead), token).await?).await
+    }
+
+    pub async fn identify(&self, user: &Identify) -> Result<Identified, ApiError> {
+        let url = format!(
+            "{}/widget/{}/{}/identify",
+            self.base, self.org, self.account
+        );
+        json(send("POST", &url, Some(user), None).await?).await
     }
 
     pub async fn post_message(

@@ -10,6 +10,10 @@ pub struct Saved {
     pub conv_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// The website's id of the verified contact `token` belongs to (`Natter.setUser`
+    /// with a `user_hash`): their token outlives each conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
     /// Pre-fills the lead form of a new conversation.
     #[serde(default)]
     pub name: String,
@@ -77,6 +81,13 @@ impl Store {
     pub fn save_theme(&self, colour: &str) {
         if let Some(storage) = Self::storage() {
             _ = storage.set_item(&format!("{}:theme", self.key), colour);
+        }
+    }
+
+    /// The launcher's side (`left`, `right`), read by the loader too.
+    pub fn save_position(&self, side: &str) {
+        if let Some(storage) = Self::storage() {
+            _ = storage.set_item(&format!("{}:position", self.key), side);
         }
     }
 

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_client::view::{initials, rich_text};
 use natter_client::when;
-use natter_protocol::{ClientFrame, CreateLead, validate};
+use natter_protocol::{ClientFrame, ConvId, CreateLead, validate};
 
 /// The chat panel: header, connection status, then the lead form or the conversation.
 #[component]
@@ -66,6 +66,10 @@ fn Header() -> impl IntoView {
                     };
                     line.replace("{t}", when)
                 }
+                _ if !online && c.as_ref().is_some_and(|c| !c.away_message.is_empty()) => c
+                    .as_ref()
+                    .map(|c| c.away_message.clone())
+                    .unwrap_or_default(),
                 None if online => t.online.to_owned(),
                 None => t.away.to_owned(),
             }
@@ -309,8 +313,18 @@ fn LeadForm() -> impl IntoView {
     let error = move |pick: fn(&LeadErrors) -> Option<&'static str>| {
         Signal::derive(move || errors.with(pick))
     };
+    let refused = move || {
+        !chat.verified.get()
+            && chat
+                .config
+                .with(|c| c.as_ref().is_some_and(|c| c.require_identity))
+    };
     view! {
-        <form class="n-lead" on:submit=on_submit novalidate>
+        <Past/>
+        <Show when=refused>
+            <div class="n-lead">{greeting(chat)}<p class="n-note" role="status">{t.sign_in_to_chat}</p></div>
+        </Show>
+        <form class="n-lead" on:submit=on_submit novalidate hidden=refused>
             {greeting(chat)}
             <Field id="n-name" label=t.name kind="text" autocomplete="name" value=name error=error(|e| e.name)/>
             <Field id="n-email" label=t.email kind="email" autocomplete="email" hint=t.optional value=email error=error(|e| e.email)/>
@@ -325,6 +339,34 @@ fn LeadForm() -> impl IntoView {
                 {move || if busy.get() { t.starting } else { t.start }}
             </button>
         </form>
+    }
+}
+
+/// A verified contact's earlier conversations, each a button that continues it.
+#[component]
+fn Past() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let t = chat.t;
+    let open = move |conv_id: ConvId| {
+        if let Some(token) = chat.contact_token() {
+            chat.switch_to(Some(conv_id), token);
+        }
+    };
+    view! {
+        <Show when=move || chat.past.with(|p| !p.is_empty())>
+            <nav class="n-past" aria-labelledby="n-past-title">
+                <h3 id="n-past-title">{t.your_conversations}</h3>
+                <ul>
+                    {move || chat.past.get().into_iter().map(|c| {
+                        let preview = c.last_message.as_ref().map_or_else(|| t.no_messages.to_owned(), |m| m.text.chars().take(80).collect());
+                        let conv_id = c.conv_id.clone();
+                        view! {
+                            <li><button type="button" class="n-past-item" on:click=move |_| open(conv_id.clone())>{preview}</button></li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </nav>
+        </Show>
     }
 }
 

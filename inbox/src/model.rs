@@ -371,6 +371,7 @@ mod tests {
                 page_url: None,
                 user_agent: None,
                 first_seen_at: 0,
+                verified: false,
             },
             last_message: None,
             last_seq,

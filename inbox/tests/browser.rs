@@ -76,6 +76,7 @@ fn visitor(id: &str, name: &str) -> Visitor {
         page_url: Some("https://shop.example/cart".into()),
         user_agent: Some("Test browser".into()),
         first_seen_at: 1_700_000_000_000,
+        verified: false,
     }
 }
 

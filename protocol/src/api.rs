@@ -52,6 +52,34 @@ impl WidgetTheme {
     }
 }
 
+/// The side of the page the widget's launcher sits on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum WidgetPosition {
+    #[default]
+    Right,
+    Left,
+}
+
+impl WidgetPosition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Right => "right",
+            Self::Left => "left",
+        }
+    }
+
+    /// The stored value; anything unknown is `right`.
+    pub fn parse(value: &str) -> Self {
+        if value == "left" {
+            Self::Left
+        } else {
+            Self::Right
+        }
+    }
+}
+
 /// `GET /api/v1/widget/{org_id}/{account_id}/config`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -73,6 +101,16 @@ pub struct WidgetConfig {
     /// until enough were answered to say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_secs: Option<u64>,
+    /// The launcher's side of the page.
+    #[serde(default)]
+    pub position: WidgetPosition,
+    /// Shown while no staff member is online (empty: the default wording).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub away_message: String,
+    /// Only visitors the website vouches for (`Natter.setUser` with a `user_hash`) may
+    /// start a conversation.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_identity: bool,
 }
 
 // The `pattern`s below (for the OpenAPI document) spell out `validate`'s rules. Their
@@ -241,6 +279,19 @@ pub struct AccountSettings {
     /// The widget's light or dark look (`auto`: the visitor's system setting).
     #[serde(default)]
     pub theme: WidgetTheme,
+    /// The launcher's side of the page.
+    #[serde(default)]
+    pub position: WidgetPosition,
+    /// Shown in the widget while no staff member is online; empty: the default wording.
+    #[serde(default)]
+    pub away_message: String,
+    /// Only verified visitors may start conversations.
+    #[serde(default)]
+    pub require_identity: bool,
+    /// The key the website's server signs user ids with (`user_hash`), shown to owners
+    /// and admins; absent until made with `POST /accounts/{account_id}/identity-secret`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_secret: Option<String>,
     /// Origin patterns that may embed the widget, e.g. `https://shop.example`,
     /// `http://localhost:*`, `https://*.shop.example`.
     pub allowed_origins: Vec<String>,
@@ -303,6 +354,21 @@ pub struct UpdateAccount {
     /// The widget's light or dark look.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<WidgetTheme>,
+    /// The launcher's side of the page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<WidgetPosition>,
+    /// 0–500 characters after trimming, no NUL; empty: the default wording.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00](?:[^\x00]{0,498}[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00])?)?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
+    pub away_message: Option<String>,
+    /// Only verified visitors may start conversations (set a secret first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_identity: Option<bool>,
     /// The whole new list: 1–100 origins (`https://shop.example`, `http://localhost:*`,
     /// `https://*.shop.example`) or `*` (anywhere), each at most 300 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -364,6 +430,71 @@ pub struct CreateAccount {
         )
     )]
     pub allowed_origins: Vec<String>,
+}
+
+/// `POST /api/v1/accounts/{account_id}/identity-secret`: the website's new identity
+/// secret; the old one stops verifying at once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IdentitySecret {
+    pub secret: String,
+}
+
+/// `POST /api/v1/widget/{org_id}/{account_id}/identify`: the website's signed-in user.
+/// `user_hash` is the lowercase hex HMAC-SHA256 of `id` keyed with the website's
+/// identity secret, computed on the website's server.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Identify {
+    /// The website's own id of its user, verbatim: 1–255 characters, no control characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[^\x00-\x1F\x7F-\x9F]{1,255}$")
+    )]
+    pub id: String,
+    /// 64 hex digits.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9A-Fa-f]{64}$"))]
+    pub user_hash: String,
+    /// 1–120 characters after trimming, no control or format characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[A-Za-z0-9][A-Za-z0-9 .'-]{0,60})?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[A-Za-z0-9_+-]{1,32}(?:\.[A-Za-z0-9_+-]{1,16})?@[A-Za-z0-9]{1,20}(?:-[A-Za-z0-9]{1,20})?(?:\.[A-Za-z0-9]{1,20}){1,3}[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*)?$"
+        )
+    )]
+    pub email: Option<String>,
+}
+
+/// The answer to `identify`: the contact's token for this browser and their
+/// conversations on this website, most recent first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Identified {
+    pub visitor_id: String,
+    pub visitor_token: String,
+    pub conversations: Vec<VisitorConversation>,
+}
+
+/// One of a visitor's conversations, as the visitor sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VisitorConversation {
+    pub conv_id: ConvId,
+    pub status: ConversationStatus,
+    /// The newest message's seq (0: none yet).
+    pub last_seq: u64,
+    pub last_message: Option<Message>,
+    /// Milliseconds since the Unix epoch.
+    pub last_activity_at: i64,
 }
 
 /// An allowed-origin pattern, as `UpdateAccount` takes it (the schema of one item; a
@@ -530,6 +661,10 @@ pub struct Visitor {
     pub user_agent: Option<String>,
     /// Milliseconds since the Unix epoch.
     pub first_seen_at: i64,
+    /// The website's own server vouched for who this is (`Natter.setUser` with a valid
+    /// `user_hash`).
+    #[serde(default)]
+    pub verified: bool,
 }
 
 /// One row of the staff inbox's conversation list.

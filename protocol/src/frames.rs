@@ -175,6 +175,8 @@ pub mod error_code {
     pub const ALREADY_EXISTS: &str = "already_exists";
     /// The change would leave the organization without an owner.
     pub const LAST_OWNER: &str = "last_owner";
+    /// Identity can only be required of visitors once the website has a secret.
+    pub const NO_IDENTITY_SECRET: &str = "no_identity_secret";
     /// Readiness: the database does not answer.
     pub const DATABASE_UNAVAILABLE: &str = "database_unavailable";
     /// Socket: a frame that is not valid here.

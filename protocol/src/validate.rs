@@ -194,6 +194,50 @@ pub fn greeting(value: &str) -> Result<String, Invalid> {
     Ok(greeting)
 }
 
+/// A website's away message: like a greeting, but blank clears it (the widget then
+/// uses its own wording).
+pub fn away_message(value: &str) -> Result<String, Invalid> {
+    if value.trim().is_empty() {
+        return Ok(String::new());
+    }
+    greeting(value).map_err(|e| {
+        Invalid::new(
+            "away_message",
+            e.message.replace("greeting", "away_message"),
+        )
+    })
+}
+
+/// Longest user id a website may vouch for.
+pub const MAX_EXTERNAL_ID_CHARS: usize = 255;
+
+/// A website's own id of its user, kept verbatim (it is what the website signed):
+/// 1..=255 characters, no control characters.
+pub fn external_id(value: &str) -> Result<String, Invalid> {
+    let len = value.chars().count();
+    if len == 0 || len > MAX_EXTERNAL_ID_CHARS {
+        return Err(Invalid::new("id", "id must be 1 to 255 characters"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Invalid::new("id", "id must not contain control characters"));
+    }
+    Ok(value.to_owned())
+}
+
+/// A `user_hash`: an HMAC-SHA256 as 64 hex digits, returned as its 32 bytes.
+pub fn user_hash(value: &str) -> Result<Vec<u8>, Invalid> {
+    let invalid = || Invalid::new("user_hash", "user_hash must be 64 hex digits (HMAC-SHA256)");
+    if value.len() != 64 || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(invalid());
+    }
+    (0..64)
+        .step_by(2)
+        .map(|i| {
+            u8::from_str_radix(value.get(i..i + 2).ok_or_else(invalid)?, 16).map_err(|_| invalid())
+        })
+        .collect()
+}
+
 /// An optional field: absent and blank both mean "not given"; anything else must pass `check`.
 pub fn optional(
     value: Option<&str>,
@@ -457,5 +501,40 @@ mod tests {
         assert!(password("1234567").is_err());
         assert_eq!(password(" 8 chars ").as_deref(), Ok(" 8 chars "));
         assert!(password(&"x".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn identity_fields() {
+        let hash = "0f".repeat(32);
+        assert_eq!(user_hash(&hash).unwrap(), vec![0x0f; 32]);
+        assert_eq!(user_hash(&hash.to_uppercase()).unwrap(), vec![0x0f; 32]);
+        for bad in [
+            "",
+            "0f",
+            &"0g".repeat(32),
+            &format!("+f{}", "0f".repeat(31)),
+            &"é".repeat(32),
+        ] {
+            assert!(user_hash(bad).is_err(), "{bad:?}");
+        }
+        for (id, ok) in [
+            ("user-1", true),
+            (" spaced ", true),
+            ("", false),
+            ("a\nb", false),
+            (&"x".repeat(255), true),
+            (&"x".repeat(256), false),
+        ] {
+            assert_eq!(external_id(id).is_ok(), ok, "{id:?}");
+        }
+        assert_eq!(external_id(" spaced ").unwrap(), " spaced ");
+        assert_eq!(away_message("  ").unwrap(), "");
+        assert_eq!(away_message(" Back at 9 ").unwrap(), "Back at 9");
+        assert!(
+            away_message(&"x".repeat(501))
+                .unwrap_err()
+                .message
+                .contains("away_message")
+        );
     }
 }

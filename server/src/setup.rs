@@ -148,16 +148,24 @@ fn already_set_up() -> ApiError {
 }
 
 /// The embed snippet for a website account, served from `base` (e.g. `https://chat.shop.example`),
-/// with the account's colour when it has one, so the launcher wears it from the first paint.
-pub fn snippet(base: &str, org_id: &str, account_id: &str, color: Option<&str>) -> String {
+/// with the account's colour when it has one and a left-hand launcher, so the launcher
+/// has them from the first paint.
+pub fn snippet(
+    base: &str,
+    org_id: &str,
+    account_id: &str,
+    color: Option<&str>,
+    left: bool,
+) -> String {
     let color = color
         .filter(|c| {
             c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())
         })
         .map(|c| format!(" data-color=\"{c}\""))
         .unwrap_or_default();
+    let position = if left { " data-position=\"left\"" } else { "" };
     format!(
-        "<script src=\"{base}/embed.js\" data-org=\"{org_id}\" data-account=\"{account_id}\"{color} async></script>"
+        "<script src=\"{base}/embed.js\" data-org=\"{org_id}\" data-account=\"{account_id}\"{color}{position} async></script>"
     )
 }
 

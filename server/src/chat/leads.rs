@@ -2,22 +2,51 @@
 
 use super::{Committed, commit};
 use crate::auth::{new_visitor_token, token_digest};
+use crate::http::error::ApiError;
 use crate::http::error::ApiResult;
 use crate::hub::{Audience, Event};
 use crate::state::AppState;
-use crate::store::{Account, NewLead};
+use crate::store::{Account, NewLead, VisitorIdentity};
 use natter_protocol::validate::{self, optional};
 use natter_protocol::{CreateLead, LeadCreated, ServerFrame};
 
+/// A verified contact starting another conversation, with the token they called with.
+pub struct Returning {
+    pub visitor: VisitorIdentity,
+    pub token: String,
+}
+
 /// A new visitor of `account` with its conversation (and first message, if given),
 /// announced to the organization's staff. The answer carries the visitor's token,
-/// which exists nowhere else (only its digest is stored).
+/// which exists nowhere else (only its digest is stored). A verified contact
+/// (`returning`) gets a new conversation of their own instead; a website that requires
+/// identity takes only those.
 pub async fn create(
     state: &AppState,
     account: Account,
     body: CreateLead,
     user_agent: Option<String>,
+    returning: Option<Returning>,
 ) -> ApiResult<LeadCreated> {
+    let returning = match returning {
+        Some(r) if r.visitor.org_id != account.org_id || r.visitor.account_id != account.id => {
+            return Err(ApiError::Forbidden(
+                "this visitor token belongs to another website",
+            ));
+        }
+        Some(r) if r.visitor.external_id.is_none() => {
+            return Err(ApiError::Forbidden(
+                "only a verified visitor (Natter.setUser with a user_hash) starts another \
+                 conversation with a token; start a new lead without one",
+            ));
+        }
+        other => other,
+    };
+    if account.requires_identity() && returning.is_none() {
+        return Err(ApiError::Forbidden(
+            "this website chats only with its signed-in users: sign in on the website first",
+        ));
+    }
     let name = validate::name(&body.name)?;
     // Absent, `null` and blank all mean "not given".
     let email = optional(body.email.as_deref(), validate::email)?;
@@ -32,7 +61,10 @@ pub async fn create(
         let id = client_msg_id.unwrap_or_else(|| format!("lead-{}", uuid::Uuid::new_v4().simple()));
         (text, id)
     });
-    let token = new_visitor_token();
+    let (token, contact) = match returning {
+        Some(r) => (r.token, Some(r.visitor)),
+        None => (new_visitor_token(), None),
+    };
     let lead = NewLead {
         name,
         email,
@@ -40,6 +72,7 @@ pub async fn create(
         page_url,
         user_agent: user_agent.map(|ua| ua.chars().take(512).collect()),
         token_hash: token_digest(&token),
+        contact,
         first_message,
     };
     let store = state.store.clone();

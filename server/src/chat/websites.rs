@@ -7,7 +7,8 @@ use crate::state::AppState;
 use crate::store::{Account, NewAccount, StoreError};
 use axum::http::HeaderMap;
 use natter_protocol::{
-    AccountSettings, CreateAccount, UpdateAccount, WidgetConfig, WidgetTheme, validate,
+    AccountSettings, CreateAccount, UpdateAccount, WidgetConfig, WidgetPosition, WidgetTheme,
+    validate,
 };
 
 /// Origins an account may list.
@@ -56,6 +57,9 @@ pub async fn widget_config(state: &AppState, account: Account) -> ApiResult<Widg
         greeting: account.greeting,
         theme_color: account.theme_color,
         theme: WidgetTheme::parse(&account.theme),
+        position: WidgetPosition::parse(&account.position),
+        require_identity: account.require_identity != 0,
+        away_message: account.away_message,
     })
 }
 
@@ -69,7 +73,7 @@ pub async fn list(
     state.refusals.flush(&state.store).await?;
     let mut accounts = Vec::new();
     for account in state.store.accounts(&auth.staff.org_id).await? {
-        accounts.push(settings(state, account, base).await?);
+        accounts.push(settings(state, account, base, auth).await?);
     }
     Ok(accounts)
 }
@@ -83,7 +87,7 @@ pub async fn get(
 ) -> ApiResult<AccountSettings> {
     let account = find(state, auth, account_id).await?;
     state.refusals.flush(&state.store).await?;
-    settings(state, account, base).await
+    settings(state, account, base, auth).await
 }
 
 /// Changes a website account's settings (owners and admins).
@@ -108,6 +112,21 @@ pub async fn update(
     if let Some(theme) = body.theme {
         account.theme = theme.as_str().to_owned();
     }
+    if let Some(position) = body.position {
+        account.position = position.as_str().to_owned();
+    }
+    if let Some(message) = body.away_message {
+        account.away_message = validate::away_message(&message)?;
+    }
+    if let Some(require) = body.require_identity {
+        if require && account.identity_secret.is_none() {
+            return Err(ApiError::Conflict {
+                code: natter_protocol::error_code::NO_IDENTITY_SECRET,
+                message: "make an identity secret first: without one no visitor could chat".into(),
+            });
+        }
+        account.require_identity = i64::from(require);
+    }
     if let Some(origins) = body.allowed_origins {
         account.allowed_origins = allowed_origins(&origins)?.join("\n");
     }
@@ -126,7 +145,7 @@ pub async fn update(
                 .await?;
         }
     }
-    settings(state, account, base).await
+    settings(state, account, base, auth).await
 }
 
 /// A new website of the caller's organization (owners and admins), its id made from
@@ -174,7 +193,7 @@ pub async fn create(
             account.theme = theme.as_str().to_owned();
             state.store.update_account(&account).await?;
         }
-        return settings(state, account, base).await;
+        return settings(state, account, base, auth).await;
     }
     Err(ApiError::Conflict {
         code: natter_protocol::error_code::ALREADY_EXISTS,
@@ -201,7 +220,11 @@ pub async fn delete(state: &AppState, auth: &StaffAuth, account_id: &str) -> Api
 const MAX_ID_TRIES: usize = 20;
 
 /// The caller's organization's account, else 404 (another org's looks the same as none).
-async fn find(state: &AppState, auth: &StaffAuth, account_id: &str) -> ApiResult<Account> {
+pub(crate) async fn find(
+    state: &AppState,
+    auth: &StaffAuth,
+    account_id: &str,
+) -> ApiResult<Account> {
     state
         .store
         .account(&auth.staff.org_id, account_id)
@@ -209,7 +232,13 @@ async fn find(state: &AppState, auth: &StaffAuth, account_id: &str) -> ApiResult
         .ok_or(ApiError::NotFound("website account"))
 }
 
-async fn settings(state: &AppState, account: Account, base: &str) -> ApiResult<AccountSettings> {
+/// What staff see of a website; the identity secret only for those who manage it.
+async fn settings(
+    state: &AppState,
+    account: Account,
+    base: &str,
+    auth: &StaffAuth,
+) -> ApiResult<AccountSettings> {
     let refused_origins = state
         .store
         .refused_origins(&account.org_id, &account.id)
@@ -219,6 +248,7 @@ async fn settings(state: &AppState, account: Account, base: &str) -> ApiResult<A
         &account.org_id,
         &account.id,
         Some(&account.theme_color),
+        account.position == WidgetPosition::Left.as_str(),
     );
     Ok(AccountSettings {
         allowed_origins: account.origin_patterns().map(str::to_owned).collect(),
@@ -228,6 +258,12 @@ async fn settings(state: &AppState, account: Account, base: &str) -> ApiResult<A
         greeting: account.greeting,
         theme_color: account.theme_color,
         theme: WidgetTheme::parse(&account.theme),
+        position: WidgetPosition::parse(&account.position),
+        require_identity: account.require_identity != 0,
+        away_message: account.away_message,
+        identity_secret: account
+            .identity_secret
+            .filter(|_| auth.require(Permission::ManageWebsites).is_ok()),
         refused_origins,
         snippet,
     })

@@ -14,9 +14,9 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use natter_protocol::error_code;
-use natter_protocol::{AccountList, AccountSettings, CreateAccount, UpdateAccount};
+use natter_protocol::{AccountList, AccountSettings, CreateAccount, IdentitySecret, UpdateAccount};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,6 +25,31 @@ pub fn router() -> Router<AppState> {
             "/accounts/{account_id}",
             get(detail).patch(update).delete(delete),
         )
+        .route(
+            "/accounts/{account_id}/identity-secret",
+            post(rotate_identity_secret),
+        )
+}
+
+/// Makes the website a new identity secret (owners and admins): user hashes made with
+/// the old one are refused from now on.
+#[utoipa::path(post, path = "/api/v1/accounts/{account_id}/identity-secret", tag = "accounts",
+    security(("staff" = [])),
+    params(("account_id" = String, Path, description = "The website account")),
+    responses(
+        (status = 200, description = "The new secret", body = IdentitySecret),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ))]
+pub(crate) async fn rotate_identity_secret(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(account_id): Path<String>,
+) -> ApiResult<Json<IdentitySecret>> {
+    Ok(Json(
+        chat::identity::rotate_secret(&state, &auth, &account_id).await?,
+    ))
 }
 
 /// The organization's website accounts.
@@ -121,6 +146,7 @@ pub(crate) async fn detail(
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),

@@ -5,6 +5,7 @@ use crate::auth::{Principal, StaffAuth, token_digest};
 use crate::http::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use std::net::{IpAddr, SocketAddr};
@@ -53,13 +54,10 @@ impl FromRequestParts<AppState> for ClientIp {
 }
 
 /// The bearer token of a request, if it has one.
-pub fn bearer(parts: &Parts) -> Result<&str, ApiError> {
-    let value = parts
-        .headers
-        .get(AUTHORIZATION)
-        .ok_or(ApiError::Unauthorized(
-            "missing Authorization: Bearer token",
-        ))?;
+pub fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let value = headers.get(AUTHORIZATION).ok_or(ApiError::Unauthorized(
+        "missing Authorization: Bearer token",
+    ))?;
     value
         .to_str()
         .ok()
@@ -69,6 +67,21 @@ pub fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .ok_or(ApiError::Unauthorized(
             "the Authorization header must be: Bearer <token>",
         ))
+}
+
+/// The caller when the request carries a token, `None` when it carries none.
+pub async fn optional_caller(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(Principal, String)>, ApiError> {
+    if !headers.contains_key(AUTHORIZATION) {
+        return Ok(None);
+    }
+    let token = bearer(headers)?;
+    let principal = crate::chat::access::caller(state, token, headers)
+        .await?
+        .ok_or(INVALID_TOKEN)?;
+    Ok(Some((principal, token.to_owned())))
 }
 
 const INVALID_TOKEN: ApiError =
@@ -81,7 +94,7 @@ impl FromRequestParts<AppState> for Principal {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)?;
+        let token = bearer(&parts.headers)?;
         crate::chat::access::caller(state, token, &parts.headers)
             .await?
             .ok_or(INVALID_TOKEN)
@@ -95,7 +108,7 @@ impl FromRequestParts<AppState> for StaffAuth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)?;
+        let token = bearer(&parts.headers)?;
         match crate::chat::access::holder(state, token).await? {
             Some(Principal::Staff(staff)) => Ok(Self {
                 staff,

@@ -30,6 +30,7 @@ pub const PATH: &str = "/api/openapi.json";
     paths(
         widget::config,
         widget::create_lead,
+        widget::identify,
         auth::login,
         auth::logout,
         setup::complete,
@@ -38,6 +39,7 @@ pub const PATH: &str = "/api/openapi.json";
         accounts::update,
         accounts::create,
         accounts::delete,
+        accounts::rotate_identity_secret,
         team::list,
         team::update,
         team::remove,

@@ -80,6 +80,7 @@ pub(crate) async fn complete(
         &owner.org_id,
         &owner.account_id,
         None,
+        false,
     );
     Ok((
         StatusCode::CREATED,

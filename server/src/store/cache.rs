@@ -85,6 +85,7 @@ mod tests {
             org_id: "o".into(),
             account_id: "a".into(),
             name: "Ana".into(),
+            external_id: None,
         };
         for i in 0..3000 {
             caches.visitors.insert(format!("t{i}"), visitor.clone());

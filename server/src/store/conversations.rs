@@ -126,7 +126,7 @@ pub(super) fn mark_read_sql(side: Side) -> String {
     )
 }
 
-fn detail_from_row(row: &AnyRow) -> Result<ConversationDetail, sqlx::Error> {
+pub(super) fn detail_from_row(row: &AnyRow) -> Result<ConversationDetail, sqlx::Error> {
     use sqlx::FromRow;
     let status: String = row.try_get("status")?;
     let summary = ConversationSummary {

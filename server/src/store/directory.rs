@@ -18,9 +18,22 @@ pub struct Account {
     pub theme: String,
     /// One origin pattern per line, e.g. `https://shop.example` or `http://localhost:*`.
     pub allowed_origins: String,
+    /// The launcher's side: `right` or `left` ([`natter_protocol::WidgetPosition`]).
+    pub position: String,
+    /// Shown in the widget while no staff member is online; empty: none.
+    pub away_message: String,
+    /// 1: only verified visitors ([`crate::chat::identity`]) may start conversations
+    /// (an integer: sqlx's Any driver reads no SQLite BOOLEAN).
+    pub require_identity: i64,
+    /// The key a website's server signs its user ids with; `None` until made.
+    pub identity_secret: Option<String>,
 }
 
 impl Account {
+    pub fn requires_identity(&self) -> bool {
+        self.require_identity != 0
+    }
+
     pub fn origin_patterns(&self) -> impl Iterator<Item = &str> {
         self.allowed_origins
             .lines()
@@ -83,6 +96,8 @@ pub struct VisitorIdentity {
     pub org_id: String,
     pub account_id: String,
     pub name: String,
+    /// The website's own id of this contact when the website vouched for them.
+    pub external_id: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -132,10 +147,15 @@ const INSERT_STAFF_SQL: &str = "INSERT INTO staff (id, org_id, email, name, role
 const KEEPS_AN_OWNER: &str = "($1 = 'owner' OR role <> 'owner' OR \
      (SELECT COUNT(*) FROM staff o WHERE o.org_id = $3 AND o.role = 'owner') > 1)";
 
-pub(super) const ACCOUNT_SQL: &str = "SELECT org_id, id, name, greeting, theme_color, theme, allowed_origins FROM accounts \
+pub(super) const ACCOUNT_SQL: &str = "SELECT org_id, id, name, greeting, theme_color, theme, \
+     allowed_origins, position, away_message, require_identity, identity_secret FROM accounts \
      WHERE org_id = $1 AND id = $2";
-pub(super) const VISITOR_BY_TOKEN_SQL: &str =
-    "SELECT id, org_id, account_id, name, last_seen_at FROM visitors WHERE token_hash = $1";
+/// A visitor's first token is on its row; a verified contact's other browsers' tokens
+/// are in `visitor_tokens`.
+pub(super) const VISITOR_BY_TOKEN_SQL: &str = "SELECT id, org_id, account_id, name, external_id, last_seen_at \
+     FROM visitors WHERE token_hash = $1 UNION ALL \
+     SELECT v.id, v.org_id, v.account_id, v.name, v.external_id, v.last_seen_at \
+     FROM visitor_tokens t JOIN visitors v ON v.id = t.visitor_id WHERE t.token_hash = $1";
 pub(super) const VISITOR_SEEN_SQL: &str = "UPDATE visitors SET last_seen_at = $1 WHERE id = $2";
 /// Visitors not seen since `$1` whose conversations hold no message, a batch at a time.
 const ABANDONED_LEADS_SQL: &str = "DELETE FROM visitors WHERE id IN (\
@@ -261,7 +281,8 @@ impl Store {
     /// An organization's website accounts, by name.
     pub async fn accounts(&self, org_id: &str) -> StoreResult<Vec<Account>> {
         Ok(sqlx::query_as(
-            "SELECT org_id, id, name, greeting, theme_color, theme, allowed_origins FROM accounts \
+            "SELECT org_id, id, name, greeting, theme_color, theme, allowed_origins, position, \
+             away_message, require_identity, identity_secret FROM accounts \
              WHERE org_id = $1 ORDER BY name, id",
         )
         .bind(org_id)
@@ -315,7 +336,8 @@ impl Store {
     pub async fn update_account(&self, account: &Account) -> StoreResult<()> {
         sqlx::query(
             "UPDATE accounts SET name = $3, greeting = $4, theme_color = $5, allowed_origins = $6, \
-             theme = $7 WHERE org_id = $1 AND id = $2",
+             theme = $7, position = $8, away_message = $9, require_identity = $10, \
+             identity_secret = $11 WHERE org_id = $1 AND id = $2",
         )
         .bind(&account.org_id)
         .bind(&account.id)
@@ -324,6 +346,10 @@ impl Store {
         .bind(&account.theme_color)
         .bind(&account.allowed_origins)
         .bind(&account.theme)
+        .bind(&account.position)
+        .bind(&account.away_message)
+        .bind(account.require_identity)
+        .bind(&account.identity_secret)
         .execute(&self.pool)
         .await?;
         self.caches

@@ -80,6 +80,8 @@ pub struct NewLead {
     pub page_url: Option<String>,
     pub user_agent: Option<String>,
     pub token_hash: String,
+    /// A verified contact starting another conversation: no new visitor is made.
+    pub contact: Option<VisitorIdentity>,
     /// The optional first message: text and client_msg_id.
     pub first_message: Option<(String, String)>,
 }
@@ -102,15 +104,19 @@ impl Store {
         lead: NewLead,
     ) -> StoreResult<(VisitorIdentity, ConvId, Vec<Message>)> {
         let now = now_ms();
-        let visitor = VisitorIdentity {
-            id: uuid::Uuid::new_v4().to_string(),
-            org_id: account.org_id.clone(),
-            account_id: account.id.clone(),
-            name: lead.name.clone(),
-        };
         let conv_id = ConvId(uuid::Uuid::new_v4().to_string());
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        let visitor = if let Some(contact) = lead.contact {
+            contact
+        } else {
+            let visitor = VisitorIdentity {
+                id: uuid::Uuid::new_v4().to_string(),
+                org_id: account.org_id.clone(),
+                account_id: account.id.clone(),
+                name: lead.name.clone(),
+                external_id: None,
+            };
+            sqlx::query(
             "INSERT INTO visitors (id, org_id, account_id, token_hash, name, email, phone, page_url, user_agent, created_at, last_seen_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
         )
@@ -126,6 +132,8 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+            visitor
+        };
         sqlx::query(
             "INSERT INTO conversations (id, org_id, account_id, visitor_id, status, last_seq, created_at, last_activity_at) \
              VALUES ($1, $2, $3, $4, 'open', 0, $5, $5)",

@@ -7,6 +7,7 @@
 mod cache;
 mod conversations;
 mod directory;
+mod identity;
 mod messages;
 mod plans;
 mod rows;
@@ -18,6 +19,7 @@ pub use conversations::{ConversationOwner, ConversationRow, ListCursor};
 pub use directory::{
     Account, NewAccount, NewStaff, StaffCredentials, StaffSession, Team, VisitorIdentity,
 };
+pub use identity::NewContact;
 pub use messages::{Author, NewLead};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -10,6 +10,7 @@ use super::directory::{
     ACCOUNT_SQL, DELETE_SESSION_SQL, FIRST_REPLIES_SQL, SESSIONS_OF_SQL, TEAM_SQL,
     VISITOR_BY_TOKEN_SQL, VISITOR_SEEN_SQL, staff_by_email_sql, staff_by_session_sql, staff_of_sql,
 };
+use super::identity::{VISITOR_BY_EXTERNAL_ID_SQL, visitor_conversations_sql};
 use super::messages::{history_after_sql, history_before_sql, message_by_client_id_sql};
 use super::{Backend, Store, StoreResult};
 use natter_protocol::Side;
@@ -129,6 +130,16 @@ impl Store {
                 "visitor by token",
                 VISITOR_BY_TOKEN_SQL.to_owned(),
                 vec![text("t")],
+            ),
+            (
+                "verified contact by the website's user id",
+                VISITOR_BY_EXTERNAL_ID_SQL.to_owned(),
+                vec![org.clone(), text("a"), text("u")],
+            ),
+            (
+                "a verified contact's conversations",
+                visitor_conversations_sql(),
+                vec![text("v"), Arg::Int(20)],
             ),
             (
                 "visitor seen",

@@ -50,7 +50,7 @@ impl From<MessageRow> for Message {
 
 pub(super) const VISITOR_COLUMNS: &str = "v.id AS visitor_id, v.name AS visitor_name, v.email AS visitor_email, \
      v.phone AS visitor_phone, v.page_url AS visitor_page_url, v.user_agent AS visitor_user_agent, \
-     v.created_at AS visitor_created_at";
+     v.created_at AS visitor_created_at, v.external_id AS visitor_external_id";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct VisitorRow {
@@ -61,6 +61,7 @@ pub(super) struct VisitorRow {
     visitor_page_url: Option<String>,
     visitor_user_agent: Option<String>,
     visitor_created_at: i64,
+    visitor_external_id: Option<String>,
 }
 
 impl From<VisitorRow> for Visitor {
@@ -73,6 +74,7 @@ impl From<VisitorRow> for Visitor {
             page_url: row.visitor_page_url,
             user_agent: row.visitor_user_agent,
             first_seen_at: row.visitor_created_at,
+            verified: row.visitor_external_id.is_some(),
         }
     }
 }

@@ -382,6 +382,7 @@ mod tests {
                 page_url: None,
                 user_agent: None,
                 token_hash: format!("t{i}"),
+                contact: None,
                 first_message: None,
             };
             let (v, conv, _) = store.create_lead(&account, lead).await.unwrap();

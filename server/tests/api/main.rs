@@ -15,6 +15,7 @@ mod group_commit;
 mod hardening;
 mod helpers;
 mod idempotency;
+mod identity;
 mod layers;
 mod limits;
 mod matrix;

@@ -511,3 +511,35 @@ async fn websites_are_added_and_deleted_by_owners_and_admins() {
         assert_eq!(got.status(), delete, "{role} of {org} deletes");
     }
 }
+
+#[tokio::test]
+async fn identity_secrets_are_rotated_and_shown_to_owners_and_admins_only() {
+    let app = spawn_app().await;
+    app.other_org("acme").await;
+    let cases = [
+        ("demo", "owner", StatusCode::OK, true),
+        ("demo", "admin", StatusCode::OK, true),
+        ("demo", "agent", StatusCode::FORBIDDEN, false),
+        ("acme", "owner", StatusCode::NOT_FOUND, false),
+    ];
+    for (org, role, rotate, sees) in cases {
+        let token = member(&app, org, role).await;
+        let got = app
+            .client
+            .post(app.url("/accounts/demo/identity-secret"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), rotate, "{role} of {org} rotates");
+        if org == "demo" {
+            let settings: natter_protocol::AccountSettings =
+                app.get_json("/accounts/demo", &token).await;
+            assert_eq!(
+                settings.identity_secret.is_some(),
+                sees,
+                "{role} sees the secret"
+            );
+        }
+    }
+}

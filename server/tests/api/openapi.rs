@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/widget/{org_id}/{account_id}/config"),
     ("post", "/api/v1/widget/{org_id}/{account_id}/leads"),
+    ("post", "/api/v1/widget/{org_id}/{account_id}/identify"),
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/logout"),
     ("post", "/api/v1/setup"),
@@ -19,6 +20,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("patch", "/api/v1/accounts/{account_id}"),
     ("post", "/api/v1/accounts"),
     ("delete", "/api/v1/accounts/{account_id}"),
+    ("post", "/api/v1/accounts/{account_id}/identity-secret"),
     ("get", "/api/v1/staff"),
     ("patch", "/api/v1/staff/{staff_id}"),
     ("delete", "/api/v1/staff/{staff_id}"),
