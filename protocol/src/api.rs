@@ -573,7 +573,18 @@ impl StaffRole {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffList {
-    pub staff: Vec<StaffMember>,
+    pub staff: Vec<TeamMember>,
+}
+
+/// A member as the team page lists them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TeamMember {
+    #[serde(flatten)]
+    pub member: StaffMember,
+    /// When their inbox was last open (ms since the Unix epoch); absent if never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen_at: Option<i64>,
 }
 
 /// `PATCH /api/v1/staff/{staff_id}`

@@ -202,7 +202,7 @@ pub async fn run(database: DatabaseArgs, command: AdminCommand) -> AdminResult {
             println!("deleted website account {org}/{id}");
         }
         AdminCommand::ListStaff { org } => {
-            for member in store.staff_of(&org).await? {
+            for natter_protocol::TeamMember { member, .. } in store.staff_of(&org).await? {
                 println!(
                     "{}\t{}\t{}\t{}",
                     member.email, member.role, member.name, member.id

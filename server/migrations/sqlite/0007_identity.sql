@@ -24,3 +24,7 @@ CREATE INDEX visitor_tokens_visitor ON visitor_tokens(visitor_id);
 -- A returning contact's conversations, most recent first, from one index range.
 DROP INDEX conversations_visitor;
 CREATE INDEX conversations_visitor ON conversations(visitor_id, last_activity_at, id);
+
+-- When a member's inbox was last open (written as it connects, every few minutes
+-- while open, and as it closes), for the team page.
+ALTER TABLE staff ADD COLUMN last_seen_at BIGINT;

@@ -12,14 +12,14 @@ use crate::store::StaffCredentials;
 use natter_protocol::validate::{self, Invalid};
 use natter_protocol::{
     AcceptInvitation, ChangePassword, CreateInvitation, Invitation, LoginResponse, StaffMember,
-    StaffRole, error_code,
+    StaffRole, TeamMember, error_code,
 };
 
 /// How long an invitation link works.
 const INVITATION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 
 /// Every member of the caller's organization (any role may see who works there).
-pub async fn list(state: &AppState, auth: &StaffAuth) -> ApiResult<Vec<StaffMember>> {
+pub async fn list(state: &AppState, auth: &StaffAuth) -> ApiResult<Vec<TeamMember>> {
     Ok(state.store.staff_of(&auth.staff.org_id).await?)
 }
 
@@ -60,6 +60,29 @@ pub async fn change_password(
     let keep = auth.token_digest.clone();
     commit(state, async move {
         store.set_password_hash(&staff_id, &new_hash).await?;
+        let ended_sessions = store.end_sessions(&staff_id, &keep).await?;
+        Ok(Committed {
+            value: (),
+            events: Vec::new(),
+            ended_sessions,
+        })
+    })
+    .await
+}
+
+/// Notes that a member's inbox is open; a failure only costs the team page accuracy.
+pub async fn seen(state: &AppState, staff_id: &str) {
+    if let Err(e) = state.store.staff_seen(staff_id).await {
+        tracing::debug!(error = %e, "could not note a member as seen");
+    }
+}
+
+/// Ends every session of the caller but the one they call with ("sign out everywhere").
+pub async fn end_other_sessions(state: &AppState, auth: &StaffAuth) -> ApiResult<()> {
+    let store = state.store.clone();
+    let staff_id = auth.staff.id.clone();
+    let keep = auth.token_digest.clone();
+    commit(state, async move {
         let ended_sessions = store.end_sessions(&staff_id, &keep).await?;
         Ok(Committed {
             value: (),

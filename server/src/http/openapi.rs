@@ -48,6 +48,7 @@ pub const PATH: &str = "/api/openapi.json";
         team::me,
         team::update_me,
         team::change_password,
+        team::end_other_sessions,
         conversations::list,
         conversations::detail,
         conversations::update,

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/invitations/{code}/accept", post(accept))
         .route("/me", get(me).patch(update_me))
         .route("/me/password", post(change_password))
+        .route("/me/sessions", axum::routing::delete(end_other_sessions))
 }
 
 /// The members of the caller's organization, oldest first.
@@ -200,5 +201,21 @@ pub(crate) async fn change_password(
     Json(body): Json<ChangePassword>,
 ) -> ApiResult<StatusCode> {
     chat::team::change_password(&state, &auth, body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Signs the member out of every other browser: their other sessions end and their
+/// sockets close. (Signing out here too is `POST /auth/logout`.)
+#[utoipa::path(delete, path = "/api/v1/me/sessions", tag = "team",
+    security(("staff" = [])),
+    responses(
+        (status = 204, description = "Every other session of this member ended"),
+        (status = 401, response = Unauthorized),
+    ))]
+pub(crate) async fn end_other_sessions(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+) -> ApiResult<StatusCode> {
+    chat::team::end_other_sessions(&state, &auth).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,7 +1,7 @@
 //! Organizations, website accounts, staff members, sessions and visitor identities.
 
 use super::{Lookup, Store, StoreError, StoreResult, now_ms, on_unique};
-use natter_protocol::{RefusedOrigin, StaffMember};
+use natter_protocol::{RefusedOrigin, StaffMember, TeamMember};
 
 /// Refused origins listed per account, so made-up origins cannot fill the table.
 pub const MAX_REFUSED_ORIGINS: i64 = 50;
@@ -133,6 +133,13 @@ impl From<StaffRow> for StaffCredentials {
 }
 
 #[derive(sqlx::FromRow)]
+struct TeamRow {
+    #[sqlx(flatten)]
+    staff: StaffRow,
+    last_seen_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
 struct SessionRow {
     #[sqlx(flatten)]
     staff: StaffRow,
@@ -178,7 +185,10 @@ pub(super) fn staff_by_email_sql() -> String {
 }
 
 pub(super) fn staff_of_sql() -> String {
-    format!("SELECT {STAFF_COLUMNS} FROM staff s WHERE s.org_id = $1 ORDER BY s.created_at, s.id")
+    format!(
+        "SELECT {STAFF_COLUMNS}, s.last_seen_at FROM staff s WHERE s.org_id = $1 \
+         ORDER BY s.created_at, s.id"
+    )
 }
 
 pub(super) const SESSIONS_OF_SQL: &str =
@@ -572,15 +582,29 @@ impl Store {
     }
 
     /// The organization's staff, oldest first.
-    pub async fn staff_of(&self, org_id: &str) -> StoreResult<Vec<StaffMember>> {
-        let rows: Vec<StaffRow> = sqlx::query_as(&staff_of_sql())
+    /// An organization's members, oldest first, with when each was last seen.
+    pub async fn staff_of(&self, org_id: &str) -> StoreResult<Vec<TeamMember>> {
+        let rows: Vec<TeamRow> = sqlx::query_as(&staff_of_sql())
             .bind(org_id)
             .fetch_all(&self.pool)
             .await?;
         Ok(rows
             .into_iter()
-            .map(|row| StaffCredentials::from(row).staff)
+            .map(|row| TeamMember {
+                member: StaffCredentials::from(row.staff).staff,
+                last_seen_at: row.last_seen_at,
+            })
             .collect())
+    }
+
+    /// Notes that a member's inbox is open now.
+    pub async fn staff_seen(&self, staff_id: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE staff SET last_seen_at = $2 WHERE id = $1")
+            .bind(staff_id)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// One member of an organization, with their password's hash.

@@ -438,7 +438,7 @@ async fn team_changes_by_role_and_organization() {
         );
         let listed: natter_protocol::StaffList = app.get_json("/staff", &actor).await;
         assert_eq!(
-            listed.staff.iter().any(|s| s.id == target_id),
+            listed.staff.iter().any(|s| s.member.id == target_id),
             org == "demo" && want != gone,
             "{role} of {org} sees the demo member it tried to change"
         );

@@ -29,6 +29,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/me"),
     ("patch", "/api/v1/me"),
     ("post", "/api/v1/me/password"),
+    ("delete", "/api/v1/me/sessions"),
     ("get", "/api/v1/conversations"),
     ("get", "/api/v1/conversations/{conv_id}"),
     ("patch", "/api/v1/conversations/{conv_id}"),

@@ -357,3 +357,54 @@ async fn a_new_website_serves_its_widget_at_once_and_a_deleted_one_stops() {
         "invalid_allowed_origins"
     );
 }
+
+#[tokio::test]
+async fn signing_out_everywhere_else_closes_the_other_inboxes_at_once() {
+    let app = spawn_app().await;
+    let (_, here) = app.join("demo", "agent", "a-password").await;
+    let email = app.login_of(&here).await.email;
+    let elsewhere = app.login(&email, "a-password").await.token;
+    let mut other_inbox = app.staff_socket(&elsewhere).await;
+    let done = app
+        .client
+        .delete(app.url("/me/sessions"))
+        .bearer_auth(&here)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+    assert!(other_inbox.closed(Duration::from_secs(5)).await.is_some());
+    let refused = app
+        .client
+        .get(app.url("/me"))
+        .bearer_auth(&elsewhere)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.login_of(&here).await.email,
+        email,
+        "this session goes on"
+    );
+}
+
+#[tokio::test]
+async fn the_team_list_says_when_each_inbox_was_last_open() {
+    let app = spawn_app().await;
+    let admin = app.staff_token().await;
+    let (never, _) = app.join("demo", "agent", "a-password").await;
+    let (seen, token) = app.join("demo", "agent", "a-password").await;
+    let socket = app.staff_socket(&token).await;
+    let list: natter_protocol::StaffList = app.get_json("/staff", &admin).await;
+    let last_seen = |id: &str| {
+        list.staff
+            .iter()
+            .find(|m| m.member.id == id)
+            .map(|m| m.last_seen_at)
+            .unwrap()
+    };
+    assert_eq!(last_seen(&never), None);
+    assert!(last_seen(&seen).is_some_and(|at| at > 0));
+    drop(socket);
+}

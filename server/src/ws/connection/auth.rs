@@ -28,6 +28,7 @@ impl Actor {
                     digest,
                     ends: Instant::now() + Duration::from_millis(left),
                 };
+                crate::chat::team::seen(&self.state, &staff.id).await;
                 self.identity = Identity::Staff(staff, session);
                 self.send_frame(&frame).await
             }

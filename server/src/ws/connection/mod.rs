@@ -36,6 +36,8 @@ use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
 const HEARTBEAT: Duration = Duration::from_secs(20);
 /// A staff socket must authenticate within this time.
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often an open inbox notes its member as seen (the team page's "last seen").
+const SEEN_EVERY: Duration = Duration::from_secs(300);
 /// A peer that does not take a frame within this time is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a closing socket may take to flush and finish the close handshake.
@@ -134,6 +136,7 @@ pub async fn run(socket: WebSocket, state: AppState, identity: Identity, _slot: 
     let started = Instant::now();
     let auth_deadline = started + AUTH_TIMEOUT;
     let mut last_heard = started;
+    let mut last_seen_written = started;
     let mut heartbeat = interval(
         HEARTBEAT
             .min(idle_limit / 2)
@@ -175,6 +178,12 @@ pub async fn run(socket: WebSocket, state: AppState, identity: Identity, _slot: 
                 };
             }
             _ = heartbeat.tick() => {
+                if let Identity::Staff(staff, _) = &actor.identity
+                    && last_seen_written.elapsed() > SEEN_EVERY
+                {
+                    last_seen_written = Instant::now();
+                    crate::chat::team::seen(&actor.state, &staff.id).await;
+                }
                 if last_heard.elapsed() > idle_limit {
                     break Stop::Close(close_code::IDLE_TIMEOUT, "no frame from the client for too long");
                 }
@@ -187,6 +196,9 @@ pub async fn run(socket: WebSocket, state: AppState, identity: Identity, _slot: 
             }
         }
     };
+    if let Identity::Staff(staff, _) = &actor.identity {
+        crate::chat::team::seen(&actor.state, &staff.id).await;
+    }
     // The close frame queues behind whatever is still unsent, so a slow client
     // that catches up in time still learns why it was cut off. Then wait for the
     // client's own close, so the connection is not torn down under unread data.
