@@ -4,15 +4,18 @@
 use crate::model::{Connection, ConvList, Delivery, Inserted, ListUpdate, Outgoing, Thread};
 use crate::net::{self, ApiError, call};
 use crate::socket;
-use crate::store::Inbox;
+use crate::store::{Inbox, Page};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_protocol::{
-    AcceptInvitation, AccountList, AccountSettings, ClientFrame, ConvId, ConversationDetail,
-    ConversationList, ConversationStatus, Direction, LoginRequest, LoginResponse, Message,
-    MessageEnvelope, MessageList, PostMessage, ReadRequest, ServerFrame, Side, UpdateAccount,
-    UpdateConversation, WidgetTheme, error_code, validate,
+    AcceptInvitation, AccountList, AccountSettings, ChangePassword, ClientFrame, ConvId,
+    ConversationDetail, ConversationList, ConversationStatus, CreateAccount, CreateInvitation,
+    Direction, IdentitySecret, Invitation, LoginRequest, LoginResponse, Message, MessageEnvelope,
+    MessageList, PostMessage, ReadRequest, ServerFrame, Side, StaffList, StaffMember, StaffRole,
+    UpdateAccount, UpdateConversation, UpdateMe, UpdateStaff, WidgetTheme, error_code, validate,
 };
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::time::Duration;
 
 /// Messages fetched per history page.
@@ -93,6 +96,162 @@ fn start(inbox: Inbox, session: LoginResponse) {
     load_list(inbox);
     load_websites(inbox);
     follow_route(inbox);
+    follow_page(inbox);
+}
+
+/// Shows `page` and puts it in the address.
+pub fn open_page(inbox: Inbox, page: Page) {
+    net::set_page(page);
+    follow_page(inbox);
+}
+
+/// Shows the page the address names (on start, and on back and forward); an agent
+/// asking for websites or the team gets their profile.
+pub fn follow_page(inbox: Inbox) {
+    let mut page = net::page();
+    if matches!(page, Page::Websites | Page::Team) && !inbox.manages_websites() {
+        page = Page::Profile;
+        net::set_page(page);
+    }
+    match page {
+        Page::Websites => load_websites(inbox),
+        Page::Team => load_team(inbox),
+        Page::Conversations | Page::Profile => {}
+    }
+    inbox.page.set(page);
+}
+
+/// Calls the API as the signed-in member; the error is a sentence for the page (a 401
+/// ends the session).
+async fn request<T: DeserializeOwned>(
+    inbox: Inbox,
+    method: &str,
+    path: &str,
+    body: Option<&impl Serialize>,
+) -> Result<T, String> {
+    let Some(token) = inbox.token() else {
+        return Err(EXPIRED.to_owned());
+    };
+    match call::<T>(method, path, Some(&token), body).await {
+        Ok(value) => Ok(value),
+        Err(ApiError::Unauthorized) => {
+            expire(inbox);
+            Err(EXPIRED.to_owned())
+        }
+        Err(e) => Err(e.message()),
+    }
+}
+
+fn account_path(account_id: &str) -> String {
+    format!("/accounts/{}", js_sys::encode_uri_component(account_id))
+}
+
+/// Adds a website, allowed on one origin.
+pub async fn create_website(inbox: Inbox, name: String, origin: String) -> Result<(), String> {
+    let body = CreateAccount {
+        name,
+        allowed_origins: vec![origin],
+        ..CreateAccount::default()
+    };
+    let created: AccountSettings = request(inbox, "POST", "/accounts", Some(&body)).await?;
+    inbox
+        .websites
+        .update(|w| w.get_or_insert_with(Vec::new).push(created));
+    Ok(())
+}
+
+/// Deletes a website with its visitors and conversations.
+pub async fn delete_website(inbox: Inbox, account_id: String) -> Result<(), String> {
+    request::<()>(inbox, "DELETE", &account_path(&account_id), NO_BODY).await?;
+    inbox.websites.update(|w| {
+        if let Some(w) = w {
+            w.retain(|a| a.id != account_id);
+        }
+    });
+    Ok(())
+}
+
+/// Makes a website a new identity secret; hashes made with the old one stop working.
+pub async fn rotate_identity_secret(inbox: Inbox, account_id: String) -> Result<(), String> {
+    let path = format!("{}/identity-secret", account_path(&account_id));
+    let made: IdentitySecret = request(inbox, "POST", &path, NO_BODY).await?;
+    inbox.websites.update(|w| {
+        if let Some(slot) = w.iter_mut().flatten().find(|a| a.id == account_id) {
+            slot.identity_secret = Some(made.secret);
+        }
+    });
+    Ok(())
+}
+
+/// Loads the organization's members.
+pub fn load_team(inbox: Inbox) {
+    spawn_local(async move {
+        match request::<StaffList>(inbox, "GET", "/staff", NO_BODY).await {
+            Ok(list) => inbox.team.set(Some(list.staff)),
+            Err(message) => inbox.banner.set(Some(message)),
+        }
+    });
+}
+
+/// Invites `email` with `role`: the link to send them.
+pub async fn invite(inbox: Inbox, email: String, role: StaffRole) -> Result<Invitation, String> {
+    let body = CreateInvitation {
+        email: email.trim().to_owned(),
+        role,
+    };
+    request(inbox, "POST", "/invitations", Some(&body)).await
+}
+
+/// Gives a member another role.
+pub async fn set_role(inbox: Inbox, staff_id: String, role: StaffRole) -> Result<(), String> {
+    let path = format!("/staff/{}", js_sys::encode_uri_component(&staff_id));
+    let member: StaffMember = request(inbox, "PATCH", &path, Some(&UpdateStaff { role })).await?;
+    inbox.team.update(|t| {
+        if let Some(slot) = t.iter_mut().flatten().find(|m| m.member.id == member.id) {
+            slot.member = member;
+        }
+    });
+    Ok(())
+}
+
+/// Removes a member: their sessions end and their inbox closes at once.
+pub async fn remove_member(inbox: Inbox, staff_id: String) -> Result<(), String> {
+    let path = format!("/staff/{}", js_sys::encode_uri_component(&staff_id));
+    request::<()>(inbox, "DELETE", &path, NO_BODY).await?;
+    inbox.team.update(|t| {
+        if let Some(t) = t {
+            t.retain(|m| m.member.id != staff_id);
+        }
+    });
+    Ok(())
+}
+
+/// Renames the signed-in member.
+pub async fn rename_me(inbox: Inbox, name: String) -> Result<(), String> {
+    let me: StaffMember = request(inbox, "PATCH", "/me", Some(&UpdateMe { name })).await?;
+    inbox.session.update(|s| {
+        if let Some(s) = s {
+            s.staff = me;
+            net::save_session(s);
+        }
+    });
+    Ok(())
+}
+
+/// Changes the signed-in member's password; their other sessions end.
+pub async fn change_password(inbox: Inbox, current: String, new: String) -> Result<(), String> {
+    let body = ChangePassword {
+        current_password: current,
+        new_password: new,
+    };
+    request::<()>(inbox, "POST", "/me/password", Some(&body)).await
+}
+
+/// Ends every session of the signed-in member, this one last.
+pub async fn sign_out_everywhere(inbox: Inbox) -> Result<(), String> {
+    request::<()>(inbox, "DELETE", "/me/sessions", NO_BODY).await?;
+    sign_out(inbox);
+    Ok(())
 }
 
 /// Signs out on the server (best effort) and here.
@@ -122,7 +281,8 @@ fn reset(inbox: Inbox) {
     inbox.typing.set(None);
     inbox.banner.set(None);
     inbox.websites.set(None);
-    inbox.show_websites.set(false);
+    inbox.team.set(None);
+    inbox.page.set(Page::Conversations);
     inbox.connection.set(Connection::Connecting);
 }
 
@@ -169,7 +329,7 @@ pub async fn set_widget_theme(
 }
 
 /// Changes a website's settings and shows what the server kept.
-async fn update_website(
+pub async fn update_website(
     inbox: Inbox,
     account_id: &str,
     body: &UpdateAccount,

@@ -145,6 +145,39 @@ pub fn set_route(conv_id: Option<&ConvId>) {
     }
 }
 
+/// The page the address names.
+pub fn page() -> crate::store::Page {
+    let path = web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_default();
+    crate::store::Page::from_path(&path)
+}
+
+/// Puts `page` in the address as a new history entry (the back button returns).
+pub fn set_page(page: crate::store::Page) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if window.location().pathname().ok().as_deref() == Some(page.path()) {
+        return;
+    }
+    if let Ok(history) = window.history() {
+        _ = history.push_state_with_url(&JsValue::NULL, "", Some(page.path()));
+    }
+}
+
+/// Copies `text` to the clipboard (best effort: a page without permission copies nothing).
+pub fn copy(text: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(text);
+    }
+}
+
+/// Asks staff to confirm a change that cannot be undone.
+pub fn confirm(question: &str) -> bool {
+    web_sys::window().is_some_and(|w| w.confirm_with_message(question).unwrap_or(false))
+}
+
 fn notification_api() -> bool {
     web_sys::window().is_some_and(|w| {
         js_sys::Reflect::has(&w, &JsValue::from_str("Notification")).unwrap_or(false)

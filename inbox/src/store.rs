@@ -3,8 +3,40 @@
 use crate::model::{Connection, ConvList, Thread};
 use leptos::prelude::*;
 use natter_protocol::{
-    AccountSettings, ConvId, ConversationDetail, ConversationStatus, LoginResponse,
+    AccountSettings, ConvId, ConversationDetail, ConversationStatus, LoginResponse, TeamMember,
 };
+
+/// What the inbox shows: the conversations, or one of the settings pages, each at its
+/// own address (`/inbox/`, `/inbox/settings/websites`, `…/team`, `…/profile`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    Conversations,
+    Websites,
+    Team,
+    Profile,
+}
+
+impl Page {
+    /// The page's address under `/inbox/`.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Conversations => "/inbox/",
+            Self::Websites => "/inbox/settings/websites",
+            Self::Team => "/inbox/settings/team",
+            Self::Profile => "/inbox/settings/profile",
+        }
+    }
+
+    /// The page an address names (anything unknown: the conversations).
+    pub fn from_path(path: &str) -> Self {
+        match path.trim_end_matches('/') {
+            "/inbox/settings/websites" | "/inbox/settings" => Self::Websites,
+            "/inbox/settings/team" => Self::Team,
+            "/inbox/settings/profile" => Self::Profile,
+            _ => Self::Conversations,
+        }
+    }
+}
 use std::collections::VecDeque;
 
 /// Handles to every piece of shared state; `Copy`, so closures capture it freely.
@@ -33,8 +65,10 @@ pub struct Inbox {
     pub banner: RwSignal<Option<String>>,
     /// The organization's websites (`None` until loaded).
     pub websites: RwSignal<Option<Vec<AccountSettings>>>,
-    /// The websites page is shown instead of the conversations.
-    pub show_websites: RwSignal<bool>,
+    /// The organization's members (`None` until loaded).
+    pub team: RwSignal<Option<Vec<TeamMember>>>,
+    /// The page on screen.
+    pub page: RwSignal<Page>,
     /// The statuses of `resync` frames sent and not yet answered, oldest first:
     /// answers come back in order and do not name their status.
     pub resyncs: StoredValue<VecDeque<ConversationStatus>>,
@@ -56,7 +90,8 @@ impl Inbox {
             connection: RwSignal::new(Connection::Connecting),
             banner: RwSignal::new(None),
             websites: RwSignal::new(None),
-            show_websites: RwSignal::new(false),
+            team: RwSignal::new(None),
+            page: RwSignal::new(Page::Conversations),
             resyncs: StoredValue::new(VecDeque::new()),
         }
     }
@@ -67,12 +102,24 @@ impl Inbox {
             .with_untracked(|s| s.as_ref().map(|s| s.token.clone()))
     }
 
-    /// Whether the signed-in member may change websites (owners and admins).
+    /// Whether the signed-in member may change websites and the team (owners and admins).
     pub fn manages_websites(&self) -> bool {
         self.session.with(|s| {
             s.as_ref()
                 .is_some_and(|s| matches!(s.staff.role.as_str(), "owner" | "admin"))
         })
+    }
+
+    /// Whether the signed-in member is an owner (who alone manages owners).
+    pub fn is_owner(&self) -> bool {
+        self.session
+            .with(|s| s.as_ref().is_some_and(|s| s.staff.role == "owner"))
+    }
+
+    /// The signed-in member's id.
+    pub fn my_id(&self) -> Option<String> {
+        self.session
+            .with_untracked(|s| s.as_ref().map(|s| s.staff.id.clone()))
     }
 
     /// True when `conv_id` is the conversation on screen.

@@ -6,6 +6,7 @@ mod conversation;
 mod join;
 mod list;
 mod log;
+mod settings;
 mod sign_in;
 mod websites;
 
@@ -15,11 +16,12 @@ pub use conversation::{ConversationPane, VisitorDetails};
 pub use join::Join;
 pub use list::ConversationList;
 pub use log::MessageLog;
+pub use settings::{SettingsButton, SettingsPage};
 pub use sign_in::SignIn;
-pub use websites::{WebsitesButton, WebsitesPage};
+pub use websites::WebsitesPage;
 
 use crate::model::title;
-use crate::store::{Inbox, use_inbox};
+use crate::store::{Inbox, Page, use_inbox};
 use crate::{actions, net};
 use leptos::prelude::*;
 
@@ -43,10 +45,15 @@ pub fn App() -> impl IntoView {
             actions::mark_read(inbox);
         }
     });
-    // The back and forward buttons move between conversations.
+    // The back and forward buttons move between conversations and pages.
     let route = window_event_listener_untyped("hashchange", move |_| {
         if inbox.session.with_untracked(Option::is_some) {
             actions::follow_route(inbox);
+        }
+    });
+    let page = window_event_listener_untyped("popstate", move |_| {
+        if inbox.session.with_untracked(Option::is_some) {
+            actions::follow_page(inbox);
         }
     });
     // A closed tab says nothing more: the visitor's widget lets the indicator expire, but
@@ -55,6 +62,7 @@ pub fn App() -> impl IntoView {
     on_cleanup(move || {
         visibility.remove();
         route.remove();
+        page.remove();
         leaving.remove();
     });
 
@@ -85,13 +93,6 @@ pub fn Shell() -> impl IntoView {
             .session
             .with(|s| s.as_ref().map(|s| s.staff.name.clone()).unwrap_or_default())
     };
-    // Agents answer conversations only: settings are for owners and admins.
-    let manages_websites = move || {
-        inbox.session.with(|s| {
-            s.as_ref()
-                .is_some_and(|s| matches!(s.staff.role.as_str(), "owner" | "admin"))
-        })
-    };
     let ask = RwSignal::new(net::notifications_undecided());
     let enable = move |_| {
         leptos::task::spawn_local(async move {
@@ -105,9 +106,7 @@ pub fn Shell() -> impl IntoView {
                 <h1 class="brand">"Natter inbox"</h1>
                 <ConnectionBadge />
                 <span class="spacer"></span>
-                <Show when=manages_websites>
-                    <WebsitesButton />
-                </Show>
+                <SettingsButton />
                 <Show when=move || ask.get()>
                     <button type="button" class="link" on:click=enable>
                         <span class="wide-only">"Enable notifications"</span>
@@ -140,7 +139,7 @@ pub fn Shell() -> impl IntoView {
                     })
             }}
             <Show
-                when=move || inbox.show_websites.get()
+                when=move || inbox.page.get() != Page::Conversations
                 fallback=|| {
                     view! {
                         <main class="panes">
@@ -151,7 +150,7 @@ pub fn Shell() -> impl IntoView {
                 }
             >
                 <main class="page">
-                    <WebsitesPage />
+                    <SettingsPage />
                 </main>
             </Show>
         </div>

@@ -1,0 +1,382 @@
+use super::WebsitesPage;
+use crate::actions;
+use crate::net::{self, format_when};
+use crate::store::{Page, use_inbox};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use natter_protocol::{Invitation, StaffRole, TeamMember};
+
+/// The top bar's way to settings: websites for owners and admins (with how many origins
+/// were refused), the member's own profile for agents.
+#[component]
+pub fn SettingsButton() -> impl IntoView {
+    let inbox = use_inbox();
+    let refused = Memo::new(move |_| {
+        inbox.websites.with(|w| {
+            w.iter()
+                .flatten()
+                .map(|a| a.refused_origins.len())
+                .sum::<usize>()
+        })
+    });
+    let open = move |_| {
+        let page = if inbox.manages_websites() {
+            Page::Websites
+        } else {
+            Page::Profile
+        };
+        actions::open_page(inbox, page);
+    };
+    let on_settings = move || inbox.page.get() != Page::Conversations;
+    view! {
+        <button type="button" class="link" on:click=open aria-pressed=move || on_settings().to_string()>
+            {move || if inbox.manages_websites() { "Settings" } else { "My profile" }}
+            {move || {
+                let n = refused.get();
+                (n > 0)
+                    .then(|| {
+                        view! {
+                            <span class="count" title="Refused origins">
+                                {n}
+                                <span class="visually-hidden">" refused origins"</span>
+                            </span>
+                        }
+                    })
+            }}
+        </button>
+    }
+}
+
+/// Settings: a tab per page (websites and team for owners and admins; everyone's own
+/// profile), each at its own address.
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let inbox = use_inbox();
+    let tab = move |page: Page, label: &'static str| {
+        view! {
+            <a
+                href=page.path()
+                class="tab"
+                aria-current=move || (inbox.page.get() == page).then_some("page")
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    actions::open_page(inbox, page);
+                }
+            >
+                {label}
+            </a>
+        }
+    };
+    view! {
+        <div class="settings">
+            <nav class="tabs" aria-label="Settings">
+                <Show when=move || inbox.manages_websites()>
+                    {tab(Page::Websites, "Websites")}
+                    {tab(Page::Team, "Team")}
+                </Show>
+                {tab(Page::Profile, "My profile")}
+                <span class="spacer"></span>
+                <a
+                    href=Page::Conversations.path()
+                    class="link"
+                    on:click=move |ev| {
+                        ev.prevent_default();
+                        actions::open_page(inbox, Page::Conversations);
+                    }
+                >
+                    "Back to conversations"
+                </a>
+            </nav>
+            {move || match inbox.page.get() {
+                Page::Websites => view! { <WebsitesPage /> }.into_any(),
+                Page::Team => view! { <TeamPage /> }.into_any(),
+                _ => view! { <ProfilePage /> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+fn role_label(role: &str) -> &'static str {
+    match role {
+        "owner" => "Owner",
+        "admin" => "Admin",
+        _ => "Agent",
+    }
+}
+
+fn role_of(value: &str) -> StaffRole {
+    match value {
+        "owner" => StaffRole::Owner,
+        "admin" => StaffRole::Admin,
+        _ => StaffRole::Agent,
+    }
+}
+
+/// The team: invite someone (the one-time link to send them), and each member with
+/// their role and when their inbox was last open; change a role, remove a member.
+#[component]
+fn TeamPage() -> impl IntoView {
+    let inbox = use_inbox();
+    view! {
+        <section class="websites" aria-labelledby="team-title">
+            <h2 id="team-title">"Team"</h2>
+            <Invite />
+            {move || match inbox.team.get() {
+                None => view! { <p class="muted" role="status">"Loading the team…"</p> }.into_any(),
+                Some(members) => view! {
+                    <ul class="members" aria-label="Members">
+                        {members.into_iter().map(|member| view! { <Member member /> }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+            <p class="muted">
+                "Owners can do everything, including managing other owners. Admins manage websites and the team (except owners). Agents answer conversations."
+            </p>
+        </section>
+    }
+}
+
+/// Invite by email: shows the one-time link (valid 7 days) to copy and send.
+#[component]
+fn Invite() -> impl IntoView {
+    let inbox = use_inbox();
+    let email = RwSignal::new(String::new());
+    let role = RwSignal::new("agent".to_owned());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let made = RwSignal::new(None::<(String, Invitation)>);
+    let copied = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        error.set(None);
+        copied.set(false);
+        let address = email.get_untracked();
+        spawn_local(async move {
+            let result =
+                actions::invite(inbox, address.clone(), role_of(&role.get_untracked())).await;
+            busy.set(false);
+            match result {
+                Ok(invitation) => {
+                    made.set(Some((address.trim().to_owned(), invitation)));
+                    email.set(String::new());
+                }
+                Err(message) => error.set(Some(message)),
+            }
+        });
+    };
+    view! {
+        <form class="website" on:submit=submit>
+            <h3>"Invite someone"</h3>
+            <div class="fields">
+                <label>
+                    "Email address"
+                    <input type="email" required maxlength="254" autocomplete="off" bind:value=email />
+                </label>
+                <label>
+                    "Role"
+                    <select on:change=move |ev| role.set(event_target_value(&ev)) prop:value=move || role.get()>
+                        <option value="agent">"Agent"</option>
+                        <option value="admin">"Admin"</option>
+                        <Show when=move || inbox.is_owner()>
+                            <option value="owner">"Owner"</option>
+                        </Show>
+                    </select>
+                </label>
+            </div>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <button type="submit" class="primary" disabled=move || busy.get()>
+                {move || if busy.get() { "Inviting…" } else { "Create invitation link" }}
+            </button>
+            {move || made.get().map(|(address, invitation)| {
+                let url = invitation.invitation_url.clone();
+                view! {
+                    <div class="invitation" role="status">
+                        <p>{format!("Send this link to {address}. It works once, until {}.", format_when(invitation.expires_at, false))}</p>
+                        <div class="inline">
+                            <input type="text" readonly aria-label="Invitation link" prop:value=invitation.invitation_url.clone() />
+                            <button type="button" class="primary small" on:click=move |_| { net::copy(&url); copied.set(true); }>"Copy link"</button>
+                        </div>
+                        <span class="muted">{move || copied.get().then_some("Copied.")}</span>
+                    </div>
+                }
+            })}
+        </form>
+    }
+}
+
+/// One member: name, email, role (a picker for those who may change it), last seen,
+/// and "Remove".
+#[component]
+fn Member(
+    /// The member as listed.
+    member: TeamMember,
+) -> impl IntoView {
+    let inbox = use_inbox();
+    let TeamMember {
+        member,
+        last_seen_at,
+    } = member;
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let me = inbox.my_id().as_deref() == Some(member.id.as_str());
+    let is_owner = member.role == "owner";
+    // Only an owner changes or removes an owner; nobody removes themselves here.
+    let may_change = move || inbox.manages_websites() && (!is_owner || inbox.is_owner());
+    let change_role = {
+        let id = member.id.clone();
+        move |ev: leptos::ev::Event| {
+            let role = role_of(&event_target_value(&ev));
+            let id = id.clone();
+            busy.set(true);
+            error.set(None);
+            spawn_local(async move {
+                if let Err(message) = actions::set_role(inbox, id, role).await {
+                    error.set(Some(message));
+                    actions::load_team(inbox);
+                }
+                busy.set(false);
+            });
+        }
+    };
+    let remove = {
+        let (id, name) = (member.id.clone(), member.name.clone());
+        move |_| {
+            if !net::confirm(&format!(
+                "Remove {name} from the team? Their inbox closes at once."
+            )) {
+                return;
+            }
+            let id = id.clone();
+            busy.set(true);
+            error.set(None);
+            spawn_local(async move {
+                if let Err(message) = actions::remove_member(inbox, id).await {
+                    error.set(Some(message));
+                    busy.set(false);
+                }
+            });
+        }
+    };
+    let seen = match last_seen_at {
+        Some(at) => format!("Last seen {}", format_when(at, false)),
+        None => "Has not opened the inbox yet".to_owned(),
+    };
+    let role_label_text = format!("Role of {}", member.name);
+    let remove_label = format!("Remove {}", member.name);
+    let role = member.role.clone();
+    view! {
+        <li class="member">
+            <div class="member-who">
+                <strong>{member.name.clone()}{me.then_some(" (you)")}</strong>
+                <span class="muted">{member.email.clone()}</span>
+                <span class="muted">{seen}</span>
+            </div>
+            {if may_change() && !me {
+                view! {
+                    <select aria-label=role_label_text disabled=move || busy.get() on:change=change_role>
+                        {["agent", "admin", "owner"].into_iter()
+                            .filter(|r| *r != "owner" || inbox.is_owner() || role == "owner")
+                            .map(|r| view! { <option value=r selected=r == role>{role_label(r)}</option> })
+                            .collect_view()}
+                    </select>
+                    <button type="button" class="link danger" aria-label=remove_label disabled=move || busy.get() on:click=remove>
+                        "Remove"
+                    </button>
+                }.into_any()
+            } else {
+                view! { <span class="role">{role_label(&member.role)}</span> }.into_any()
+            }}
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </li>
+    }
+}
+
+/// The member's own name and password, and signing out of every browser.
+#[component]
+fn ProfilePage() -> impl IntoView {
+    let inbox = use_inbox();
+    let current_name = inbox
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.staff.name.clone()))
+        .unwrap_or_default();
+    let email = inbox
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.staff.email.clone()))
+        .unwrap_or_default();
+    let name = RwSignal::new(current_name);
+    let name_status = RwSignal::new(None::<Result<&'static str, String>>);
+    let rename = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        name_status.set(None);
+        spawn_local(async move {
+            let done = actions::rename_me(inbox, name.get_untracked()).await;
+            name_status.set(Some(done.map(|()| "Saved.")));
+        });
+    };
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let password_status = RwSignal::new(None::<Result<&'static str, String>>);
+    let change = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        password_status.set(None);
+        spawn_local(async move {
+            let done =
+                actions::change_password(inbox, current.get_untracked(), new.get_untracked()).await;
+            if done.is_ok() {
+                current.set(String::new());
+                new.set(String::new());
+            }
+            password_status.set(Some(
+                done.map(|()| "Password changed. Your other browsers were signed out."),
+            ));
+        });
+    };
+    let everywhere_error = RwSignal::new(None::<String>);
+    let everywhere = move |_| {
+        spawn_local(async move {
+            if let Err(message) = actions::sign_out_everywhere(inbox).await {
+                everywhere_error.set(Some(message));
+            }
+        });
+    };
+    let status = |s: RwSignal<Option<Result<&'static str, String>>>| {
+        move || match s.get() {
+            Some(Ok(text)) => view! { <span class="ok" role="status">{text}</span> }.into_any(),
+            Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+            None => ().into_any(),
+        }
+    };
+    view! {
+        <section class="websites" aria-labelledby="profile-title">
+            <h2 id="profile-title">"My profile"</h2>
+            <form class="website" on:submit=rename>
+                <h3>"Name"</h3>
+                <p class="muted">{format!("Signed in as {email}. Visitors see your name beside your replies.")}</p>
+                <label for="me-name">"Your name"</label>
+                <input id="me-name" type="text" required maxlength="120" autocomplete="name" bind:value=name />
+                <div class="actions">
+                    <button type="submit" class="primary">"Save name"</button>
+                    {status(name_status)}
+                </div>
+            </form>
+            <form class="website" on:submit=change>
+                <h3>"Password"</h3>
+                <label for="me-current">"Current password"</label>
+                <input id="me-current" type="password" required autocomplete="current-password" bind:value=current />
+                <label for="me-new">"New password (at least 8 characters)"</label>
+                <input id="me-new" type="password" required minlength="8" maxlength="256" autocomplete="new-password" bind:value=new />
+                <div class="actions">
+                    <button type="submit" class="primary">"Change password"</button>
+                    {status(password_status)}
+                </div>
+            </form>
+            <div class="website">
+                <h3>"Sign out everywhere"</h3>
+                <p class="muted">"Ends every session of yours, in every browser, this one too."</p>
+                <button type="button" class="primary" on:click=everywhere>"Sign out everywhere"</button>
+                {move || everywhere_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            </div>
+        </section>
+    }
+}
