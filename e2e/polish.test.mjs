@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { startWorld } from './lib/env.mjs';
 import {
   I, W, StaffApi, axeViolations, deepFocus, inboxMessages, newContext, openInboxConversation,
-  openPage, openWidget, replyInInbox, scenario, sendMessage, seriousOnly, signInInbox, sleep,
+  openPage, openWidget, replyInInbox, scenario, sendMessage, seriousOnly, signInInbox, sleep, until,
   startChat, uid, waitForInboxMessage, waitForWidgetMessage, widgetMessages, widgetStorage,
 } from './lib/helpers.mjs';
 
@@ -29,18 +29,6 @@ before(async () => {
 after(async () => {
   await world?.stop();
 });
-
-/** Polls `fn` until it returns a truthy value; fails with `what` and the last value. */
-async function until(fn, what, timeout = 10_000) {
-  const deadline = Date.now() + timeout;
-  let last;
-  while (Date.now() < deadline) {
-    last = await fn();
-    if (last) return last;
-    await sleep(100);
-  }
-  throw new Error(`${what} (within ${timeout} ms; last: ${JSON.stringify(last)})`);
-}
 
 /** How far from the bottom a scrolling log is, in px, and where it sits on screen. */
 function logPosition(page, inWidget = true) {
@@ -460,10 +448,10 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
   test('13. the account chooses the widget\'s look: light on a dark system when it says light, dark again on auto', T, scenario('polish-13-theme', async (s) => {
     const inbox = await staffReady();
     const choose = async (label, value) => {
-      await inbox.locator('.topbar button', { hasText: 'Websites' }).click();
+      await inbox.locator('.topbar button', { hasText: 'Settings' }).click();
       await inbox.getByRole('radio', { name: label }).check();
       await until(async () => (await api.call('GET', '/accounts/demo')).theme === value, `the look "${value}" was never saved`);
-      await inbox.locator('button', { hasText: 'Back to conversations' }).click();
+      await inbox.getByRole('link', { name: 'Back to conversations' }).click();
     };
     const panelBackground = (page) => page.locator(W.panel).evaluate((el) => getComputedStyle(el).backgroundColor);
     const visitor = await openPage(await s.context(world.browser, { colorScheme: 'dark' }), 'visitor-theme');

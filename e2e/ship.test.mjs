@@ -5,6 +5,7 @@
 // allow shows no chat, retries nothing, says why once in the console, and the owner allows
 // it from the inbox in one click.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,8 +14,8 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { ARTIFACTS, NatterServer, freePort, launchBrowser } from './lib/env.mjs';
 import {
-  W, axeViolations, newContext, openPage, scenario, seriousOnly, sendMessage, startChat, uid, waitForInboxMessage, waitForWidgetMessage,
-  widgetMessages,
+  W, axeViolations, newContext, openPage, openWidget, scenario, seriousOnly, sendMessage, startChat, uid, waitForInboxMessage, waitForWidgetMessage,
+  until, widgetMessages,
 } from './lib/helpers.mjs';
 
 const RUN = uid();
@@ -30,6 +31,10 @@ let siteUrl;
 let otherUrl;
 /** The snippet setup printed; the host pages serve it once known. */
 let snippet = '';
+/** A second website the owner adds in the inbox: its address, snippet and identity secret. */
+let cafeUrl;
+let cafeSnippet = '';
+let cafeSecret = '';
 /** What setup created, and the owner's browser (signed in by setup). */
 const owner = { context: null, page: null, token: null, orgId: null, accountId: null };
 
@@ -46,6 +51,31 @@ function hostSite(host, port) {
   return new Promise((resolve, reject) => {
     srv.once('error', reject);
     srv.listen(port, host, resolve);
+  });
+}
+
+/** The cafe's site. `/user/<id>` is a page of a signed-in user: the site's server signs the
+ * id with the identity secret, as a real site would (`?bad=1`: a wrong hash). */
+function cafeSite(port) {
+  const srv = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://cafe');
+    const user = url.pathname.match(/^\/user\/([\w-]+)$/)?.[1];
+    let identify = '';
+    if (user) {
+      const hash = url.searchParams.has('bad')
+        ? crypto.createHmac('sha256', 'not the secret').update(user).digest('hex')
+        : crypto.createHmac('sha256', cafeSecret).update(user).digest('hex');
+      const args = JSON.stringify({ id: user, name: `Pat ${user}`, user_hash: hash });
+      identify = `<script>addEventListener('load', function () { Natter.setUser(${args}); });</script>`;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<title>Bakery Cafe</title></head><body><h1>Bakery Cafe</h1>${cafeSnippet}${identify}</body></html>`);
+  });
+  hosts.push(srv);
+  return new Promise((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(port, '127.0.0.3', resolve);
   });
 }
 
@@ -83,6 +113,9 @@ before(async () => {
   otherUrl = `http://127.0.0.2:${otherPort}`;
   await hostSite('127.0.0.1', sitePort);
   await hostSite('127.0.0.2', otherPort);
+  const cafePort = await freePort();
+  cafeUrl = `http://127.0.0.3:${cafePort}`;
+  await cafeSite(cafePort);
   browser = await launchBrowser();
 });
 
@@ -230,7 +263,7 @@ describe('A new install, from the binary alone', { concurrency: 1 }, () => {
 
     // The owner sees it in the inbox and allows it; the page then shows the chat.
     const inbox = owner.page;
-    await inbox.getByRole('button', { name: /^Websites/ }).click();
+    await inbox.getByRole('button', { name: /^Settings/ }).click();
     await inbox.getByRole('button', { name: `Allow ${otherUrl}` }).waitFor();
     assert.deepEqual(seriousOnly(await axeViolations(inbox)), [], 'the websites page passes axe');
     await inbox.getByRole('button', { name: `Allow ${otherUrl}` }).click();
@@ -269,7 +302,16 @@ describe('A new install, from the binary alone', { concurrency: 1 }, () => {
     await page.getByLabel(/^Password/).fill('ines-password');
     await page.getByRole('button', { name: 'Join and sign in' }).click();
     await page.locator('.shell').waitFor({ timeout: 20_000 });
-    assert.equal(await page.getByRole('button', { name: /^Websites/ }).count(), 0, 'an agent sees no settings');
+    assert.equal(await page.getByRole('button', { name: /^Settings/ }).count(), 0, 'an agent sees no settings');
+    // Only their own profile, even at the settings' address.
+    await page.getByRole('button', { name: 'My profile' }).click();
+    await page.getByRole('heading', { name: 'My profile' }).waitFor();
+    await page.goto(`${server.url}/inbox/settings/websites`);
+    await page.getByRole('heading', { name: 'My profile' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Websites' }).count(), 0, 'no websites tab for an agent');
+    assert.equal(await page.getByRole('link', { name: 'Team' }).count(), 0, 'no team tab for an agent');
+    await page.getByRole('link', { name: 'Back to conversations' }).click();
+    await page.locator('.panes').waitFor();
     const team = await api('GET', '/staff', null, owner.token);
     const agent = team.json.staff.find((m) => m.name === 'Ines Agent');
     assert.equal(agent?.role, 'agent', JSON.stringify(team.json));
@@ -287,5 +329,114 @@ describe('A new install, from the binary alone', { concurrency: 1 }, () => {
     assert.equal(removed.status, 204);
     await page.getByLabel('Email').waitFor({ timeout: 10_000 });
     await page.getByRole('status').filter({ hasText: 'sign in again' }).waitFor();
+  }));
+
+  test('6. the owner adds a website in the inbox, allows its origin, sets colour and greeting; the copied snippet shows them there', T, scenario('ship-06-settings', async (s) => {
+    assert.ok(owner.page, 'scenario 2 signed the owner in');
+    const inbox = owner.page;
+    await owner.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await inbox.getByRole('button', { name: /^Settings/ }).click();
+    await inbox.getByRole('heading', { name: 'Websites', level: 2 }).waitFor();
+    assert.equal(new URL(inbox.url()).pathname, '/inbox/settings/websites');
+
+    const add = inbox.locator('form.add-website');
+    await add.getByLabel('Name', { exact: true }).fill('Bakery Cafe');
+    await add.getByLabel(/origin/).fill('https://cafe.example');
+    await add.getByRole('button', { name: 'Add website' }).click();
+    const card = inbox.locator('article.website', { has: inbox.getByRole('heading', { name: 'Bakery Cafe' }) });
+    await card.waitFor();
+
+    // An address that is not an origin is refused with a reason; the cafe's own is allowed.
+    const another = card.getByLabel('Allow another origin');
+    await another.fill(`${cafeUrl}/menu`);
+    await card.getByRole('button', { name: 'Add', exact: true }).click();
+    await card.getByRole('alert').filter({ hasText: 'origin' }).waitFor();
+    await another.fill(cafeUrl);
+    await card.getByRole('button', { name: 'Add', exact: true }).click();
+    await card.locator('.origins code', { hasText: cafeUrl }).waitFor();
+
+    const greeting = `Welcome to the cafe ${RUN}`;
+    await card.getByLabel('Colour as #rrggbb').fill('#be123c');
+    await card.getByLabel('Greeting').fill(greeting);
+    await card.getByRole('button', { name: 'Save changes' }).click();
+    await card.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    assert.equal(await card.locator('.preview-head').evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(190, 18, 60)', 'the preview wears the colour');
+    assert.deepEqual(seriousOnly(await axeViolations(inbox)), [], 'the settings page passes axe');
+
+    await card.getByRole('button', { name: 'Copy snippet' }).click();
+    cafeSnippet = await inbox.evaluate(() => navigator.clipboard.readText());
+    assert.match(cafeSnippet, /data-account="bakery-cafe"/);
+    assert.match(cafeSnippet, /data-color="#be123c"/);
+
+    const visitor = s.own(await openPage(await s.context(browser), 'visitor-cafe'));
+    await visitor.goto(cafeUrl);
+    assert.equal(await visitor.locator(W.launcher).evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(190, 18, 60)');
+    await visitor.locator(W.launcher).click();
+    await visitor.locator(W.panel).waitFor({ state: 'visible', timeout: 20_000 });
+    await visitor.locator('natter-chat .n-lead', { hasText: greeting }).waitFor();
+    assert.equal(await visitor.locator('natter-chat .n-head').evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(190, 18, 60)');
+  }));
+
+  test('7. a verified visitor has the same conversation in two browsers, live; a wrong hash and the old secret are refused', T, scenario('ship-07-identity', async (s) => {
+    assert.ok(cafeSnippet, 'scenario 6 made the cafe');
+    const inbox = owner.page;
+    // The inbox confirms a new secret with the browser's own dialog.
+    inbox.acceptDialogs = true;
+    const card = inbox.locator('article.website', { has: inbox.getByRole('heading', { name: 'Bakery Cafe' }) });
+    await card.getByRole('button', { name: 'Make a secret' }).click();
+    cafeSecret = await card.locator('code.secret').textContent();
+    assert.match(cafeSecret, /^nis_/);
+
+    const user = `u-${RUN}`;
+    const refusals = (page) => {
+      const seen = [];
+      page.on('console', (m) => { if (m.type() === 'error' && m.text().includes('Natter.setUser')) seen.push(m.text()); });
+      return seen;
+    };
+    const laptop = s.own(await openPage(await s.context(browser), 'verified-laptop'));
+    await openWidget(laptop, `${cafeUrl}/user/${user}`);
+    const first = `Is the cafe open on Sunday? ${RUN}`;
+    await laptop.locator(W.name).waitFor();
+    await until(async () => (await laptop.locator(W.name).inputValue()) === `Pat ${user}`, 'setUser pre-fills the name');
+    await laptop.locator(W.first).fill(first);
+    await laptop.locator(W.start).click();
+    await waitForWidgetMessage(laptop, first);
+
+    // The same user on a phone: the conversation is there.
+    const phone = s.own(await openPage(await s.context(browser), 'verified-phone'));
+    await openWidget(phone, `${cafeUrl}/user/${user}`);
+    await waitForWidgetMessage(phone, first, { state: null, timeout: 20_000 });
+
+    // Staff see the contact as verified and answer once; both browsers get it live.
+    await inbox.getByRole('link', { name: 'Back to conversations' }).click();
+    await inbox.locator('li.row button', { hasText: `Pat ${user}` }).click({ timeout: 15_000 });
+    await inbox.locator('.details .verified').waitFor();
+    const reply = `Yes, from nine ${RUN}`;
+    await inbox.locator('#reply').fill(reply);
+    await inbox.locator('#reply').press('Enter');
+    await waitForWidgetMessage(laptop, reply, { state: null, side: 'theirs' });
+    await waitForWidgetMessage(phone, reply, { state: null, side: 'theirs' });
+    const fromPhone = `See you then ${RUN}`;
+    await sendMessage(phone, fromPhone);
+    await waitForWidgetMessage(laptop, fromPhone, { state: null });
+
+    // A forged hash: refused with a clear console error; that browser chats anonymously.
+    const forged = s.own(await openPage(await s.context(browser), 'forged'));
+    const forgedErrors = refusals(forged);
+    await openWidget(forged, `${cafeUrl}/user/${user}?bad=1`);
+    await until(async () => forgedErrors.length > 0, 'a wrong hash is refused in the console');
+    assert.match(forgedErrors[0], /refused/);
+    await forged.locator(W.name).waitFor();
+    assert.equal((await widgetMessages(forged)).length, 0, 'nothing of the contact is shown');
+
+    // After a rotation, a page still signing with the old secret is refused too.
+    await inbox.getByRole('button', { name: /^Settings/ }).click();
+    await card.getByRole('button', { name: 'Rotate secret…' }).click();
+    await until(async () => (await card.locator('code.secret').textContent()) !== cafeSecret, 'the secret rotates');
+    const stale = s.own(await openPage(await s.context(browser), 'stale-secret'));
+    const staleErrors = refusals(stale);
+    await openWidget(stale, `${cafeUrl}/user/${user}`);
+    await until(async () => staleErrors.length > 0, 'a hash made with the old secret is refused');
+    assert.equal((await widgetMessages(stale)).length, 0);
   }));
 });

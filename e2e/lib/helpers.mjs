@@ -11,6 +11,19 @@ const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `fn` until it returns a truthy value; fails with `what` and the last value. */
+export async function until(fn, what, timeout = 10_000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last) return last;
+    await sleep(100);
+  }
+  throw new Error(`${what} (within ${timeout} ms; last: ${JSON.stringify(last)})`);
+}
+
+
 // ---------------------------------------------------------------------------------------
 // Pages with a recorded console, and what to save when a test fails.
 
@@ -34,7 +47,7 @@ export async function openPage(context, label) {
     ws.on('framereceived', (f) => log(`[ws <] ${String(f.payload).slice(0, 300)}`));
     ws.on('close', () => log(`[ws close] ${ws.url()}`));
   });
-  page.on('dialog', (d) => { log(`[dialog ${d.type()}] ${d.message()}`); page.dialogs = (page.dialogs || 0) + 1; d.dismiss().catch(() => {}); });
+  page.on('dialog', (d) => { log(`[dialog ${d.type()}] ${d.message()}`); page.dialogs = (page.dialogs || 0) + 1; (page.acceptDialogs ? d.accept() : d.dismiss()).catch(() => {}); });
   page.on('close', () => tracked.delete(page));
   tracked.add(page);
   return page;

@@ -155,6 +155,8 @@ pub async fn run(database: DatabaseArgs, command: AdminCommand) -> AdminResult {
             name,
             greeting,
             theme_color,
+            position,
+            away_message,
             add_origins,
             remove_origins,
         } => {
@@ -169,6 +171,12 @@ pub async fn run(database: DatabaseArgs, command: AdminCommand) -> AdminResult {
             }
             if let Some(colour) = theme_color {
                 account.theme_color = validate::theme_color(&colour).map_err(|e| e.message)?;
+            }
+            if let Some(position) = position {
+                account.position = position;
+            }
+            if let Some(message) = away_message {
+                account.away_message = validate::away_message(&message).map_err(|e| e.message)?;
             }
             let mut origins: Vec<String> = account.origin_patterns().map(str::to_owned).collect();
             origins.extend(add_origins);

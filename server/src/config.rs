@@ -339,6 +339,12 @@ pub enum AdminCommand {
         greeting: Option<String>,
         #[arg(long)]
         theme_color: Option<String>,
+        /// The launcher's side: right or left.
+        #[arg(long, value_parser = ["right", "left"])]
+        position: Option<String>,
+        /// Shown while nobody is online ("" clears it).
+        #[arg(long)]
+        away_message: Option<String>,
         /// Allow another origin (repeat for several).
         #[arg(long = "add-origin")]
         add_origins: Vec<String>,

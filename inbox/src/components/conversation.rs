@@ -99,7 +99,12 @@ pub fn VisitorDetails(
             <h3>"Visitor"</h3>
             <dl>
                 <dt>"Name"</dt>
-                <dd>{visitor.name}</dd>
+                <dd>
+                    {visitor.name}
+                    {visitor.verified.then(|| view! {
+                        <span class="verified" title="The website's server vouched for who this is">" ✓ Verified"</span>
+                    })}
+                </dd>
                 <dt>"Email"</dt>
                 <dd>{or_dash(visitor.email)}</dd>
                 <dt>"Phone"</dt>

@@ -127,6 +127,21 @@ fn an_operator_manages_orgs_websites_and_staff_from_the_command_line() {
             "theme_color",
         ),
         (
+            [
+                &["update-account"][..],
+                &web,
+                &["--position", "left", "--away-message", "Back at 9"],
+            ]
+            .concat(),
+            true,
+            "updated",
+        ),
+        (
+            [&["update-account"][..], &web, &["--position", "top"]].concat(),
+            false,
+            "position",
+        ),
+        (
             vec![
                 "update-staff",
                 "--email",
