@@ -222,11 +222,11 @@ impl Chat {
             name: name.clone(),
             email: email.clone(),
         });
+        // This user's token, kept by this browser: the server keeps it too.
         let saved = self.store().load();
-        let known = saved.user_id.as_deref() == Some(id.as_str()) && saved.token.is_some();
-        if known && self.past.with_untracked(|p| !p.is_empty()) {
-            return;
-        }
+        let held = saved
+            .token
+            .filter(|_| saved.user_id.as_deref() == Some(id.as_str()));
         let nonempty = |s: String| (!s.trim().is_empty()).then_some(s);
         let user = Identify {
             id: id.clone(),
@@ -235,7 +235,7 @@ impl Chat {
             email: nonempty(email),
         };
         spawn_local(async move {
-            let identified = match self.api().identify(&user).await {
+            let identified = match self.api().identify(&user, held.as_deref()).await {
                 Ok(identified) => identified,
                 // Offline: the next `setUser` (the next page) tries again.
                 Err(ApiError::Network) => return,

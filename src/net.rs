@@ -53,12 +53,18 @@ impl Api {
         json(send("POST", &url, Some(lead), token).await?).await
     }
 
-    pub async fn identify(&self, user: &Identify) -> Result<Identified, ApiError> {
+    /// Signs in the website's verified user; `token`: the one this browser holds for
+    /// them, kept if it is theirs.
+    pub async fn identify(
+        &self,
+        user: &Identify,
+        token: Option<&str>,
+    ) -> Result<Identified, ApiError> {
         let url = format!(
             "{}/widget/{}/{}/identify",
             self.base, self.org, self.account
         );
-        json(send("POST", &url, Some(user), None).await?).await
+        json(send("POST", &url, Some(user), token).await?).await
     }
 
     pub async fn post_message(

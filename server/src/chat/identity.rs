@@ -5,7 +5,7 @@
 use crate::auth::{Permission, StaffAuth, new_visitor_token, token_digest};
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{Account, NewContact};
+use crate::store::{Account, NewContact, VisitorIdentity};
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use natter_protocol::validate::{self, optional};
@@ -14,8 +14,14 @@ use rand::RngCore;
 use sha2::Sha256;
 
 /// The contact behind `body.id` on `account`, made on first use, with a token for this
-/// browser and their conversations. A hash that does not match is refused.
-pub async fn identify(state: &AppState, account: Account, body: Identify) -> ApiResult<Identified> {
+/// browser and their conversations. A hash that does not match is refused. A browser
+/// that already holds this contact's token (`holding`) keeps it: a page view adds none.
+pub async fn identify(
+    state: &AppState,
+    account: Account,
+    body: Identify,
+    holding: Option<(VisitorIdentity, String)>,
+) -> ApiResult<Identified> {
     let external_id = validate::external_id(&body.id)?;
     let hash = validate::user_hash(&body.user_hash)?;
     let name = optional(body.name.as_deref(), validate::name)?;
@@ -31,12 +37,25 @@ pub async fn identify(state: &AppState, account: Account, body: Identify) -> Api
              of the id with this website's current identity secret",
         ));
     }
-    let token = new_visitor_token();
+    let kept = holding.and_then(|(visitor, token)| {
+        let same = visitor.org_id == account.org_id
+            && visitor.account_id == account.id
+            && visitor.external_id.as_deref() == Some(external_id.as_str());
+        same.then_some(token)
+    });
+    let (token, new_hash) = match kept {
+        Some(token) => (token, None),
+        None => {
+            let token = new_visitor_token();
+            let hash = token_digest(&token);
+            (token, Some(hash))
+        }
+    };
     let contact = NewContact {
         external_id: &external_id,
         name: name.as_deref(),
         email: email.as_deref(),
-        token_hash: &token_digest(&token),
+        token_hash: new_hash.as_deref(),
     };
     let visitor = state.store.identify_visitor(&account, contact).await?;
     let conversations = state.store.visitor_conversations(&visitor.id).await?;

@@ -92,7 +92,9 @@ pub(crate) async fn create_lead(
 }
 
 /// A website's signed-in user, vouched for by its server (`user_hash`): their contact
-/// (made on first use), a visitor token for this browser, and their conversations.
+/// (made on first use), a visitor token for this browser, and their conversations. A
+/// browser that holds this contact's token already sends it (`Authorization: Bearer
+/// nv_…`, optional; any other is ignored) and keeps it.
 #[utoipa::path(post, path = "/api/v1/widget/{org_id}/{account_id}/identify", tag = "widget",
     params(
         ("org_id" = String, Path, description = "The organization"),
@@ -121,5 +123,12 @@ pub(crate) async fn identify(
     let quota = state.settings.limits.rate_leads;
     state.limiter.check("lead", &ip.to_string(), quota).await?;
     let account = chat::websites::for_visitor(&state, &org_id, &account_id, &headers).await?;
-    Ok(Json(chat::identity::identify(&state, account, body).await?))
+    // A browser that holds a token (of this contact, or another) sends it along.
+    let holding = match optional_caller(&state, &headers).await {
+        Ok(Some((Principal::Visitor(visitor), token))) => Some((visitor, token)),
+        _ => None,
+    };
+    Ok(Json(
+        chat::identity::identify(&state, account, body, holding).await?,
+    ))
 }

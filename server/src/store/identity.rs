@@ -21,8 +21,9 @@ pub struct NewContact<'a> {
     pub external_id: &'a str,
     pub name: Option<&'a str>,
     pub email: Option<&'a str>,
-    /// The digest of the token this browser will hold.
-    pub token_hash: &'a str,
+    /// The digest of a new token for this browser; `None` when the browser keeps the
+    /// token it already holds for this contact.
+    pub token_hash: Option<&'a str>,
 }
 
 impl Store {
@@ -39,6 +40,8 @@ impl Store {
             if let Some(visitor) = self.existing_contact(account, &contact).await? {
                 return Ok(visitor);
             }
+            // A kept token belongs to a contact that exists; gone meanwhile: sign in anew.
+            let token_hash = contact.token_hash.ok_or(super::StoreError::NotFound)?;
             let now = now_ms();
             let id = uuid::Uuid::new_v4().to_string();
             let name = contact.name.unwrap_or(contact.external_id);
@@ -49,7 +52,7 @@ impl Store {
             .bind(&id)
             .bind(&account.org_id)
             .bind(&account.id)
-            .bind(contact.token_hash)
+            .bind(token_hash)
             .bind(name)
             .bind(contact.email)
             .bind(contact.external_id)
@@ -100,14 +103,16 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO visitor_tokens (token_hash, visitor_id, created_at) VALUES ($1, $2, $3)",
-        )
-        .bind(contact.token_hash)
-        .bind(&visitor.id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        if let Some(token_hash) = contact.token_hash {
+            sqlx::query(
+                "INSERT INTO visitor_tokens (token_hash, visitor_id, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(token_hash)
+            .bind(&visitor.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         if let Some(name) = contact.name {
             visitor.name = name.to_owned();

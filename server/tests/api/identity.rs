@@ -87,6 +87,32 @@ async fn a_verified_contact_has_the_same_conversations_in_every_browser() {
     assert_eq!(second.conversations.len(), 1);
     assert_eq!(second.conversations[0].conv_id, started.conv_id);
     assert_eq!(second.conversations[0].last_seq, 1);
+
+    // A page view in a browser that holds the contact's token keeps it; another
+    // contact's token gets this one a token of its own.
+    let again = |token: String| {
+        app.client
+            .post(app.url("/widget/demo/demo/identify"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "id": "user-42", "user_hash": hash }))
+            .send()
+    };
+    let kept: Identified = again(second.visitor_token.clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kept.visitor_token, second.visitor_token);
+    let other = identified(&app, "user-99", &user_hash(&secret, "user-99")).await;
+    let fresh: Identified = again(other.visitor_token)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(fresh.visitor_id, first.visitor_id);
+    assert_ne!(fresh.visitor_token, second.visitor_token);
     let sent = app
         .post_message(
             &started.conv_id,
