@@ -139,3 +139,29 @@ impl Default for Inbox {
 pub fn use_inbox() -> Inbox {
     expect_context::<Inbox>()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Page;
+
+    #[test]
+    fn each_page_has_an_address_that_names_it() {
+        for page in [
+            Page::Conversations,
+            Page::Websites,
+            Page::Team,
+            Page::Profile,
+        ] {
+            assert_eq!(Page::from_path(page.path()), page);
+        }
+        for (path, page) in [
+            ("/inbox/settings/team/", Page::Team),
+            ("/inbox/settings", Page::Websites),
+            ("/inbox/settings/nope", Page::Conversations),
+            ("/inbox/conversations/abc", Page::Conversations),
+            ("", Page::Conversations),
+        ] {
+            assert_eq!(Page::from_path(path), page, "{path}");
+        }
+    }
+}
