@@ -55,19 +55,7 @@ pub async fn change_password(
         .await?
         .ok_or(ApiError::Forbidden("the current password is not right"))?
         .map_err(ApiError::Internal)?;
-    let store = state.store.clone();
-    let staff_id = auth.staff.id.clone();
-    let keep = auth.token_digest.clone();
-    commit(state, async move {
-        store.set_password_hash(&staff_id, &new_hash).await?;
-        let ended_sessions = store.end_sessions(&staff_id, &keep).await?;
-        Ok(Committed {
-            value: (),
-            events: Vec::new(),
-            ended_sessions,
-        })
-    })
-    .await
+    end_other_sessions_after(state, auth, Some(new_hash)).await
 }
 
 /// Notes that a member's inbox is open; a failure only costs the team page accuracy.
@@ -79,10 +67,23 @@ pub async fn seen(state: &AppState, staff_id: &str) {
 
 /// Ends every session of the caller but the one they call with ("sign out everywhere").
 pub async fn end_other_sessions(state: &AppState, auth: &StaffAuth) -> ApiResult<()> {
+    end_other_sessions_after(state, auth, None).await
+}
+
+/// Stores the caller's new password hash, if any, and ends their other sessions, in one
+/// commit that closes those sessions' sockets.
+async fn end_other_sessions_after(
+    state: &AppState,
+    auth: &StaffAuth,
+    new_password_hash: Option<String>,
+) -> ApiResult<()> {
     let store = state.store.clone();
     let staff_id = auth.staff.id.clone();
     let keep = auth.token_digest.clone();
     commit(state, async move {
+        if let Some(hash) = new_password_hash {
+            store.set_password_hash(&staff_id, &hash).await?;
+        }
         let ended_sessions = store.end_sessions(&staff_id, &keep).await?;
         Ok(Committed {
             value: (),

@@ -73,9 +73,7 @@ pub(crate) async fn create_lead(
     headers: HeaderMap,
     Json(body): Json<CreateLead>,
 ) -> ApiResult<(StatusCode, Json<LeadCreated>)> {
-    let quota = state.settings.limits.rate_leads;
-    state.limiter.check("lead", &ip.to_string(), quota).await?;
-    let account = chat::websites::for_visitor(&state, &org_id, &account_id, &headers).await?;
+    let account = limited_account(&state, ip, &org_id, &account_id, &headers).await?;
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -119,10 +117,8 @@ pub(crate) async fn identify(
     headers: HeaderMap,
     Json(body): Json<Identify>,
 ) -> ApiResult<Json<Identified>> {
-    // Each identify issues a token: limited like leads.
-    let quota = state.settings.limits.rate_leads;
-    state.limiter.check("lead", &ip.to_string(), quota).await?;
-    let account = chat::websites::for_visitor(&state, &org_id, &account_id, &headers).await?;
+    // Each identify may issue a token: limited like leads.
+    let account = limited_account(&state, ip, &org_id, &account_id, &headers).await?;
     // A browser that holds a token (of this contact, or another) sends it along.
     let holding = match optional_caller(&state, &headers).await {
         Ok(Some((Principal::Visitor(visitor), token))) => Some((visitor, token)),
@@ -131,4 +127,18 @@ pub(crate) async fn identify(
     Ok(Json(
         chat::identity::identify(&state, account, body, holding).await?,
     ))
+}
+
+/// The website account for a request that may make a visitor, after the address's
+/// quota of leads.
+async fn limited_account(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    org_id: &str,
+    account_id: &str,
+    headers: &HeaderMap,
+) -> ApiResult<crate::store::Account> {
+    let quota = state.settings.limits.rate_leads;
+    state.limiter.check("lead", &ip.to_string(), quota).await?;
+    chat::websites::for_visitor(state, org_id, account_id, headers).await
 }

@@ -2,7 +2,7 @@
 //! removing a member closes their inbox at once, and a new password ends the other
 //! sessions. Who may do what is in `matrix.rs`.
 
-use crate::helpers::{assert_error, spawn_app};
+use crate::helpers::{Socket, TestApp, assert_error, spawn_app};
 use natter_protocol::StaffMember;
 use reqwest::StatusCode;
 use std::time::Duration;
@@ -100,10 +100,7 @@ async fn a_member_renames_themself() {
 #[tokio::test]
 async fn a_new_password_ends_the_other_sessions_and_needs_the_current_one() {
     let app = spawn_app().await;
-    let (_, here) = app.join("demo", "agent", "old-password").await;
-    let email = app.login_of(&here).await.email;
-    let elsewhere = app.login(&email, "old-password").await.token;
-    let mut other_inbox = app.staff_socket(&elsewhere).await;
+    let (here, elsewhere, email, mut other_inbox) = signed_in_twice(&app, "old-password").await;
     let change = |current: &str, new: &str| {
         app.client
             .post(app.url("/me/password"))
@@ -361,10 +358,7 @@ async fn a_new_website_serves_its_widget_at_once_and_a_deleted_one_stops() {
 #[tokio::test]
 async fn signing_out_everywhere_else_closes_the_other_inboxes_at_once() {
     let app = spawn_app().await;
-    let (_, here) = app.join("demo", "agent", "a-password").await;
-    let email = app.login_of(&here).await.email;
-    let elsewhere = app.login(&email, "a-password").await.token;
-    let mut other_inbox = app.staff_socket(&elsewhere).await;
+    let (here, elsewhere, email, mut other_inbox) = signed_in_twice(&app, "a-password").await;
     let done = app
         .client
         .delete(app.url("/me/sessions"))
@@ -407,4 +401,14 @@ async fn the_team_list_says_when_each_inbox_was_last_open() {
     assert_eq!(last_seen(&never), None);
     assert!(last_seen(&seen).is_some_and(|at| at > 0));
     drop(socket);
+}
+
+/// A new agent signed in twice, the second time with an inbox open: (this session's
+/// token, the other's, their email, the other inbox's socket).
+async fn signed_in_twice(app: &TestApp, password: &str) -> (String, String, String, Socket) {
+    let (_, here) = app.join("demo", "agent", password).await;
+    let email = app.login_of(&here).await.email;
+    let elsewhere = app.login(&email, password).await.token;
+    let socket = app.staff_socket(&elsewhere).await;
+    (here, elsewhere, email, socket)
 }
