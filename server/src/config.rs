@@ -29,7 +29,7 @@ pub enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
         #[command(subcommand)]
-        command: AdminCommand,
+        command: Box<AdminCommand>,
     },
 }
 

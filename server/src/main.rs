@@ -13,7 +13,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(settings) => natter_server::startup::serve(*settings).await,
-        Command::Admin { database, command } => natter_server::admin::run(database, command).await,
+        Command::Admin { database, command } => natter_server::admin::run(database, *command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
