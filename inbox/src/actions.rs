@@ -367,9 +367,12 @@ fn failed(inbox: Inbox, error: ApiError) {
 pub fn load_list(inbox: Inbox) {
     let Some(token) = inbox.token() else { return };
     let status = inbox.filter.get_untracked();
+    inbox.list_loading.set(true);
     spawn_local(async move {
         let path = format!("/conversations?status={}&limit=100", status.as_str());
-        match call::<ConversationList>("GET", &path, Some(&token), NO_BODY).await {
+        let loaded = call::<ConversationList>("GET", &path, Some(&token), NO_BODY).await;
+        inbox.list_loading.set(false);
+        match loaded {
             Ok(list) => inbox
                 .list
                 .update(|l| l.replace_status(status, list.conversations)),

@@ -47,6 +47,8 @@ pub struct Inbox {
     /// Shown on the sign-in page, e.g. why the session ended.
     pub notice: RwSignal<Option<String>>,
     pub list: RwSignal<ConvList>,
+    /// A page of the list is on its way (the list says "Loading…", not "No conversations").
+    pub list_loading: RwSignal<bool>,
     /// The list's status filter.
     pub filter: RwSignal<ConversationStatus>,
     pub selected: RwSignal<Option<ConvId>>,
@@ -80,6 +82,7 @@ impl Inbox {
             session: RwSignal::new(None),
             notice: RwSignal::new(None),
             list: RwSignal::new(ConvList::default()),
+            list_loading: RwSignal::new(false),
             filter: RwSignal::new(ConversationStatus::Open),
             selected: RwSignal::new(None),
             detail: RwSignal::new(None),

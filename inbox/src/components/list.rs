@@ -28,7 +28,9 @@ pub fn ConversationList() -> impl IntoView {
                 {tab(ConversationStatus::Resolved, "Resolved")}
             </div>
             <Show when=move || rows().is_empty()>
-                <p class="muted empty">"No conversations here yet."</p>
+                <p class="muted empty" role="status">
+                    {move || if inbox.list_loading.get() { "Loading conversations…" } else { "No conversations here yet." }}
+                </p>
             </Show>
             <ul class="rows">
                 // Keyed on what a row shows, so a changed row is rebuilt and moved.
