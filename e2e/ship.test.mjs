@@ -362,6 +362,16 @@ describe('A new install, from the binary alone', { concurrency: 1 }, () => {
     await card.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     assert.equal(await card.locator('.preview-head').evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(190, 18, 60)', 'the preview wears the colour');
     assert.deepEqual(seriousOnly(await axeViolations(inbox)), [], 'the settings page passes axe');
+    for (const [tab, heading] of [['Team', 'Team'], ['My profile', 'My profile']]) {
+      await inbox.getByRole('link', { name: tab, exact: true }).click();
+      await inbox.getByRole('heading', { name: heading, level: 2 }).waitFor();
+      assert.deepEqual(seriousOnly(await axeViolations(inbox)), [], `the ${tab} page passes axe`);
+    }
+    // The browser's back button returns to the websites, at their address.
+    await inbox.goBack();
+    await inbox.goBack();
+    await card.waitFor();
+    assert.equal(new URL(inbox.url()).pathname, '/inbox/settings/websites');
 
     await card.getByRole('button', { name: 'Copy snippet' }).click();
     cafeSnippet = await inbox.evaluate(() => navigator.clipboard.readText());
