@@ -41,4 +41,10 @@ if [ ! -d e2e/node_modules ] && [ -f e2e/package.json ]; then
   log "installing browser-test packages (npm ci)"
   (cd e2e && npm ci --no-audit --no-fund --silent)
 fi
+# A real SMTP server for the email tests (aiosmtpd), in its own virtualenv.
+if ! target/smtpd-venv/bin/python -c 'import aiosmtpd' 2>/dev/null; then
+  log "installing aiosmtpd (the email tests' SMTP server)"
+  python3 -m venv target/smtpd-venv
+  target/smtpd-venv/bin/pip install --quiet --disable-pip-version-check "aiosmtpd==1.4.6"
+fi
 log "all tools present"

@@ -10,9 +10,10 @@ use leptos::task::spawn_local;
 use natter_protocol::{
     AcceptInvitation, AccountList, AccountSettings, ChangePassword, ClientFrame, ConvId,
     ConversationDetail, ConversationList, ConversationStatus, CreateAccount, CreateInvitation,
-    Direction, IdentitySecret, Invitation, LoginRequest, LoginResponse, Message, MessageEnvelope,
-    MessageList, PostMessage, ReadRequest, ServerFrame, Side, StaffList, StaffMember, StaffRole,
-    UpdateAccount, UpdateConversation, UpdateMe, UpdateStaff, WidgetTheme, error_code, validate,
+    Direction, IdentitySecret, Invitation, LoginRequest, LoginResponse, MailStatus, Message,
+    MessageEnvelope, MessageList, PostMessage, ReadRequest, ServerFrame, Side, StaffList,
+    StaffMember, StaffRole, UpdateAccount, UpdateConversation, UpdateMe, UpdateStaff, WidgetTheme,
+    error_code, validate,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -224,6 +225,16 @@ pub async fn remove_member(inbox: Inbox, staff_id: String) -> Result<(), String>
         }
     });
     Ok(())
+}
+
+/// Whether the server sends email, and as whom.
+pub async fn mail_status(inbox: Inbox) -> Result<MailStatus, String> {
+    request(inbox, "GET", "/mail", NO_BODY).await
+}
+
+/// Sends a test email to the signed-in member; the error is the SMTP server's answer.
+pub async fn send_test_email(inbox: Inbox) -> Result<(), String> {
+    request::<()>(inbox, "POST", "/mail/test", NO_BODY).await
 }
 
 /// Renames the signed-in member.

@@ -632,6 +632,24 @@ pub struct Invitation {
     pub invitation_url: String,
     /// Milliseconds since the Unix epoch after which the link no longer works.
     pub expires_at: i64,
+    /// The link was emailed to the invitee (email is configured and the SMTP server
+    /// took it).
+    #[serde(default)]
+    pub emailed: bool,
+    /// Why emailing it failed, in the SMTP server's words; the link above still works.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_error: Option<String>,
+}
+
+/// `GET /api/v1/mail`: whether this server sends email.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MailStatus {
+    /// An SMTP server is configured (`NATTER_SMTP_URL`).
+    pub enabled: bool,
+    /// The sender of its emails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
 }
 
 /// `POST /api/v1/invitations/{code}/accept`: the invitee's name and password.

@@ -175,6 +175,10 @@ pub mod error_code {
     pub const ALREADY_EXISTS: &str = "already_exists";
     /// The change would leave the organization without an owner.
     pub const LAST_OWNER: &str = "last_owner";
+    /// Email is off: no SMTP server is configured.
+    pub const EMAIL_OFF: &str = "email_off";
+    /// The SMTP server refused or could not be reached; the message is its own words.
+    pub const SMTP_FAILED: &str = "smtp_failed";
     /// Identity can only be required of visitors once the website has a secret.
     pub const NO_IDENTITY_SECRET: &str = "no_identity_secret";
     /// Readiness: the database does not answer.

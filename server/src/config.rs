@@ -124,6 +124,24 @@ pub struct Settings {
     /// (the server's own origin, where the inbox is, always is).
     #[arg(long, env = "NATTER_STAFF_ORIGINS", value_delimiter = ',')]
     pub staff_origins: Vec<String>,
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// Outgoing email. Without `NATTER_SMTP_URL` email is off and everything else works.
+#[derive(Clone, Debug, Default, Args)]
+pub struct MailArgs {
+    /// The SMTP server: `smtp://user:password@host:587?tls=required` (STARTTLS),
+    /// `smtps://user:password@host:465` (TLS), or `smtp://host:25` (a local relay, plain).
+    #[arg(long, env = "NATTER_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of Natter's emails, e.g. `Acme support <support@acme.example>`.
+    #[arg(long, env = "NATTER_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Where people reach this server, for links in emails, e.g. `https://chat.acme.example`
+    /// (default: the address the request that caused the email came to).
+    #[arg(long, env = "NATTER_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 /// Abuse limits. Rates are written like `20/min`, `5/s` or `100/hour`; `0/min` disables one.

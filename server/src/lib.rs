@@ -15,6 +15,7 @@ mod demo;
 mod http;
 mod hub;
 pub mod limits;
+mod mail;
 mod origin;
 mod retention;
 mod serve;

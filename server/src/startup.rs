@@ -22,6 +22,8 @@ pub enum StartupError {
     Setup(String),
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
+    #[error("email: {0}")]
+    Mail(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -51,6 +53,9 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let mailer = crate::mail::Mailer::from_settings(&settings.mail)
+            .map_err(StartupError::Mail)?
+            .map(Arc::new);
         let store = Store::connect(
             &settings
                 .database
@@ -105,6 +110,7 @@ impl Application {
             settings: Arc::new(settings),
             setup: Arc::new(setup),
             refusals: Arc::default(),
+            mailer,
             shutdown: rx,
         };
         state

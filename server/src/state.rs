@@ -23,6 +23,8 @@ pub struct AppState {
     pub refusals: Arc<crate::origin::Refusals>,
     /// The first run's one-time setup, while nobody can sign in yet.
     pub setup: Arc<crate::setup::SetupGate>,
+    /// Outgoing email, when an SMTP server is configured.
+    pub mailer: Option<Arc<crate::mail::Mailer>>,
     /// Flips to `true` when the server is shutting down.
     pub shutdown: watch::Receiver<bool>,
 }

@@ -120,6 +120,7 @@ fn TeamPage() -> impl IntoView {
     view! {
         <section class="websites" aria-labelledby="team-title">
             <h2 id="team-title">"Team"</h2>
+            <Mail />
             <Invite />
             {move || match inbox.team.get() {
                 None => view! { <p class="muted" role="status">"Loading the team…"</p> }.into_any(),
@@ -133,6 +134,59 @@ fn TeamPage() -> impl IntoView {
                 "Owners can do everything, including managing other owners. Admins manage websites and the team (except owners). Agents answer conversations."
             </p>
         </section>
+    }
+}
+
+/// Whether the server sends email (invitations are then emailed), and a test email
+/// whose failure shows the SMTP server's own words.
+#[component]
+fn Mail() -> impl IntoView {
+    let inbox = use_inbox();
+    let status = LocalResource::new(move || actions::mail_status(inbox));
+    let busy = RwSignal::new(false);
+    let result = RwSignal::new(None::<Result<(), String>>);
+    let test = move |_| {
+        busy.set(true);
+        result.set(None);
+        spawn_local(async move {
+            let sent = actions::send_test_email(inbox).await;
+            busy.set(false);
+            result.set(Some(sent));
+        });
+    };
+    let me = inbox
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.staff.email.clone()))
+        .unwrap_or_default();
+    view! {
+        <div class="website">
+            <h3>"Email"</h3>
+            {move || match status.get() {
+                None => view! { <p class="muted" role="status">"Checking email…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+                Some(Ok(s)) if !s.enabled => view! {
+                    <p class="muted">
+                        "Email is off: invitation links are shown here for you to send. To have Natter send email, start it with NATTER_SMTP_URL and NATTER_MAIL_FROM (see the README)."
+                    </p>
+                }.into_any(),
+                Some(Ok(s)) => {
+                    let me = me.clone();
+                    view! {
+                        <p class="muted">{format!("Email is on, sent as {}. Invitations are emailed.", s.from.unwrap_or_default())}</p>
+                        <div class="actions">
+                            <button type="button" class="primary" disabled=move || busy.get() on:click=test>
+                                {move || if busy.get() { "Sending…" } else { "Send a test email" }}
+                            </button>
+                            {move || match result.get() {
+                                Some(Ok(())) => view! { <span class="ok" role="status">{format!("Sent to {me}.")}</span> }.into_any(),
+                                Some(Err(e)) => view! { <p class="error" role="alert">{format!("The mail server said: {e}")}</p> }.into_any(),
+                                None => ().into_any(),
+                            }}
+                        </div>
+                    }.into_any()
+                }
+            }}
+        </div>
     }
 }
 
@@ -192,7 +246,12 @@ fn Invite() -> impl IntoView {
                 let url = invitation.invitation_url.clone();
                 view! {
                     <div class="invitation" role="status">
-                        <p>{format!("Send this link to {address}. It works once, until {}.", format_when(invitation.expires_at, false))}</p>
+                        {invitation.email_error.clone().map(|e| view! { <p class="error">{format!("It could not be emailed: {e}")}</p> })}
+                        <p>{format!(
+                            "{} It works once, until {}.",
+                            if invitation.emailed { format!("Emailed to {address}; you can also send this link.") } else { format!("Send this link to {address}.") },
+                            format_when(invitation.expires_at, false),
+                        )}</p>
                         <div class="inline">
                             <input type="text" readonly aria-label="Invitation link" prop:value=invitation.invitation_url.clone() />
                             <button type="button" class="primary small" on:click=move |_| { net::copy(&url); copied.set(true); }>"Copy link"</button>

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod conversations;
+pub mod email;
 pub mod identity;
 pub mod leads;
 pub mod messages;

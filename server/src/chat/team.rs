@@ -174,9 +174,28 @@ pub async fn invite(
             expires_at,
         )
         .await?;
+    let invitation_url = format!("{base}/inbox/#/invite/{code}");
+    // Emailed when email is on; the link is shown either way, so a refusal is reported,
+    // not an error.
+    let (emailed, email_error) = if state.mailer.is_some() {
+        let email = super::email::invitation(
+            &email,
+            &auth.staff.name,
+            request.role.as_str(),
+            &invitation_url,
+        );
+        match super::email::send(state, email).await {
+            Ok(()) => (true, None),
+            Err(e) => (false, Some(e.to_string())),
+        }
+    } else {
+        (false, None)
+    };
     Ok(Invitation {
-        invitation_url: format!("{base}/inbox/#/invite/{code}"),
+        invitation_url,
         expires_at,
+        emailed,
+        email_error,
     })
 }
 

@@ -65,7 +65,7 @@ pub(crate) async fn list(
     auth: StaffAuth,
     headers: HeaderMap,
 ) -> ApiResult<Json<AccountList>> {
-    let accounts = chat::websites::list(&state, &auth, &public_base(&headers)).await?;
+    let accounts = chat::websites::list(&state, &auth, &public_base(&state, &headers)).await?;
     Ok(Json(AccountList { accounts }))
 }
 
@@ -89,7 +89,7 @@ pub(crate) async fn create(
     headers: HeaderMap,
     Json(body): Json<CreateAccount>,
 ) -> ApiResult<(StatusCode, Json<AccountSettings>)> {
-    let base = public_base(&headers);
+    let base = public_base(&state, &headers);
     let created = chat::websites::create(&state, &auth, body, &base).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -129,7 +129,7 @@ pub(crate) async fn detail(
     Path(account_id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Json<AccountSettings>> {
-    let base = public_base(&headers);
+    let base = public_base(&state, &headers);
     Ok(Json(
         chat::websites::get(&state, &auth, &account_id, &base).await?,
     ))
@@ -164,7 +164,7 @@ pub(crate) async fn update(
             code: error_code::INVALID_BODY.into(),
             message: e.to_string(),
         })?;
-    let base = public_base(&headers);
+    let base = public_base(&state, &headers);
     let settings = chat::websites::update(&state, &auth, &account_id, body, &base).await?;
     Ok(Json(settings))
 }

@@ -36,6 +36,9 @@ pub enum ApiError {
     Busy { retry_after_secs: u64 },
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A server Natter talks to (the SMTP server) refused: its words in `message`.
+    #[error("{message}")]
+    Upstream { code: &'static str, message: String },
     #[error("internal error")]
     Internal(String),
 }
@@ -60,6 +63,7 @@ impl ApiError {
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Upstream { .. } => StatusCode::BAD_GATEWAY,
             Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -67,7 +71,9 @@ impl ApiError {
 
     pub fn code(&self) -> String {
         match self {
-            Self::BadRequest { code, .. } | Self::Conflict { code, .. } => (*code).to_owned(),
+            Self::BadRequest { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::Upstream { code, .. } => (*code).to_owned(),
             Self::Invalid { code, .. } => code.clone(),
             Self::Unauthorized(_) => error_code::UNAUTHORIZED.into(),
             Self::Forbidden(_) => error_code::FORBIDDEN.into(),

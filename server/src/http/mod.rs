@@ -7,6 +7,7 @@ pub(crate) mod conversations;
 pub(crate) mod error;
 pub(crate) mod extract;
 pub(crate) mod health;
+pub(crate) mod mail;
 pub(crate) mod openapi;
 pub(crate) mod responses;
 pub(crate) mod setup;
@@ -41,6 +42,8 @@ fn staff_only(path: &str) -> bool {
         || path.starts_with("/invitations/")
         || path == "/me"
         || path.starts_with("/me/")
+        || path == "/mail"
+        || path.starts_with("/mail/")
         || path == "/conversations"
         || path.ends_with("/replies")
 }
@@ -115,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .merge(setup::router())
         .merge(accounts::router())
         .merge(team::router())
+        .merge(mail::router())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback(|| async { ApiError::NotFound("endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -141,8 +145,17 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// This server's address as the browser reached it (a proxy in front says the scheme).
-pub(crate) fn public_base(headers: &axum::http::HeaderMap) -> String {
+/// This server's address for links and snippets: `NATTER_PUBLIC_URL` when set, else as
+/// the browser reached it.
+pub(crate) fn public_base(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    match state.settings.mail.public_url.as_deref() {
+        Some(url) if !url.trim().is_empty() => url.trim().trim_end_matches('/').to_owned(),
+        _ => request_base(headers),
+    }
+}
+
+/// The server's address as the request reached it (through a proxy: as the proxy says).
+fn request_base(headers: &axum::http::HeaderMap) -> String {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let host = header("x-forwarded-host")
         .or(header("host"))
@@ -157,18 +170,18 @@ pub(crate) fn public_base(headers: &axum::http::HeaderMap) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::public_base;
+    use super::request_base;
     use axum::http::{HeaderMap, HeaderValue};
 
     #[test]
     fn the_base_url_comes_from_the_request() {
         let mut headers = HeaderMap::new();
         headers.insert("host", HeaderValue::from_static("chat.shop.example"));
-        assert_eq!(public_base(&headers), "http://chat.shop.example");
+        assert_eq!(request_base(&headers), "http://chat.shop.example");
         headers.insert("x-forwarded-proto", HeaderValue::from_static("https"));
-        assert_eq!(public_base(&headers), "https://chat.shop.example");
+        assert_eq!(request_base(&headers), "https://chat.shop.example");
         headers.insert("host", HeaderValue::from_static("a\"><script>"));
         headers.remove("x-forwarded-proto");
-        assert_eq!(public_base(&headers), "http://YOUR-NATTER-HOST");
+        assert_eq!(request_base(&headers), "http://YOUR-NATTER-HOST");
     }
 }

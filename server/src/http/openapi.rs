@@ -3,10 +3,10 @@
 //! `/api/openapi.json`. `scripts/schemathesis.sh` checks the live server against it.
 
 use super::responses::{
-    BadRequest, Busy, Conflict, Forbidden, NotFound, PayloadTooLarge, RateLimited, Unauthorized,
-    Unprocessable, UnsupportedMediaType,
+    BadGateway, BadRequest, Busy, Conflict, Forbidden, NotFound, PayloadTooLarge, RateLimited,
+    Unauthorized, Unprocessable, UnsupportedMediaType,
 };
-use super::{accounts, auth, conversations, health, setup, team, widget};
+use super::{accounts, auth, conversations, health, mail, setup, team, widget};
 use crate::state::AppState;
 use axum::Router;
 use axum::http::header;
@@ -49,6 +49,8 @@ pub const PATH: &str = "/api/openapi.json";
         team::update_me,
         team::change_password,
         team::end_other_sessions,
+        mail::status,
+        mail::test,
         conversations::list,
         conversations::detail,
         conversations::update,
@@ -71,7 +73,8 @@ pub const PATH: &str = "/api/openapi.json";
         UnsupportedMediaType,
         Unprocessable,
         RateLimited,
-        Busy
+        Busy,
+        BadGateway
     )),
     modifiers(&Common),
     tags(

@@ -40,8 +40,12 @@ error_responses! {
     NotFound => "`not_found`: an unknown id, or something the caller may not see.",
     Conflict => "`client_msg_id_conflict`: the `client_msg_id` was already used for a \
                  different message; `already_set_up`: setup is over, someone can sign in; \
-                 `last_owner`: the change would leave the organization without an owner.",
+                 `last_owner`: the change would leave the organization without an owner; \
+                 `no_identity_secret`: identity required before a secret exists; `email_off`: \
+                 no SMTP server is configured.",
     PayloadTooLarge => "`payload_too_large`: a body over 64 KiB.",
+    BadGateway => "`smtp_failed`: the SMTP server refused or could not be reached; the \
+                   message is its own answer, verbatim.",
     UnsupportedMediaType => "`unsupported_media_type`: a body without \
                              `Content-Type: application/json`.",
     Unprocessable => "Well-formed but invalid input: `invalid_body`, or `invalid_<field>` \

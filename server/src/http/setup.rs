@@ -76,7 +76,7 @@ pub(crate) async fn complete(
         .await?;
     let (owner, session) = chat::setup::complete(&state, body).await?;
     let snippet = crate::setup::snippet(
-        &super::public_base(&headers),
+        &super::public_base(&state, &headers),
         &owner.org_id,
         &owner.account_id,
         None,

@@ -116,7 +116,7 @@ pub(crate) async fn invite(
     headers: HeaderMap,
     Json(body): Json<CreateInvitation>,
 ) -> ApiResult<(StatusCode, Json<Invitation>)> {
-    let base = public_base(&headers);
+    let base = public_base(&state, &headers);
     let invitation = chat::team::invite(&state, &auth, body, &base).await?;
     Ok((StatusCode::CREATED, Json(invitation)))
 }

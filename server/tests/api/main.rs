@@ -18,6 +18,7 @@ mod idempotency;
 mod identity;
 mod layers;
 mod limits;
+mod mail;
 mod matrix;
 mod messages;
 mod openapi;

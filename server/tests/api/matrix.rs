@@ -543,3 +543,34 @@ async fn identity_secrets_are_rotated_and_shown_to_owners_and_admins_only() {
         }
     }
 }
+
+#[tokio::test]
+async fn email_settings_are_for_owners_and_admins() {
+    let app = spawn_app().await;
+    for (role, allowed) in [("owner", true), ("admin", true), ("agent", false)] {
+        let token = member(&app, "demo", role).await;
+        let status = app
+            .client
+            .get(app.url("/mail"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        // Email is off in these tests: the test email is a 409 for those who may send it.
+        let test = app
+            .client
+            .post(app.url("/mail/test"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        let (want_status, want_test) = if allowed {
+            (StatusCode::OK, StatusCode::CONFLICT)
+        } else {
+            (StatusCode::FORBIDDEN, StatusCode::FORBIDDEN)
+        };
+        assert_eq!((status, test), (want_status, want_test), "{role}");
+    }
+}

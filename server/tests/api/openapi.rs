@@ -30,6 +30,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("patch", "/api/v1/me"),
     ("post", "/api/v1/me/password"),
     ("delete", "/api/v1/me/sessions"),
+    ("get", "/api/v1/mail"),
+    ("post", "/api/v1/mail/test"),
     ("get", "/api/v1/conversations"),
     ("get", "/api/v1/conversations/{conv_id}"),
     ("patch", "/api/v1/conversations/{conv_id}"),

@@ -1,0 +1,212 @@
+//! Email against a real SMTP server on loopback (aiosmtpd, installed by
+//! `scripts/setup.sh`): the test email, invitations by email, and the SMTP server's own
+//! words when it fails.
+
+use crate::helpers::{TestApp, assert_error, spawn_app, spawn_app_with};
+use natter_protocol::{Invitation, MailStatus};
+use natter_server::config::MailArgs;
+use reqwest::StatusCode;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// aiosmtpd on a free loopback port, storing what it receives in a maildir.
+struct SmtpServer {
+    child: Child,
+    port: u16,
+    maildir: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    async fn start() -> Self {
+        let python = std::env::var_os("NATTER_TEST_SMTPD_PYTHON").map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/smtpd-venv/bin/python"),
+            PathBuf::from,
+        );
+        assert!(
+            python.exists(),
+            "{} is missing: run scripts/setup.sh (it installs aiosmtpd)",
+            python.display()
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let maildir = tempfile::tempdir().expect("maildir");
+        let child = Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path().join("mail"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("aiosmtpd starts");
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Self {
+                    child,
+                    port,
+                    maildir,
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("aiosmtpd did not listen on {port}");
+    }
+
+    fn settings(&self) -> MailArgs {
+        MailArgs {
+            smtp_url: Some(format!("smtp://127.0.0.1:{}", self.port)),
+            mail_from: Some("Natter <natter@shop.example>".into()),
+            public_url: Some("https://chat.shop.example/".into()),
+        }
+    }
+
+    /// Every message received so far, raw.
+    fn messages(&self) -> Vec<String> {
+        let new = self.maildir.path().join("mail/new");
+        let mut found: Vec<String> = std::fs::read_dir(new)
+            .map(|dir| {
+                dir.flatten()
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        found
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn invite(app: &TestApp, token: &str, email: &str) -> Invitation {
+    let response = app
+        .client
+        .post(app.url("/invitations"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "email": email, "role": "agent" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn without_smtp_email_is_off_and_everything_else_works() {
+    let app = spawn_app().await;
+    let admin = app.staff_token().await;
+    let status: MailStatus = app.get_json("/mail", &admin).await;
+    assert_eq!(
+        status,
+        MailStatus {
+            enabled: false,
+            from: None
+        }
+    );
+    let test = app
+        .client
+        .post(app.url("/mail/test"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assert_error(test, StatusCode::CONFLICT).await, "email_off");
+    let invitation = invite(&app, &admin, "off@shop.example").await;
+    assert!(!invitation.emailed && invitation.email_error.is_none());
+}
+
+#[tokio::test]
+async fn the_test_email_and_invitations_reach_a_real_smtp_server() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|s| s.mail = smtp.settings()).await;
+    let admin = app.staff_token().await;
+    let status: MailStatus = app.get_json("/mail", &admin).await;
+    assert!(status.enabled);
+    assert!(status.from.unwrap().contains("natter@shop.example"));
+
+    let test = app
+        .client
+        .post(app.url("/mail/test"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(test.status(), StatusCode::NO_CONTENT);
+    let received = smtp.messages();
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert!(
+        received[0].contains("To: demo@example.com"),
+        "{}",
+        received[0]
+    );
+    assert!(received[0].contains("Subject: Natter test email"));
+
+    let invitation = invite(&app, &admin, "new.agent@shop.example").await;
+    assert!(invitation.emailed, "{invitation:?}");
+    assert!(
+        invitation
+            .invitation_url
+            .starts_with("https://chat.shop.example/inbox/#/invite/ni_"),
+        "NATTER_PUBLIC_URL is the base of links: {}",
+        invitation.invitation_url
+    );
+    let received = smtp.messages();
+    let mail = received
+        .iter()
+        .find(|m| m.contains("To: new.agent@shop.example"))
+        .expect("the invitation email");
+    // The body is quoted-printable: undo its soft line breaks and its `=3D`.
+    let body = mail
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    assert!(body.contains(&invitation.invitation_url), "{mail}");
+    assert!(
+        mail.contains("multipart/alternative"),
+        "plain text and HTML: {mail}"
+    );
+}
+
+#[tokio::test]
+async fn an_smtp_failure_is_reported_in_the_servers_own_words() {
+    // Nothing listens on the port any more: the connection is refused.
+    let port = {
+        let smtp = SmtpServer::start().await;
+        smtp.port
+    };
+    let app = spawn_app_with(|s| {
+        s.mail = MailArgs {
+            smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
+            mail_from: Some("natter@shop.example".into()),
+            public_url: None,
+        }
+    })
+    .await;
+    let admin = app.staff_token().await;
+    let test = app
+        .client
+        .post(app.url("/mail/test"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(test.status(), StatusCode::BAD_GATEWAY);
+    let body: serde_json::Value = test.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "smtp_failed");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.to_lowercase().contains("connect"), "{message}");
+
+    // The invitation is still made: its link is shown, with why it was not emailed.
+    let invitation = invite(&app, &admin, "later@shop.example").await;
+    assert!(!invitation.emailed);
+    assert!(invitation.email_error.is_some_and(|e| !e.is_empty()));
+}
