@@ -41,19 +41,22 @@ impl SmtpServer {
             .stderr(Stdio::null())
             .spawn()
             .expect("aiosmtpd starts");
+        // Owned at once, so that a failure below still stops it (Drop).
+        let server = Self {
+            child,
+            port,
+            maildir,
+        };
         for _ in 0..200 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
                 .is_ok()
             {
-                return Self {
-                    child,
-                    port,
-                    maildir,
-                };
+                return server;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
+        drop(server);
         panic!("aiosmtpd did not listen on {port}");
     }
 
