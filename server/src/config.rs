@@ -129,7 +129,7 @@ pub struct Settings {
 }
 
 /// Outgoing email. Without `NATTER_SMTP_URL` email is off and everything else works.
-#[derive(Clone, Debug, Default, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct MailArgs {
     /// The SMTP server: `smtp://user:password@host:587?tls=required` (STARTTLS),
     /// `smtps://user:password@host:465` (TLS), or `smtp://host:25` (a local relay, plain).
@@ -142,6 +142,22 @@ pub struct MailArgs {
     /// (default: the address the request that caused the email came to).
     #[arg(long, env = "NATTER_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Email the organization's staff about a new conversation nobody answered within
+    /// this many seconds while no staff member was online.
+    #[arg(long, env = "NATTER_STAFF_ALERT_SECS", default_value_t = 60)]
+    pub staff_alert_secs: u64,
+}
+
+impl Default for MailArgs {
+    /// Email off.
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            mail_from: None,
+            public_url: None,
+            staff_alert_secs: 60,
+        }
+    }
 }
 
 /// Abuse limits. Rates are written like `20/min`, `5/s` or `100/hour`; `0/min` disables one.

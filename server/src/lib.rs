@@ -14,6 +14,7 @@ pub mod config;
 mod demo;
 mod http;
 mod hub;
+mod jobs;
 pub mod limits;
 mod mail;
 mod origin;

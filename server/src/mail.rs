@@ -18,7 +18,8 @@ pub struct Mailer {
 
 /// One email: a subject, and its body as plain text and as HTML.
 pub struct Email {
-    pub to: String,
+    /// One or more addresses: one email, one send.
+    pub to: Vec<String>,
     pub subject: String,
     pub text: String,
     pub html: String,
@@ -52,13 +53,14 @@ impl Mailer {
     /// Sends one email; the error is the SMTP server's answer (or why it could not be
     /// reached), verbatim.
     pub async fn send(&self, email: Email) -> Result<(), String> {
-        let to = email
-            .to
-            .parse::<Mailbox>()
-            .map_err(|e| format!("{:?} is not an email address: {e}", email.to))?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
+        let mut message = Message::builder().from(self.from.clone());
+        for to in &email.to {
+            let to = to
+                .parse::<Mailbox>()
+                .map_err(|e| format!("{to:?} is not an email address: {e}"))?;
+            message = message.to(to);
+        }
+        let message = message
             .subject(email.subject)
             .multipart(MultiPart::alternative_plain_html(email.text, email.html))
             .map_err(|e| e.to_string())?;
@@ -96,6 +98,7 @@ mod tests {
             smtp_url: url.map(Into::into),
             mail_from: from.map(Into::into),
             public_url: None,
+            staff_alert_secs: 60,
         };
         let cases = [
             (mail(None, None), Ok(false)),

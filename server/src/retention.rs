@@ -1,7 +1,7 @@
 //! The hourly clean-up: expired staff sessions and team invitations (they already
 //! open nothing; this keeps the tables from growing) and abandoned leads, visitors who never wrote a
 //! message and have not been seen for `--abandoned-lead-days`. A lead that holds
-//! any message is business data and is never deleted here.
+//! any message is business data and is never deleted here. Finished jobs go after a week.
 
 use crate::store::{Store, now_ms};
 use std::time::Duration;
@@ -25,6 +25,11 @@ pub fn spawn(store: Store, abandoned_after: Option<Duration>, mut shutdown: watc
                 Err(e) => {
                     tracing::warn!(error = %e, "could not delete expired sessions and invitations")
                 }
+            }
+            // A finished job is kept a week, for what failed to be looked at.
+            let week_ago = now_ms() - 7 * 24 * 3600 * 1000;
+            if let Err(e) = store.delete_finished_jobs(week_ago).await {
+                tracing::warn!(error = %e, "could not delete finished jobs");
             }
             let Some(after) = abandoned_after else {
                 continue;

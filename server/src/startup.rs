@@ -116,6 +116,9 @@ impl Application {
         state
             .refusals
             .spawn_flusher(state.store.clone(), state.shutdown.clone());
+        if state.mailer.is_some() {
+            crate::jobs::spawn(state.clone());
+        }
         crate::retention::spawn(
             state.store.clone(),
             state.settings.abandoned_lead_ttl(),

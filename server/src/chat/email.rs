@@ -20,7 +20,7 @@ pub fn status(state: &AppState, auth: &StaffAuth) -> ApiResult<MailStatus> {
 pub async fn send_test(state: &AppState, auth: &StaffAuth) -> ApiResult<()> {
     auth.require(Permission::ManageTeam)?;
     let email = Email {
-        to: auth.staff.email.clone(),
+        to: vec![auth.staff.email.clone()],
         subject: "Natter test email".into(),
         text: format!(
             "Hello {},\n\nThis is a test email from Natter: email works.\n",
@@ -55,7 +55,7 @@ pub async fn send(state: &AppState, email: Email) -> ApiResult<()> {
 /// The invitation email: who invites, to which organization, and the link.
 pub fn invitation(to: &str, inviter: &str, role: &str, url: &str) -> Email {
     Email {
-        to: to.to_owned(),
+        to: vec![to.to_owned()],
         subject: format!("{inviter} invited you to answer chats in Natter"),
         text: format!(
             "{inviter} invited you to join their team in Natter as {role}.\n\n\

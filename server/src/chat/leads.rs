@@ -73,6 +73,12 @@ pub async fn create(
         user_agent: user_agent.map(|ua| ua.chars().take(512).collect()),
         token_hash: token_digest(&token),
         contact,
+        alert_at: state.mailer.as_ref().map(|_| {
+            crate::store::now_ms().saturating_add(
+                i64::try_from(state.settings.mail.staff_alert_secs.saturating_mul(1000))
+                    .unwrap_or(i64::MAX),
+            )
+        }),
         first_message,
     };
     let store = state.store.clone();

@@ -8,6 +8,7 @@
 //! change unannounced; and [`commit`] is the one place that publishes after a commit.
 
 pub mod access;
+pub mod alerts;
 pub mod conversations;
 pub mod email;
 pub mod identity;

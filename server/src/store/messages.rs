@@ -82,6 +82,9 @@ pub struct NewLead {
     pub token_hash: String,
     /// A verified contact starting another conversation: no new visitor is made.
     pub contact: Option<VisitorIdentity>,
+    /// When to alert the organization's staff by email if nobody has answered (a job
+    /// written with the lead); `None` when email is off.
+    pub alert_at: Option<i64>,
     /// The optional first message: text and client_msg_id.
     pub first_message: Option<(String, String)>,
 }
@@ -152,6 +155,10 @@ impl Store {
                 .await?
                 .ok_or(StoreError::IdempotencyConflict)?;
             messages.push(message);
+        }
+        if let Some(run_at) = lead.alert_at {
+            let payload = serde_json::json!({ "conv_id": conv_id.0 }).to_string();
+            super::jobs::enqueue(&mut tx, super::jobs::STAFF_ALERT, &payload, run_at).await?;
         }
         tx.commit().await?;
         Ok((visitor, conv_id, messages))

@@ -8,6 +8,7 @@ mod cache;
 mod conversations;
 mod directory;
 mod identity;
+mod jobs;
 mod messages;
 mod plans;
 mod rows;
@@ -20,6 +21,7 @@ pub use directory::{
     Account, NewAccount, NewStaff, StaffCredentials, StaffSession, Team, VisitorIdentity,
 };
 pub use identity::NewContact;
+pub use jobs::{Job, STAFF_ALERT};
 pub use messages::{Author, NewLead};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -383,6 +383,7 @@ mod tests {
                 user_agent: None,
                 token_hash: format!("t{i}"),
                 contact: None,
+                alert_at: None,
                 first_message: None,
             };
             let (v, conv, _) = store.create_lead(&account, lead).await.unwrap();

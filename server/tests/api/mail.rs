@@ -65,6 +65,7 @@ impl SmtpServer {
             smtp_url: Some(format!("smtp://127.0.0.1:{}", self.port)),
             mail_from: Some("Natter <natter@shop.example>".into()),
             public_url: Some("https://chat.shop.example/".into()),
+            ..MailArgs::default()
         }
     }
 
@@ -190,7 +191,7 @@ async fn an_smtp_failure_is_reported_in_the_servers_own_words() {
         s.mail = MailArgs {
             smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
             mail_from: Some("natter@shop.example".into()),
-            public_url: None,
+            ..MailArgs::default()
         }
     })
     .await;
@@ -212,4 +213,76 @@ async fn an_smtp_failure_is_reported_in_the_servers_own_words() {
     let invitation = invite(&app, &admin, "later@shop.example").await;
     assert!(!invitation.emailed);
     assert!(invitation.email_error.is_some_and(|e| !e.is_empty()));
+}
+
+/// Polls `done` every 50 ms for up to 10 s.
+async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    for _ in 0..200 {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what} did not happen within 10 s");
+}
+
+#[tokio::test]
+async fn an_unanswered_lead_is_emailed_to_staff_once_when_nobody_is_online() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|s| {
+        s.mail = MailArgs {
+            staff_alert_secs: 0,
+            ..smtp.settings()
+        }
+    })
+    .await;
+    let lead = app.create_lead("Vera", Some("Do you ship to Hanoi?")).await;
+    eventually("the alert email", async || {
+        smtp.messages()
+            .iter()
+            .any(|m| m.contains("To: demo@example.com"))
+    })
+    .await;
+    let received = smtp.messages();
+    assert_eq!(received.len(), 1, "one email: {received:?}");
+    let body = received[0]
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    assert!(body.contains("Vera is waiting for an answer"), "{body}");
+    assert!(body.contains("Do you ship to Hanoi?"), "{body}");
+    assert!(
+        body.contains(&format!(
+            "https://chat.shop.example/inbox/#/c/{}",
+            lead.conv_id
+        )),
+        "{body}"
+    );
+    // Its job is done: nothing will send it again.
+    let pending = app
+        .sql_i64("SELECT COUNT(*) FROM jobs WHERE done_at IS NULL")
+        .await;
+    assert_eq!(pending, 0);
+}
+
+#[tokio::test]
+async fn no_alert_while_a_staff_member_is_online() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|s| {
+        s.mail = MailArgs {
+            staff_alert_secs: 0,
+            ..smtp.settings()
+        }
+    })
+    .await;
+    let staff = app.staff_token().await;
+    let _inbox = app.staff_socket(&staff).await;
+    app.create_lead("Vera", Some("Hello?")).await;
+    eventually("the alert job's end", async || {
+        app.sql_i64("SELECT COUNT(*) FROM jobs WHERE done_at IS NOT NULL")
+            .await
+            == 1
+    })
+    .await;
+    assert!(smtp.messages().is_empty(), "{:?}", smtp.messages());
 }

@@ -1,0 +1,98 @@
+//! The worker that runs durable jobs (`store::jobs`): it claims due jobs every second,
+//! runs each, and records the result; a failure is retried with a growing delay, for
+//! about a day, then given up with its reason kept.
+
+use crate::state::AppState;
+use crate::store::{Job, STAFF_ALERT, now_ms};
+use std::time::Duration;
+
+/// How often the worker looks for due jobs.
+const POLL: Duration = Duration::from_secs(1);
+/// A claimed job is another instance's to take after this long without a result.
+const LEASE_MS: i64 = 120_000;
+/// Jobs claimed at once.
+const BATCH: i64 = 10;
+/// Attempts before a job is given up: with the delays below, about a day.
+const MAX_ATTEMPTS: i64 = 16;
+
+/// Runs the worker until shutdown.
+pub fn spawn(state: AppState) {
+    let mut shutdown = state.shutdown.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(POLL);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = shutdown.wait_for(|stop| *stop) => break,
+            }
+            let jobs = match state.store.claim_jobs(LEASE_MS, BATCH).await {
+                Ok(jobs) => jobs,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not claim jobs");
+                    continue;
+                }
+            };
+            for job in jobs {
+                let outcome = run(&state, &job).await;
+                if let Err(e) = record(&state, &job, outcome).await {
+                    tracing::warn!(error = %e, job = %job.id, "could not record a job's result");
+                }
+            }
+        }
+    });
+}
+
+async fn run(state: &AppState, job: &Job) -> Result<(), String> {
+    match job.kind.as_str() {
+        STAFF_ALERT => {
+            let payload: serde_json::Value =
+                serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
+            let conv_id = payload["conv_id"].as_str().ok_or("no conv_id")?;
+            crate::chat::alerts::staff_alert(state, conv_id).await
+        }
+        other => Err(format!("unknown job kind {other:?}")),
+    }
+}
+
+async fn record(
+    state: &AppState,
+    job: &Job,
+    outcome: Result<(), String>,
+) -> crate::store::StoreResult<()> {
+    match outcome {
+        Ok(()) => state.store.finish_job(&job.id, None).await,
+        Err(e) if job.attempts >= MAX_ATTEMPTS => {
+            tracing::warn!(job = %job.id, kind = %job.kind, error = %e, "job given up");
+            state.store.finish_job(&job.id, Some(&e)).await
+        }
+        Err(e) => {
+            tracing::info!(job = %job.id, kind = %job.kind, error = %e, "job failed; will retry");
+            state
+                .store
+                .retry_job(
+                    &job.id,
+                    now_ms().saturating_add(retry_delay_ms(job.attempts)),
+                    &e,
+                )
+                .await
+        }
+    }
+}
+
+/// 10 s after the first failure, doubling up to two hours.
+fn retry_delay_ms(attempts: i64) -> i64 {
+    let doublings = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
+    (10_000_i64.saturating_mul(1 << doublings)).min(2 * 3600 * 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_delay_ms;
+
+    #[test]
+    fn retries_back_off_to_two_hours() {
+        for (attempts, delay) in [(1, 10_000), (2, 20_000), (5, 160_000), (16, 7_200_000)] {
+            assert_eq!(retry_delay_ms(attempts), delay, "{attempts}");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Durable jobs: written with the change that causes them, claimed with a lease, and
+//! finished or rescheduled after each attempt.
+
+use super::{Store, StoreResult, now_ms};
+use sqlx::{Any, Transaction};
+
+/// Emails the organization's staff about a conversation nobody answered.
+pub const STAFF_ALERT: &str = "staff_alert";
+
+/// A claimed job.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Job {
+    pub id: String,
+    pub kind: String,
+    /// JSON.
+    pub payload: String,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+}
+
+/// Claims up to `$3` jobs due at `$1`, leasing each until `$1 + $2`. The outer
+/// conditions repeat the inner ones: a row another instance claimed meanwhile no
+/// longer matches when Postgres re-reads it, so no job is taken twice.
+pub(super) const CLAIM_SQL: &str = "UPDATE jobs SET locked_until = $1 + $2, attempts = attempts + 1 \
+     WHERE id IN (SELECT id FROM jobs WHERE done_at IS NULL AND run_at <= $1 \
+     AND (locked_until IS NULL OR locked_until < $1) ORDER BY run_at LIMIT $3) \
+     AND done_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
+     RETURNING id, kind, payload, attempts";
+
+/// Adds a job inside the transaction of the change that causes it.
+pub(super) async fn enqueue(
+    tx: &mut Transaction<'_, Any>,
+    kind: &str,
+    payload: &str,
+    run_at: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(kind)
+    .bind(payload)
+    .bind(run_at)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Claims due jobs for `lease_ms`; the attempt is counted before the job runs.
+    pub async fn claim_jobs(&self, lease_ms: i64, limit: i64) -> StoreResult<Vec<Job>> {
+        Ok(sqlx::query_as(CLAIM_SQL)
+            .bind(now_ms())
+            .bind(lease_ms)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Records a job's success (or that it is given up, with why): it never runs again.
+    pub async fn finish_job(&self, id: &str, error: Option<&str>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE jobs SET done_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now_ms())
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes jobs finished before `before` (ms); returns how many.
+    pub async fn delete_finished_jobs(&self, before: i64) -> StoreResult<u64> {
+        Ok(sqlx::query("DELETE FROM jobs WHERE done_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    /// Runs a failed job again at `run_at`, keeping why it failed.
+    pub async fn retry_job(&self, id: &str, run_at: i64, error: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE jobs SET run_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(run_at)
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
