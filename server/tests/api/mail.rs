@@ -168,11 +168,7 @@ async fn the_test_email_and_invitations_reach_a_real_smtp_server() {
         .iter()
         .find(|m| m.contains("To: new.agent@shop.example"))
         .expect("the invitation email");
-    // The body is quoted-printable: undo its soft line breaks and its `=3D`.
-    let body = mail
-        .replace("=\r\n", "")
-        .replace("=\n", "")
-        .replace("=3D", "=");
+    let body = decoded(mail);
     assert!(body.contains(&invitation.invitation_url), "{mail}");
     assert!(
         mail.contains("multipart/alternative"),
@@ -215,6 +211,24 @@ async fn an_smtp_failure_is_reported_in_the_servers_own_words() {
     assert!(invitation.email_error.is_some_and(|e| !e.is_empty()));
 }
 
+/// A raw email with its quoted-printable soft line breaks and `=3D` undone.
+fn decoded(mail: &str) -> String {
+    mail.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=")
+}
+
+/// The app with email to `smtp` and staff alerts due at once.
+async fn alerting_app(smtp: &SmtpServer) -> TestApp {
+    spawn_app_with(|s| {
+        s.mail = MailArgs {
+            staff_alert_secs: 0,
+            ..smtp.settings()
+        }
+    })
+    .await
+}
+
 /// Polls `done` every 50 ms for up to 10 s.
 async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
     for _ in 0..200 {
@@ -229,13 +243,7 @@ async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
 #[tokio::test]
 async fn an_unanswered_lead_is_emailed_to_staff_once_when_nobody_is_online() {
     let smtp = SmtpServer::start().await;
-    let app = spawn_app_with(|s| {
-        s.mail = MailArgs {
-            staff_alert_secs: 0,
-            ..smtp.settings()
-        }
-    })
-    .await;
+    let app = alerting_app(&smtp).await;
     let lead = app.create_lead("Vera", Some("Do you ship to Hanoi?")).await;
     eventually("the alert email", async || {
         smtp.messages()
@@ -245,10 +253,7 @@ async fn an_unanswered_lead_is_emailed_to_staff_once_when_nobody_is_online() {
     .await;
     let received = smtp.messages();
     assert_eq!(received.len(), 1, "one email: {received:?}");
-    let body = received[0]
-        .replace("=\r\n", "")
-        .replace("=\n", "")
-        .replace("=3D", "=");
+    let body = decoded(&received[0]);
     assert!(body.contains("Vera is waiting for an answer"), "{body}");
     assert!(body.contains("Do you ship to Hanoi?"), "{body}");
     assert!(
@@ -268,13 +273,7 @@ async fn an_unanswered_lead_is_emailed_to_staff_once_when_nobody_is_online() {
 #[tokio::test]
 async fn no_alert_while_a_staff_member_is_online() {
     let smtp = SmtpServer::start().await;
-    let app = spawn_app_with(|s| {
-        s.mail = MailArgs {
-            staff_alert_secs: 0,
-            ..smtp.settings()
-        }
-    })
-    .await;
+    let app = alerting_app(&smtp).await;
     let staff = app.staff_token().await;
     let _inbox = app.staff_socket(&staff).await;
     app.create_lead("Vera", Some("Hello?")).await;
