@@ -3,93 +3,11 @@
 //! words when it fails.
 
 use crate::helpers::{TestApp, assert_error, spawn_app, spawn_app_with};
+use crate::smtp::{SmtpServer, decoded};
 use natter_protocol::{Invitation, MailStatus};
 use natter_server::config::MailArgs;
 use reqwest::StatusCode;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-
-/// aiosmtpd on a free loopback port, storing what it receives in a maildir.
-struct SmtpServer {
-    child: Child,
-    port: u16,
-    maildir: tempfile::TempDir,
-}
-
-impl SmtpServer {
-    async fn start() -> Self {
-        let python = std::env::var_os("NATTER_TEST_SMTPD_PYTHON").map_or_else(
-            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/smtpd-venv/bin/python"),
-            PathBuf::from,
-        );
-        assert!(
-            python.exists(),
-            "{} is missing: run scripts/setup.sh (it installs aiosmtpd)",
-            python.display()
-        );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let maildir = tempfile::tempdir().expect("maildir");
-        let child = Command::new(python)
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(maildir.path().join("mail"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("aiosmtpd starts");
-        // Owned at once, so that a failure below still stops it (Drop).
-        let server = Self {
-            child,
-            port,
-            maildir,
-        };
-        for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return server;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        drop(server);
-        panic!("aiosmtpd did not listen on {port}");
-    }
-
-    fn settings(&self) -> MailArgs {
-        MailArgs {
-            smtp_url: Some(format!("smtp://127.0.0.1:{}", self.port)),
-            mail_from: Some("Natter <natter@shop.example>".into()),
-            public_url: Some("https://chat.shop.example/".into()),
-            ..MailArgs::default()
-        }
-    }
-
-    /// Every message received so far, raw.
-    fn messages(&self) -> Vec<String> {
-        let new = self.maildir.path().join("mail/new");
-        let mut found: Vec<String> = std::fs::read_dir(new)
-            .map(|dir| {
-                dir.flatten()
-                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-                    .collect()
-            })
-            .unwrap_or_default();
-        found.sort();
-        found
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 async fn invite(app: &TestApp, token: &str, email: &str) -> Invitation {
     let response = app
@@ -209,13 +127,6 @@ async fn an_smtp_failure_is_reported_in_the_servers_own_words() {
     let invitation = invite(&app, &admin, "later@shop.example").await;
     assert!(!invitation.emailed);
     assert!(invitation.email_error.is_some_and(|e| !e.is_empty()));
-}
-
-/// A raw email with its quoted-printable soft line breaks and `=3D` undone.
-fn decoded(mail: &str) -> String {
-    mail.replace("=\r\n", "")
-        .replace("=\n", "")
-        .replace("=3D", "=")
 }
 
 /// The app with email to `smtp` and staff alerts due at once.

@@ -29,6 +29,8 @@ mod realtime;
 mod restart;
 mod scale_out;
 mod setup;
+#[path = "../common/smtp.rs"]
+mod smtp;
 mod team;
 mod upgrade;
 mod wal;

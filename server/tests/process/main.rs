@@ -9,6 +9,9 @@ mod admin;
 mod assets;
 mod backup;
 mod crash;
+mod email;
 mod login_flood;
 mod logs;
 mod server;
+#[path = "../common/smtp.rs"]
+mod smtp;
