@@ -399,13 +399,6 @@ fn ProfilePage() -> impl IntoView {
             }
         });
     };
-    let status = |s: RwSignal<Option<Result<&'static str, String>>>| {
-        move || match s.get() {
-            Some(Ok(text)) => view! { <span class="ok" role="status">{text}</span> }.into_any(),
-            Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
-            None => ().into_any(),
-        }
-    };
     view! {
         <section class="websites" aria-labelledby="profile-title">
             <h2 id="profile-title">"My profile"</h2>
@@ -416,7 +409,7 @@ fn ProfilePage() -> impl IntoView {
                 <input id="me-name" type="text" required maxlength="120" autocomplete="name" bind:value=name />
                 <div class="actions">
                     <button type="submit" class="primary">"Save name"</button>
-                    {status(name_status)}
+                    <SaveStatus status=name_status />
                 </div>
             </form>
             <form class="website" on:submit=change>
@@ -427,7 +420,7 @@ fn ProfilePage() -> impl IntoView {
                 <input id="me-new" type="password" required minlength="8" maxlength="256" autocomplete="new-password" bind:value=new />
                 <div class="actions">
                     <button type="submit" class="primary">"Change password"</button>
-                    {status(password_status)}
+                    <SaveStatus status=password_status />
                 </div>
             </form>
             <div class="website">
@@ -437,5 +430,18 @@ fn ProfilePage() -> impl IntoView {
                 {move || everywhere_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </div>
         </section>
+    }
+}
+
+/// What became of a save: a short confirmation, or the server's reason in an alert.
+#[component]
+pub(super) fn SaveStatus(
+    /// `None` until the first save ends.
+    status: RwSignal<Option<Result<&'static str, String>>>,
+) -> impl IntoView {
+    move || match status.get() {
+        Some(Ok(text)) => view! { <span class="ok" role="status">{text}</span> }.into_any(),
+        Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+        None => ().into_any(),
     }
 }

@@ -1,3 +1,4 @@
+use super::settings::SaveStatus;
 use crate::net::{self, format_when};
 use crate::store::use_inbox;
 use crate::{actions, net::copy};
@@ -280,11 +281,7 @@ fn Appearance(
                     <button type="submit" class="primary" disabled=move || busy.get()>
                         {move || if busy.get() { "Saving…" } else { "Save changes" }}
                     </button>
-                    {move || match status.get() {
-                        Some(Ok(text)) => view! { <span class="ok" role="status">{text}</span> }.into_any(),
-                        Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
-                        None => ().into_any(),
-                    }}
+                    <SaveStatus status />
                 </div>
             </form>
             <Preview name greeting colour left />

@@ -9,6 +9,15 @@ use natter_server::config::MailArgs;
 use reqwest::StatusCode;
 use std::time::Duration;
 
+async fn send_test(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/mail/test"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn invite(app: &TestApp, token: &str, email: &str) -> Invitation {
     let response = app
         .client
@@ -34,13 +43,7 @@ async fn without_smtp_email_is_off_and_everything_else_works() {
             from: None
         }
     );
-    let test = app
-        .client
-        .post(app.url("/mail/test"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let test = send_test(&app, &admin).await;
     assert_eq!(assert_error(test, StatusCode::CONFLICT).await, "email_off");
     let invitation = invite(&app, &admin, "off@shop.example").await;
     assert!(!invitation.emailed && invitation.email_error.is_none());
@@ -55,13 +58,7 @@ async fn the_test_email_and_invitations_reach_a_real_smtp_server() {
     assert!(status.enabled);
     assert!(status.from.unwrap().contains("natter@shop.example"));
 
-    let test = app
-        .client
-        .post(app.url("/mail/test"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let test = send_test(&app, &admin).await;
     assert_eq!(test.status(), StatusCode::NO_CONTENT);
     let received = smtp.messages();
     assert_eq!(received.len(), 1, "{received:?}");
@@ -110,13 +107,7 @@ async fn an_smtp_failure_is_reported_in_the_servers_own_words() {
     })
     .await;
     let admin = app.staff_token().await;
-    let test = app
-        .client
-        .post(app.url("/mail/test"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let test = send_test(&app, &admin).await;
     assert_eq!(test.status(), StatusCode::BAD_GATEWAY);
     let body: serde_json::Value = test.json().await.unwrap();
     assert_eq!(body["error"]["code"], "smtp_failed");
