@@ -17,6 +17,10 @@
   host.setAttribute('data-account', data.account || '');
   host.setAttribute('data-server', server);
   host.setAttribute('data-locale', locale);
+  // data-mode="page": the chat is the whole page (the server's /c/ and /chat/ pages), no
+  // launcher, never closed.
+  var page = data.mode === 'page';
+  if (page) host.setAttribute('data-mode', 'page');
   // The account's colour from the first paint: the snippet's data-color, else the colour
   // the app remembered on an earlier visit.
   var theme = data.color;
@@ -49,7 +53,7 @@
     '.n-launcher[aria-expanded=true] .n-x{display:block}' +
     '.n-badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;' +
     'border-radius:10px;background:#dc2626;color:#fff;font:700 12px/20px system-ui,sans-serif}' +
-    '[hidden]{display:none!important}' +
+    '[hidden]{display:none!important}:host([data-mode=page]) .n-launcher{display:none}' +
     // Shown the moment the launcher is clicked, until the app has drawn its own panel.
     '.n-boot{position:fixed;box-sizing:border-box;right:20px;bottom:88px;width:370px;height:min(600px,calc(100vh - 110px));border-radius:16px;' +
     'background:#fff;box-shadow:0 12px 40px rgba(0,0,0,.25);border-top:56px solid var(--n-theme,#2563eb);display:grid;place-items:center}' +
@@ -59,6 +63,7 @@
     '@keyframes n-spin{to{transform:rotate(1turn)}}' +
     ':host([data-position=left]) .n-launcher{right:auto;left:20px}@media (min-width:481px){:host([data-position=left]) .n-boot{right:auto;left:20px}}' +
     '@media (max-width:480px){.n-boot{inset:0;width:100%;height:100%;border-radius:0}}' +
+    ':host([data-mode=page]) .n-boot{inset:0;margin:0 auto;width:100%;max-width:760px;height:100%;border-radius:0}' +
     ':host([data-theme=dark]) .n-boot{background:#111827}:host([data-theme=dark]) .n-boot i{border-color:#374151;border-top-color:#fff}' +
     '@media (prefers-color-scheme:dark){:host(:not([data-theme=light])) .n-boot{background:#111827}:host(:not([data-theme=light])) .n-boot i{border-color:#374151;border-top-color:#fff}}' +
     '@media (prefers-reduced-motion:reduce){.n-launcher{transition:none}.n-boot i{animation-duration:3s}}' +
@@ -122,6 +127,8 @@
         boot.hidden = true;
         queue.splice(0).forEach(function (c) { command(c[0], c[1]); });
         if (wanted) command('open');
+      } else if (page && name === 'close') {
+        command('open');
       } else if (name === 'open' || name === 'close') {
         launcher.setAttribute('aria-expanded', String(name === 'open'));
         if (name === 'close' && root.activeElement) launcher.focus();
@@ -173,6 +180,12 @@
   };
 
   (document.body || document.documentElement).appendChild(host);
+  if (page) {
+    wanted = true;
+    boot.hidden = false;
+    load();
+    return;
+  }
 
   // Never compete with the host page's own loading: fetch the app after `load`, when idle.
   function idle() { if (window.requestIdleCallback) requestIdleCallback(load, { timeout: 4000 }); else setTimeout(load, 1500); }

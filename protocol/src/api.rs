@@ -484,6 +484,21 @@ pub struct Identified {
     pub conversations: Vec<VisitorConversation>,
 }
 
+/// A chat link from an email, opened: the conversation, and a fresh token for the
+/// visitor in this browser (the link itself works once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChatLink {
+    pub org_id: String,
+    pub account_id: String,
+    pub conv_id: ConvId,
+    pub visitor_id: String,
+    pub visitor_token: String,
+    /// The visitor's name and email, as the conversation knows them.
+    pub name: String,
+    pub email: Option<String>,
+}
+
 /// One of a visitor's conversations, as the visitor sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -179,6 +179,10 @@ pub mod error_code {
     pub const EMAIL_OFF: &str = "email_off";
     /// The SMTP server refused or could not be reached; the message is its own words.
     pub const SMTP_FAILED: &str = "smtp_failed";
+    /// An email's chat link was already used (it works once).
+    pub const LINK_USED: &str = "link_used";
+    /// An email's chat link is past its expiry.
+    pub const LINK_EXPIRED: &str = "link_expired";
     /// Identity can only be required of visitors once the website has a secret.
     pub const NO_IDENTITY_SECRET: &str = "no_identity_secret";
     /// Readiness: the database does not answer.

@@ -17,6 +17,8 @@ use std::sync::LazyLock;
 const VISITOR_PREFIX: &str = "nv_";
 const STAFF_PREFIX: &str = "ns_";
 const INVITATION_PREFIX: &str = "ni_";
+/// Prefix of the codes in emails to visitors (a chat link, an unsubscribe link).
+pub const LINK_PREFIX: &str = "nl_";
 
 fn random_token(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
@@ -38,6 +40,11 @@ pub fn new_staff_token() -> String {
 /// A one-time code that lets its holder join a team.
 pub fn new_invitation_code() -> String {
     random_token(INVITATION_PREFIX)
+}
+
+/// A code for a link in an email to a visitor.
+pub fn new_link_code() -> String {
+    random_token(LINK_PREFIX)
 }
 
 /// The digest under which a token is stored.

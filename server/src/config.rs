@@ -146,6 +146,10 @@ pub struct MailArgs {
     /// this many seconds while no staff member was online.
     #[arg(long, env = "NATTER_STAFF_ALERT_SECS", default_value_t = 60)]
     pub staff_alert_secs: u64,
+    /// Email a visitor (who gave an address) the staff replies they have not seen after
+    /// this many seconds: one email for all of them, with a link back to the chat.
+    #[arg(long, env = "NATTER_EMAIL_DELAY_SECS", default_value_t = 120)]
+    pub email_delay_secs: u64,
 }
 
 impl Default for MailArgs {
@@ -156,6 +160,7 @@ impl Default for MailArgs {
             mail_from: None,
             public_url: None,
             staff_alert_secs: 60,
+            email_delay_secs: 120,
         }
     }
 }

@@ -1,9 +1,10 @@
 //! The worker that runs durable jobs (`store::jobs`): it claims due jobs every second,
 //! runs each, and records the result; a failure is retried with a growing delay, for
-//! about a day, then given up with its reason kept.
+//! about a day, then given up with its reason kept. Today: staff alerts
+//! (`chat::alerts`) and visitor emails (`chat::continuity`).
 
 use crate::state::AppState;
-use crate::store::{Job, STAFF_ALERT, now_ms};
+use crate::store::{Job, STAFF_ALERT, VISITOR_EMAIL, now_ms};
 use std::time::Duration;
 
 /// How often the worker looks for due jobs.
@@ -43,13 +44,12 @@ pub fn spawn(state: AppState) {
 }
 
 async fn run(state: &AppState, job: &Job) -> Result<(), String> {
+    let payload: serde_json::Value =
+        serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
+    let conv_id = payload["conv_id"].as_str().ok_or("no conv_id")?;
     match job.kind.as_str() {
-        STAFF_ALERT => {
-            let payload: serde_json::Value =
-                serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
-            let conv_id = payload["conv_id"].as_str().ok_or("no conv_id")?;
-            crate::chat::alerts::staff_alert(state, conv_id).await
-        }
+        STAFF_ALERT => crate::chat::alerts::staff_alert(state, conv_id).await,
+        VISITOR_EMAIL => crate::chat::continuity::visitor_email(state, conv_id).await,
         other => Err(format!("unknown job kind {other:?}")),
     }
 }

@@ -3,6 +3,7 @@
 //! verbatim on failure: a misconfigured mail server is the most common support problem.
 
 use crate::config::MailArgs;
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
@@ -17,12 +18,24 @@ pub struct Mailer {
 }
 
 /// One email: a subject, and its body as plain text and as HTML.
+#[derive(Default)]
 pub struct Email {
     /// One or more addresses: one email, one send.
     pub to: Vec<String>,
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Where this email sits in a thread the recipient's mail client keeps together.
+    pub thread: Option<Thread>,
+    /// The address of the recipient's one-click unsubscribe (RFC 8058).
+    pub unsubscribe: Option<String>,
+}
+
+/// Threading headers: this email's `Message-ID` (without angle brackets) and the ids
+/// of the thread's earlier emails, oldest first.
+pub struct Thread {
+    pub message_id: String,
+    pub references: Vec<String>,
 }
 
 impl Mailer {
@@ -50,6 +63,11 @@ impl Mailer {
         self.from.to_string()
     }
 
+    /// The sender's domain, for the `Message-ID`s Natter makes.
+    pub fn domain(&self) -> &str {
+        self.from.email.domain()
+    }
+
     /// Sends one email; the error is the SMTP server's answer (or why it could not be
     /// reached), verbatim.
     pub async fn send(&self, email: Email) -> Result<(), String> {
@@ -59,6 +77,32 @@ impl Mailer {
                 .parse::<Mailbox>()
                 .map_err(|e| format!("{to:?} is not an email address: {e}"))?;
             message = message.to(to);
+        }
+        if let Some(thread) = email.thread {
+            message = message.message_id(Some(format!("<{}>", thread.message_id)));
+            if let Some(last) = thread.references.last() {
+                message = message
+                    .in_reply_to(format!("<{last}>"))
+                    .references(
+                        thread
+                            .references
+                            .iter()
+                            .map(|id| format!("<{id}>"))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    );
+            }
+        }
+        if let Some(url) = email.unsubscribe {
+            message = message
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
         }
         let message = message
             .subject(email.subject)
@@ -99,6 +143,7 @@ mod tests {
             mail_from: from.map(Into::into),
             public_url: None,
             staff_alert_secs: 60,
+            email_delay_secs: 120,
         };
         let cases = [
             (mail(None, None), Ok(false)),

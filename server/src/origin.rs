@@ -78,6 +78,25 @@ pub fn matches(pattern: &str, origin: &str) -> bool {
     p.scheme == o.scheme && host_ok && p.port.is_none_or(|port| Some(port) == o.port)
 }
 
+/// Whether `origin` is this server's own, as the request reached it (its `Host`): the
+/// server's own pages (the inbox, the chat pages of `/c/` and `/chat/`).
+pub fn is_own(origin: &str, headers: &HeaderMap) -> bool {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    !host.is_empty() && authority.is_some_and(|a| a.eq_ignore_ascii_case(host))
+}
+
+/// Whether a browser on `origin` may use `account`'s chat: one of its allowed
+/// origins, or the server's own chat pages.
+pub fn permits(account: &Account, origin: &str, headers: &HeaderMap) -> bool {
+    allowed(account.origin_patterns(), origin) || is_own(origin, headers)
+}
+
 /// Refuses a browser request whose `Origin` the account does not allow, and notes the
 /// refusal for the account's owner. Requests without an `Origin` (servers, scripts) are
 /// not a browser page's: they pass.
@@ -87,7 +106,7 @@ pub fn enforce(
     refusals: &Refusals,
 ) -> Result<(), ApiError> {
     match headers.get(ORIGIN).map(|o| o.to_str().unwrap_or_default()) {
-        Some(origin) if !allowed(account.origin_patterns(), origin) => {
+        Some(origin) if !permits(account, origin, headers) => {
             refusals.record(account, origin);
             Err(ApiError::Forbidden(
                 "this website is not allowed to use this chat; add its origin to the account",

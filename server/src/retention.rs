@@ -1,7 +1,8 @@
 //! The hourly clean-up: expired staff sessions and team invitations (they already
 //! open nothing; this keeps the tables from growing) and abandoned leads, visitors who never wrote a
 //! message and have not been seen for `--abandoned-lead-days`. A lead that holds
-//! any message is business data and is never deleted here. Finished jobs go after a week.
+//! any message is business data and is never deleted here. Finished jobs go after a week,
+//! the links of emails to visitors when they expire.
 
 use crate::store::{Store, now_ms};
 use std::time::Duration;
@@ -30,6 +31,9 @@ pub fn spawn(store: Store, abandoned_after: Option<Duration>, mut shutdown: watc
             let week_ago = now_ms() - 7 * 24 * 3600 * 1000;
             if let Err(e) = store.delete_finished_jobs(week_ago).await {
                 tracing::warn!(error = %e, "could not delete finished jobs");
+            }
+            if let Err(e) = store.delete_expired_visitor_links(now_ms()).await {
+                tracing::warn!(error = %e, "could not delete expired email links");
             }
             let Some(after) = abandoned_after else {
                 continue;

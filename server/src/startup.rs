@@ -62,7 +62,18 @@ impl Application {
                 .store_options(settings.database.db_max_connections),
         )
         .await?
-        .expire_visitor_tokens_after(settings.visitor_token_ttl());
+        .expire_visitor_tokens_after(settings.visitor_token_ttl())
+        .email_visitors_after(
+            mailer
+                .as_ref()
+                .map(|_| std::time::Duration::from_secs(settings.mail.email_delay_secs)),
+        );
+        if mailer.is_some() && settings.mail.public_url.is_none() {
+            tracing::warn!(
+                "NATTER_PUBLIC_URL is not set: links in emails to visitors point at http://{}",
+                settings.addr
+            );
+        }
         if settings.demo {
             crate::demo::seed(&store)
                 .await

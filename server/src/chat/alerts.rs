@@ -74,6 +74,7 @@ pub async fn staff_alert(state: &AppState, conv_id: &str) -> Result<(), String> 
                 |l| format!("<a href=\"{0}\">Answer in the inbox</a>", html_escape(l)),
             ),
         ),
+        ..Email::default()
     };
     mailer.send(email).await
 }

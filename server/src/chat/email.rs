@@ -30,6 +30,7 @@ pub async fn send_test(state: &AppState, auth: &StaffAuth) -> ApiResult<()> {
             "<p>Hello {},</p><p>This is a test email from Natter: email works.</p>",
             html_escape(&auth.staff.name)
         ),
+        ..Email::default()
     };
     send(state, email).await
 }
@@ -67,5 +68,6 @@ pub fn invitation(to: &str, inviter: &str, role: &str, url: &str) -> Email {
             html_escape(inviter),
             url = html_escape(url),
         ),
+        ..Email::default()
     }
 }

@@ -58,7 +58,26 @@ pub fn router(settings: &Settings) -> Router<AppState> {
     ));
     let demo_csp =
         SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, page_csp(DEMO_PAGE));
+    let chat_csp =
+        SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, page_csp(CHAT_PAGE));
+    let unsubscribe_csp = SetResponseHeaderLayer::overriding(
+        header::CONTENT_SECURITY_POLICY,
+        page_csp(UNSUBSCRIBE_PAGE),
+    );
+    // The links in emails: never cached, never indexed, never sent on as a referrer.
+    let private = SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
     Router::new()
+        .route("/c/{code}", get(|| async { Html(CHAT_PAGE) }))
+        .route("/chat/{org_id}/{account_id}", get(|| async { Html(CHAT_PAGE) }))
+        .layer(chat_csp)
+        .route(
+            "/unsubscribe/{code}",
+            get(|| async { Html(UNSUBSCRIBE_PAGE) }).layer(unsubscribe_csp),
+        )
+        .layer(private)
         .route("/", get(|| async { Redirect::temporary("/demo") }))
         .route("/demo", get(|| async { Html(DEMO_PAGE) }).layer(demo_csp))
         .route("/inbox", get(|| async { Redirect::permanent("/inbox/") }))
@@ -338,6 +357,11 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
 
 /// A host page that embeds the widget exactly as a customer's website would.
 const DEMO_PAGE: &str = include_str!("demo.html");
+/// The chat as a page of its own: an email's one-time link (`/c/{code}`), and
+/// `/chat/{org}/{account}`.
+const CHAT_PAGE: &str = include_str!("chat.html");
+/// Where an email's unsubscribe link leads: a button, so link scanners change nothing.
+const UNSUBSCRIBE_PAGE: &str = include_str!("unsubscribe.html");
 
 #[cfg(test)]
 mod tests {

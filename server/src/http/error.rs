@@ -23,6 +23,9 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// Something that existed and is used up or expired (410).
+    #[error("{message}")]
+    Gone { code: &'static str, message: String },
     #[error("request body is too large")]
     PayloadTooLarge,
     #[error("{message}")]
@@ -58,6 +61,7 @@ impl ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Gone { .. } => StatusCode::GONE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -73,6 +77,7 @@ impl ApiError {
         match self {
             Self::BadRequest { code, .. }
             | Self::Conflict { code, .. }
+            | Self::Gone { code, .. }
             | Self::Upstream { code, .. } => (*code).to_owned(),
             Self::Invalid { code, .. } => code.clone(),
             Self::Unauthorized(_) => error_code::UNAUTHORIZED.into(),

@@ -7,6 +7,7 @@ pub(crate) mod conversations;
 pub(crate) mod error;
 pub(crate) mod extract;
 pub(crate) mod health;
+pub(crate) mod links;
 pub(crate) mod mail;
 pub(crate) mod openapi;
 pub(crate) mod responses;
@@ -48,19 +49,6 @@ fn staff_only(path: &str) -> bool {
         || path.ends_with("/replies")
 }
 
-/// Whether `origin` is this server's own, as the request reached it (its `Host`).
-fn same_origin(origin: &str, parts: &Parts) -> bool {
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    let authority = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"));
-    !host.is_empty() && authority.is_some_and(|a| a.eq_ignore_ascii_case(host))
-}
-
 /// The widget calls the API from customers' pages, so the API answers
 /// cross-origin requests: from an account's allowed origins on the widget routes,
 /// and from any page on the token-gated routes visitors use (the token's account is
@@ -71,7 +59,7 @@ fn cors(state: AppState) -> CorsLayer {
         let state = state.clone();
         let path = parts.uri.path().to_owned();
         let origin = origin.to_str().unwrap_or_default().to_owned();
-        let own = same_origin(&origin, parts);
+        let own = crate::origin::is_own(&origin, &parts.headers);
         async move {
             // Inside the nested API router the path has lost its `/api/v1` prefix.
             let path = path.strip_prefix("/api/v1").unwrap_or(&path);
@@ -119,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(team::router())
         .merge(mail::router())
+        .merge(links::router())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback(|| async { ApiError::NotFound("endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -3,10 +3,10 @@
 //! `/api/openapi.json`. `scripts/schemathesis.sh` checks the live server against it.
 
 use super::responses::{
-    BadGateway, BadRequest, Busy, Conflict, Forbidden, NotFound, PayloadTooLarge, RateLimited,
+    BadGateway, BadRequest, Busy, Conflict, Forbidden, Gone, NotFound, PayloadTooLarge, RateLimited,
     Unauthorized, Unprocessable, UnsupportedMediaType,
 };
-use super::{accounts, auth, conversations, health, mail, setup, team, widget};
+use super::{accounts, auth, conversations, health, links, mail, setup, team, widget};
 use crate::state::AppState;
 use axum::Router;
 use axum::http::header;
@@ -31,6 +31,8 @@ pub const PATH: &str = "/api/openapi.json";
         widget::config,
         widget::create_lead,
         widget::identify,
+        links::open,
+        links::unsubscribe,
         auth::login,
         auth::logout,
         setup::complete,
@@ -69,6 +71,7 @@ pub const PATH: &str = "/api/openapi.json";
         Forbidden,
         NotFound,
         Conflict,
+        Gone,
         PayloadTooLarge,
         UnsupportedMediaType,
         Unprocessable,

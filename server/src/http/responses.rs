@@ -43,6 +43,8 @@ error_responses! {
                  `last_owner`: the change would leave the organization without an owner; \
                  `no_identity_secret`: identity required before a secret exists; `email_off`: \
                  no SMTP server is configured.",
+    Gone => "`link_used`: the chat link was already used (it works once); `link_expired`: \
+             it is past its expiry.",
     PayloadTooLarge => "`payload_too_large`: a body over 64 KiB.",
     BadGateway => "`smtp_failed`: the SMTP server refused or could not be reached; the \
                    message is its own answer, verbatim.",

@@ -206,10 +206,15 @@ pub(super) async fn append_one(
     author: &Author,
     text: &str,
     client_msg_id: &str,
+    email_at: Option<i64>,
 ) -> StoreResult<Appended> {
     let mut tx = pool.begin().await?;
     match insert_message(&mut tx, conv_id, author, text, client_msg_id).await? {
         Some((message, reopened)) => {
+            if let Some(run_at) = email_at {
+                super::emails::enqueue_visitor_email(&mut tx, &conv_id.0, message.seq, run_at)
+                    .await?;
+            }
             tx.commit().await?;
             Ok(Appended {
                 message,

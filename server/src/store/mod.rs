@@ -7,6 +7,7 @@
 mod cache;
 mod conversations;
 mod directory;
+mod emails;
 mod identity;
 mod jobs;
 mod messages;
@@ -21,6 +22,7 @@ pub use directory::{
     Account, NewAccount, NewStaff, StaffCredentials, StaffSession, Team, VisitorIdentity,
 };
 pub use identity::NewContact;
+pub use emails::{LinkRefusal, VISITOR_EMAIL, VisitorMailing};
 pub use jobs::{Job, STAFF_ALERT};
 pub use messages::{Author, NewLead};
 
@@ -81,6 +83,9 @@ pub struct Store {
     caches: cache::Caches,
     /// A visitor token unused for longer than this opens nothing (ms; 0: never).
     visitor_token_ttl_ms: i64,
+    /// A staff reply the visitor has not seen this long after is emailed to them
+    /// (ms; `None`: email is off).
+    visitor_email_delay_ms: Option<i64>,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -170,6 +175,7 @@ impl Store {
             appends,
             caches: cache::Caches::new(),
             visitor_token_ttl_ms: 0,
+            visitor_email_delay_ms: None,
         })
     }
 
@@ -177,6 +183,14 @@ impl Store {
     pub fn expire_visitor_tokens_after(mut self, ttl: Option<std::time::Duration>) -> Self {
         self.visitor_token_ttl_ms =
             ttl.map_or(0, |t| i64::try_from(t.as_millis()).unwrap_or(i64::MAX));
+        self
+    }
+
+    /// Staff replies a visitor has not seen after `delay` are emailed to them (a job
+    /// committed with each reply; `None`: never).
+    pub fn email_visitors_after(mut self, delay: Option<std::time::Duration>) -> Self {
+        self.visitor_email_delay_ms =
+            delay.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         self
     }
 

@@ -37,6 +37,9 @@ pub(super) struct AppendJob {
     pub author: Author,
     pub text: String,
     pub client_msg_id: String,
+    /// A staff reply: when to email the visitor if they have not seen it (a job
+    /// committed with the reply).
+    pub email_at: Option<i64>,
     pub done: oneshot::Sender<StoreResult<Appended>>,
 }
 
@@ -97,6 +100,7 @@ async fn commit_batch(
                     &job.author,
                     &job.text,
                     &job.client_msg_id,
+                    job.email_at,
                 )
                 .await;
                 let _ = job.done.send(outcome);
@@ -295,6 +299,18 @@ async fn write_batch(
             client_msg_id: &a.message.client_msg_id,
         })
         .collect();
+    // One email job per conversation with a reply, from its first reply in the batch.
+    let mut emailed: Vec<&str> = Vec::new();
+    for (job, outcome) in jobs.iter().zip(&outcomes) {
+        if let (Some(run_at), Ok(appended)) = (job.email_at, outcome)
+            && !emailed.contains(&job.conv_id.0.as_str())
+        {
+            emailed.push(&job.conv_id.0);
+            super::emails::enqueue_visitor_email(tx, &job.conv_id.0, appended.message.seq, run_at)
+                .await?;
+        }
+    }
+
     if !rows.is_empty() {
         let inserted = sqlx::query(&statements.insert)
             .bind(now)
@@ -329,11 +345,16 @@ impl Store {
         client_msg_id: &str,
     ) -> StoreResult<Appended> {
         let (done, outcome) = oneshot::channel();
+        let email_at = match (author, self.visitor_email_delay_ms) {
+            (Author::Staff { .. }, Some(delay)) => Some(now_ms().saturating_add(delay)),
+            _ => None,
+        };
         let job = AppendJob {
             conv_id: conv_id.clone(),
             author: author.clone(),
             text: text.to_owned(),
             client_msg_id: client_msg_id.to_owned(),
+            email_at,
             done,
         };
         self.appends
@@ -452,6 +473,7 @@ mod tests {
             author: author.clone(),
             text: "hello".into(),
             client_msg_id: key.into(),
+            email_at: None,
             done,
         };
         (job, outcome)

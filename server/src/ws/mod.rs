@@ -72,7 +72,7 @@ async fn visitor(
         .get(ORIGIN)
         .and_then(|o| o.to_str().ok())
         .unwrap_or_default();
-    if !origin::allowed(account.origin_patterns(), origin) {
+    if !origin::permits(&account, origin, &headers) {
         state.refusals.record(&account, origin);
         return Err(ApiError::Forbidden(
             "this origin may not open the chat of this website account",

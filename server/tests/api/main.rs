@@ -10,6 +10,7 @@ mod abuse;
 mod authorization;
 mod backend;
 mod bad_input;
+mod continuity;
 mod conversations;
 mod group_commit;
 mod hardening;
