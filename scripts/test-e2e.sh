@@ -20,4 +20,4 @@ mkdir -p target/e2e
 rm -f target/e2e/*.png target/e2e/*.console.log
 # Whole-suite guard: a hung browser or server must not hang CI.
 exec timeout --kill-after=15s "${E2E_TIMEOUT:-600}s" \
-  node --test --test-concurrency=1 --test-reporter=tap e2e/journey.test.mjs e2e/polish.test.mjs e2e/ship.test.mjs
+  node --test --test-concurrency=1 --test-reporter=tap e2e/journey.test.mjs e2e/polish.test.mjs e2e/ship.test.mjs e2e/leads.test.mjs

@@ -3,7 +3,7 @@
 // http://127.0.0.1:PORT), a cuttable TCP proxy in front of the server, and one headless
 // Chromium driven by playwright-core. Nothing here downloads anything.
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, mkdirSync, createWriteStream, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, mkdirSync, createWriteStream, writeFileSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -39,8 +39,9 @@ export function freePort(host = '127.0.0.1') {
 /** The release server, killable with SIGKILL and restartable on the same port and database. */
 export class NatterServer {
   /** `demo: false` starts a fresh install, which logs its one-time setup URL. */
-  constructor({ port, dbDir, demo = true, logName = 'server.log' }) {
+  constructor({ port, dbDir, demo = true, logName = 'server.log', extraArgs = [] }) {
     this.port = port;
+    this.extraArgs = extraArgs;
     this.dbDir = dbDir;
     this.demo = demo;
     this.url = `http://127.0.0.1:${port}`;
@@ -88,6 +89,7 @@ export class NatterServer {
       '--rate-leads', '0/min', '--rate-messages', '0/min',
       '--rate-messages-per-ip', '0/min', '--rate-reads', '0/min', '--rate-subscribes', '0/min',
       '--rate-logins', '0/min', '--rate-logins-per-email', '0/min',
+      ...this.extraArgs,
     ];
     this.log.write(`\n===== ${new Date().toISOString()} start ${this.binary} ${args.join(' ')}\n`);
     const proc = spawn(this.binary, args, {
@@ -217,6 +219,42 @@ export function launchBrowser() {
   const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
   if (!existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath} (scripts/setup.sh installs it)`);
   return chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout: 60_000 });
+}
+
+/** aiosmtpd (installed by scripts/setup.sh) on a free loopback port, keeping what it
+ * receives in a maildir: the real SMTP server of the email scenarios. */
+export class SmtpServer {
+  async start() {
+    const python = path.join(ROOT, 'target', 'smtpd-venv', 'bin', 'python');
+    if (!existsSync(python)) throw new Error(`${python} is missing: run scripts/setup.sh (it installs aiosmtpd)`);
+    this.port = await freePort();
+    this.maildir = mkdtempSync(path.join(os.tmpdir(), 'e2e-mail-'));
+    this.proc = spawn(python, ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${this.port}`,
+      '-c', 'aiosmtpd.handlers.Mailbox', path.join(this.maildir, 'mail')], { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const up = await new Promise((resolve) => {
+        const socket = net.connect(this.port, '127.0.0.1', () => { socket.end(); resolve(true); });
+        socket.on('error', () => resolve(false));
+      });
+      if (up) return this;
+      await sleep(50);
+    }
+    throw new Error('aiosmtpd did not start');
+  }
+
+  /** Every email received so far, with quoted-printable soft breaks and `=3D` undone. */
+  messages() {
+    const dir = path.join(this.maildir, 'mail', 'new');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir).sort().map((f) => readFileSync(path.join(dir, f), 'utf8')
+      .replace(/=\r?\n/g, '').replace(/=3D/g, '='));
+  }
+
+  stop() {
+    this.proc?.kill('SIGKILL');
+    if (this.maildir) rmSync(this.maildir, { recursive: true, force: true });
+  }
 }
 
 /** Everything the suite needs, started once. */

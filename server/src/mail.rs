@@ -81,16 +81,14 @@ impl Mailer {
         if let Some(thread) = email.thread {
             message = message.message_id(Some(format!("<{}>", thread.message_id)));
             if let Some(last) = thread.references.last() {
-                message = message
-                    .in_reply_to(format!("<{last}>"))
-                    .references(
-                        thread
-                            .references
-                            .iter()
-                            .map(|id| format!("<{id}>"))
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                    );
+                message = message.in_reply_to(format!("<{last}>")).references(
+                    thread
+                        .references
+                        .iter()
+                        .map(|id| format!("<{id}>"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
             }
         }
         if let Some(url) = email.unsubscribe {

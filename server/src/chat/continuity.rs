@@ -37,7 +37,10 @@ pub async fn visitor_email(state: &AppState, conv_id: &str) -> Result<(), String
         return Ok(());
     };
     let base = link_base(state);
-    let open = format!("{base}/c/{}", new_link(state, "open", &mailing, conv_id).await?);
+    let open = format!(
+        "{base}/c/{}",
+        new_link(state, "open", &mailing, conv_id).await?
+    );
     let unsubscribe_code = new_link(state, "unsubscribe", &mailing, conv_id).await?;
     let unsubscribe = format!("{base}/unsubscribe/{unsubscribe_code}");
     let domain = mailer.domain().to_owned();

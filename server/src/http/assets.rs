@@ -71,7 +71,10 @@ pub fn router(settings: &Settings) -> Router<AppState> {
     );
     Router::new()
         .route("/c/{code}", get(|| async { Html(CHAT_PAGE) }))
-        .route("/chat/{org_id}/{account_id}", get(|| async { Html(CHAT_PAGE) }))
+        .route(
+            "/chat/{org_id}/{account_id}",
+            get(|| async { Html(CHAT_PAGE) }),
+        )
         .layer(chat_csp)
         .route(
             "/unsubscribe/{code}",

@@ -3,8 +3,8 @@
 //! `/api/openapi.json`. `scripts/schemathesis.sh` checks the live server against it.
 
 use super::responses::{
-    BadGateway, BadRequest, Busy, Conflict, Forbidden, Gone, NotFound, PayloadTooLarge, RateLimited,
-    Unauthorized, Unprocessable, UnsupportedMediaType,
+    BadGateway, BadRequest, Busy, Conflict, Forbidden, Gone, NotFound, PayloadTooLarge,
+    RateLimited, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use super::{accounts, auth, conversations, health, links, mail, setup, team, widget};
 use crate::state::AppState;

@@ -218,10 +218,12 @@ impl Store {
 
     /// Deletes codes that expired before `before` (ms); returns how many.
     pub async fn delete_expired_visitor_links(&self, before: i64) -> StoreResult<u64> {
-        Ok(sqlx::query("DELETE FROM visitor_links WHERE expires_at < $1")
-            .bind(before)
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+        Ok(
+            sqlx::query("DELETE FROM visitor_links WHERE expires_at < $1")
+                .bind(before)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
     }
 }

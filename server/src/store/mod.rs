@@ -21,8 +21,8 @@ pub use conversations::{ConversationOwner, ConversationRow, ListCursor};
 pub use directory::{
     Account, NewAccount, NewStaff, StaffCredentials, StaffSession, Team, VisitorIdentity,
 };
-pub use identity::NewContact;
 pub use emails::{LinkRefusal, VISITOR_EMAIL, VisitorMailing};
+pub use identity::NewContact;
 pub use jobs::{Job, STAFF_ALERT};
 pub use messages::{Author, NewLead};
 

@@ -63,7 +63,10 @@ async fn emails_to(smtp: &SmtpServer, to: &str) -> Vec<String> {
 
 /// The code after `prefix` in an email's text (`…/c/nl_…`).
 fn code_after(body: &str, prefix: &str) -> String {
-    let start = body.find(prefix).unwrap_or_else(|| panic!("{prefix} in {body}")) + prefix.len();
+    let start = body
+        .find(prefix)
+        .unwrap_or_else(|| panic!("{prefix} in {body}"))
+        + prefix.len();
     body[start..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
@@ -101,8 +104,14 @@ async fn unseen_replies_are_emailed_once_together_with_a_link_that_opens_the_cha
     for text in ["Yes, we ship to Hanoi.", "Delivery takes 3 days.", "Demo"] {
         assert!(body.contains(text), "{text} in {body}");
     }
-    assert!(mail.contains(&format!("Message-ID: <{}.3@shop.example>", lead.conv_id)), "{mail}");
-    assert!(mail.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{mail}");
+    assert!(
+        mail.contains(&format!("Message-ID: <{}.3@shop.example>", lead.conv_id)),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+        "{mail}"
+    );
 
     // The link opens the conversation once, with a fresh token that reads its history.
     let code = code_after(&body, "https://chat.shop.example/c/");
@@ -116,7 +125,11 @@ async fn unseen_replies_are_emailed_once_together_with_a_link_that_opens_the_cha
     let texts: Vec<&str> = history.messages.iter().map(|m| m.text.as_str()).collect();
     assert_eq!(
         texts,
-        ["Do you ship to Hanoi?", "Yes, we ship to Hanoi.", "Delivery takes 3 days."]
+        [
+            "Do you ship to Hanoi?",
+            "Yes, we ship to Hanoi.",
+            "Delivery takes 3 days."
+        ]
     );
     // The old token still works: the visitor's other browser is not signed out.
     app.history(&lead.conv_id, &lead.visitor_token, 0).await;
@@ -137,7 +150,10 @@ async fn unseen_replies_are_emailed_once_together_with_a_link_that_opens_the_cha
         .into_iter()
         .find(|m| m.contains("warehouse"))
         .expect("the second email");
-    assert!(!decoded(&second).contains("Delivery takes 3 days."), "{second}");
+    assert!(
+        !decoded(&second).contains("Delivery takes 3 days."),
+        "{second}"
+    );
     assert!(
         second.contains(&format!("In-Reply-To: <{}.3@shop.example>", lead.conv_id)),
         "{second}"

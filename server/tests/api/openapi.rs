@@ -12,6 +12,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/widget/{org_id}/{account_id}/config"),
     ("post", "/api/v1/widget/{org_id}/{account_id}/leads"),
     ("post", "/api/v1/widget/{org_id}/{account_id}/identify"),
+    ("post", "/api/v1/chat-links/{code}"),
+    ("post", "/api/v1/unsubscribe/{code}"),
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/logout"),
     ("post", "/api/v1/setup"),

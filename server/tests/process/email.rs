@@ -1,5 +1,6 @@
-//! An email is a job committed with its cause: SIGKILLed after the lead was committed
-//! and before the alert was sent, the server sends it after the restart, once.
+//! An email is a job committed with its cause: SIGKILLed after the lead and a staff
+//! reply were committed and before their emails were sent (the staff alert, the
+//! visitor's copy of the reply), the server sends each after the restart, once.
 
 use crate::server::Server;
 use crate::smtp::{SmtpServer, decoded};
@@ -16,7 +17,7 @@ async fn count(server: &Server, query: &str) -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_staff_alert_survives_a_sigkill_and_is_sent_once() {
+async fn emails_survive_a_sigkill_and_are_sent_once() {
     let smtp = SmtpServer::start().await;
     let mail = smtp.settings();
     let (url, from) = (mail.smtp_url.unwrap(), mail.mail_from.unwrap());
@@ -27,19 +28,51 @@ async fn a_staff_alert_survives_a_sigkill_and_is_sent_once() {
         &from,
         "--staff-alert-secs",
         "2",
+        "--email-delay-secs",
+        "2",
     ])
     .await;
     let client = reqwest::Client::new();
     let lead = server
         .create_lead(&client, "Vera", Some("Is anyone there?"))
         .await;
-    // Committed, not yet due: killed before any worker could send it.
+    let with_email: serde_json::Value = client
+        .post(format!("{}/api/v1/widget/demo/demo/leads", server.base))
+        .json(&serde_json::json!({ "name": "Ann", "email": "ann@mail.example", "message": "Hi" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let login: serde_json::Value = client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&serde_json::json!({ "email": "demo@example.com", "password": "demo" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let reply = client
+        .post(format!(
+            "{}/api/v1/conversations/{}/replies",
+            server.base,
+            with_email["conv_id"].as_str().unwrap()
+        ))
+        .bearer_auth(login["token"].as_str().unwrap())
+        .json(&serde_json::json!({ "text": "Hello Ann, how can I help?", "client_msg_id": "r1" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), reqwest::StatusCode::CREATED);
+    // Committed, not yet due: killed before any worker could send them.
     server.kill();
     assert!(smtp.messages().is_empty());
     assert_eq!(
         count(&server, "SELECT COUNT(*) FROM jobs WHERE done_at IS NULL").await,
-        1,
-        "the alert was committed with the lead"
+        3,
+        "two alerts committed with the leads, the visitor's email with the reply"
     );
 
     server.restart().await;
@@ -49,14 +82,20 @@ async fn a_staff_alert_survives_a_sigkill_and_is_sent_once() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let received = smtp.messages();
+    let received: Vec<String> = smtp.messages().iter().map(|m| decoded(m)).collect();
     assert_eq!(
         received.len(),
-        1,
+        2,
         "sent once after the restart: {received:?}"
     );
-    let body = decoded(&received[0]);
-    assert!(body.contains("Is anyone there?"), "{body}");
-    assert!(body.contains("To: demo@example.com"), "{body}");
+    let to = |address: &str| {
+        received
+            .iter()
+            .find(|m| m.contains(&format!("To: {address}")))
+            .unwrap_or_else(|| panic!("an email to {address}: {received:?}"))
+    };
+    // Ann was answered before her alert was due: only Vera's alert goes out.
+    assert!(to("demo@example.com").contains("waiting for an answer"));
+    assert!(to("ann@mail.example").contains("Hello Ann, how can I help?"));
     assert!(!lead.conv_id.0.is_empty());
 }

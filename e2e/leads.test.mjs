@@ -1,0 +1,109 @@
+// Never lose a lead: a visitor who left before the answer came gets it by email, once, and
+// the email's link opens the whole conversation as a page of its own (the release binary
+// with a real SMTP server, aiosmtpd, on loopback).
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { ARTIFACTS, NatterServer, SmtpServer, freePort, launchBrowser } from './lib/env.mjs';
+import {
+  StaffApi, W, assertStoredOnce, openPage, scenario, sendMessage, uid, until, waitForWidgetMessage, widgetMessages,
+} from './lib/helpers.mjs';
+
+const RUN = uid();
+const T = { timeout: 120_000 };
+
+let server;
+let smtp;
+let browser;
+let dbDir;
+let api;
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  smtp = await new SmtpServer().start();
+  dbDir = mkdtempSync(path.join(os.tmpdir(), 'e2e-leads-'));
+  const port = await freePort();
+  server = new NatterServer({
+    port,
+    dbDir,
+    logName: 'server-leads.log',
+    extraArgs: [
+      '--smtp-url', `smtp://127.0.0.1:${smtp.port}`,
+      '--mail-from', 'Demo Shop <shop@shop.example>',
+      '--public-url', `http://127.0.0.1:${port}`,
+      '--email-delay-secs', '1',
+      '--staff-alert-secs', '3600',
+    ],
+  });
+  await server.start();
+  api = new StaffApi(server.url);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await server?.kill();
+  smtp?.stop();
+  if (dbDir && !process.env.E2E_KEEP_DB) rmSync(dbDir, { recursive: true, force: true });
+});
+
+/** A lead as the widget makes it, with the visitor's email. */
+async function lead(name, email, message) {
+  const res = await fetch(`${server.url}/api/v1/widget/demo/demo/leads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, email, message }),
+  });
+  assert.equal(res.status, 201);
+  return res.json();
+}
+
+describe('A lead answered while the visitor was away', { concurrency: 1 }, () => {
+  test('1. unseen replies are emailed once; the link opens the whole conversation as a page, once', T, scenario('leads-01-email-link', async (s) => {
+    const email = `vera-${RUN}@mail.example`;
+    const conv = await lead('Vera', email, 'Do you deliver on Sundays?');
+    await api.reply(conv.conv_id, 'Yes, on Sundays too.');
+    await api.reply(conv.conv_id, 'Order before noon.');
+    const mail = await until(() => smtp.messages().find((m) => m.includes(`To: ${email}`)), 'the email to the visitor', 15_000);
+    assert.match(mail, /Yes, on Sundays too\./);
+    assert.match(mail, /Order before noon\./);
+    const link = mail.match(/http:\/\/127\.0\.0\.1:\d+\/c\/nl_[A-Za-z0-9_-]+/)?.[0];
+    assert.ok(link, `a chat link in:\n${mail}`);
+
+    // The visitor's phone, a browser that never saw the chat.
+    const phone = await s.context(browser, { viewport: { width: 375, height: 740 }, colorScheme: 'dark' });
+    const page = await openPage(phone, 'visitor phone');
+    await page.goto(link);
+    await waitForWidgetMessage(page, 'Order before noon.', { side: 'theirs' });
+    assert.deepEqual((await widgetMessages(page)).map((m) => m.text),
+      ['Do you deliver on Sundays?', 'Yes, on Sundays too.', 'Order before noon.']);
+    assert.equal(new URL(page.url()).pathname, '/chat/demo/demo', 'the spent code leaves the address bar');
+    assert.equal(await page.locator(W.launcher).isVisible(), false, 'the page is the chat: no launcher');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'leads-chat-page-phone-dark.png') });
+
+    // The visitor answers from the page; Escape does not leave an empty page.
+    await sendMessage(page, 'Great, thanks!');
+    await waitForWidgetMessage(page, 'Great, thanks!');
+    await assertStoredOnce(api, conv.conv_id, ['Great, thanks!'], 'in');
+    await page.locator(W.composer).press('Escape');
+    await until(() => page.locator(W.panel).isVisible(), 'the chat stays open after Escape');
+
+    // A reload, and the link opened again in this browser: the same conversation.
+    await page.reload();
+    await waitForWidgetMessage(page, 'Great, thanks!');
+    await page.goto(link);
+    await waitForWidgetMessage(page, 'Great, thanks!');
+
+    // The link in another browser: it worked once, and the page says so.
+    const desktop = await s.context(browser);
+    const other = await openPage(desktop, 'another browser');
+    await other.goto(link);
+    await other.getByRole('alert').waitFor();
+    assert.match(await other.locator('#why').textContent(), /already used/);
+    await other.screenshot({ path: path.join(ARTIFACTS, 'leads-link-used-desktop.png') });
+    const emails = smtp.messages().filter((m) => m.includes(`To: ${email}`));
+    assert.equal(emails.length, 1, 'one email for both replies; the replies seen on the page send none');
+  }));
+});
