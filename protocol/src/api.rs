@@ -52,6 +52,79 @@ impl WidgetTheme {
     }
 }
 
+/// When a website's team answers: always, or on a weekly schedule in a time zone.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BusinessHours {
+    #[default]
+    Always,
+    Weekly {
+        /// An IANA time zone, e.g. `Europe/Paris`.
+        #[cfg_attr(feature = "openapi", schema(max_length = 64))]
+        timezone: String,
+        /// The open spans of each week, at most 21.
+        #[cfg_attr(feature = "openapi", schema(max_items = 21))]
+        days: Vec<OpenSpan>,
+    },
+}
+
+/// A span of one weekday when the team answers, `open` to `close` in the schedule's
+/// time zone (`HH:MM`, 24-hour; `close` after `open`, at most `24:00`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OpenSpan {
+    pub day: Weekday,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    )]
+    pub open: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")
+    )]
+    pub close: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl Weekday {
+    pub const ALL: [Weekday; 7] = [
+        Self::Mon,
+        Self::Tue,
+        Self::Wed,
+        Self::Thu,
+        Self::Fri,
+        Self::Sat,
+        Self::Sun,
+    ];
+
+    /// Days from Monday: 0–6.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A staff member's own availability: away hides them from the "online" that visitors
+/// see and that holds back email alerts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Availability {
+    pub away: bool,
+}
+
 /// The side of the page the widget's launcher sits on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -111,6 +184,20 @@ pub struct WidgetConfig {
     /// start a conversation.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub require_identity: bool,
+    /// Within the website's business hours now. The team is available when this and
+    /// `staff_online` both hold; otherwise the widget asks for an email.
+    #[serde(default = "yes")]
+    pub open_now: bool,
+    /// Seconds until `open_now` changes (absent: never, the team answers always).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_changes_in_secs: Option<u64>,
+    /// Hide the launcher outside business hours (a visitor with a conversation keeps it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hide_when_closed: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 // The `pattern`s below (for the OpenAPI document) spell out `validate`'s rules. Their
@@ -288,6 +375,12 @@ pub struct AccountSettings {
     /// Only verified visitors may start conversations.
     #[serde(default)]
     pub require_identity: bool,
+    /// When the team answers.
+    #[serde(default)]
+    pub business_hours: BusinessHours,
+    /// Hide the widget's launcher outside business hours.
+    #[serde(default)]
+    pub hide_when_closed: bool,
     /// The key the website's server signs user ids with (`user_hash`), shown to owners
     /// and admins; absent until made with `POST /accounts/{account_id}/identity-secret`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -369,6 +462,12 @@ pub struct UpdateAccount {
     /// Only verified visitors may start conversations (set a secret first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_identity: Option<bool>,
+    /// When the team answers: always, or weekly in an IANA time zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_hours: Option<BusinessHours>,
+    /// Hide the widget's launcher outside business hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hide_when_closed: Option<bool>,
     /// The whole new list: 1–100 origins (`https://shop.example`, `http://localhost:*`,
     /// `https://*.shop.example`) or `*` (anywhere), each at most 300 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -92,6 +92,8 @@ struct ConnEntry {
     session: Option<String>,
     /// A visitor socket's organization, told when staff come and go.
     visitor_org: Option<String>,
+    /// The staff member a staff socket signed in as.
+    staff_id: Option<String>,
 }
 
 #[derive(Default)]
@@ -102,6 +104,9 @@ struct Registry {
     sessions: HashMap<String, HashSet<ConnId>>,
     /// Visitor sockets by organization, for presence.
     visitor_orgs: HashMap<String, HashSet<ConnId>>,
+    /// Staff sockets by organization whose member is not away: presence is "online"
+    /// while an organization has one.
+    available: HashMap<String, HashSet<ConnId>>,
 }
 
 impl Registry {
@@ -124,9 +129,40 @@ impl Registry {
             }
             if let Some(org) = &entry.org {
                 remove(&mut self.orgs, org, conn);
-                if !self.orgs.contains_key(org) {
+                let was = self.available.contains_key(org);
+                remove(&mut self.available, org, conn);
+                if was && !self.available.contains_key(org) {
                     self.tell_presence(org, Outbound::StaffAway, &mut gone);
                 }
+            }
+        }
+    }
+
+    /// Marks `conns` of `org` available or not, telling its visitors when the
+    /// organization goes from nobody online to someone, or back.
+    fn make_available(&mut self, org: &str, conns: &[ConnId], available: bool) {
+        let was = self.available.contains_key(org);
+        for &conn in conns {
+            if available {
+                self.available
+                    .entry(org.to_owned())
+                    .or_default()
+                    .insert(conn);
+            } else {
+                remove(&mut self.available, org, conn);
+            }
+        }
+        let now = self.available.contains_key(org);
+        if was != now {
+            let mut cut = Vec::new();
+            let outbound = if now {
+                Outbound::StaffOnline
+            } else {
+                Outbound::StaffAway
+            };
+            self.tell_presence(org, outbound, &mut cut);
+            for conn in cut {
+                self.drop_conn(conn);
             }
         }
     }
@@ -238,14 +274,15 @@ impl Connection {
         remove(&mut registry.conversations, &conv_id.0, self.id);
     }
 
-    /// A signed-in staff socket: it hears its organization until `session` ends.
-    pub fn subscribe_org(&self, org_id: &str, session: &str) {
+    /// A signed-in staff socket of `staff_id`: it hears its organization until
+    /// `session` ends, and counts as online unless its member is `away`.
+    pub fn subscribe_org(&self, org_id: &str, session: &str, staff_id: &str, away: bool) {
         let mut registry = self.hub.registry();
         let registry = &mut *registry;
         if let Some(entry) = registry.conns.get_mut(&self.id) {
             entry.org = Some(org_id.to_owned());
             entry.session = Some(session.to_owned());
-            let first = !registry.orgs.contains_key(org_id);
+            entry.staff_id = Some(staff_id.to_owned());
             registry
                 .orgs
                 .entry(org_id.to_owned())
@@ -256,12 +293,8 @@ impl Connection {
                 .entry(session.to_owned())
                 .or_default()
                 .insert(self.id);
-            if first {
-                let mut cut = Vec::new();
-                registry.tell_presence(org_id, Outbound::StaffOnline, &mut cut);
-                for conn in cut {
-                    registry.drop_conn(conn);
-                }
+            if !away {
+                registry.make_available(org_id, &[self.id], true);
             }
         }
     }
@@ -347,6 +380,7 @@ impl Hub {
             org: None,
             session: None,
             visitor_org: None,
+            staff_id: None,
         };
         self.registry().conns.insert(id, entry);
         (
@@ -453,9 +487,30 @@ impl Hub {
         }
     }
 
-    /// Whether any staff socket of the organization is connected to this instance.
+    /// Whether a staff member of the organization who is not away has a socket on this
+    /// instance.
     pub fn has_staff_online(&self, org_id: &str) -> bool {
-        self.registry().orgs.contains_key(org_id)
+        self.registry().available.contains_key(org_id)
+    }
+
+    /// A staff member set themselves away (or back): their sockets here stop (or start)
+    /// counting as online.
+    pub fn set_away(&self, org_id: &str, staff_id: &str, away: bool) {
+        let mut registry = self.registry();
+        let conns: Vec<ConnId> = registry
+            .orgs
+            .get(org_id)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|c| {
+                registry
+                    .conns
+                    .get(c)
+                    .is_some_and(|e| e.staff_id.as_deref() == Some(staff_id))
+            })
+            .collect();
+        registry.make_available(org_id, &conns, !away);
     }
 
     /// Open connections and (topic, connection) registrations, for metrics and tests.
@@ -508,9 +563,9 @@ mod tests {
         let (other_visitor, mut other_rx) = hub.connect();
         other_visitor.subscribe_conversation(&"c2".into());
         let (staff, mut staff_rx) = hub.connect();
-        staff.subscribe_org("org", "session");
+        staff.subscribe_org("org", "session", "s", false);
         let (foreign, mut foreign_rx) = hub.connect();
-        foreign.subscribe_org("other-org", "other-session");
+        foreign.subscribe_org("other-org", "other-session", "f", false);
         let cases = [
             (Audience::Visitor, [true, false, false, false]),
             (Audience::Staff, [false, false, true, false]),
@@ -564,7 +619,7 @@ mod tests {
         conn.subscribe_conversation(&"c1".into());
         conn.subscribe_conversation(&"c2".into());
         let (staff, _staff_rx) = hub.connect();
-        staff.subscribe_org("org", "session");
+        staff.subscribe_org("org", "session", "s", false);
         assert_eq!(hub.counts(), (2, 3));
         assert!(hub.has_staff_online("org"));
         drop(conn);
@@ -577,9 +632,9 @@ mod tests {
     fn ending_a_session_revokes_only_its_sockets() {
         let hub = Hub::new(8);
         let (a, mut a_rx) = hub.connect();
-        a.subscribe_org("org", "s1");
+        a.subscribe_org("org", "s1", "a", false);
         let (b, mut b_rx) = hub.connect();
-        b.subscribe_org("org", "s2");
+        b.subscribe_org("org", "s2", "b", false);
         hub.revoke_session("s1");
         assert_eq!(drain(&mut a_rx), ["Revoked"]);
         assert!(drain(&mut b_rx).is_empty());

@@ -12,6 +12,7 @@ pub mod alerts;
 pub mod continuity;
 pub mod conversations;
 pub mod email;
+pub mod hours;
 pub mod identity;
 pub mod leads;
 pub mod messages;

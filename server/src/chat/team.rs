@@ -11,8 +11,8 @@ use crate::state::AppState;
 use crate::store::StaffCredentials;
 use natter_protocol::validate::{self, Invalid};
 use natter_protocol::{
-    AcceptInvitation, ChangePassword, CreateInvitation, Invitation, LoginResponse, StaffMember,
-    StaffRole, TeamMember, error_code,
+    AcceptInvitation, Availability, ChangePassword, CreateInvitation, Invitation, LoginResponse,
+    StaffMember, StaffRole, TeamMember, error_code,
 };
 
 /// How long an invitation link works.
@@ -63,6 +63,35 @@ pub async fn seen(state: &AppState, staff_id: &str) {
     if let Err(e) = state.store.staff_seen(staff_id).await {
         tracing::debug!(error = %e, "could not note a member as seen");
     }
+}
+
+/// Whether the caller set themselves away.
+pub async fn availability(state: &AppState, auth: &StaffAuth) -> ApiResult<Availability> {
+    Ok(Availability {
+        away: state.store.staff_away(&auth.staff.id).await?,
+    })
+}
+
+/// Sets the caller away (their open inboxes stop counting as online: visitors see the
+/// team away, email alerts go out) or back.
+pub async fn set_availability(
+    state: &AppState,
+    auth: &StaffAuth,
+    wanted: Availability,
+) -> ApiResult<Availability> {
+    state
+        .store
+        .set_staff_away(&auth.staff.id, wanted.away)
+        .await?;
+    state
+        .hub
+        .set_away(&auth.staff.org_id, &auth.staff.id, wanted.away);
+    Ok(wanted)
+}
+
+/// Whether a member is away, for their socket as it signs in (a failure: not away).
+pub async fn is_away(state: &AppState, staff_id: &str) -> bool {
+    state.store.staff_away(staff_id).await.unwrap_or(false)
 }
 
 /// Ends every session of the caller but the one they call with ("sign out everywhere").

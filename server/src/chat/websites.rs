@@ -47,7 +47,16 @@ pub async fn allows_origin(state: &AppState, org_id: &str, account_id: &str, ori
 /// What the widget shows before a visitor is known.
 pub async fn widget_config(state: &AppState, account: Account) -> ApiResult<WidgetConfig> {
     let team = state.store.team(&account.org_id).await?;
+    let now = jiff::Timestamp::now();
+    let (open_now, changes_at) = super::hours::status(
+        &super::hours::from_column(account.business_hours.as_deref()),
+        now,
+    );
     Ok(WidgetConfig {
+        open_now,
+        open_changes_in_secs: changes_at
+            .map(|at| u64::try_from(at.as_second() - now.as_second()).unwrap_or(0)),
+        hide_when_closed: account.hide_when_closed != 0,
         staff_online: state.hub.has_staff_online(&account.org_id),
         team: team.names,
         reply_secs: team.reply_secs,
@@ -117,6 +126,12 @@ pub async fn update(
     }
     if let Some(message) = body.away_message {
         account.away_message = validate::away_message(&message)?;
+    }
+    if let Some(hours) = body.business_hours {
+        account.business_hours = super::hours::to_column(&super::hours::validate(hours)?);
+    }
+    if let Some(hide) = body.hide_when_closed {
+        account.hide_when_closed = i64::from(hide);
     }
     if let Some(require) = body.require_identity {
         if require && account.identity_secret.is_none() {
@@ -261,6 +276,8 @@ async fn settings(
         position: WidgetPosition::parse(&account.position),
         require_identity: account.require_identity != 0,
         away_message: account.away_message,
+        business_hours: super::hours::from_column(account.business_hours.as_deref()),
+        hide_when_closed: account.hide_when_closed != 0,
         identity_secret: account
             .identity_secret
             .filter(|_| auth.require(Permission::ManageWebsites).is_ok()),

@@ -88,7 +88,13 @@ fn cors(state: AppState) -> CorsLayer {
     };
     CorsLayer::new()
         .allow_origin(AllowOrigin::async_predicate(predicate))
-        .allow_methods([Method::GET, Method::POST, Method::PATCH])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         .max_age(Duration::from_secs(600))
 }

@@ -51,6 +51,8 @@ pub const PATH: &str = "/api/openapi.json";
         team::update_me,
         team::change_password,
         team::end_other_sessions,
+        team::availability,
+        team::set_availability,
         mail::status,
         mail::test,
         conversations::list,

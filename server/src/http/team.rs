@@ -1,5 +1,5 @@
 //! The team and each member's own profile: `/staff`, `/invitations`, `/me`,
-//! `/me/password`.
+//! `/me/password`, `/me/availability`.
 
 use super::public_base;
 
@@ -16,8 +16,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, patch, post};
 use natter_protocol::{
-    AcceptInvitation, ChangePassword, CreateInvitation, Invitation, LoginResponse, StaffList,
-    StaffMember, UpdateMe, UpdateStaff,
+    AcceptInvitation, Availability, ChangePassword, CreateInvitation, Invitation, LoginResponse,
+    StaffList, StaffMember, UpdateMe, UpdateStaff,
 };
 
 pub fn router() -> Router<AppState> {
@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/invitations/{code}/accept", post(accept))
         .route("/me", get(me).patch(update_me))
         .route("/me/password", post(change_password))
+        .route("/me/availability", get(availability).put(set_availability))
         .route("/me/sessions", axum::routing::delete(end_other_sessions))
 }
 
@@ -178,6 +179,44 @@ pub(crate) async fn update_me(
 ) -> ApiResult<Json<StaffMember>> {
     Ok(Json(
         chat::team::rename_me(&state, &auth, &body.name).await?,
+    ))
+}
+
+/// Whether the signed-in member set themselves away.
+#[utoipa::path(get, path = "/api/v1/me/availability", tag = "team",
+    security(("staff" = [])),
+    responses(
+        (status = 200, description = "The member's availability", body = Availability),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ))]
+pub(crate) async fn availability(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+) -> ApiResult<Json<Availability>> {
+    Ok(Json(chat::team::availability(&state, &auth).await?))
+}
+
+/// Sets the signed-in member away or back. Away, their open inbox does not count as
+/// online: visitors see the team away (live) and email alerts go out.
+#[utoipa::path(put, path = "/api/v1/me/availability", tag = "team",
+    security(("staff" = [])),
+    request_body = Availability,
+    responses(
+        (status = 200, description = "The member's availability", body = Availability),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ))]
+pub(crate) async fn set_availability(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Json(body): Json<Availability>,
+) -> ApiResult<Json<Availability>> {
+    Ok(Json(
+        chat::team::set_availability(&state, &auth, body).await?,
     ))
 }
 

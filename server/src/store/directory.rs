@@ -27,6 +27,10 @@ pub struct Account {
     pub require_identity: i64,
     /// The key a website's server signs its user ids with; `None` until made.
     pub identity_secret: Option<String>,
+    /// When the team answers, as JSON ([`natter_protocol::BusinessHours`]); `None`: always.
+    pub business_hours: Option<String>,
+    /// 1: the launcher is hidden outside business hours.
+    pub hide_when_closed: i64,
 }
 
 impl Account {
@@ -155,7 +159,8 @@ const KEEPS_AN_OWNER: &str = "($1 = 'owner' OR role <> 'owner' OR \
      (SELECT COUNT(*) FROM staff o WHERE o.org_id = $3 AND o.role = 'owner') > 1)";
 
 pub(super) const ACCOUNT_SQL: &str = "SELECT org_id, id, name, greeting, theme_color, theme, \
-     allowed_origins, position, away_message, require_identity, identity_secret FROM accounts \
+     allowed_origins, position, away_message, require_identity, identity_secret, business_hours, \
+     hide_when_closed FROM accounts \
      WHERE org_id = $1 AND id = $2";
 /// A visitor's first token is on its row; a verified contact's other browsers' tokens
 /// are in `visitor_tokens`.
@@ -292,7 +297,7 @@ impl Store {
     pub async fn accounts(&self, org_id: &str) -> StoreResult<Vec<Account>> {
         Ok(sqlx::query_as(
             "SELECT org_id, id, name, greeting, theme_color, theme, allowed_origins, position, \
-             away_message, require_identity, identity_secret FROM accounts \
+             away_message, require_identity, identity_secret, business_hours, hide_when_closed FROM accounts \
              WHERE org_id = $1 ORDER BY name, id",
         )
         .bind(org_id)
@@ -347,7 +352,8 @@ impl Store {
         sqlx::query(
             "UPDATE accounts SET name = $3, greeting = $4, theme_color = $5, allowed_origins = $6, \
              theme = $7, position = $8, away_message = $9, require_identity = $10, \
-             identity_secret = $11 WHERE org_id = $1 AND id = $2",
+             identity_secret = $11, business_hours = $12, hide_when_closed = $13 \
+             WHERE org_id = $1 AND id = $2",
         )
         .bind(&account.org_id)
         .bind(&account.id)
@@ -360,6 +366,8 @@ impl Store {
         .bind(&account.away_message)
         .bind(account.require_identity)
         .bind(&account.identity_secret)
+        .bind(&account.business_hours)
+        .bind(account.hide_when_closed)
         .execute(&self.pool)
         .await?;
         self.caches
@@ -602,6 +610,25 @@ impl Store {
         sqlx::query("UPDATE staff SET last_seen_at = $2 WHERE id = $1")
             .bind(staff_id)
             .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether a member set themselves away.
+    pub async fn staff_away(&self, staff_id: &str) -> StoreResult<bool> {
+        let away: Option<(i64,)> = sqlx::query_as("SELECT away FROM staff WHERE id = $1")
+            .bind(staff_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(away.is_some_and(|(a,)| a != 0))
+    }
+
+    /// Sets a member away, or back.
+    pub async fn set_staff_away(&self, staff_id: &str, away: bool) -> StoreResult<()> {
+        sqlx::query("UPDATE staff SET away = $2 WHERE id = $1")
+            .bind(staff_id)
+            .bind(i64::from(away))
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -187,3 +187,27 @@ async fn no_alert_while_a_staff_member_is_online() {
     .await;
     assert!(smtp.messages().is_empty(), "{:?}", smtp.messages());
 }
+
+#[tokio::test]
+async fn an_inbox_left_open_while_away_does_not_hold_back_the_alert() {
+    let smtp = SmtpServer::start().await;
+    let app = alerting_app(&smtp).await;
+    let staff = app.staff_token().await;
+    let _inbox = app.staff_socket(&staff).await;
+    let away = app
+        .client
+        .put(app.url("/me/availability"))
+        .bearer_auth(&staff)
+        .json(&serde_json::json!({ "away": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(away.status(), StatusCode::OK);
+    app.create_lead("Vera", Some("Anyone?")).await;
+    eventually("the alert email", async || {
+        smtp.messages()
+            .iter()
+            .any(|m| m.contains("To: demo@example.com"))
+    })
+    .await;
+}

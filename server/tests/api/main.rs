@@ -8,6 +8,7 @@
 
 mod abuse;
 mod authorization;
+mod availability;
 mod backend;
 mod bad_input;
 mod continuity;

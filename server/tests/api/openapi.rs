@@ -31,6 +31,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/me"),
     ("patch", "/api/v1/me"),
     ("post", "/api/v1/me/password"),
+    ("get", "/api/v1/me/availability"),
+    ("put", "/api/v1/me/availability"),
     ("delete", "/api/v1/me/sessions"),
     ("get", "/api/v1/mail"),
     ("post", "/api/v1/mail/test"),

@@ -19,7 +19,9 @@ impl Actor {
         match chat::sessions::for_socket(&self.state, &token).await {
             Ok(Some(StaffSession { staff, expires_at })) => {
                 let digest = token_digest(&token);
-                self.hub.subscribe_org(&staff.org_id, &digest);
+                let away = chat::team::is_away(&self.state, &staff.id).await;
+                self.hub
+                    .subscribe_org(&staff.org_id, &digest, &staff.id, away);
                 let frame = ServerFrame::Authenticated {
                     staff: staff.clone(),
                 };
