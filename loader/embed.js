@@ -53,7 +53,7 @@
     '.n-launcher[aria-expanded=true] .n-x{display:block}' +
     '.n-badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;' +
     'border-radius:10px;background:#dc2626;color:#fff;font:700 12px/20px system-ui,sans-serif}' +
-    '[hidden]{display:none!important}:host([data-mode=page]) .n-launcher{display:none}' +
+    '[hidden]{display:none!important}:host([data-mode=page]) .n-launcher,:host([data-closed]) .n-launcher{display:none}' +
     // Shown the moment the launcher is clicked, until the app has drawn its own panel.
     '.n-boot{position:fixed;box-sizing:border-box;right:20px;bottom:88px;width:370px;height:min(600px,calc(100vh - 110px));border-radius:16px;' +
     'background:#fff;box-shadow:0 12px 40px rgba(0,0,0,.25);border-top:56px solid var(--n-theme,#2563eb);display:grid;place-items:center}' +

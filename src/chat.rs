@@ -206,6 +206,29 @@ impl Chat {
         });
     }
 
+    /// Business hours: the launcher hides while closed if the website asks (not from a
+    /// visitor who has a conversation), and the config is read again when they change.
+    fn apply_hours(self, config: &WidgetConfig) {
+        let hide = config.hide_when_closed
+            && !config.open_now
+            && self.session.with_untracked(Option::is_none);
+        self.env.with_value(|env| {
+            _ = if hide {
+                env.host.set_attribute("data-closed", "")
+            } else {
+                env.host.remove_attribute("data-closed")
+            };
+        });
+        if let Some(secs) = config.open_changes_in_secs {
+            // Browsers cap timers near 24.8 days; a day is plenty between looks.
+            let wait = secs.clamp(1, 24 * 3600) + 1;
+            set_timeout(
+                move || self.load_config(),
+                std::time::Duration::from_secs(wait),
+            );
+        }
+    }
+
     /// The launcher's side: the host's `data-position`, which the stylesheets follow.
     fn apply_position(&self, side: WidgetPosition) {
         self.env.with_value(|env| {
@@ -303,6 +326,18 @@ impl Chat {
         saved.user_id.and(saved.token)
     }
 
+    /// Someone can answer now: staff online (not away) within business hours. Until the
+    /// config is in, assume so (no email is demanded on a guess).
+    pub fn available(self) -> bool {
+        self.config
+            .with(|c| c.as_ref().is_none_or(|c| c.staff_online && c.open_now))
+    }
+
+    pub fn available_untracked(self) -> bool {
+        self.config
+            .with_untracked(|c| c.as_ref().is_none_or(|c| c.staff_online && c.open_now))
+    }
+
     fn load_config(self) {
         spawn_local(async move {
             match self.api().config().await {
@@ -310,6 +345,7 @@ impl Chat {
                     self.apply_theme(&config.theme_color);
                     self.apply_look(config.theme);
                     self.apply_position(config.position);
+                    self.apply_hours(&config);
                     self.config.set(Some(config));
                 }
                 // Only the page's origin can refuse the config (it takes no token).

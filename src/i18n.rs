@@ -56,6 +56,8 @@ pub struct Strings {
     pub team: &'static str,
     /// Instead of the lead form on a website that chats only with its signed-in users.
     pub sign_in_to_chat: &'static str,
+    /// Above the lead form while nobody can answer: the email becomes required.
+    pub away_email: &'static str,
     /// Above a verified contact's earlier conversations.
     pub your_conversations: &'static str,
     /// A conversation of theirs with no message yet.
@@ -64,6 +66,7 @@ pub struct Strings {
 
 pub const EN: Strings = Strings {
     sign_in_to_chat: "Sign in on this website to chat with us.",
+    away_email: "We're away right now. Leave your email and we'll reply by email.",
     your_conversations: "Your conversations",
     no_messages: "No messages yet",
     title_fallback: "Chat with us",
@@ -117,6 +120,7 @@ pub const EN: Strings = Strings {
 
 pub const VI: Strings = Strings {
     sign_in_to_chat: "Hãy đăng nhập trên trang web này để trò chuyện với chúng tôi.",
+    away_email: "Hiện chúng tôi vắng mặt. Hãy để lại email, chúng tôi sẽ trả lời qua email.",
     your_conversations: "Các cuộc trò chuyện của bạn",
     no_messages: "Chưa có tin nhắn",
     title_fallback: "Trò chuyện với chúng tôi",

@@ -55,7 +55,7 @@ fn Header() -> impl IntoView {
     let t = chat.t;
     let subtitle = move || {
         chat.config.with(|c| {
-            let online = c.as_ref().is_some_and(|c| c.staff_online);
+            let online = c.as_ref().is_some_and(|c| c.staff_online && c.open_now);
             match c.as_ref().and_then(|c| c.reply_secs) {
                 Some(secs) => {
                     let when = crate::i18n::reply_bucket(t, secs);
@@ -196,8 +196,8 @@ fn Field(
     /// The `autocomplete` token, so browsers fill it.
     autocomplete: &'static str,
     /// Shown after the label, e.g. "optional".
-    #[prop(optional)]
-    hint: Option<&'static str>,
+    #[prop(optional, into)]
+    hint: MaybeProp<&'static str>,
     /// The field's value.
     value: RwSignal<String>,
     /// The error to show under it, if any.
@@ -207,7 +207,7 @@ fn Field(
     let described = error_id.clone();
     view! {
         <div class="n-field">
-            <label for=id>{label}{hint.map(|h| view! { <span class="n-hint">" ("{h}")"</span> })}</label>
+            <label for=id>{label}{move || hint.get().map(|h| view! { <span class="n-hint">" ("{h}")"</span> })}</label>
             <input
                 id=id
                 type=kind
@@ -238,7 +238,8 @@ fn optional(
     validate::optional(Some(value), check).map_err(drop)
 }
 
-/// Name (required), email and phone (optional), and the first message, before the chat.
+/// Name (required), email and phone (optional; the email required while nobody can
+/// answer), and the first message, before the chat.
 #[component]
 fn LeadForm() -> impl IntoView {
     let chat = expect_context::<Chat>();
@@ -265,7 +266,12 @@ fn LeadForm() -> impl IntoView {
             return;
         }
         let checked_name = validate::name(&name.get_untracked());
-        let checked_email = optional(&email.get_untracked(), validate::email);
+        // Nobody is there to answer now: the reply goes by email, so one is needed.
+        let checked_email = if chat.available_untracked() {
+            optional(&email.get_untracked(), validate::email)
+        } else {
+            validate::email(&email.get_untracked()).map(Some).map_err(drop)
+        };
         let checked_phone = optional(&phone.get_untracked(), validate::phone);
         let checked_message = optional(&message.get_untracked(), validate::text);
         errors.set(LeadErrors {
@@ -327,8 +333,9 @@ fn LeadForm() -> impl IntoView {
         <form class="n-lead" on:submit=on_submit novalidate hidden=refused>
             {greeting(chat)}
             <Field id="n-name" label=t.name kind="text" autocomplete="name" value=name error=error(|e| e.name)/>
-            <Field id="n-email" label=t.email kind="email" autocomplete="email" hint=t.optional value=email error=error(|e| e.email)/>
-            <Field id="n-phone" label=t.phone kind="tel" autocomplete="tel" hint=t.optional value=phone error=error(|e| e.phone)/>
+            <p class="n-note n-away" role="status" hidden=move || chat.available()>{t.away_email}</p>
+            <Field id="n-email" label=t.email kind="email" autocomplete="email" hint=Signal::derive(move || chat.available().then_some(t.optional)) value=email error=error(|e| e.email)/>
+            <Field id="n-phone" label=t.phone kind="tel" autocomplete="tel" hint=Some(t.optional) value=phone error=error(|e| e.phone)/>
             <div class="n-field">
                 <label for="n-first">{t.first_message}</label>
                 <textarea id="n-first" rows="3" aria-invalid=move || errors.with(|e| e.message.is_some()).to_string() prop:value=message on:input=move |ev| message.set(event_target_value(&ev))></textarea>

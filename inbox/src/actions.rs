@@ -8,6 +8,7 @@ use crate::store::{Inbox, Page};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_protocol::{
+    Availability,
     AcceptInvitation, AccountList, AccountSettings, ChangePassword, ClientFrame, ConvId,
     ConversationDetail, ConversationList, ConversationStatus, CreateAccount, CreateInvitation,
     Direction, IdentitySecret, Invitation, LoginRequest, LoginResponse, MailStatus, Message,
@@ -96,6 +97,7 @@ fn start(inbox: Inbox, session: LoginResponse) {
     socket::start(inbox);
     load_list(inbox);
     load_websites(inbox);
+    load_availability(inbox);
     follow_route(inbox);
     follow_page(inbox);
 }
@@ -293,8 +295,27 @@ fn reset(inbox: Inbox) {
     inbox.banner.set(None);
     inbox.websites.set(None);
     inbox.team.set(None);
+    inbox.away.set(None);
     inbox.page.set(Page::Conversations);
     inbox.connection.set(Connection::Connecting);
+}
+
+/// Loads whether the signed-in member is away.
+fn load_availability(inbox: Inbox) {
+    spawn_local(async move {
+        match request::<Availability>(inbox, "GET", "/me/availability", NO_BODY).await {
+            Ok(a) => inbox.away.set(Some(a.away)),
+            Err(e) => inbox.banner.set(Some(e)),
+        }
+    });
+}
+
+/// Sets the signed-in member away (visitors see nobody online, alerts go out) or back.
+pub async fn set_away(inbox: Inbox, away: bool) -> Result<(), String> {
+    let a: Availability =
+        request(inbox, "PUT", "/me/availability", Some(&Availability { away })).await?;
+    inbox.away.set(Some(a.away));
+    Ok(())
 }
 
 /// Loads the organization's websites (with the origins they refused).

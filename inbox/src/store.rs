@@ -69,6 +69,8 @@ pub struct Inbox {
     pub websites: RwSignal<Option<Vec<AccountSettings>>>,
     /// The organization's members (`None` until loaded).
     pub team: RwSignal<Option<Vec<TeamMember>>>,
+    /// Whether the signed-in member set themselves away (`None` until loaded).
+    pub away: RwSignal<Option<bool>>,
     /// The page on screen.
     pub page: RwSignal<Page>,
     /// The statuses of `resync` frames sent and not yet answered, oldest first:
@@ -94,6 +96,7 @@ impl Inbox {
             banner: RwSignal::new(None),
             websites: RwSignal::new(None),
             team: RwSignal::new(None),
+            away: RwSignal::new(None),
             page: RwSignal::new(Page::Conversations),
             resyncs: StoredValue::new(VecDeque::new()),
         }

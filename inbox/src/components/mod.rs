@@ -3,6 +3,7 @@
 mod composer;
 mod connection;
 mod conversation;
+mod hours;
 mod join;
 mod list;
 mod log;
@@ -16,7 +17,7 @@ pub use conversation::{ConversationPane, VisitorDetails};
 pub use join::Join;
 pub use list::ConversationList;
 pub use log::MessageLog;
-pub use settings::{SettingsButton, SettingsPage};
+pub use settings::{AwayToggle, SettingsButton, SettingsPage};
 pub use sign_in::SignIn;
 pub use websites::WebsitesPage;
 
@@ -106,6 +107,7 @@ pub fn Shell() -> impl IntoView {
                 <h1 class="brand">"Natter inbox"</h1>
                 <ConnectionBadge />
                 <span class="spacer"></span>
+                <AwayToggle />
                 <SettingsButton />
                 <Show when=move || ask.get()>
                     <button type="button" class="link" on:click=enable>

@@ -1,3 +1,4 @@
+use super::hours::BusinessHoursForm;
 use super::settings::SaveStatus;
 use crate::net::{self, format_when};
 use crate::store::use_inbox;
@@ -7,7 +8,7 @@ use leptos::task::spawn_local;
 use natter_protocol::{AccountSettings, RefusedOrigin, UpdateAccount, WidgetPosition, WidgetTheme};
 
 /// The organization's websites: add one; for each, its widget's text and look with a
-/// live preview, the origins allowed to show it, identity verification, the embed
+/// live preview, its business hours, the origins allowed to show it, identity verification, the embed
 /// snippet, the pages that were refused (each with a one-click "Allow"), and delete.
 #[component]
 pub fn WebsitesPage() -> impl IntoView {
@@ -158,6 +159,7 @@ fn Website(
         })
     });
     let for_appearance = initial.clone();
+    let for_hours = initial.clone();
     let refused_id = id.clone();
     view! {
         <article class="website" aria-labelledby=labelled_by>
@@ -177,6 +179,10 @@ fn Website(
                 <Appearance account=for_appearance.clone() />
             </Show>
             <ThemeChoice account_id=id.clone() theme=initial.theme />
+            <Show when=move || inbox.manages_websites()>
+                <h4>"Business hours"</h4>
+                <BusinessHoursForm account=for_hours.clone() />
+            </Show>
             <h4>"Embed snippet"</h4>
             <p class="muted">"Paste it into every page of the website, before </body>."</p>
             <pre class="snippet">{read(|a| a.snippet.clone())}</pre>
