@@ -6,9 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { ARTIFACTS, NatterServer, SmtpServer, freePort, launchBrowser } from './lib/env.mjs';
+import { ARTIFACTS, NatterServer, SmtpServer, freePort, launchBrowser, startHostSite } from './lib/env.mjs';
 import {
-  StaffApi, W, assertStoredOnce, openPage, scenario, sendMessage, uid, until, waitForWidgetMessage, widgetMessages,
+  StaffApi, W, assertStoredOnce, openPage, openWidget, scenario, sendMessage, signInInbox, startChat, uid, until,
+  waitForWidgetMessage, widgetMessages,
 } from './lib/helpers.mjs';
 
 const RUN = uid();
@@ -19,6 +20,8 @@ let smtp;
 let browser;
 let dbDir;
 let api;
+let host;
+let hostUrl;
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -39,11 +42,16 @@ before(async () => {
   });
   await server.start();
   api = new StaffApi(server.url);
+  const hostPort = await freePort();
+  host = await startHostSite({ port: hostPort, serverUrl: server.url, proxyUrl: server.url });
+  hostUrl = `http://localhost:${hostPort}`;
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
+  host?.closeAllConnections();
+  host?.close();
   await server?.kill();
   smtp?.stop();
   if (dbDir && !process.env.E2E_KEEP_DB) rmSync(dbDir, { recursive: true, force: true });
@@ -101,9 +109,56 @@ describe('A lead answered while the visitor was away', { concurrency: 1 }, () =>
     const other = await openPage(desktop, 'another browser');
     await other.goto(link);
     await other.getByRole('alert').waitFor();
-    assert.match(await other.locator('#why').textContent(), /already used/);
+    assert.match(await other.locator('#why').textContent(), /already been used/);
     await other.screenshot({ path: path.join(ARTIFACTS, 'leads-link-used-desktop.png') });
     const emails = smtp.messages().filter((m) => m.includes(`To: ${email}`));
     assert.equal(emails.length, 1, 'one email for both replies; the replies seen on the page send none');
+  }));
+});
+
+describe('When nobody can answer', { concurrency: 1 }, () => {
+  test('2. the Available switch changes an open widget live; outside business hours the widget asks for an email', T, scenario('leads-02-away', async (s) => {
+    const staff = await openPage(await s.context(browser), 'staff inbox');
+    await signInInbox(staff, server.url);
+    const available = staff.getByRole('switch', { name: 'Available' });
+    await until(async () => (await available.getAttribute('aria-checked')) === 'true', 'the inbox says available');
+
+    const visitor = await openPage(await s.context(browser, { viewport: { width: 375, height: 740 }, colorScheme: 'dark' }), 'visitor');
+    await openWidget(visitor, hostUrl);
+    const away = visitor.locator('natter-chat .n-away');
+    await until(async () => !(await away.isVisible()), 'no away note while staff are available');
+
+    // The staff member steps away: the widget says so at once, without a reload.
+    await available.click();
+    await until(async () => (await available.getAttribute('aria-checked')) === 'false', 'the switch is off');
+    await away.waitFor({ state: 'visible', timeout: 5_000 });
+    assert.match(await away.textContent(), /leave your email/i);
+    await available.click();
+    await away.waitFor({ state: 'hidden', timeout: 5_000 });
+
+    // The owner sets business hours with no open day: closed now, though staff are online.
+    await staff.goto(`${server.url}/inbox/settings/websites`);
+    const hours = staff.locator('form.hours');
+    await hours.getByLabel('During business hours').check();
+    for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']) {
+      await hours.getByRole('checkbox', { name: day }).uncheck();
+    }
+    await hours.getByRole('button', { name: 'Save hours' }).click();
+    await hours.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+
+    await openWidget(visitor, hostUrl);
+    await away.waitFor({ state: 'visible', timeout: 10_000 });
+    await visitor.screenshot({ path: path.join(ARTIFACTS, 'leads-away-phone-dark.png') });
+    // No email, no conversation: the form says why, on the email field.
+    await visitor.locator(W.name).fill('Nora');
+    await visitor.locator(W.start).click();
+    await until(async () => (await visitor.locator(W.email).getAttribute('aria-invalid')) === 'true', 'the email is required');
+    assert.equal(await visitor.locator(W.composer).count(), 0);
+    await startChat(visitor, { name: 'Nora', email: `nora-${RUN}@mail.example`, first: 'Are you open tomorrow?' });
+    await waitForWidgetMessage(visitor, 'Are you open tomorrow?');
+    const list = await api.call('GET', '/conversations?limit=50');
+    const mine = list.conversations.find((c) => c.visitor.email === `nora-${RUN}@mail.example`);
+    assert.ok(mine, 'the conversation is in the inbox');
+    await api.call('PATCH', '/accounts/demo', { business_hours: { type: 'always' } });
   }));
 });

@@ -270,7 +270,9 @@ fn LeadForm() -> impl IntoView {
         let checked_email = if chat.available_untracked() {
             optional(&email.get_untracked(), validate::email)
         } else {
-            validate::email(&email.get_untracked()).map(Some).map_err(drop)
+            validate::email(&email.get_untracked())
+                .map(Some)
+                .map_err(drop)
         };
         let checked_phone = optional(&phone.get_untracked(), validate::phone);
         let checked_message = optional(&message.get_untracked(), validate::text);
@@ -332,8 +334,8 @@ fn LeadForm() -> impl IntoView {
         </Show>
         <form class="n-lead" on:submit=on_submit novalidate hidden=refused>
             {greeting(chat)}
-            <Field id="n-name" label=t.name kind="text" autocomplete="name" value=name error=error(|e| e.name)/>
             <p class="n-note n-away" role="status" hidden=move || chat.available()>{t.away_email}</p>
+            <Field id="n-name" label=t.name kind="text" autocomplete="name" value=name error=error(|e| e.name)/>
             <Field id="n-email" label=t.email kind="email" autocomplete="email" hint=Signal::derive(move || chat.available().then_some(t.optional)) value=email error=error(|e| e.email)/>
             <Field id="n-phone" label=t.phone kind="tel" autocomplete="tel" hint=Some(t.optional) value=phone error=error(|e| e.phone)/>
             <div class="n-field">

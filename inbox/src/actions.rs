@@ -8,13 +8,12 @@ use crate::store::{Inbox, Page};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_protocol::{
-    Availability,
-    AcceptInvitation, AccountList, AccountSettings, ChangePassword, ClientFrame, ConvId,
-    ConversationDetail, ConversationList, ConversationStatus, CreateAccount, CreateInvitation,
-    Direction, IdentitySecret, Invitation, LoginRequest, LoginResponse, MailStatus, Message,
-    MessageEnvelope, MessageList, PostMessage, ReadRequest, ServerFrame, Side, StaffList,
-    StaffMember, StaffRole, UpdateAccount, UpdateConversation, UpdateMe, UpdateStaff, WidgetTheme,
-    error_code, validate,
+    AcceptInvitation, AccountList, AccountSettings, Availability, ChangePassword, ClientFrame,
+    ConvId, ConversationDetail, ConversationList, ConversationStatus, CreateAccount,
+    CreateInvitation, Direction, IdentitySecret, Invitation, LoginRequest, LoginResponse,
+    MailFailures, MailStatus, Message, MessageEnvelope, MessageList, PostMessage, ReadRequest,
+    ServerFrame, Side, StaffList, StaffMember, StaffRole, UpdateAccount, UpdateConversation,
+    UpdateMe, UpdateStaff, WidgetTheme, error_code, validate,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -234,6 +233,11 @@ pub async fn mail_status(inbox: Inbox) -> Result<MailStatus, String> {
     request(inbox, "GET", "/mail", NO_BODY).await
 }
 
+/// The organization's emails that could not be sent, newest first.
+pub async fn mail_failures(inbox: Inbox) -> Result<MailFailures, String> {
+    request(inbox, "GET", "/mail/failures", NO_BODY).await
+}
+
 /// Sends a test email to the signed-in member; the error is the SMTP server's answer.
 pub async fn send_test_email(inbox: Inbox) -> Result<(), String> {
     request::<()>(inbox, "POST", "/mail/test", NO_BODY).await
@@ -312,8 +316,13 @@ fn load_availability(inbox: Inbox) {
 
 /// Sets the signed-in member away (visitors see nobody online, alerts go out) or back.
 pub async fn set_away(inbox: Inbox, away: bool) -> Result<(), String> {
-    let a: Availability =
-        request(inbox, "PUT", "/me/availability", Some(&Availability { away })).await?;
+    let a: Availability = request(
+        inbox,
+        "PUT",
+        "/me/availability",
+        Some(&Availability { away }),
+    )
+    .await?;
     inbox.away.set(Some(a.away));
     Ok(())
 }

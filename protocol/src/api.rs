@@ -583,6 +583,31 @@ pub struct Identified {
     pub conversations: Vec<VisitorConversation>,
 }
 
+/// An email Natter could not send: still being retried, or given up after about a day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MailFailure {
+    /// `staff_alert` (a chat nobody answered) or `visitor_email` (replies to a visitor).
+    pub kind: String,
+    /// The conversation the email was about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conv_id: Option<ConvId>,
+    pub attempts: u64,
+    /// The SMTP server's last answer, verbatim.
+    pub error: String,
+    /// No more attempts will be made.
+    pub given_up: bool,
+    /// When the email was due to be written (ms since the Unix epoch).
+    pub created_at: i64,
+}
+
+/// `GET /api/v1/mail/failures`: the organization's most recent failed emails.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MailFailures {
+    pub failures: Vec<MailFailure>,
+}
+
 /// A chat link from an email, opened: the conversation, and a fresh token for the
 /// visitor in this browser (the link itself works once).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

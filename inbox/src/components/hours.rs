@@ -118,9 +118,9 @@ pub fn BusinessHoursForm(
             spawn_local(async move {
                 let saved = actions::update_website(inbox, &id, &body).await;
                 busy.set(false);
-                status.set(Some(saved.map(|()| {
-                    "Saved. Outside these hours, visitors are asked for their email."
-                })));
+                status.set(Some(saved.map(
+                    |()| "Saved. Outside these hours, visitors are asked for their email.",
+                )));
             });
         }
     };

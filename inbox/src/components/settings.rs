@@ -175,12 +175,13 @@ fn TeamPage() -> impl IntoView {
     }
 }
 
-/// Whether the server sends email (invitations are then emailed), and a test email
-/// whose failure shows the SMTP server's own words.
+/// Whether the server sends email (invitations are then emailed), a test email
+/// whose failure shows the SMTP server's own words, and the emails that failed.
 #[component]
 fn Mail() -> impl IntoView {
     let inbox = use_inbox();
     let status = LocalResource::new(move || actions::mail_status(inbox));
+    let failures = LocalResource::new(move || actions::mail_failures(inbox));
     let busy = RwSignal::new(false);
     let result = RwSignal::new(None::<Result<(), String>>);
     let test = move |_| {
@@ -221,6 +222,36 @@ fn Mail() -> impl IntoView {
                                 None => ().into_any(),
                             }}
                         </div>
+                        {move || failures.get().map(|list| match list {
+                            Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+                            Ok(list) if list.failures.is_empty() => view! {
+                                <p class="muted">"Every email so far was sent."</p>
+                            }.into_any(),
+                            Ok(list) => view! {
+                                <h4>"Emails that could not be sent"</h4>
+                                <ul class="failures">
+                                    {list.failures.into_iter().map(|f| {
+                                        let what = match f.kind.as_str() {
+                                            "staff_alert" => "Alert to the team about an unanswered chat",
+                                            "visitor_email" => "Replies emailed to a visitor",
+                                            _ => "Email",
+                                        };
+                                        let state = if f.given_up {
+                                            format!("gave up after {} attempts", f.attempts)
+                                        } else {
+                                            format!("{} attempts so far; retrying", f.attempts)
+                                        };
+                                        view! {
+                                            <li>
+                                                <strong>{what}</strong>
+                                                <span class="muted">{format!(" · {} · {state}", format_when(f.created_at, false))}</span>
+                                                <code>{f.error}</code>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                        })}
                     }.into_any()
                 }
             }}

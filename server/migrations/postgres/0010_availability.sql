@@ -4,3 +4,8 @@
 ALTER TABLE staff ADD COLUMN away BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE accounts ADD COLUMN business_hours TEXT;
 ALTER TABLE accounts ADD COLUMN hide_when_closed BIGINT NOT NULL DEFAULT 0;
+
+-- Emails that failed, for the organization's admins to see: each job knows its
+-- organization; the failed ones (retrying or given up) are listed newest first.
+ALTER TABLE jobs ADD COLUMN org_id TEXT;
+CREATE INDEX jobs_failed ON jobs(org_id, created_at) WHERE last_error IS NOT NULL;

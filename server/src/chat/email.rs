@@ -5,7 +5,7 @@ use crate::auth::{Permission, StaffAuth};
 use crate::http::error::{ApiError, ApiResult};
 use crate::mail::{Email, html_escape};
 use crate::state::AppState;
-use natter_protocol::{MailStatus, error_code};
+use natter_protocol::{ConvId, MailFailure, MailFailures, MailStatus, error_code};
 
 /// Whether this server sends email, and as whom.
 pub fn status(state: &AppState, auth: &StaffAuth) -> ApiResult<MailStatus> {
@@ -14,6 +14,33 @@ pub fn status(state: &AppState, auth: &StaffAuth) -> ApiResult<MailStatus> {
         enabled: state.mailer.is_some(),
         from: state.mailer.as_ref().map(|m| m.sender()),
     })
+}
+
+/// Failed emails listed at most.
+const MAX_FAILURES: i64 = 50;
+
+/// The organization's emails that failed (retrying or given up), newest first, with
+/// the SMTP server's words.
+pub async fn failures(state: &AppState, auth: &StaffAuth) -> ApiResult<MailFailures> {
+    auth.require(Permission::ManageTeam)?;
+    let jobs = state
+        .store
+        .failed_jobs(&auth.staff.org_id, MAX_FAILURES)
+        .await?;
+    let failures = jobs
+        .into_iter()
+        .map(|job| MailFailure {
+            conv_id: serde_json::from_str::<serde_json::Value>(&job.payload)
+                .ok()
+                .and_then(|p| p["conv_id"].as_str().map(|c| ConvId(c.to_owned()))),
+            kind: job.kind,
+            attempts: u64::try_from(job.attempts).unwrap_or(0),
+            error: job.last_error.unwrap_or_default(),
+            given_up: job.done_at.is_some(),
+            created_at: job.created_at,
+        })
+        .collect();
+    Ok(MailFailures { failures })
 }
 
 /// Sends a test email to the caller's own address.

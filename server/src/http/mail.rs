@@ -1,4 +1,5 @@
-//! Email settings: `/mail` (is it on) and `/mail/test` (a test email to oneself).
+//! Email settings: `/mail` (is it on), `/mail/test` (a test email to oneself) and
+//! `/mail/failures` (what could not be sent).
 
 use crate::auth::StaffAuth;
 use crate::chat;
@@ -9,12 +10,13 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use natter_protocol::MailStatus;
+use natter_protocol::{MailFailures, MailStatus};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/mail", get(status))
         .route("/mail/test", post(test))
+        .route("/mail/failures", get(failures))
 }
 
 /// Whether this server sends email (owners and admins).
@@ -46,4 +48,20 @@ pub(crate) async fn status(
 pub(crate) async fn test(State(state): State<AppState>, auth: StaffAuth) -> ApiResult<StatusCode> {
     chat::email::send_test(&state, &auth).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The organization's emails that could not be sent, newest first (owners and admins):
+/// retried with a growing delay for about a day, then given up.
+#[utoipa::path(get, path = "/api/v1/mail/failures", tag = "team",
+    security(("staff" = [])),
+    responses(
+        (status = 200, description = "Failed emails, with the SMTP server's last answer", body = MailFailures),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ))]
+pub(crate) async fn failures(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+) -> ApiResult<Json<MailFailures>> {
+    Ok(Json(chat::email::failures(&state, &auth).await?))
 }

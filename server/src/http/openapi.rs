@@ -55,6 +55,7 @@ pub const PATH: &str = "/api/openapi.json";
         team::set_availability,
         mail::status,
         mail::test,
+        mail::failures,
         conversations::list,
         conversations::detail,
         conversations::update,

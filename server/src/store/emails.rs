@@ -14,8 +14,8 @@ const MAX_REPLIES: i64 = 50;
 
 /// A job for conversation `$6`, only if its visitor gave an address and still wants
 /// email; a job already waiting for this conversation (same key) takes the reply.
-const ENQUEUE_SQL: &str = "INSERT INTO jobs (id, kind, payload, run_at, created_at, dedupe_key) \
-     SELECT $1, $2, $3, $4, $5, $7 FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
+const ENQUEUE_SQL: &str = "INSERT INTO jobs (id, kind, payload, run_at, created_at, dedupe_key, org_id) \
+     SELECT $1, $2, $3, $4, $5, $7, c.org_id FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
      WHERE c.id = $6 AND v.email IS NOT NULL AND v.email_opt_out = 0 \
      ON CONFLICT DO NOTHING";
 

@@ -27,17 +27,32 @@ pub(super) const CLAIM_SQL: &str = "UPDATE jobs SET locked_until = $1 + $2, atte
      AND done_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
      RETURNING id, kind, payload, attempts";
 
-/// Adds a job inside the transaction of the change that causes it.
+/// A job that failed: still retrying, or given up (`done_at` set).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct FailedJob {
+    pub kind: String,
+    /// JSON.
+    pub payload: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub done_at: Option<i64>,
+}
+
+/// Adds a job of organization `org_id` inside the transaction of the change that
+/// causes it.
 pub(super) async fn enqueue(
     tx: &mut Transaction<'_, Any>,
+    org_id: &str,
     kind: &str,
     payload: &str,
     run_at: i64,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO jobs (id, kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO jobs (id, org_id, kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(uuid::Uuid::new_v4().to_string())
+    .bind(org_id)
     .bind(kind)
     .bind(payload)
     .bind(run_at)
@@ -47,7 +62,20 @@ pub(super) async fn enqueue(
     Ok(())
 }
 
+/// An organization's failed jobs, newest first.
+pub(super) const FAILED_JOBS_SQL: &str = "SELECT kind, payload, attempts, last_error, created_at, done_at \
+     FROM jobs WHERE org_id = $1 AND last_error IS NOT NULL ORDER BY created_at DESC LIMIT $2";
+
 impl Store {
+    /// The organization's most recent failed jobs (retrying or given up).
+    pub async fn failed_jobs(&self, org_id: &str, limit: i64) -> StoreResult<Vec<FailedJob>> {
+        Ok(sqlx::query_as(FAILED_JOBS_SQL)
+            .bind(org_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     /// Claims due jobs for `lease_ms`; the attempt is counted before the job runs.
     pub async fn claim_jobs(&self, lease_ms: i64, limit: i64) -> StoreResult<Vec<Job>> {
         Ok(sqlx::query_as(CLAIM_SQL)

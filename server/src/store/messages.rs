@@ -158,7 +158,14 @@ impl Store {
         }
         if let Some(run_at) = lead.alert_at {
             let payload = serde_json::json!({ "conv_id": conv_id.0 }).to_string();
-            super::jobs::enqueue(&mut tx, super::jobs::STAFF_ALERT, &payload, run_at).await?;
+            super::jobs::enqueue(
+                &mut tx,
+                &account.org_id,
+                super::jobs::STAFF_ALERT,
+                &payload,
+                run_at,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok((visitor, conv_id, messages))

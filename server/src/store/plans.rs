@@ -11,6 +11,7 @@ use super::directory::{
     VISITOR_BY_TOKEN_SQL, VISITOR_SEEN_SQL, staff_by_email_sql, staff_by_session_sql, staff_of_sql,
 };
 use super::identity::{VISITOR_BY_EXTERNAL_ID_SQL, visitor_conversations_sql};
+use super::jobs::FAILED_JOBS_SQL;
 use super::messages::{history_after_sql, history_before_sql, message_by_client_id_sql};
 use super::{Backend, Store, StoreResult};
 use natter_protocol::Side;
@@ -61,6 +62,11 @@ impl Store {
         let (at, limit, seq) = (Arg::Int(at), Arg::Int(51), Arg::Int(10));
         let status = text("open");
         let statements: Vec<(&'static str, String, Vec<Arg>)> = vec![
+            (
+                "failed emails of an organization",
+                FAILED_JOBS_SQL.to_owned(),
+                vec![org.clone(), limit.clone()],
+            ),
             (
                 "inbox list, first page",
                 list_sql(false, false),

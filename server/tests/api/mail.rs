@@ -4,7 +4,7 @@
 
 use crate::helpers::{TestApp, assert_error, spawn_app, spawn_app_with};
 use crate::smtp::{SmtpServer, decoded};
-use natter_protocol::{Invitation, MailStatus};
+use natter_protocol::{Invitation, MailFailures, MailStatus};
 use natter_server::config::MailArgs;
 use reqwest::StatusCode;
 use std::time::Duration;
@@ -210,4 +210,46 @@ async fn an_inbox_left_open_while_away_does_not_hold_back_the_alert() {
             .any(|m| m.contains("To: demo@example.com"))
     })
     .await;
+}
+
+#[tokio::test]
+async fn an_alert_the_smtp_server_refuses_is_listed_for_admins_with_its_words() {
+    // Nothing listens on the port any more: every attempt is refused.
+    let port = {
+        let smtp = SmtpServer::start().await;
+        smtp.port
+    };
+    let app = spawn_app_with(|s| {
+        s.mail = MailArgs {
+            smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
+            mail_from: Some("natter@shop.example".into()),
+            staff_alert_secs: 0,
+            ..MailArgs::default()
+        }
+    })
+    .await;
+    let admin = app.staff_token().await;
+    let none: MailFailures = app.get_json("/mail/failures", &admin).await;
+    assert!(none.failures.is_empty());
+    let lead = app.create_lead("Vera", Some("Hello?")).await;
+    eventually("the failure on the list", async || {
+        let list: MailFailures = app.get_json("/mail/failures", &admin).await;
+        !list.failures.is_empty()
+    })
+    .await;
+    let list: MailFailures = app.get_json("/mail/failures", &admin).await;
+    let failure = &list.failures[0];
+    assert_eq!(failure.kind, "staff_alert");
+    assert_eq!(failure.conv_id.as_ref(), Some(&lead.conv_id));
+    assert!(!failure.given_up, "retried later");
+    assert!(
+        failure.error.to_lowercase().contains("connect"),
+        "{}",
+        failure.error
+    );
+    // Another organization sees none of it.
+    app.other_org("mail-elsewhere").await;
+    let (_, other_admin) = app.join("mail-elsewhere", "admin", "pw-other-admin").await;
+    let theirs: MailFailures = app.get_json("/mail/failures", &other_admin).await;
+    assert!(theirs.failures.is_empty());
 }

@@ -566,11 +566,23 @@ async fn email_settings_are_for_owners_and_admins() {
             .await
             .unwrap()
             .status();
+        let failures = app
+            .client
+            .get(app.url("/mail/failures"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status();
         let (want_status, want_test) = if allowed {
             (StatusCode::OK, StatusCode::CONFLICT)
         } else {
             (StatusCode::FORBIDDEN, StatusCode::FORBIDDEN)
         };
-        assert_eq!((status, test), (want_status, want_test), "{role}");
+        assert_eq!(
+            (status, test, failures),
+            (want_status, want_test, want_status),
+            "{role}"
+        );
     }
 }

@@ -36,6 +36,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/me/sessions"),
     ("get", "/api/v1/mail"),
     ("post", "/api/v1/mail/test"),
+    ("get", "/api/v1/mail/failures"),
     ("get", "/api/v1/conversations"),
     ("get", "/api/v1/conversations/{conv_id}"),
     ("patch", "/api/v1/conversations/{conv_id}"),
