@@ -1,0 +1,13 @@
+import { chromium } from 'playwright-core';
+const [link] = process.argv.slice(2);
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const c = await b.newContext();
+const p = await c.newPage();
+p.on('console', (m) => console.log('console', m.text()));
+await p.goto(link);
+await p.waitForTimeout(1500);
+console.log(p.url(), await p.evaluate(() => JSON.stringify(Object.keys(localStorage))));
+await p.reload();
+await p.waitForTimeout(1000);
+console.log(p.url(), await p.evaluate(() => JSON.stringify(Object.keys(localStorage))));
+await b.close();
