@@ -117,11 +117,11 @@ describe('A lead answered while the visitor was away', { concurrency: 1 }, () =>
 });
 
 describe('When nobody can answer', { concurrency: 1 }, () => {
-  test('2. the Available switch changes an open widget live; outside business hours the widget asks for an email', T, scenario('leads-02-away', async (s) => {
+  test('2. the staff member's Available/Away button changes an open widget live; outside business hours the widget asks for an email', T, scenario('leads-02-away', async (s) => {
     const staff = await openPage(await s.context(browser), 'staff inbox');
     await signInInbox(staff, server.url);
-    const available = staff.getByRole('switch', { name: 'Available' });
-    await until(async () => (await available.getAttribute('aria-checked')) === 'true', 'the inbox says available');
+    const available = staff.locator('button.presence');
+    await until(async () => (await available.textContent()).includes('Available'), 'the inbox says available');
 
     const visitor = await openPage(await s.context(browser, { viewport: { width: 375, height: 740 }, colorScheme: 'dark' }), 'visitor');
     await openWidget(visitor, hostUrl);
@@ -130,7 +130,7 @@ describe('When nobody can answer', { concurrency: 1 }, () => {
 
     // The staff member steps away: the widget says so at once, without a reload.
     await available.click();
-    await until(async () => (await available.getAttribute('aria-checked')) === 'false', 'the switch is off');
+    await until(async () => (await available.textContent()).includes('Away'), 'the inbox says away');
     await away.waitFor({ state: 'visible', timeout: 5_000 });
     assert.match(await away.textContent(), /leave your email/i);
     await available.click();

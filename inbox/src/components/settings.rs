@@ -47,9 +47,9 @@ pub fn SettingsButton() -> impl IntoView {
     }
 }
 
-/// The member's own availability, a switch: available while their inbox is open, or
-/// away (their open inbox then does not count: visitors are asked for an email, alerts
-/// go out). The label stays the same; the switch's state says which.
+/// The member's own availability, which the button shows and a click changes:
+/// available while their inbox is open, or away (their open inbox then does not count:
+/// visitors are asked for an email, alerts go out).
 #[component]
 pub fn AwayToggle() -> impl IntoView {
     let inbox = use_inbox();
@@ -70,16 +70,18 @@ pub fn AwayToggle() -> impl IntoView {
         <Show when=move || inbox.away.get().is_some()>
             <button
                 type="button"
-                role="switch"
                 class="presence"
                 class:away=move || inbox.away.get() == Some(true)
-                aria-checked=move || (inbox.away.get() == Some(false)).to_string()
                 aria-busy=move || busy.get().to_string()
-                title="Switch off when you step away: visitors then see nobody online and leave their email, and new chats are emailed to the team"
+                title=move || if inbox.away.get() == Some(true) {
+                    "You are away: visitors see nobody online and leave their email, and new chats are emailed to the team. Click to be available."
+                } else {
+                    "Click when you step away: visitors then see nobody online and leave their email, and new chats are emailed to the team."
+                }
                 on:click=toggle
             >
                 <span class="dot" aria-hidden="true"></span>
-                "Available"
+                {move || if inbox.away.get() == Some(true) { "Away" } else { "Available" }}
             </button>
         </Show>
     }
@@ -211,7 +213,7 @@ fn Mail() -> impl IntoView {
                 Some(Ok(s)) => {
                     let me = me.clone();
                     view! {
-                        <p class="muted">{format!("Email is on, sent as {}. Invitations are emailed.", s.from.unwrap_or_default())}</p>
+                        <p class="muted">{format!("Email is on, sent as {}. Natter emails invitations, alerts about chats nobody answered while the team was away, and replies to visitors who left their email and did not see them.", s.from.unwrap_or_default())}</p>
                         <div class="actions">
                             <button type="button" class="primary" disabled=move || busy.get() on:click=test>
                                 {move || if busy.get() { "Sending…" } else { "Send a test email" }}

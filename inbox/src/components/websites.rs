@@ -310,7 +310,7 @@ fn Preview(
 ) -> impl IntoView {
     let style = move || format!("--preview: {}", colour.get());
     view! {
-        <figure class="preview" class:left=move || left.get() style=style aria-label="Preview of the widget">
+        <figure class="widget-preview" class:left=move || left.get() style=style aria-label="Preview of the widget">
             <div class="preview-panel">
                 <div class="preview-head">{move || name.get()}</div>
                 <div class="preview-body"><p class="preview-bubble">{move || greeting.get()}</p></div>

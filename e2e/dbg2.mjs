@@ -1,0 +1,14 @@
+import { chromium } from 'playwright-core';
+const base = 'http://127.0.0.1:18932';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const c = await b.newContext({ viewport: { width: 375, height: 740 }, colorScheme: 'dark' });
+const p = await c.newPage();
+await p.goto(`${base}/inbox/`);
+await p.fill('#email', 'demo@example.com');
+await p.fill('#password', 'demo');
+await p.click('.signin button[type=submit]');
+await p.locator('.presence').waitFor();
+await p.waitForTimeout(500);
+console.log(await p.evaluate(() => document.querySelector('li.row')?.outerHTML));
+console.log(await p.evaluate(() => { const e = document.querySelector('li.row button'); const r = e.getBoundingClientRect(); return JSON.stringify([r.width, r.height, getComputedStyle(e).outline, document.activeElement.outerHTML.slice(0,200)]); }));
+await b.close();

@@ -1,0 +1,44 @@
+import { chromium } from 'playwright-core';
+const base = 'http://127.0.0.1:18932';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+async function signIn(opts) {
+  const c = await b.newContext(opts);
+  const p = await c.newPage();
+  await p.goto(`${base}/inbox/`);
+  await p.fill('#email', 'demo@example.com');
+  await p.fill('#password', 'demo');
+  await p.click('.signin button[type=submit]');
+  await p.locator('.presence').waitFor();
+  return p;
+}
+const d = await signIn({ viewport: { width: 1280, height: 800 } });
+await d.screenshot({ path: '/tmp/s-topbar.png', clip: { x: 0, y: 0, width: 1280, height: 60 } });
+await d.locator('.presence').click();
+await d.waitForTimeout(300);
+await d.screenshot({ path: '/tmp/s-topbar-away.png', clip: { x: 0, y: 0, width: 1280, height: 60 } });
+await d.goto(`${base}/inbox/settings/websites`);
+const hours = d.locator('form.hours');
+await hours.getByLabel('During business hours').check();
+await hours.scrollIntoViewIfNeeded();
+await hours.screenshot({ path: '/tmp/s-hours.png' });
+// keyboard: tab through the hours form
+await hours.getByLabel('Time zone').focus();
+for (let i = 0; i < 3; i++) await d.keyboard.press('Tab');
+await hours.screenshot({ path: '/tmp/s-hours-focus.png' });
+await d.goto(`${base}/inbox/settings/team`);
+await d.waitForTimeout(12000);
+await d.reload();
+await d.locator('.failures, text=Every email').first().waitFor({ timeout: 10000 }).catch(() => {});
+await d.locator('h3:has-text("Email")').locator('..').screenshot({ path: '/tmp/s-mail.png' });
+const m = await signIn({ viewport: { width: 375, height: 740 }, colorScheme: 'dark' });
+await m.screenshot({ path: '/tmp/s-phone.png' });
+await m.goto(`${base}/inbox/settings/websites`);
+const mh = m.locator('form.hours');
+await mh.getByLabel('During business hours').check();
+await mh.scrollIntoViewIfNeeded();
+await mh.screenshot({ path: '/tmp/s-hours-phone.png' });
+const page = await (await b.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+await page.goto(`${base}/chat/demo/demo`);
+await page.waitForTimeout(2500);
+await page.screenshot({ path: '/tmp/s-chatpage.png' });
+await b.close();
