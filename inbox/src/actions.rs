@@ -11,9 +11,9 @@ use natter_protocol::{
     AcceptInvitation, AccountList, AccountSettings, Availability, ChangePassword, ClientFrame,
     ConvId, ConversationDetail, ConversationList, ConversationStatus, CreateAccount,
     CreateInvitation, Direction, IdentitySecret, Invitation, LoginRequest, LoginResponse,
-    MailFailures, MailStatus, Message, MessageEnvelope, MessageList, PostMessage, ReadRequest,
-    ServerFrame, Side, StaffList, StaffMember, StaffRole, UpdateAccount, UpdateConversation,
-    UpdateMe, UpdateStaff, WidgetTheme, error_code, validate,
+    MailFailures, MailStatus, Message, MessageEnvelope, MessageList, NotificationSettings,
+    PostMessage, ReadRequest, ServerFrame, Side, StaffList, StaffMember, StaffRole, UpdateAccount,
+    UpdateConversation, UpdateMe, UpdateStaff, WidgetTheme, error_code, validate,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -231,6 +231,18 @@ pub async fn remove_member(inbox: Inbox, staff_id: String) -> Result<(), String>
 /// Whether the server sends email, and as whom.
 pub async fn mail_status(inbox: Inbox) -> Result<MailStatus, String> {
     request(inbox, "GET", "/mail", NO_BODY).await
+}
+
+/// Which alert emails reach the signed-in member.
+pub async fn notifications(inbox: Inbox) -> Result<NotificationSettings, String> {
+    request(inbox, "GET", "/me/notifications", NO_BODY).await
+}
+
+/// Chooses which alert emails reach the signed-in member.
+pub async fn set_notifications(inbox: Inbox, wanted: NotificationSettings) -> Result<(), String> {
+    request::<NotificationSettings>(inbox, "PUT", "/me/notifications", Some(&wanted))
+        .await
+        .map(drop)
 }
 
 /// The organization's emails that could not be sent, newest first.

@@ -117,6 +117,17 @@ impl Weekday {
     }
 }
 
+/// Which alerts reach a staff member by email (each on by default). They go out only
+/// while nobody of the organization is online.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NotificationSettings {
+    /// A new conversation nobody answered.
+    pub email_new_conversation: bool,
+    /// A visitor wrote again in a conversation and nobody answered.
+    pub email_unanswered: bool,
+}
+
 /// A staff member's own availability: away hides them from the "online" that visitors
 /// see and that holds back email alerts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -67,6 +67,11 @@ impl Application {
             mailer
                 .as_ref()
                 .map(|_| std::time::Duration::from_secs(settings.mail.email_delay_secs)),
+        )
+        .alert_staff_after(
+            mailer
+                .as_ref()
+                .map(|_| std::time::Duration::from_secs(settings.mail.staff_alert_secs)),
         );
         if mailer.is_some() && settings.mail.public_url.is_none() {
             tracing::warn!(

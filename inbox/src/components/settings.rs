@@ -4,7 +4,7 @@ use crate::net::{self, format_when};
 use crate::store::{Page, use_inbox};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use natter_protocol::{Invitation, StaffRole, TeamMember};
+use natter_protocol::{Invitation, NotificationSettings, StaffRole, TeamMember};
 
 /// The top bar's way to settings: websites for owners and admins (with how many origins
 /// were refused), the member's own profile for agents.
@@ -483,6 +483,7 @@ fn ProfilePage() -> impl IntoView {
                     <SaveStatus status=name_status />
                 </div>
             </form>
+            <Alerts />
             <form class="website" on:submit=change>
                 <h3>"Password"</h3>
                 <label for="me-current">"Current password"</label>
@@ -501,6 +502,53 @@ fn ProfilePage() -> impl IntoView {
                 {move || everywhere_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </div>
         </section>
+    }
+}
+
+/// Which alert emails reach the member: they go out only while nobody of the team is
+/// available.
+#[component]
+fn Alerts() -> impl IntoView {
+    let inbox = use_inbox();
+    let loaded = LocalResource::new(move || actions::notifications(inbox));
+    let new_conversation = RwSignal::new(true);
+    let unanswered = RwSignal::new(true);
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = loaded.get() {
+            new_conversation.set(s.email_new_conversation);
+            unanswered.set(s.email_unanswered);
+        }
+    });
+    let status = RwSignal::new(None::<Result<&'static str, String>>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        status.set(None);
+        let wanted = NotificationSettings {
+            email_new_conversation: new_conversation.get_untracked(),
+            email_unanswered: unanswered.get_untracked(),
+        };
+        spawn_local(async move {
+            let done = actions::set_notifications(inbox, wanted).await;
+            status.set(Some(done.map(|()| "Saved.")));
+        });
+    };
+    view! {
+        <form class="website" on:submit=save>
+            <h3>"Email alerts"</h3>
+            <p class="muted">"Sent while nobody of your team is available, when email is on."</p>
+            {move || match loaded.get() {
+                None => view! { <p class="muted" role="status">"Loading…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+                Some(Ok(_)) => view! {
+                    <label class="check"><input type="checkbox" bind:checked=new_conversation />"Email me about a new conversation nobody answered"</label>
+                    <label class="check"><input type="checkbox" bind:checked=unanswered />"Email me when a visitor writes again and nobody answered"</label>
+                    <div class="actions">
+                        <button type="submit" class="primary">"Save alerts"</button>
+                        <SaveStatus status />
+                    </div>
+                }.into_any(),
+            }}
+        </form>
     }
 }
 

@@ -9,3 +9,8 @@ ALTER TABLE accounts ADD COLUMN hide_when_closed BIGINT NOT NULL DEFAULT 0;
 -- organization; the failed ones (retrying or given up) are listed newest first.
 ALTER TABLE jobs ADD COLUMN org_id TEXT;
 CREATE INDEX jobs_failed ON jobs(org_id, created_at) WHERE last_error IS NOT NULL;
+
+-- Each member chooses which alerts reach them by email: a new conversation nobody
+-- answered, and a visitor's message in a conversation nobody answered since.
+ALTER TABLE staff ADD COLUMN email_new_conversation BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE staff ADD COLUMN email_unanswered BIGINT NOT NULL DEFAULT 1;

@@ -1,9 +1,10 @@
 //! Staff alerts: a conversation whose last word is the visitor's, while no staff
-//! member of the organization is online, is emailed to the organization's staff.
+//! member of the organization is online, is emailed to the members who want it — a
+//! new conversation, or a visitor who wrote again — quoting what they wrote since the
+//! last answer. Messages that arrive before the alert goes out join it.
 
 use crate::mail::{Email, html_escape};
 use crate::state::AppState;
-use natter_protocol::{ConvId, Direction};
 
 /// Emails the organization's staff about `conv_id` unless it was answered or someone
 /// is online; the error (an SMTP refusal) makes the job retry.
@@ -11,64 +12,63 @@ pub async fn staff_alert(state: &AppState, conv_id: &str) -> Result<(), String> 
     let Some(mailer) = &state.mailer else {
         return Ok(());
     };
-    let detail = state
-        .store
-        .conversation_detail(&ConvId(conv_id.to_owned()))
-        .await
-        .map_err(|e| e.to_string())?;
-    // Deleted meanwhile, or answered: nothing to say.
-    let Some(detail) = detail else { return Ok(()) };
-    let summary = detail.summary;
-    let unanswered = summary
-        .last_message
-        .as_ref()
-        .is_none_or(|m| m.direction == Direction::In);
-    let org_id = state
-        .store
-        .conversation_owner(conv_id)
-        .await
-        .map_err(|e| e.to_string())?
-        .map(|o| o.org_id);
-    let Some(org_id) = org_id else { return Ok(()) };
-    if !unanswered || state.hub.has_staff_online(&org_id) {
+    let err = |e: crate::store::StoreError| e.to_string();
+    // Deleted meanwhile: nothing to say.
+    let Some(owner) = state.store.conversation_owner(conv_id).await.map_err(err)? else {
+        return Ok(());
+    };
+    if state.hub.has_staff_online(&owner.org_id) {
         return Ok(());
     }
-    let staff: Vec<String> = state
+    let (waiting, answered_before) = state.store.unanswered(conv_id).await.map_err(err)?;
+    // Answered meanwhile (or nothing was said).
+    let Some(last) = waiting.last() else {
+        return Ok(());
+    };
+    let to = state
         .store
-        .staff_of(&org_id)
+        .alert_recipients(&owner.org_id, !answered_before)
         .await
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .map(|m| m.member.email)
-        .collect();
-    if staff.is_empty() {
+        .map_err(err)?;
+    if to.is_empty() {
         return Ok(());
     }
-    let visitor = &summary.visitor.name;
-    let said = summary
-        .last_message
-        .as_ref()
-        .map_or_else(String::new, |m| m.text.clone());
+    let visitor = last.sender.name.clone();
+    let (subject, lead) = if answered_before {
+        (
+            format!("{visitor} wrote again and is waiting for an answer"),
+            format!("{visitor} wrote again and nobody has answered yet:"),
+        )
+    } else {
+        (
+            format!("{visitor} is waiting for an answer"),
+            format!("{visitor} started a conversation and nobody has answered yet:"),
+        )
+    };
     let link = state
         .settings
         .mail
         .public_url
         .as_deref()
         .map(|base| format!("{}/inbox/#/c/{conv_id}", base.trim_end_matches('/')));
-    let open = link.as_deref().map_or_else(
-        || "Open your Natter inbox to answer.".to_owned(),
-        |l| format!("Answer: {l}"),
-    );
+    let said: Vec<&str> = waiting.iter().map(|m| m.text.as_str()).collect();
     let email = Email {
-        to: staff,
-        subject: format!("{visitor} is waiting for an answer"),
+        to,
+        subject,
         text: format!(
-            "{visitor} started a conversation and nobody has answered yet.\n\n{said}\n\n{open}\n"
+            "{lead}\n\n{}\n\n{}\n",
+            said.join("\n\n"),
+            link.as_deref().map_or_else(
+                || "Open your Natter inbox to answer.".to_owned(),
+                |l| format!("Answer: {l}"),
+            ),
         ),
         html: format!(
-            "<p>{} started a conversation and nobody has answered yet.</p><blockquote>{}</blockquote><p>{}</p>",
-            html_escape(visitor),
-            html_escape(&said),
+            "<p>{}</p>{}<p>{}</p>",
+            html_escape(&lead),
+            said.iter()
+                .map(|t| format!("<blockquote>{}</blockquote>", html_escape(t)))
+                .collect::<String>(),
             link.as_deref().map_or_else(
                 || "Open your Natter inbox to answer.".to_owned(),
                 |l| format!("<a href=\"{0}\">Answer in the inbox</a>", html_escape(l)),

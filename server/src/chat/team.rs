@@ -12,7 +12,7 @@ use crate::store::StaffCredentials;
 use natter_protocol::validate::{self, Invalid};
 use natter_protocol::{
     AcceptInvitation, Availability, ChangePassword, CreateInvitation, Invitation, LoginResponse,
-    StaffMember, StaffRole, TeamMember, error_code,
+    NotificationSettings, StaffMember, StaffRole, TeamMember, error_code,
 };
 
 /// How long an invitation link works.
@@ -86,6 +86,33 @@ pub async fn set_availability(
     state
         .hub
         .set_away(&auth.staff.org_id, &auth.staff.id, wanted.away);
+    Ok(wanted)
+}
+
+/// Which alert emails reach the caller.
+pub async fn notifications(state: &AppState, auth: &StaffAuth) -> ApiResult<NotificationSettings> {
+    let (email_new_conversation, email_unanswered) =
+        state.store.notification_settings(&auth.staff.id).await?;
+    Ok(NotificationSettings {
+        email_new_conversation,
+        email_unanswered,
+    })
+}
+
+/// Sets which alert emails reach the caller.
+pub async fn set_notifications(
+    state: &AppState,
+    auth: &StaffAuth,
+    wanted: NotificationSettings,
+) -> ApiResult<NotificationSettings> {
+    state
+        .store
+        .set_notification_settings(
+            &auth.staff.id,
+            wanted.email_new_conversation,
+            wanted.email_unanswered,
+        )
+        .await?;
     Ok(wanted)
 }
 

@@ -53,6 +53,8 @@ pub const PATH: &str = "/api/openapi.json";
         team::end_other_sessions,
         team::availability,
         team::set_availability,
+        team::notifications,
+        team::set_notifications,
         mail::status,
         mail::test,
         mail::failures,

@@ -1,5 +1,5 @@
 //! The team and each member's own profile: `/staff`, `/invitations`, `/me`,
-//! `/me/password`, `/me/availability`.
+//! `/me/password`, `/me/availability`, `/me/notifications`.
 
 use super::public_base;
 
@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, patch, post};
 use natter_protocol::{
     AcceptInvitation, Availability, ChangePassword, CreateInvitation, Invitation, LoginResponse,
-    StaffList, StaffMember, UpdateMe, UpdateStaff,
+    NotificationSettings, StaffList, StaffMember, UpdateMe, UpdateStaff,
 };
 
 pub fn router() -> Router<AppState> {
@@ -29,6 +29,10 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me).patch(update_me))
         .route("/me/password", post(change_password))
         .route("/me/availability", get(availability).put(set_availability))
+        .route(
+            "/me/notifications",
+            get(notifications).put(set_notifications),
+        )
         .route("/me/sessions", axum::routing::delete(end_other_sessions))
 }
 
@@ -217,6 +221,44 @@ pub(crate) async fn set_availability(
 ) -> ApiResult<Json<Availability>> {
     Ok(Json(
         chat::team::set_availability(&state, &auth, body).await?,
+    ))
+}
+
+/// Which alert emails reach the signed-in member.
+#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "team",
+    security(("staff" = [])),
+    responses(
+        (status = 200, description = "The member's alert emails", body = NotificationSettings),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ))]
+pub(crate) async fn notifications(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+) -> ApiResult<Json<NotificationSettings>> {
+    Ok(Json(chat::team::notifications(&state, &auth).await?))
+}
+
+/// Chooses which alert emails reach the signed-in member (a new conversation nobody
+/// answered; a visitor who wrote again and is waiting).
+#[utoipa::path(put, path = "/api/v1/me/notifications", tag = "team",
+    security(("staff" = [])),
+    request_body = NotificationSettings,
+    responses(
+        (status = 200, description = "The member's alert emails", body = NotificationSettings),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ))]
+pub(crate) async fn set_notifications(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Json(body): Json<NotificationSettings>,
+) -> ApiResult<Json<NotificationSettings>> {
+    Ok(Json(
+        chat::team::set_notifications(&state, &auth, body).await?,
     ))
 }
 

@@ -3,7 +3,7 @@
 
 use super::rows::{MESSAGE_COLUMNS, MessageRow, to_i64, to_u64};
 use super::{Store, StoreError, StoreResult, now_ms};
-use natter_protocol::Message;
+use natter_protocol::{Direction, Message};
 use sqlx::{Any, Transaction};
 
 /// Emails a visitor the replies of a conversation they have not seen.
@@ -19,9 +19,40 @@ const ENQUEUE_SQL: &str = "INSERT INTO jobs (id, kind, payload, run_at, created_
      WHERE c.id = $6 AND v.email IS NOT NULL AND v.email_opt_out = 0 \
      ON CONFLICT DO NOTHING";
 
+/// With `message` in `tx`, a job at `run_at`: a staff reply is emailed to the
+/// visitor unless they saw it, a visitor message alerts the staff unless answered.
+pub(super) async fn enqueue_follow_up(
+    tx: &mut Transaction<'_, Any>,
+    message: &Message,
+    run_at: i64,
+) -> sqlx::Result<()> {
+    let conv_id = &message.conv_id.0;
+    match message.direction {
+        Direction::Out => enqueue_visitor_email(tx, conv_id, message.seq, run_at).await,
+        Direction::In => {
+            let org_id: (String,) =
+                sqlx::query_as("SELECT org_id FROM conversations WHERE id = $1")
+                    .bind(conv_id)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            let payload = serde_json::json!({ "conv_id": conv_id }).to_string();
+            let key = format!("{}:{conv_id}", super::jobs::STAFF_ALERT);
+            super::jobs::enqueue(
+                tx,
+                &org_id.0,
+                super::jobs::STAFF_ALERT,
+                &payload,
+                run_at,
+                Some(&key),
+            )
+            .await
+        }
+    }
+}
+
 /// After a staff reply with `seq` is committed in `tx`: email the visitor at `run_at`
 /// unless they have seen it by then.
-pub(super) async fn enqueue_visitor_email(
+async fn enqueue_visitor_email(
     tx: &mut Transaction<'_, Any>,
     conv_id: &str,
     seq: u64,
@@ -81,7 +112,81 @@ pub struct OpenedLink {
     pub email: Option<String>,
 }
 
+/// Visitor messages one alert quotes at most.
+const MAX_QUOTED: i64 = 10;
+
 impl Store {
+    /// The visitor's messages since the last staff reply, oldest first (at most
+    /// [`MAX_QUOTED`], the latest), and whether staff ever replied.
+    pub async fn unanswered(&self, conv_id: &str) -> StoreResult<(Vec<Message>, bool)> {
+        let (last_reply,): (Option<i64>,) = sqlx::query_as(
+            "SELECT MAX(seq) FROM messages WHERE conv_id = $1 AND direction = 'out'",
+        )
+        .bind(conv_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = $1 AND seq > $2 \
+             AND direction = 'in' ORDER BY seq DESC LIMIT $3"
+        ))
+        .bind(conv_id)
+        .bind(last_reply.unwrap_or(0))
+        .bind(MAX_QUOTED)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut messages: Vec<Message> = rows.into_iter().map(Into::into).collect();
+        messages.reverse();
+        Ok((messages, last_reply.is_some()))
+    }
+
+    /// The organization's members who want an alert email of this kind.
+    pub async fn alert_recipients(
+        &self,
+        org_id: &str,
+        new_conversation: bool,
+    ) -> StoreResult<Vec<String>> {
+        let sql = if new_conversation {
+            "SELECT email FROM staff WHERE org_id = $1 AND email_new_conversation = 1 ORDER BY created_at"
+        } else {
+            "SELECT email FROM staff WHERE org_id = $1 AND email_unanswered = 1 ORDER BY created_at"
+        };
+        let rows: Vec<(String,)> = sqlx::query_as(sql)
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|(email,)| email).collect())
+    }
+
+    /// A member's choice of alert emails.
+    pub async fn notification_settings(&self, staff_id: &str) -> StoreResult<(bool, bool)> {
+        let (new, unanswered): (i64, i64) = sqlx::query_as(
+            "SELECT email_new_conversation, email_unanswered FROM staff WHERE id = $1",
+        )
+        .bind(staff_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok((new != 0, unanswered != 0))
+    }
+
+    /// Sets a member's choice of alert emails.
+    pub async fn set_notification_settings(
+        &self,
+        staff_id: &str,
+        new_conversation: bool,
+        unanswered: bool,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE staff SET email_new_conversation = $2, email_unanswered = $3 WHERE id = $1",
+        )
+        .bind(staff_id)
+        .bind(i64::from(new_conversation))
+        .bind(i64::from(unanswered))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// The conversation's website and visitor, for an email; `None` once deleted.
     pub async fn visitor_mailing(&self, conv_id: &str) -> StoreResult<Option<VisitorMailing>> {
         Ok(sqlx::query_as(

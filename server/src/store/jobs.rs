@@ -40,16 +40,19 @@ pub struct FailedJob {
 }
 
 /// Adds a job of organization `org_id` inside the transaction of the change that
-/// causes it.
+/// causes it. With `dedupe_key`, a job of that key not yet attempted takes this one's
+/// place (its run looks at the state then, so nothing is missed).
 pub(super) async fn enqueue(
     tx: &mut Transaction<'_, Any>,
     org_id: &str,
     kind: &str,
     payload: &str,
     run_at: i64,
-) -> StoreResult<()> {
+    dedupe_key: Option<&str>,
+) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO jobs (id, org_id, kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO jobs (id, org_id, kind, payload, run_at, created_at, dedupe_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
     )
     .bind(uuid::Uuid::new_v4().to_string())
     .bind(org_id)
@@ -57,6 +60,7 @@ pub(super) async fn enqueue(
     .bind(payload)
     .bind(run_at)
     .bind(now_ms())
+    .bind(dedupe_key)
     .execute(&mut **tx)
     .await?;
     Ok(())

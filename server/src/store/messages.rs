@@ -164,6 +164,7 @@ impl Store {
                 super::jobs::STAFF_ALERT,
                 &payload,
                 run_at,
+                Some(&format!("{}:{}", super::jobs::STAFF_ALERT, conv_id.0)),
             )
             .await?;
         }
@@ -213,14 +214,13 @@ pub(super) async fn append_one(
     author: &Author,
     text: &str,
     client_msg_id: &str,
-    email_at: Option<i64>,
+    notify_at: Option<i64>,
 ) -> StoreResult<Appended> {
     let mut tx = pool.begin().await?;
     match insert_message(&mut tx, conv_id, author, text, client_msg_id).await? {
         Some((message, reopened)) => {
-            if let Some(run_at) = email_at {
-                super::emails::enqueue_visitor_email(&mut tx, &conv_id.0, message.seq, run_at)
-                    .await?;
+            if let Some(run_at) = notify_at {
+                super::emails::enqueue_follow_up(&mut tx, &message, run_at).await?;
             }
             tx.commit().await?;
             Ok(Appended {

@@ -86,6 +86,9 @@ pub struct Store {
     /// A staff reply the visitor has not seen this long after is emailed to them
     /// (ms; `None`: email is off).
     visitor_email_delay_ms: Option<i64>,
+    /// A visitor message nobody answered this long after alerts the staff (ms;
+    /// `None`: email is off).
+    staff_alert_delay_ms: Option<i64>,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -176,6 +179,7 @@ impl Store {
             caches: cache::Caches::new(),
             visitor_token_ttl_ms: 0,
             visitor_email_delay_ms: None,
+            staff_alert_delay_ms: None,
         })
     }
 
@@ -191,6 +195,13 @@ impl Store {
     pub fn email_visitors_after(mut self, delay: Option<std::time::Duration>) -> Self {
         self.visitor_email_delay_ms =
             delay.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        self
+    }
+
+    /// A visitor message nobody answered within `delay` alerts the staff (a job
+    /// committed with each message; `None`: never).
+    pub fn alert_staff_after(mut self, delay: Option<std::time::Duration>) -> Self {
+        self.staff_alert_delay_ms = delay.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         self
     }
 

@@ -37,9 +37,10 @@ pub(super) struct AppendJob {
     pub author: Author,
     pub text: String,
     pub client_msg_id: String,
-    /// A staff reply: when to email the visitor if they have not seen it (a job
-    /// committed with the reply).
-    pub email_at: Option<i64>,
+    /// When to follow the message up by email if nothing happened meanwhile (a job
+    /// committed with it): a staff reply the visitor has not seen, a visitor message
+    /// nobody answered.
+    pub notify_at: Option<i64>,
     pub done: oneshot::Sender<StoreResult<Appended>>,
 }
 
@@ -100,7 +101,7 @@ async fn commit_batch(
                     &job.author,
                     &job.text,
                     &job.client_msg_id,
-                    job.email_at,
+                    job.notify_at,
                 )
                 .await;
                 let _ = job.done.send(outcome);
@@ -299,15 +300,15 @@ async fn write_batch(
             client_msg_id: &a.message.client_msg_id,
         })
         .collect();
-    // One email job per conversation with a reply, from its first reply in the batch.
-    let mut emailed: Vec<&str> = Vec::new();
+    // One follow-up job per conversation and direction, from its first message here.
+    let mut followed: Vec<(&str, Direction)> = Vec::new();
     for (job, outcome) in jobs.iter().zip(&outcomes) {
-        if let (Some(run_at), Ok(appended)) = (job.email_at, outcome)
-            && !emailed.contains(&job.conv_id.0.as_str())
-        {
-            emailed.push(&job.conv_id.0);
-            super::emails::enqueue_visitor_email(tx, &job.conv_id.0, appended.message.seq, run_at)
-                .await?;
+        if let (Some(run_at), Ok(appended)) = (job.notify_at, outcome) {
+            let key = (job.conv_id.0.as_str(), appended.message.direction);
+            if !followed.contains(&key) {
+                followed.push(key);
+                super::emails::enqueue_follow_up(tx, &appended.message, run_at).await?;
+            }
         }
     }
 
@@ -345,16 +346,17 @@ impl Store {
         client_msg_id: &str,
     ) -> StoreResult<Appended> {
         let (done, outcome) = oneshot::channel();
-        let email_at = match (author, self.visitor_email_delay_ms) {
-            (Author::Staff { .. }, Some(delay)) => Some(now_ms().saturating_add(delay)),
-            _ => None,
+        let delay = match author {
+            Author::Staff { .. } => self.visitor_email_delay_ms,
+            Author::Visitor { .. } => self.staff_alert_delay_ms,
         };
+        let notify_at = delay.map(|d| now_ms().saturating_add(d));
         let job = AppendJob {
             conv_id: conv_id.clone(),
             author: author.clone(),
             text: text.to_owned(),
             client_msg_id: client_msg_id.to_owned(),
-            email_at,
+            notify_at,
             done,
         };
         self.appends
@@ -473,7 +475,7 @@ mod tests {
             author: author.clone(),
             text: "hello".into(),
             client_msg_id: key.into(),
-            email_at: None,
+            notify_at: None,
             done,
         };
         (job, outcome)

@@ -253,3 +253,76 @@ async fn an_alert_the_smtp_server_refuses_is_listed_for_admins_with_its_words() 
     let theirs: MailFailures = app.get_json("/mail/failures", &other_admin).await;
     assert!(theirs.failures.is_empty());
 }
+
+#[tokio::test]
+async fn a_visitor_who_writes_again_unanswered_alerts_those_who_want_it_once() {
+    let smtp = SmtpServer::start().await;
+    // One second: both follow-up messages arrive before the alert goes out.
+    let app = spawn_app_with(|s| {
+        s.mail = MailArgs {
+            staff_alert_secs: 1,
+            ..smtp.settings()
+        }
+    })
+    .await;
+    let staff = app.staff_token().await;
+    let (_, quiet) = app.join("demo", "agent", "pw-quiet-agent").await;
+    let off = serde_json::json!({ "email_new_conversation": true, "email_unanswered": false });
+    let response = app
+        .client
+        .put(app.url("/me/notifications"))
+        .bearer_auth(&quiet)
+        .json(&off)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let quiet_email = app.login_of(&quiet).await.email;
+
+    // Answered while the team was there; the visitor writes twice after everyone left.
+    let lead = app
+        .create_lead("Vera", Some("Is the blue one in stock?"))
+        .await;
+    app.reply_ok(&lead.conv_id, &staff, "Yes, it is.").await;
+    for (text, key) in [
+        ("Great, can I pick it up today?", "k1"),
+        ("Around 5pm?", "k2"),
+    ] {
+        let sent = app
+            .post_message(&lead.conv_id, &lead.visitor_token, text, key)
+            .await;
+        assert_eq!(sent.status(), StatusCode::CREATED);
+    }
+    eventually("the alert", async || {
+        smtp.messages().iter().any(|m| m.contains("wrote again"))
+    })
+    .await;
+    eventually("every alert job's end", async || {
+        app.sql_i64("SELECT COUNT(*) FROM jobs WHERE done_at IS NULL")
+            .await
+            == 0
+    })
+    .await;
+    let alerts: Vec<String> = smtp
+        .messages()
+        .iter()
+        .map(|m| decoded(m))
+        .filter(|m| m.contains("wrote again"))
+        .collect();
+    assert_eq!(alerts.len(), 1, "one alert for both messages: {alerts:?}");
+    let alert = &alerts[0];
+    for text in ["Great, can I pick it up today?", "Around 5pm?"] {
+        assert!(alert.contains(text), "{text} in {alert}");
+    }
+    assert!(
+        !alert.contains("Is the blue one in stock?"),
+        "only what is unanswered"
+    );
+    assert!(alert.contains("demo@example.com"), "{alert}");
+    assert!(
+        !alert.contains(&quiet_email),
+        "not to who turned it off: {alert}"
+    );
+    let settings: serde_json::Value = app.get_json("/me/notifications", &quiet).await;
+    assert_eq!(settings, off);
+}

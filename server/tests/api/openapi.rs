@@ -33,6 +33,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/me/password"),
     ("get", "/api/v1/me/availability"),
     ("put", "/api/v1/me/availability"),
+    ("get", "/api/v1/me/notifications"),
+    ("put", "/api/v1/me/notifications"),
     ("delete", "/api/v1/me/sessions"),
     ("get", "/api/v1/mail"),
     ("post", "/api/v1/mail/test"),
