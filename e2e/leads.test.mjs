@@ -117,7 +117,7 @@ describe('A lead answered while the visitor was away', { concurrency: 1 }, () =>
 });
 
 describe('When nobody can answer', { concurrency: 1 }, () => {
-  test('2. the staff member's Available/Away button changes an open widget live; outside business hours the widget asks for an email', T, scenario('leads-02-away', async (s) => {
+  test('2. the Available/Away button changes an open widget live; outside business hours the widget asks for an email', T, scenario('leads-02-away', async (s) => {
     const staff = await openPage(await s.context(browser), 'staff inbox');
     await signInInbox(staff, server.url);
     const available = staff.locator('button.presence');
