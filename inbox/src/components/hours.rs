@@ -2,10 +2,9 @@
 //! whether the chat button hides outside them.
 
 use super::settings::SaveStatus;
-use crate::actions;
+use super::websites::save_website;
 use crate::store::use_inbox;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use natter_protocol::{AccountSettings, BusinessHours, OpenSpan, UpdateAccount, Weekday};
 
 const DAY_NAMES: [&str; 7] = [
@@ -112,16 +111,14 @@ pub fn BusinessHoursForm(
                 hide_when_closed: Some(hide.get_untracked()),
                 ..UpdateAccount::default()
             };
-            let id = id.clone();
-            busy.set(true);
-            status.set(None);
-            spawn_local(async move {
-                let saved = actions::update_website(inbox, &id, &body).await;
-                busy.set(false);
-                status.set(Some(saved.map(
-                    |()| "Saved. Outside these hours, visitors are asked for their email.",
-                )));
-            });
+            save_website(
+                inbox,
+                id.clone(),
+                body,
+                busy,
+                status,
+                "Saved. Outside these hours, visitors are asked for their email.",
+            );
         }
     };
     let field = |suffix: &str| format!("{suffix}-{id}");

@@ -1,7 +1,7 @@
 use super::hours::BusinessHoursForm;
 use super::settings::SaveStatus;
 use crate::net::{self, format_when};
-use crate::store::use_inbox;
+use crate::store::{Inbox, use_inbox};
 use crate::{actions, net::copy};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -250,16 +250,14 @@ fn Appearance(
                 away_message: Some(away.get_untracked()),
                 ..UpdateAccount::default()
             };
-            let id = id.clone();
-            busy.set(true);
-            status.set(None);
-            spawn_local(async move {
-                let saved = actions::update_website(inbox, &id, &body).await;
-                busy.set(false);
-                status.set(Some(
-                    saved.map(|()| "Saved. Open widgets show it when they next load."),
-                ));
-            });
+            save_website(
+                inbox,
+                id.clone(),
+                body,
+                busy,
+                status,
+                "Saved. Open widgets show it when they next load.",
+            );
         }
     };
     let field = |suffix: &str| format!("{suffix}-{id}");
@@ -293,6 +291,25 @@ fn Appearance(
             <Preview name greeting colour left />
         </div>
     }
+}
+
+/// Saves a form's changes to a website: `busy` while it runs, then `status` says
+/// `done` or why not.
+pub(super) fn save_website(
+    inbox: Inbox,
+    id: String,
+    body: UpdateAccount,
+    busy: RwSignal<bool>,
+    status: RwSignal<Option<Result<&'static str, String>>>,
+    done: &'static str,
+) {
+    busy.set(true);
+    status.set(None);
+    spawn_local(async move {
+        let saved = actions::update_website(inbox, &id, &body).await;
+        busy.set(false);
+        status.set(Some(saved.map(|()| done)));
+    });
 }
 
 /// What a visitor sees with the settings as typed (before saving): the panel with its

@@ -2,12 +2,11 @@
 //! the visitor has not seen are emailed once, grouped, with a one-time link back to
 //! the chat and an unsubscribe link; replies the visitor saw are not.
 
-use crate::helpers::{TestApp, assert_error, spawn_app_with};
+use crate::helpers::{TestApp, assert_error, eventually, spawn_app_with};
 use crate::smtp::{SmtpServer, decoded};
 use natter_protocol::{ChatLink, LeadCreated, MessageList};
 use natter_server::config::MailArgs;
 use reqwest::StatusCode;
-use std::time::Duration;
 
 /// The app emailing unseen replies after one second, with no staff alerts.
 async fn app(smtp: &SmtpServer) -> TestApp {
@@ -31,17 +30,6 @@ async fn lead(app: &TestApp, email: Option<&str>) -> LeadCreated {
         .unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
     response.json().await.unwrap()
-}
-
-/// Polls `done` every 50 ms for up to 10 s.
-async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
-    for _ in 0..200 {
-        if done().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{what} did not happen within 10 s");
 }
 
 /// Waits until no visitor email job is left to run.

@@ -574,3 +574,14 @@ pub async fn assert_error(response: reqwest::Response, status: StatusCode) -> St
     );
     code
 }
+
+/// Polls `done` every 50 ms for up to 10 s.
+pub async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    for _ in 0..200 {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what} did not happen within 10 s");
+}

@@ -2,12 +2,11 @@
 //! `scripts/setup.sh`): the test email, invitations by email, and the SMTP server's own
 //! words when it fails.
 
-use crate::helpers::{TestApp, assert_error, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, assert_error, eventually, spawn_app, spawn_app_with};
 use crate::smtp::{SmtpServer, decoded};
 use natter_protocol::{Invitation, MailFailures, MailStatus};
 use natter_server::config::MailArgs;
 use reqwest::StatusCode;
-use std::time::Duration;
 
 async fn send_test(app: &TestApp, token: &str) -> reqwest::Response {
     app.client
@@ -91,21 +90,27 @@ async fn the_test_email_and_invitations_reach_a_real_smtp_server() {
     );
 }
 
-#[tokio::test]
-async fn an_smtp_failure_is_reported_in_the_servers_own_words() {
-    // Nothing listens on the port any more: the connection is refused.
+/// The app with email to a port nothing listens on any more (every connection is
+/// refused), and staff alerts due after `alert_secs`.
+async fn app_with_dead_smtp(alert_secs: u64) -> TestApp {
     let port = {
         let smtp = SmtpServer::start().await;
         smtp.port
     };
-    let app = spawn_app_with(|s| {
+    spawn_app_with(|s| {
         s.mail = MailArgs {
             smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
             mail_from: Some("natter@shop.example".into()),
+            staff_alert_secs: alert_secs,
             ..MailArgs::default()
         }
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn an_smtp_failure_is_reported_in_the_servers_own_words() {
+    let app = app_with_dead_smtp(60).await;
     let admin = app.staff_token().await;
     let test = send_test(&app, &admin).await;
     assert_eq!(test.status(), StatusCode::BAD_GATEWAY);
@@ -129,17 +134,6 @@ async fn alerting_app(smtp: &SmtpServer) -> TestApp {
         }
     })
     .await
-}
-
-/// Polls `done` every 50 ms for up to 10 s.
-async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
-    for _ in 0..200 {
-        if done().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{what} did not happen within 10 s");
 }
 
 #[tokio::test]
@@ -214,20 +208,7 @@ async fn an_inbox_left_open_while_away_does_not_hold_back_the_alert() {
 
 #[tokio::test]
 async fn an_alert_the_smtp_server_refuses_is_listed_for_admins_with_its_words() {
-    // Nothing listens on the port any more: every attempt is refused.
-    let port = {
-        let smtp = SmtpServer::start().await;
-        smtp.port
-    };
-    let app = spawn_app_with(|s| {
-        s.mail = MailArgs {
-            smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
-            mail_from: Some("natter@shop.example".into()),
-            staff_alert_secs: 0,
-            ..MailArgs::default()
-        }
-    })
-    .await;
+    let app = app_with_dead_smtp(0).await;
     let admin = app.staff_token().await;
     let none: MailFailures = app.get_json("/mail/failures", &admin).await;
     assert!(none.failures.is_empty());

@@ -36,31 +36,19 @@ async fn emails_survive_a_sigkill_and_are_sent_once() {
     let lead = server
         .create_lead(&client, "Vera", Some("Is anyone there?"))
         .await;
-    let with_email: serde_json::Value = client
-        .post(format!("{}/api/v1/widget/demo/demo/leads", server.base))
-        .json(&serde_json::json!({ "name": "Ann", "email": "ann@mail.example", "message": "Hi" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let login: serde_json::Value = client
-        .post(format!("{}/api/v1/auth/login", server.base))
-        .json(&serde_json::json!({ "email": "demo@example.com", "password": "demo" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let with_email = server
+        .post_lead(
+            &client,
+            &serde_json::json!({ "name": "Ann", "email": "ann@mail.example", "message": "Hi" }),
+        )
+        .await;
+    let login = server.login(&client).await;
     let reply = client
         .post(format!(
             "{}/api/v1/conversations/{}/replies",
-            server.base,
-            with_email["conv_id"].as_str().unwrap()
+            server.base, with_email.conv_id
         ))
-        .bearer_auth(login["token"].as_str().unwrap())
+        .bearer_auth(&login.token)
         .json(&serde_json::json!({ "text": "Hello Ann, how can I help?", "client_msg_id": "r1" }))
         .send()
         .await

@@ -2,7 +2,7 @@
 
 use crate::server::Server;
 use futures_util::SinkExt;
-use natter_protocol::{ClientFrame, LoginResponse};
+use natter_protocol::ClientFrame;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -12,15 +12,7 @@ async fn no_token_is_ever_logged() {
     let server = Server::start_logging(&[], "debug").await;
     let base = &server.base;
     let client = reqwest::Client::new();
-    let login: LoginResponse = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({ "email": "demo@example.com", "password": "demo" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let login = server.login(&client).await;
     let lead = server.create_lead(&client, "Ana", Some("hi")).await;
     let conv = format!("{base}/api/v1/conversations/{}", lead.conv_id);
     let body = serde_json::json!({ "text": "hello", "client_msg_id": "k1" });

@@ -1,6 +1,6 @@
 //! A `natter serve` child process on a fixed port, which can be killed and restarted.
 
-use natter_protocol::{LeadCreated, MessageList};
+use natter_protocol::{LeadCreated, LoginResponse, MessageList};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -115,15 +115,37 @@ impl Server {
         if let Some(m) = message {
             body["message"] = m.into();
         }
+        self.post_lead(client, &body).await
+    }
+
+    /// A new lead in the demo account from a whole `CreateLead` body.
+    pub async fn post_lead(
+        &self,
+        client: &reqwest::Client,
+        body: &serde_json::Value,
+    ) -> LeadCreated {
         client
             .post(format!("{}/api/v1/widget/demo/demo/leads", self.base))
-            .json(&body)
+            .json(body)
             .send()
             .await
             .expect("lead")
             .json()
             .await
             .expect("lead body")
+    }
+
+    /// The demo staff member, signed in.
+    pub async fn login(&self, client: &reqwest::Client) -> LoginResponse {
+        client
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&serde_json::json!({ "email": "demo@example.com", "password": "demo" }))
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("login body")
     }
 
     /// A conversation's first `limit` messages, read as its visitor.
