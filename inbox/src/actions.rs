@@ -897,10 +897,17 @@ fn on_typing(inbox: Inbox, name: Option<String>) {
     );
 }
 
-/// A browser notification for a visitor message while the tab is in the
-/// background, if staff allowed them (the title badge shows the count regardless).
+/// For a visitor message while the tab is in the background: a chime (unless muted
+/// in this browser) and a browser notification if staff allowed them (the title
+/// badge shows the count regardless).
 fn notify(message: &Message, name: &str) {
-    if net::page_visible() || !net::notifications_allowed() {
+    if net::page_visible() {
+        return;
+    }
+    if net::sound_on() {
+        net::chime();
+    }
+    if !net::notifications_allowed() {
         return;
     }
     let options = web_sys::NotificationOptions::new();

@@ -202,3 +202,56 @@ pub async fn request_notifications() {
         let _ = JsFuture::from(promise).await;
     }
 }
+
+/// Where this browser keeps whether the chime is muted.
+const MUTED_KEY: &str = "natter-inbox:muted";
+
+/// Whether this browser plays a chime for visitor messages while the tab is hidden.
+pub fn sound_on() -> bool {
+    storage()
+        .and_then(|s| s.get_item(MUTED_KEY).ok().flatten())
+        .is_none()
+}
+
+/// Mutes or unmutes the chime in this browser.
+pub fn set_sound(on: bool) {
+    if let Some(s) = storage() {
+        let _ = if on {
+            s.remove_item(MUTED_KEY)
+        } else {
+            s.set_item(MUTED_KEY, "1")
+        };
+    }
+}
+
+thread_local! {
+    /// One audio context for the page's life (browsers limit how many a page opens).
+    static AUDIO: Option<web_sys::AudioContext> = web_sys::AudioContext::new().ok();
+}
+
+/// A short, soft two-note chime. Browsers start audio only after the page was used
+/// (signing in counts), so a chime before that is silently skipped.
+pub fn chime() {
+    AUDIO.with(|audio| {
+        let Some(ctx) = audio else { return };
+        if ctx.state() == web_sys::AudioContextState::Suspended {
+            let _ = ctx.resume();
+        }
+        let start = ctx.current_time();
+        for (i, frequency) in [660.0_f32, 880.0].into_iter().enumerate() {
+            let at = start + 0.12 * i as f64;
+            let (Ok(tone), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else {
+                return;
+            };
+            tone.frequency().set_value(frequency);
+            let level = gain.gain();
+            let _ = level.set_value_at_time(0.0001, at);
+            let _ = level.exponential_ramp_to_value_at_time(0.15, at + 0.02);
+            let _ = level.exponential_ramp_to_value_at_time(0.0001, at + 0.25);
+            let _ = tone.connect_with_audio_node(&gain);
+            let _ = gain.connect_with_audio_node(&ctx.destination());
+            let _ = tone.start_with_when(at);
+            let _ = tone.stop_with_when(at + 0.3);
+        }
+    });
+}

@@ -448,3 +448,23 @@ async fn an_expired_session_returns_to_sign_in_with_a_message() {
             .is_some()
     );
 }
+
+#[wasm_bindgen_test]
+fn the_chime_can_be_muted_in_this_browser_and_plays_without_a_gesture_safely() {
+    use natter_inbox::net;
+    net::set_sound(false);
+    assert!(!net::sound_on(), "muted");
+    // Kept where a reload finds it.
+    let stored = web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("natter-inbox:muted")
+        .unwrap();
+    assert_eq!(stored.as_deref(), Some("1"));
+    net::set_sound(true);
+    assert!(net::sound_on(), "on again");
+    // No gesture yet: the browser keeps the audio suspended; the chime must not fail.
+    net::chime();
+}

@@ -532,7 +532,24 @@ fn Alerts() -> impl IntoView {
             status.set(Some(done.map(|()| "Saved.")));
         });
     };
+    let sound = RwSignal::new(net::sound_on());
     view! {
+        <div class="website">
+            <h3>"Sound"</h3>
+            <label class="check">
+                <input
+                    type="checkbox"
+                    prop:checked=sound
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        net::set_sound(on);
+                        sound.set(on);
+                    }
+                />
+                "Play a sound for a visitor's message while this tab is in the background"
+            </label>
+            <p class="muted">"Kept in this browser. The tab's title counts unread messages either way."</p>
+        </div>
         <form class="website" on:submit=save>
             <h3>"Email alerts"</h3>
             <p class="muted">"Sent while nobody of your team is available, when email is on."</p>
