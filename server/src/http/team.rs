@@ -213,6 +213,7 @@ pub(crate) async fn availability(
         (status = 403, response = Forbidden),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
     ))]
 pub(crate) async fn set_availability(
     State(state): State<AppState>,
@@ -251,6 +252,7 @@ pub(crate) async fn notifications(
         (status = 403, response = Forbidden),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
     ))]
 pub(crate) async fn set_notifications(
     State(state): State<AppState>,
