@@ -117,15 +117,71 @@ impl Weekday {
     }
 }
 
-/// Which alerts reach a staff member by email (each on by default). They go out only
-/// while nobody of the organization is online.
+/// Which alerts reach a staff member (each on by default). They go out only while
+/// nobody of the organization is online.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotificationSettings {
-    /// A new conversation nobody answered.
+    /// Email: a new conversation nobody answered.
     pub email_new_conversation: bool,
-    /// A visitor wrote again in a conversation and nobody answered.
+    /// Email: a visitor wrote again in a conversation and nobody answered.
     pub email_unanswered: bool,
+    /// Browser notifications (in each browser where they were enabled): a new
+    /// conversation or a visitor message. Absent in a request: on.
+    #[serde(default = "on")]
+    #[cfg_attr(feature = "openapi", schema(default = true))]
+    pub push: bool,
+}
+
+fn on() -> bool {
+    true
+}
+
+/// The server's public VAPID key, for `PushManager.subscribe`'s `applicationServerKey`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VapidPublicKey {
+    /// The uncompressed P-256 point, base64url without padding.
+    pub key: String,
+}
+
+/// A browser's push subscription, as `PushSubscription.toJSON()` gives it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushSubscription {
+    /// The push service's URL for this browser (https).
+    pub endpoint: String,
+    pub keys: PushKeys,
+}
+
+/// A subscription's keys, base64url.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushKeys {
+    /// The browser's P-256 public key (65 bytes).
+    pub p256dh: String,
+    /// The shared authentication secret (16 bytes).
+    pub auth: String,
+}
+
+/// Which subscription to delete.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushEndpoint {
+    pub endpoint: String,
+}
+
+/// What a push notification carries to the inbox's service worker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushNotice {
+    pub conv_id: ConvId,
+    /// The visitor's name.
+    pub visitor: String,
+    /// The start of their latest message.
+    pub preview: String,
+    /// Whether this is the conversation's first message.
+    pub new_conversation: bool,
 }
 
 /// A staff member's own availability: away hides them from the "online" that visitors

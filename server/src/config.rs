@@ -126,6 +126,26 @@ pub struct Settings {
     pub staff_origins: Vec<String>,
     #[command(flatten)]
     pub mail: MailArgs,
+    #[command(flatten)]
+    pub push: PushArgs,
+}
+
+/// Browser notifications to staff (Web Push).
+#[derive(Clone, Debug, Default, Args)]
+pub struct PushArgs {
+    /// The VAPID private key: the raw P-256 key in base64url, as `npx web-push
+    /// generate-vapid-keys` prints it (default: one made on first start and kept in the
+    /// database). Browsers subscribed with another key must enable notifications again.
+    #[arg(long, env = "NATTER_VAPID_PRIVATE_KEY", hide_env_values = true)]
+    pub vapid_private_key: Option<String>,
+    /// How push services can reach whoever runs this server: `mailto:…` or an https URL
+    /// (default: the address of NATTER_MAIL_FROM, else NATTER_PUBLIC_URL).
+    #[arg(long, env = "NATTER_VAPID_SUBJECT")]
+    pub vapid_subject: Option<String>,
+    /// Accept push endpoints over plain http and on private addresses: for tests on
+    /// loopback only.
+    #[arg(long, env = "NATTER_PUSH_ALLOW_HTTP")]
+    pub push_allow_http: bool,
 }
 
 /// Outgoing email. Without `NATTER_SMTP_URL` email is off and everything else works.

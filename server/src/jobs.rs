@@ -1,10 +1,11 @@
 //! The worker that runs durable jobs (`store::jobs`): it claims due jobs every second,
 //! runs each, and records the result; a failure is retried with a growing delay, for
 //! about a day, then given up with its reason kept. Today: staff alerts
-//! (`chat::alerts`) and visitor emails (`chat::continuity`).
+//! (`chat::alerts`), visitor emails (`chat::continuity`) and pushes (`chat::push`).
 
+use crate::chat::JobOutcome;
 use crate::state::AppState;
-use crate::store::{Job, STAFF_ALERT, VISITOR_EMAIL, now_ms};
+use crate::store::{Job, STAFF_ALERT, STAFF_PUSH, VISITOR_EMAIL, now_ms};
 use std::time::Duration;
 
 /// How often the worker looks for due jobs.
@@ -43,29 +44,40 @@ pub fn spawn(state: AppState) {
     });
 }
 
-async fn run(state: &AppState, job: &Job) -> Result<(), String> {
-    let payload: serde_json::Value =
-        serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
-    let conv_id = payload["conv_id"].as_str().ok_or("no conv_id")?;
+async fn run(state: &AppState, job: &Job) -> JobOutcome {
+    let Ok(payload) = serde_json::from_str::<serde_json::Value>(&job.payload) else {
+        return JobOutcome::GiveUp("the payload is not JSON".into());
+    };
+    let Some(conv_id) = payload["conv_id"].as_str() else {
+        return JobOutcome::GiveUp("no conv_id".into());
+    };
     match job.kind.as_str() {
-        STAFF_ALERT => crate::chat::alerts::staff_alert(state, conv_id).await,
-        VISITOR_EMAIL => crate::chat::continuity::visitor_email(state, conv_id).await,
-        other => Err(format!("unknown job kind {other:?}")),
+        STAFF_ALERT => crate::chat::alerts::staff_alert(state, conv_id)
+            .await
+            .into(),
+        VISITOR_EMAIL => crate::chat::continuity::visitor_email(state, conv_id)
+            .await
+            .into(),
+        STAFF_PUSH => match payload["subscription_id"].as_str() {
+            Some(subscription) => crate::chat::push::staff_push(state, conv_id, subscription).await,
+            None => JobOutcome::GiveUp("no subscription_id".into()),
+        },
+        other => JobOutcome::GiveUp(format!("unknown job kind {other:?}")),
     }
 }
 
-async fn record(
-    state: &AppState,
-    job: &Job,
-    outcome: Result<(), String>,
-) -> crate::store::StoreResult<()> {
+async fn record(state: &AppState, job: &Job, outcome: JobOutcome) -> crate::store::StoreResult<()> {
     match outcome {
-        Ok(()) => state.store.finish_job(&job.id, None).await,
-        Err(e) if job.attempts >= MAX_ATTEMPTS => {
+        JobOutcome::Done => state.store.finish_job(&job.id, None).await,
+        JobOutcome::GiveUp(e) => {
             tracing::warn!(job = %job.id, kind = %job.kind, error = %e, "job given up");
             state.store.finish_job(&job.id, Some(&e)).await
         }
-        Err(e) => {
+        JobOutcome::Retry(e) if job.attempts >= MAX_ATTEMPTS => {
+            tracing::warn!(job = %job.id, kind = %job.kind, error = %e, "job given up");
+            state.store.finish_job(&job.id, Some(&e)).await
+        }
+        JobOutcome::Retry(e) => {
             tracing::info!(job = %job.id, kind = %job.kind, error = %e, "job failed; will retry");
             state
                 .store

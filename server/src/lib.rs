@@ -18,6 +18,7 @@ mod jobs;
 pub mod limits;
 mod mail;
 mod origin;
+mod push;
 mod retention;
 mod serve;
 mod setup;

@@ -24,6 +24,8 @@ pub enum StartupError {
     Redis(#[from] redis::RedisError),
     #[error("email: {0}")]
     Mail(String),
+    #[error("web push: {0}")]
+    Push(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -40,6 +42,32 @@ impl ShutdownHandle {
     pub fn shutdown(&self) {
         self.0.send_replace(true);
     }
+}
+
+/// The pusher with the configured VAPID key, or the one this deployment made on its
+/// first start (made now if none).
+async fn pusher(settings: &Settings, store: &Store) -> Result<crate::push::Pusher, StartupError> {
+    let key = match settings.push.vapid_private_key.as_deref() {
+        Some(key) if !key.trim().is_empty() => key.trim().to_owned(),
+        _ => {
+            store
+                .vapid_private_key(&crate::push::Pusher::generate_key())
+                .await?
+        }
+    };
+    let subject = settings
+        .push
+        .vapid_subject
+        .clone()
+        .or_else(|| {
+            let from = settings.mail.mail_from.as_deref()?;
+            let address = from.parse::<lettre::message::Mailbox>().ok()?.email;
+            Some(format!("mailto:{address}"))
+        })
+        .or_else(|| settings.mail.public_url.clone())
+        .unwrap_or_else(|| format!("http://{}", settings.addr));
+    crate::push::Pusher::new(&key, subject, settings.push.push_allow_http)
+        .map_err(|e| StartupError::Push(format!("NATTER_VAPID_PRIVATE_KEY: {e}")))
 }
 
 pub struct Application {
@@ -79,6 +107,7 @@ impl Application {
                 settings.addr
             );
         }
+        let pusher = Arc::new(pusher(&settings, &store).await?);
         if settings.demo {
             crate::demo::seed(&store)
                 .await
@@ -127,14 +156,13 @@ impl Application {
             setup: Arc::new(setup),
             refusals: Arc::default(),
             mailer,
+            pusher,
             shutdown: rx,
         };
         state
             .refusals
             .spawn_flusher(state.store.clone(), state.shutdown.clone());
-        if state.mailer.is_some() {
-            crate::jobs::spawn(state.clone());
-        }
+        crate::jobs::spawn(state.clone());
         crate::retention::spawn(
             state.store.clone(),
             state.settings.abandoned_lead_ttl(),

@@ -25,6 +25,8 @@ pub struct AppState {
     pub setup: Arc<crate::setup::SetupGate>,
     /// Outgoing email, when an SMTP server is configured.
     pub mailer: Option<Arc<crate::mail::Mailer>>,
+    /// Browser notifications to staff, signed with this deployment's VAPID key.
+    pub pusher: Arc<crate::push::Pusher>,
     /// Flips to `true` when the server is shutting down.
     pub shutdown: watch::Receiver<bool>,
 }

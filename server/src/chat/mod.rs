@@ -16,6 +16,7 @@ pub mod hours;
 pub mod identity;
 pub mod leads;
 pub mod messages;
+pub mod push;
 pub mod reads;
 pub mod sessions;
 pub mod setup;
@@ -27,6 +28,23 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::hub::Event;
 use crate::state::AppState;
 use std::future::Future;
+
+/// What became of one run of a durable job, for the jobs worker.
+#[derive(Debug, PartialEq, Eq)]
+pub enum JobOutcome {
+    /// Done, or nothing left to do.
+    Done,
+    /// Failed; worth another try later.
+    Retry(String),
+    /// Failed for good: never tried again.
+    GiveUp(String),
+}
+
+impl From<Result<(), String>> for JobOutcome {
+    fn from(result: Result<(), String>) -> Self {
+        result.map_or_else(Self::Retry, |()| Self::Done)
+    }
+}
 
 /// Registers a socket with the hub: its handle and the receiving end of its bounded
 /// queue (what it subscribes to goes through the handle).

@@ -89,17 +89,12 @@ pub async fn set_availability(
     Ok(wanted)
 }
 
-/// Which alert emails reach the caller.
+/// Which alerts reach the caller.
 pub async fn notifications(state: &AppState, auth: &StaffAuth) -> ApiResult<NotificationSettings> {
-    let (email_new_conversation, email_unanswered) =
-        state.store.notification_settings(&auth.staff.id).await?;
-    Ok(NotificationSettings {
-        email_new_conversation,
-        email_unanswered,
-    })
+    Ok(state.store.notification_settings(&auth.staff.id).await?)
 }
 
-/// Sets which alert emails reach the caller.
+/// Sets which alerts reach the caller.
 pub async fn set_notifications(
     state: &AppState,
     auth: &StaffAuth,
@@ -107,11 +102,7 @@ pub async fn set_notifications(
 ) -> ApiResult<NotificationSettings> {
     state
         .store
-        .set_notification_settings(
-            &auth.staff.id,
-            wanted.email_new_conversation,
-            wanted.email_unanswered,
-        )
+        .set_notification_settings(&auth.staff.id, &wanted)
         .await?;
     Ok(wanted)
 }

@@ -10,6 +10,7 @@ pub(crate) mod health;
 pub(crate) mod links;
 pub(crate) mod mail;
 pub(crate) mod openapi;
+pub(crate) mod push;
 pub(crate) mod responses;
 pub(crate) mod setup;
 pub(crate) mod team;
@@ -113,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(team::router())
         .merge(mail::router())
+        .merge(push::router())
         .merge(links::router())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback(|| async { ApiError::NotFound("endpoint") })

@@ -6,7 +6,7 @@ use super::responses::{
     BadGateway, BadRequest, Busy, Conflict, Forbidden, Gone, NotFound, PayloadTooLarge,
     RateLimited, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
-use super::{accounts, auth, conversations, health, links, mail, setup, team, widget};
+use super::{accounts, auth, conversations, health, links, mail, push, setup, team, widget};
 use crate::state::AppState;
 use axum::Router;
 use axum::http::header;
@@ -58,6 +58,9 @@ pub const PATH: &str = "/api/openapi.json";
         mail::status,
         mail::test,
         mail::failures,
+        push::vapid_public_key,
+        push::subscribe,
+        push::unsubscribe,
         conversations::list,
         conversations::detail,
         conversations::update,

@@ -3,7 +3,7 @@
 
 use super::rows::{MESSAGE_COLUMNS, MessageRow, to_i64, to_u64};
 use super::{Store, StoreError, StoreResult, now_ms};
-use natter_protocol::{Direction, Message};
+use natter_protocol::{Direction, Message, NotificationSettings};
 use sqlx::{Any, Transaction};
 
 /// Emails a visitor the replies of a conversation they have not seen.
@@ -19,17 +19,25 @@ const ENQUEUE_SQL: &str = "INSERT INTO jobs (id, kind, payload, run_at, created_
      WHERE c.id = $6 AND v.email IS NOT NULL AND v.email_opt_out = 0 \
      ON CONFLICT DO NOTHING";
 
-/// With `message` in `tx`, a job at `run_at`: a staff reply is emailed to the
-/// visitor unless they saw it, a visitor message alerts the staff unless answered.
+/// With `message` in `tx`: a visitor message is pushed to the staff's browsers now
+/// and, with `email_at`, alerts the staff by email then unless answered; a staff reply
+/// is emailed to the visitor at `email_at` unless they saw it.
 pub(super) async fn enqueue_follow_up(
     tx: &mut Transaction<'_, Any>,
     message: &Message,
-    run_at: i64,
+    email_at: Option<i64>,
 ) -> sqlx::Result<()> {
     let conv_id = &message.conv_id.0;
-    match message.direction {
-        Direction::Out => enqueue_visitor_email(tx, conv_id, message.seq, run_at).await,
-        Direction::In => {
+    match (message.direction, email_at) {
+        (Direction::Out, Some(run_at)) => {
+            enqueue_visitor_email(tx, conv_id, message.seq, run_at).await
+        }
+        (Direction::Out, None) => Ok(()),
+        (Direction::In, email_at) => {
+            super::push::enqueue(tx, conv_id).await?;
+            let Some(run_at) = email_at else {
+                return Ok(());
+            };
             let org_id: (String,) =
                 sqlx::query_as("SELECT org_id FROM conversations WHERE id = $1")
                     .bind(conv_id)
@@ -157,31 +165,36 @@ impl Store {
         Ok(rows.into_iter().map(|(email,)| email).collect())
     }
 
-    /// A member's choice of alert emails.
-    pub async fn notification_settings(&self, staff_id: &str) -> StoreResult<(bool, bool)> {
-        let (new, unanswered): (i64, i64) = sqlx::query_as(
-            "SELECT email_new_conversation, email_unanswered FROM staff WHERE id = $1",
+    /// A member's choice of alerts.
+    pub async fn notification_settings(&self, staff_id: &str) -> StoreResult<NotificationSettings> {
+        let (new, unanswered, push): (i64, i64, i64) = sqlx::query_as(
+            "SELECT email_new_conversation, email_unanswered, push_enabled FROM staff WHERE id = $1",
         )
         .bind(staff_id)
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        Ok((new != 0, unanswered != 0))
+        Ok(NotificationSettings {
+            email_new_conversation: new != 0,
+            email_unanswered: unanswered != 0,
+            push: push != 0,
+        })
     }
 
-    /// Sets a member's choice of alert emails.
+    /// Sets a member's choice of alerts.
     pub async fn set_notification_settings(
         &self,
         staff_id: &str,
-        new_conversation: bool,
-        unanswered: bool,
+        wanted: &NotificationSettings,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE staff SET email_new_conversation = $2, email_unanswered = $3 WHERE id = $1",
+            "UPDATE staff SET email_new_conversation = $2, email_unanswered = $3, push_enabled = $4 \
+             WHERE id = $1",
         )
         .bind(staff_id)
-        .bind(i64::from(new_conversation))
-        .bind(i64::from(unanswered))
+        .bind(i64::from(wanted.email_new_conversation))
+        .bind(i64::from(wanted.email_unanswered))
+        .bind(i64::from(wanted.push))
         .execute(&self.pool)
         .await?;
         Ok(())

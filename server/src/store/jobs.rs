@@ -66,9 +66,10 @@ pub(super) async fn enqueue(
     Ok(())
 }
 
-/// An organization's failed jobs, newest first.
+/// An organization's failed emails, newest first.
 pub(super) const FAILED_JOBS_SQL: &str = "SELECT kind, payload, attempts, last_error, created_at, done_at \
-     FROM jobs WHERE org_id = $1 AND last_error IS NOT NULL ORDER BY created_at DESC LIMIT $2";
+     FROM jobs WHERE org_id = $1 AND last_error IS NOT NULL \
+     AND kind IN ('staff_alert', 'visitor_email') ORDER BY created_at DESC LIMIT $2";
 
 impl Store {
     /// The organization's most recent failed jobs (retrying or given up).

@@ -156,6 +156,7 @@ impl Store {
                 .ok_or(StoreError::IdempotencyConflict)?;
             messages.push(message);
         }
+        super::push::enqueue(&mut tx, &conv_id.0).await?;
         if let Some(run_at) = lead.alert_at {
             let payload = serde_json::json!({ "conv_id": conv_id.0 }).to_string();
             super::jobs::enqueue(
@@ -219,9 +220,7 @@ pub(super) async fn append_one(
     let mut tx = pool.begin().await?;
     match insert_message(&mut tx, conv_id, author, text, client_msg_id).await? {
         Some((message, reopened)) => {
-            if let Some(run_at) = notify_at {
-                super::emails::enqueue_follow_up(&mut tx, &message, run_at).await?;
-            }
+            super::emails::enqueue_follow_up(&mut tx, &message, notify_at).await?;
             tx.commit().await?;
             Ok(Appended {
                 message,

@@ -12,6 +12,7 @@ mod identity;
 mod jobs;
 mod messages;
 mod plans;
+mod push;
 mod rows;
 mod wal;
 mod writer;
@@ -25,6 +26,7 @@ pub use emails::{LinkRefusal, VISITOR_EMAIL, VisitorMailing};
 pub use identity::NewContact;
 pub use jobs::{Job, STAFF_ALERT};
 pub use messages::{Author, NewLead};
+pub use push::STAFF_PUSH;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};

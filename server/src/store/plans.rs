@@ -12,6 +12,7 @@ use super::directory::{
 };
 use super::identity::{VISITOR_BY_EXTERNAL_ID_SQL, visitor_conversations_sql};
 use super::jobs::FAILED_JOBS_SQL;
+use super::push::ENQUEUE_PUSH_SQL;
 use super::messages::{history_after_sql, history_before_sql, message_by_client_id_sql};
 use super::{Backend, Store, StoreResult};
 use natter_protocol::Side;
@@ -62,6 +63,17 @@ impl Store {
         let (at, limit, seq) = (Arg::Int(at), Arg::Int(51), Arg::Int(10));
         let status = text("open");
         let statements: Vec<(&'static str, String, Vec<Arg>)> = vec![
+            (
+                "push jobs for a visitor message",
+                ENQUEUE_PUSH_SQL.to_owned(),
+                vec![
+                    text("j:"),
+                    text("{"),
+                    conv.clone(),
+                    text("staff_push"),
+                    at.clone(),
+                ],
+            ),
             (
                 "failed emails of an organization",
                 FAILED_JOBS_SQL.to_owned(),

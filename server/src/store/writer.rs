@@ -303,11 +303,11 @@ async fn write_batch(
     // One follow-up job per conversation and direction, from its first message here.
     let mut followed: Vec<(&str, Direction)> = Vec::new();
     for (job, outcome) in jobs.iter().zip(&outcomes) {
-        if let (Some(run_at), Ok(appended)) = (job.notify_at, outcome) {
+        if let Ok(appended) = outcome {
             let key = (job.conv_id.0.as_str(), appended.message.direction);
             if !followed.contains(&key) {
                 followed.push(key);
-                super::emails::enqueue_follow_up(tx, &appended.message, run_at).await?;
+                super::emails::enqueue_follow_up(tx, &appended.message, job.notify_at).await?;
             }
         }
     }

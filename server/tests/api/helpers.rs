@@ -7,7 +7,7 @@ use natter_protocol::{
     ClientFrame, ConvId, LeadCreated, LoginResponse, MessageEnvelope, MessageList, PostMessage,
     ServerFrame,
 };
-use natter_server::config::{DatabaseArgs, LimitArgs, MailArgs, Settings};
+use natter_server::config::{DatabaseArgs, LimitArgs, MailArgs, PushArgs, Settings};
 use natter_server::store::{NewAccount, NewStaff, SqliteSync, Store};
 use natter_server::{Application, ShutdownHandle};
 use reqwest::StatusCode;
@@ -68,6 +68,7 @@ pub fn settings_for(db: &TestDb) -> Settings {
         metrics_token: None,
         staff_origins: Vec::new(),
         mail: MailArgs::default(),
+        push: PushArgs::default(),
     }
 }
 

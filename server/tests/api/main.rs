@@ -27,6 +27,7 @@ mod openapi;
 mod origins;
 mod plans;
 mod proxy;
+mod push;
 mod realtime;
 mod restart;
 mod scale_out;
