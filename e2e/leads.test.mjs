@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { ARTIFACTS, NatterServer, SmtpServer, freePort, launchBrowser, startHostSite } from './lib/env.mjs';
+import { ARTIFACTS, NatterServer, PushService, SmtpServer, freePort, launchBrowser, startHostSite } from './lib/env.mjs';
 import {
   StaffApi, W, assertStoredOnce, openPage, openWidget, scenario, sendMessage, signInInbox, startChat, uid, until,
   waitForWidgetMessage, widgetMessages,
@@ -17,6 +17,7 @@ const T = { timeout: 120_000 };
 
 let server;
 let smtp;
+let pushService;
 let browser;
 let dbDir;
 let api;
@@ -26,6 +27,7 @@ let hostUrl;
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   smtp = await new SmtpServer().start();
+  pushService = await new PushService().start();
   dbDir = mkdtempSync(path.join(os.tmpdir(), 'e2e-leads-'));
   const port = await freePort();
   server = new NatterServer({
@@ -38,6 +40,8 @@ before(async () => {
       '--public-url', `http://127.0.0.1:${port}`,
       '--email-delay-secs', '1',
       '--staff-alert-secs', '3600',
+      // The push service of this suite is on loopback, over http.
+      '--push-allow-http',
     ],
   });
   await server.start();
@@ -54,6 +58,7 @@ after(async () => {
   host?.close();
   await server?.kill();
   smtp?.stop();
+  pushService?.stop();
   if (dbDir && !process.env.E2E_KEEP_DB) rmSync(dbDir, { recursive: true, force: true });
 });
 
@@ -160,5 +165,67 @@ describe('When nobody can answer', { concurrency: 1 }, () => {
     const mine = list.conversations.find((c) => c.visitor.email === `nora-${RUN}@mail.example`);
     assert.ok(mine, 'the conversation is in the inbox');
     await api.call('PATCH', '/accounts/demo', { business_hours: { type: 'always' } });
+  }));
+
+  test('3. notifications turned on in the inbox reach the browser, encrypted, while the inbox is closed', T, scenario('leads-03-push', async (s) => {
+    // Headless Chromium has no push service to reach: the page's PushManager hands out
+    // a subscription to this suite's push service instead, with keys only the test holds.
+    const browserKeys = pushService.subscription(`/push/${RUN}`);
+    const context = await s.context(browser);
+    await context.grantPermissions(['notifications'], { origin: server.url });
+    await context.addInitScript((json) => {
+      const KEY = 'e2e-push-subscription';
+      const decode = (text) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)).buffer;
+      const make = (serverKey) => {
+        const sub = Object.create(PushSubscription.prototype);
+        Object.defineProperty(sub, 'endpoint', { value: json.endpoint });
+        Object.defineProperty(sub, 'options', { value: { applicationServerKey: decode(serverKey), userVisibleOnly: true } });
+        sub.toJSON = () => json;
+        sub.unsubscribe = async () => { localStorage.removeItem(KEY); return true; };
+        return sub;
+      };
+      PushManager.prototype.subscribe = async function (options) {
+        localStorage.setItem(KEY, options.applicationServerKey);
+        return make(options.applicationServerKey);
+      };
+      PushManager.prototype.getSubscription = async function () {
+        const key = localStorage.getItem(KEY);
+        return key ? make(key) : null;
+      };
+    }, browserKeys.json);
+
+    const staff = await openPage(context, 'staff inbox');
+    await signInInbox(staff, server.url);
+    await staff.goto(`${server.url}/inbox/settings/profile`);
+    await staff.getByRole('button', { name: 'Turn on in this browser' }).click();
+    await staff.getByText('Notifications are on in this browser.').waitFor();
+    await staff.getByRole('button', { name: 'Turn off in this browser' }).waitFor();
+    await staff.screenshot({ path: path.join(ARTIFACTS, 'leads-push-profile.png'), fullPage: true });
+
+    // The inbox is closed: nobody is looking, so a new chat is pushed.
+    await staff.close();
+    await until(async () => !(await (await fetch(`${server.url}/api/v1/widget/demo/demo/config`)).json()).staff_online,
+      'the team to be offline');
+    const visitor = await openPage(await s.context(browser), 'visitor');
+    await openWidget(visitor, hostUrl);
+    await startChat(visitor, { name: 'Pia', email: `pia-${RUN}@mail.example`, first: 'Can I return it after 30 days?' });
+    await waitForWidgetMessage(visitor, 'Can I return it after 30 days?');
+    const push = await until(() => pushService.received.find((p) => p.path === `/push/${RUN}`), 'the push', 15_000);
+    assert.equal(push.headers['content-encoding'], 'aes128gcm');
+    assert.match(push.headers.authorization, /^vapid t=[\w-]+\.[\w-]+\.[\w-]+, k=[\w-]{87}$/);
+    const notice = PushService.decrypt(push.body, browserKeys);
+    assert.equal(notice.visitor, 'Pia');
+    assert.equal(notice.preview, 'Can I return it after 30 days?');
+    assert.equal(notice.new_conversation, true);
+    const list = await api.call('GET', '/conversations?limit=50');
+    assert.ok(list.conversations.some((c) => c.conv_id === notice.conv_id), 'the pushed conversation is in the inbox');
+
+    // Signing out stops this browser hearing about the member's chats.
+    const again = await openPage(context, 'staff inbox again');
+    await again.goto(`${server.url}/inbox/`);
+    await again.locator('.topbar').waitFor();
+    const forgotten = again.waitForRequest((r) => r.method() === 'DELETE' && r.url().endsWith('/api/v1/push/subscriptions'));
+    await again.getByRole('button', { name: 'Sign out' }).click();
+    assert.equal(JSON.parse((await forgotten).postData()).endpoint, browserKeys.json.endpoint);
   }));
 });

@@ -3,6 +3,7 @@
 // http://127.0.0.1:PORT), a cuttable TCP proxy in front of the server, and one headless
 // Chromium driven by playwright-core. Nothing here downloads anything.
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import { chmodSync, copyFileSync, mkdtempSync, mkdirSync, createWriteStream, writeFileSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -255,6 +256,74 @@ export class SmtpServer {
     this.proc?.kill('SIGKILL');
     if (this.maildir) rmSync(this.maildir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A push service on loopback, and the browser side of its subscriptions: it keeps what
+ * the server pushed, and decrypts it (RFC 8291, aes128gcm) with the subscription's
+ * private key, which only the test holds.
+ */
+export class PushService {
+  async start() {
+    this.received = [];
+    this.server = http.createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        this.received.push({ path: req.url, headers: req.headers, body: Buffer.concat(chunks) });
+        res.writeHead(201).end();
+      });
+    });
+    this.port = await freePort();
+    await new Promise((resolve) => this.server.listen(this.port, '127.0.0.1', resolve));
+    this.origin = `http://127.0.0.1:${this.port}`;
+    return this;
+  }
+
+  /** A browser's subscription keys for `endpointPath`: what `PushSubscription.toJSON()` gives. */
+  subscription(endpointPath) {
+    const ecdh = crypto.createECDH('prime256v1');
+    ecdh.generateKeys();
+    const auth = crypto.randomBytes(16);
+    return {
+      ecdh,
+      auth,
+      json: {
+        endpoint: `${this.origin}${endpointPath}`,
+        expirationTime: null,
+        keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: auth.toString('base64url') },
+      },
+    };
+  }
+
+  /** The JSON a push carried, decrypted with `subscription`'s keys. */
+  static decrypt(body, { ecdh, auth }) {
+    const salt = body.subarray(0, 16);
+    const idlen = body[20];
+    const serverKey = body.subarray(21, 21 + idlen);
+    const sealed = body.subarray(21 + idlen);
+    const shared = ecdh.computeSecret(serverKey);
+    const info = Buffer.concat([Buffer.from('WebPush: info\0'), ecdh.getPublicKey(), serverKey]);
+    const ikm = Buffer.from(crypto.hkdfSync('sha256', shared, auth, info, 32));
+    const key = Buffer.from(crypto.hkdfSync('sha256', ikm, salt, Buffer.from('Content-Encoding: aes128gcm\0'), 16));
+    const nonce = Buffer.from(crypto.hkdfSync('sha256', ikm, salt, Buffer.from('Content-Encoding: nonce\0'), 12));
+    const decipher = crypto.createDecipheriv('aes-128-gcm', key, nonce);
+    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+    const padded = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]);
+    // The last record ends with a 0x02 delimiter, then zero padding.
+    let end = padded.length - 1;
+    while (end > 0 && padded[end] === 0) end -= 1;
+    assertDelimiter(padded[end]);
+    return JSON.parse(padded.subarray(0, end).toString('utf8'));
+  }
+
+  stop() {
+    this.server?.close();
+  }
+}
+
+function assertDelimiter(byte) {
+  if (byte !== 2) throw new Error(`not the last record's delimiter: ${byte}`);
 }
 
 /** Everything the suite needs, started once. */

@@ -3,8 +3,8 @@
 
 use crate::model::{Connection, ConvList, Delivery, Inserted, ListUpdate, Outgoing, Thread};
 use crate::net::{self, ApiError, call};
-use crate::socket;
 use crate::store::{Inbox, Page};
+use crate::{push, socket};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_protocol::{
@@ -12,8 +12,9 @@ use natter_protocol::{
     ConvId, ConversationDetail, ConversationList, ConversationStatus, CreateAccount,
     CreateInvitation, Direction, IdentitySecret, Invitation, LoginRequest, LoginResponse,
     MailFailures, MailStatus, Message, MessageEnvelope, MessageList, NotificationSettings,
-    PostMessage, ReadRequest, ServerFrame, Side, StaffList, StaffMember, StaffRole, UpdateAccount,
-    UpdateConversation, UpdateMe, UpdateStaff, WidgetTheme, error_code, validate,
+    PostMessage, PushEndpoint, ReadRequest, ServerFrame, Side, StaffList, StaffMember, StaffRole,
+    UpdateAccount, UpdateConversation, UpdateMe, UpdateStaff, VapidPublicKey, WidgetTheme,
+    error_code, validate,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -97,6 +98,7 @@ fn start(inbox: Inbox, session: LoginResponse) {
     load_list(inbox);
     load_websites(inbox);
     load_availability(inbox);
+    renew_push(inbox);
     follow_route(inbox);
     follow_page(inbox);
 }
@@ -245,6 +247,39 @@ pub async fn set_notifications(inbox: Inbox, wanted: NotificationSettings) -> Re
         .map(drop)
 }
 
+/// Turns browser notifications on in this browser for the signed-in member: asks the
+/// browser's permission if need be, subscribes, and tells the server.
+pub async fn enable_push(inbox: Inbox) -> Result<(), String> {
+    let key: VapidPublicKey = request(inbox, "GET", "/push/vapid-public-key", NO_BODY).await?;
+    let subscription = push::subscribe(&key.key).await?;
+    request::<()>(inbox, "POST", "/push/subscriptions", Some(&subscription)).await
+}
+
+/// Turns browser notifications off in this browser.
+pub async fn disable_push(inbox: Inbox) -> Result<(), String> {
+    if let Some(endpoint) = push::unsubscribe().await {
+        request::<()>(
+            inbox,
+            "DELETE",
+            "/push/subscriptions",
+            Some(&PushEndpoint { endpoint }),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// At each sign-in, a browser with notifications on subscribes again: it becomes the
+/// signed-in member's, with the server's current key.
+fn renew_push(inbox: Inbox) {
+    spawn_local(async move {
+        // A failure leaves it as it was; My profile shows where this browser stands.
+        if push::current().await.is_some() {
+            let _ = enable_push(inbox).await;
+        }
+    });
+}
+
 /// The organization's emails that could not be sent, newest first.
 pub async fn mail_failures(inbox: Inbox) -> Result<MailFailures, String> {
     request(inbox, "GET", "/mail/failures", NO_BODY).await
@@ -287,6 +322,15 @@ pub async fn sign_out_everywhere(inbox: Inbox) -> Result<(), String> {
 pub fn sign_out(inbox: Inbox) {
     if let Some(token) = inbox.token() {
         spawn_local(async move {
+            // This browser stops hearing about the member's chats; it keeps its own
+            // subscription for whoever signs in next.
+            if let Some(subscription) = push::current().await {
+                let forget = PushEndpoint {
+                    endpoint: subscription.endpoint,
+                };
+                let _ =
+                    call::<()>("DELETE", "/push/subscriptions", Some(&token), Some(&forget)).await;
+            }
             let _ = call::<()>("POST", "/auth/logout", Some(&token), NO_BODY).await;
         });
     }

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod components;
 pub mod model;
 pub mod net;
+pub mod push;
 mod socket;
 pub mod store;
 

@@ -23,7 +23,7 @@ pub use websites::WebsitesPage;
 
 use crate::model::title;
 use crate::store::{Inbox, Page, use_inbox};
-use crate::{actions, net};
+use crate::{actions, net, push};
 use leptos::prelude::*;
 
 /// The root: provides the state, restores the session, keeps the title badge,
@@ -95,9 +95,16 @@ pub fn Shell() -> impl IntoView {
             .with(|s| s.as_ref().map(|s| s.staff.name.clone()).unwrap_or_default())
     };
     let ask = RwSignal::new(net::notifications_undecided());
+    // Permission, then this browser's push subscription (where the browser has push).
     let enable = move |_| {
         leptos::task::spawn_local(async move {
-            net::request_notifications().await;
+            if push::supported() {
+                if let Err(e) = actions::enable_push(inbox).await {
+                    inbox.banner.set(Some(e));
+                }
+            } else {
+                net::request_notifications().await;
+            }
             ask.set(net::notifications_undecided());
         });
     };

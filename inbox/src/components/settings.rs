@@ -1,6 +1,7 @@
 use super::WebsitesPage;
 use crate::actions;
 use crate::net::{self, format_when};
+use crate::push::{self, PushState};
 use crate::store::{Page, use_inbox};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -513,10 +514,12 @@ fn Alerts() -> impl IntoView {
     let loaded = LocalResource::new(move || actions::notifications(inbox));
     let new_conversation = RwSignal::new(true);
     let unanswered = RwSignal::new(true);
+    let browsers = RwSignal::new(true);
     Effect::new(move |_| {
         if let Some(Ok(s)) = loaded.get() {
             new_conversation.set(s.email_new_conversation);
             unanswered.set(s.email_unanswered);
+            browsers.set(s.push);
         }
     });
     let status = RwSignal::new(None::<Result<&'static str, String>>);
@@ -526,6 +529,7 @@ fn Alerts() -> impl IntoView {
         let wanted = NotificationSettings {
             email_new_conversation: new_conversation.get_untracked(),
             email_unanswered: unanswered.get_untracked(),
+            push: browsers.get_untracked(),
         };
         spawn_local(async move {
             let done = actions::set_notifications(inbox, wanted).await;
@@ -550,13 +554,15 @@ fn Alerts() -> impl IntoView {
             </label>
             <p class="muted">"Kept in this browser. The tab's title counts unread messages either way."</p>
         </div>
+        <BrowserNotifications />
         <form class="website" on:submit=save>
-            <h3>"Email alerts"</h3>
-            <p class="muted">"Sent while nobody of your team is available, when email is on."</p>
+            <h3>"Alerts while nobody is available"</h3>
+            <p class="muted">"Sent while nobody of your team has the inbox open and is available. Emails go out when email is on."</p>
             {move || match loaded.get() {
                 None => view! { <p class="muted" role="status">"Loading…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
                 Some(Ok(_)) => view! {
+                    <label class="check"><input type="checkbox" bind:checked=browsers />"Notify my browsers of each new conversation and visitor message"</label>
                     <label class="check"><input type="checkbox" bind:checked=new_conversation />"Email me about a new conversation nobody answered"</label>
                     <label class="check"><input type="checkbox" bind:checked=unanswered />"Email me when a visitor writes again and nobody answered"</label>
                     <div class="actions">
@@ -566,6 +572,64 @@ fn Alerts() -> impl IntoView {
                 }.into_any(),
             }}
         </form>
+    }
+}
+
+/// This browser's notifications: on or off here, or why they cannot be.
+#[component]
+fn BrowserNotifications() -> impl IntoView {
+    let inbox = use_inbox();
+    let state = RwSignal::new(None::<PushState>);
+    let refresh = move || spawn_local(async move { state.set(Some(push::state().await)) });
+    refresh();
+    let busy = RwSignal::new(false);
+    let status = RwSignal::new(None::<Result<&'static str, String>>);
+    let change = move |on: bool| {
+        busy.set(true);
+        status.set(None);
+        spawn_local(async move {
+            let done = if on {
+                actions::enable_push(inbox).await
+            } else {
+                actions::disable_push(inbox).await
+            };
+            status.set(Some(done.map(|()| {
+                if on {
+                    "Notifications are on in this browser."
+                } else {
+                    "Notifications are off in this browser."
+                }
+            })));
+            busy.set(false);
+            refresh();
+        });
+    };
+    view! {
+        <div class="website">
+            <h3>"Notifications in this browser"</h3>
+            {move || match state.get() {
+                None => view! { <p class="muted" role="status">"Checking this browser…"</p> }.into_any(),
+                Some(PushState::Unsupported) => view! {
+                    <p class="muted">"This browser cannot receive notifications from the inbox here: it needs a browser with web push, and the inbox on https."</p>
+                }.into_any(),
+                Some(PushState::Blocked) => view! {
+                    <p class="muted">"Notifications are blocked for this site. Allow them in the browser's site settings, then reload."</p>
+                }.into_any(),
+                Some(PushState::On) => view! {
+                    <p class="muted">"On: this browser shows a notification for each new conversation and visitor message while nobody is looking, even with the inbox closed. Clicking one opens the conversation."</p>
+                    <div class="actions">
+                        <button type="button" class="secondary" disabled=busy on:click=move |_| change(false)>"Turn off in this browser"</button>
+                    </div>
+                }.into_any(),
+                Some(PushState::Off) => view! {
+                    <p class="muted">"Off. Turn them on to hear about new chats while the inbox is closed."</p>
+                    <div class="actions">
+                        <button type="button" class="primary" disabled=busy on:click=move |_| change(true)>"Turn on in this browser"</button>
+                    </div>
+                }.into_any(),
+            }}
+            <SaveStatus status />
+        </div>
     }
 }
 

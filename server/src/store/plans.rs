@@ -12,8 +12,8 @@ use super::directory::{
 };
 use super::identity::{VISITOR_BY_EXTERNAL_ID_SQL, visitor_conversations_sql};
 use super::jobs::FAILED_JOBS_SQL;
-use super::push::ENQUEUE_PUSH_SQL;
 use super::messages::{history_after_sql, history_before_sql, message_by_client_id_sql};
+use super::push::ENQUEUE_PUSH_SQL;
 use super::{Backend, Store, StoreResult};
 use natter_protocol::Side;
 use sqlx::{Executor, Row};
