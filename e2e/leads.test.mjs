@@ -202,6 +202,31 @@ describe('When nobody can answer', { concurrency: 1 }, () => {
     await staff.getByRole('button', { name: 'Turn off in this browser' }).waitFor();
     await staff.screenshot({ path: path.join(ARTIFACTS, 'leads-push-profile.png'), fullPage: true });
 
+    // The inbox's service worker turns a push into a notification, one per conversation.
+    const cdp = await context.newCDPSession(staff);
+    const registered = new Promise((resolve) => cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+      const ours = registrations.find((r) => r.scopeURL === `${server.url}/inbox/` && !r.isDeleted);
+      if (ours) resolve(ours.registrationId);
+    }));
+    await cdp.send('ServiceWorker.enable');
+    const registrationId = await registered;
+    const shown = () => staff.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration('/inbox/');
+      return (await registration.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag }));
+    });
+    for (const preview of ['Hello?', 'Anyone there?']) {
+      await cdp.send('ServiceWorker.deliverPushMessage', {
+        origin: server.url,
+        registrationId,
+        data: JSON.stringify({ conv_id: 'c-e2e', visitor: 'Quynh', preview, new_conversation: true }),
+      });
+    }
+    const notifications = await until(async () => {
+      const now = await shown();
+      return now.length && now[0].body === 'Anyone there?' ? now : null;
+    }, 'the notification', 10_000);
+    assert.deepEqual(notifications, [{ title: 'New chat from Quynh', body: 'Anyone there?', tag: 'c-e2e' }]);
+
     // The inbox is closed: nobody is looking, so a new chat is pushed.
     await staff.close();
     await until(async () => !(await (await fetch(`${server.url}/api/v1/widget/demo/demo/config`)).json()).staff_online,
