@@ -248,7 +248,7 @@ async fn a_visitor_who_writes_again_unanswered_alerts_those_who_want_it_once() {
     .await;
     let staff = app.staff_token().await;
     let (_, quiet) = app.join("demo", "agent", "pw-quiet-agent").await;
-    let off = serde_json::json!({ "email_new_conversation": true, "email_unanswered": false });
+    let off = serde_json::json!({ "email_new_conversation": true, "email_unanswered": false, "push": true });
     let response = app
         .client
         .put(app.url("/me/notifications"))
