@@ -172,6 +172,14 @@ pub struct MailArgs {
     pub email_delay_secs: u64,
 }
 
+impl MailArgs {
+    /// `NATTER_PUBLIC_URL` without a trailing slash, when set.
+    pub fn public_base(&self) -> Option<String> {
+        let url = self.public_url.as_deref()?.trim().trim_end_matches('/');
+        (!url.is_empty()).then(|| url.to_owned())
+    }
+}
+
 impl Default for MailArgs {
     /// Email off.
     fn default() -> Self {

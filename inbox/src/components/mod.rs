@@ -7,6 +7,7 @@ mod hours;
 mod join;
 mod list;
 mod log;
+mod presence;
 mod settings;
 mod sign_in;
 mod websites;
@@ -17,7 +18,8 @@ pub use conversation::{ConversationPane, VisitorDetails};
 pub use join::Join;
 pub use list::ConversationList;
 pub use log::MessageLog;
-pub use settings::{AwayToggle, SettingsButton, SettingsPage};
+pub use presence::AwayToggle;
+pub use settings::{SettingsButton, SettingsPage};
 pub use sign_in::SignIn;
 pub use websites::WebsitesPage;
 

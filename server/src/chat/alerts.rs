@@ -45,34 +45,22 @@ pub async fn staff_alert(state: &AppState, conv_id: &str) -> Result<(), String> 
             format!("{visitor} started a conversation and nobody has answered yet:"),
         )
     };
-    let link = state
-        .settings
-        .mail
-        .public_url
-        .as_deref()
-        .map(|base| format!("{}/inbox/#/c/{conv_id}", base.trim_end_matches('/')));
+    let link = format!(
+        "{}/inbox/#/c/{conv_id}",
+        super::continuity::link_base(state)
+    );
     let said: Vec<&str> = waiting.iter().map(|m| m.text.as_str()).collect();
     let email = Email {
         to,
         subject,
-        text: format!(
-            "{lead}\n\n{}\n\n{}\n",
-            said.join("\n\n"),
-            link.as_deref().map_or_else(
-                || "Open your Natter inbox to answer.".to_owned(),
-                |l| format!("Answer: {l}"),
-            ),
-        ),
+        text: format!("{lead}\n\n{}\n\nAnswer: {link}\n", said.join("\n\n")),
         html: format!(
-            "<p>{}</p>{}<p>{}</p>",
+            "<p>{}</p>{}<p><a href=\"{}\">Answer in the inbox</a></p>",
             html_escape(&lead),
             said.iter()
                 .map(|t| format!("<blockquote>{}</blockquote>", html_escape(t)))
                 .collect::<String>(),
-            link.as_deref().map_or_else(
-                || "Open your Natter inbox to answer.".to_owned(),
-                |l| format!("<a href=\"{0}\">Answer in the inbox</a>", html_escape(l)),
-            ),
+            html_escape(&link),
         ),
         ..Email::default()
     };

@@ -83,10 +83,11 @@ async fn new_link(
 /// Where links in emails point: `NATTER_PUBLIC_URL`, else the address the server
 /// listens on (start-up warns that it should be set).
 pub fn link_base(state: &AppState) -> String {
-    match state.settings.mail.public_url.as_deref().map(str::trim) {
-        Some(url) if !url.is_empty() => url.trim_end_matches('/').to_owned(),
-        _ => format!("http://{}", state.settings.addr),
-    }
+    state
+        .settings
+        .mail
+        .public_base()
+        .unwrap_or_else(|| format!("http://{}", state.settings.addr))
 }
 
 /// One conversation is one thread in the visitor's mail client: every email refers

@@ -145,10 +145,11 @@ pub fn router(state: AppState) -> Router {
 /// This server's address for links and snippets: `NATTER_PUBLIC_URL` when set, else as
 /// the browser reached it.
 pub(crate) fn public_base(state: &AppState, headers: &axum::http::HeaderMap) -> String {
-    match state.settings.mail.public_url.as_deref() {
-        Some(url) if !url.trim().is_empty() => url.trim().trim_end_matches('/').to_owned(),
-        _ => request_base(headers),
-    }
+    state
+        .settings
+        .mail
+        .public_base()
+        .unwrap_or_else(|| request_base(headers))
 }
 
 /// The server's address as the request reached it (through a proxy: as the proxy says).

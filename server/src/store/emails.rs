@@ -19,6 +19,12 @@ const ENQUEUE_SQL: &str = "INSERT INTO jobs (id, kind, payload, run_at, created_
      WHERE c.id = $6 AND v.email IS NOT NULL AND v.email_opt_out = 0 \
      ON CONFLICT DO NOTHING";
 
+/// A staff alert for conversation `$7` in its organization; a pending one (same key)
+/// takes this message.
+const ENQUEUE_ALERT_SQL: &str = "INSERT INTO jobs (id, kind, payload, run_at, created_at, dedupe_key, org_id) \
+     SELECT $1, $2, $3, $4, $5, $6, c.org_id FROM conversations c WHERE c.id = $7 \
+     ON CONFLICT DO NOTHING";
+
 /// With `message` in `tx`: a visitor message is pushed to the staff's browsers now
 /// and, with `email_at`, alerts the staff by email then unless answered; a staff reply
 /// is emailed to the visitor at `email_at` unless they saw it.
@@ -38,22 +44,17 @@ pub(super) async fn enqueue_follow_up(
             let Some(run_at) = email_at else {
                 return Ok(());
             };
-            let org_id: (String,) =
-                sqlx::query_as("SELECT org_id FROM conversations WHERE id = $1")
-                    .bind(conv_id)
-                    .fetch_one(&mut **tx)
-                    .await?;
-            let payload = serde_json::json!({ "conv_id": conv_id }).to_string();
-            let key = format!("{}:{conv_id}", super::jobs::STAFF_ALERT);
-            super::jobs::enqueue(
-                tx,
-                &org_id.0,
-                super::jobs::STAFF_ALERT,
-                &payload,
-                run_at,
-                Some(&key),
-            )
-            .await
+            sqlx::query(ENQUEUE_ALERT_SQL)
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(super::jobs::STAFF_ALERT)
+                .bind(serde_json::json!({ "conv_id": conv_id }).to_string())
+                .bind(run_at)
+                .bind(now_ms())
+                .bind(format!("{}:{conv_id}", super::jobs::STAFF_ALERT))
+                .bind(conv_id)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
         }
     }
 }
