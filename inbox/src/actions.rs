@@ -98,6 +98,8 @@ fn start(inbox: Inbox, session: LoginResponse) {
     load_list(inbox);
     load_websites(inbox);
     load_availability(inbox);
+    // Members' names, for assignees.
+    load_team(inbox);
     renew_push(inbox);
     follow_route(inbox);
     follow_page(inbox);
@@ -748,19 +750,33 @@ pub fn follow_route(inbox: Inbox) {
 
 /// Resolves or reopens the selected conversation.
 pub fn set_status(inbox: Inbox, status: ConversationStatus) {
+    update_selected(
+        inbox,
+        UpdateConversation {
+            status: Some(status),
+            ..UpdateConversation::default()
+        },
+    );
+}
+
+/// Assigns the selected conversation to a member (`None`: to nobody).
+pub fn assign(inbox: Inbox, assignee_id: Option<String>) {
+    update_selected(
+        inbox,
+        UpdateConversation {
+            assignee_id: Some(assignee_id),
+            ..UpdateConversation::default()
+        },
+    );
+}
+
+fn update_selected(inbox: Inbox, change: UpdateConversation) {
     let (Some(token), Some(conv_id)) = (inbox.token(), inbox.selected.get_untracked()) else {
         return;
     };
     spawn_local(async move {
         let path = format!("/conversations/{conv_id}");
-        match call::<ConversationDetail>(
-            "PATCH",
-            &path,
-            Some(&token),
-            Some(&UpdateConversation { status }),
-        )
-        .await
-        {
+        match call::<ConversationDetail>("PATCH", &path, Some(&token), Some(&change)).await {
             Ok(detail) => {
                 inbox.list.update(|l| l.upsert(detail.summary.clone()));
                 if inbox.is_selected(&conv_id) {
@@ -824,6 +840,19 @@ pub fn on_frame(inbox: Inbox, frame: ServerFrame) {
                     }
                 });
             }
+        }
+        ServerFrame::Assigned {
+            conv_id,
+            assignee_id,
+        } => {
+            inbox
+                .list
+                .update(|l| l.apply_assignee(&conv_id, assignee_id.clone()));
+            inbox.detail.update(|d| {
+                if let Some(d) = d.as_mut().filter(|d| d.summary.conv_id == conv_id) {
+                    d.summary.assignee_id = assignee_id;
+                }
+            });
         }
         ServerFrame::Conversation {
             conv_id, status, ..

@@ -15,6 +15,27 @@ pub struct ConvList {
     items: Vec<ConversationSummary>,
 }
 
+/// Whose conversations the list shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum View {
+    #[default]
+    All,
+    /// Assigned to the signed-in member.
+    Mine,
+    /// Assigned to nobody.
+    Unassigned,
+}
+
+impl View {
+    fn shows(self, assignee: Option<&str>, me: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Mine => assignee == Some(me),
+            Self::Unassigned => assignee.is_none(),
+        }
+    }
+}
+
 /// What a live message did to the list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ListUpdate {
@@ -33,11 +54,17 @@ impl ConvList {
         list
     }
 
-    /// The conversations with `status`, latest activity first.
-    pub fn with_status(&self, status: ConversationStatus) -> Vec<ConversationSummary> {
+    /// The conversations with `status` in `view` (`me`: the signed-in member's id),
+    /// latest activity first.
+    pub fn visible(
+        &self,
+        status: ConversationStatus,
+        view: View,
+        me: &str,
+    ) -> Vec<ConversationSummary> {
         self.items
             .iter()
-            .filter(|c| c.status == status)
+            .filter(|c| c.status == status && view.shows(c.assignee_id.as_deref(), me))
             .cloned()
             .collect()
     }
@@ -107,6 +134,12 @@ impl ConvList {
         if let Some(row) = self.items.iter_mut().find(|c| &c.conv_id == conv_id) {
             // At most every message after `seq` is an unread visitor message.
             row.unread_count = row.unread_count.min(row.last_seq.saturating_sub(seq));
+        }
+    }
+
+    pub fn apply_assignee(&mut self, conv_id: &ConvId, assignee_id: Option<String>) {
+        if let Some(row) = self.items.iter_mut().find(|c| &c.conv_id == conv_id) {
+            row.assignee_id = assignee_id;
         }
     }
 
@@ -382,7 +415,7 @@ mod tests {
     }
 
     fn ids(list: &ConvList) -> Vec<String> {
-        list.with_status(ConversationStatus::Open)
+        list.visible(ConversationStatus::Open, View::All, "me")
             .iter()
             .map(|c| c.conv_id.0.clone())
             .collect()
@@ -428,13 +461,44 @@ mod tests {
     }
 
     #[test]
+    fn views_show_mine_the_unassigned_or_all_and_follow_assignment() {
+        let mut list = ConvList::new(vec![
+            conv("a", 10, 0, 0),
+            conv("b", 20, 0, 0),
+            conv("c", 30, 0, 0),
+        ]);
+        list.apply_assignee(&"a".into(), Some("me".into()));
+        list.apply_assignee(&"b".into(), Some("ann".into()));
+        let shown = |list: &ConvList, view| -> Vec<String> {
+            list.visible(ConversationStatus::Open, view, "me")
+                .iter()
+                .map(|c| c.conv_id.0.clone())
+                .collect()
+        };
+        for (view, expected) in [
+            (View::All, vec!["c", "b", "a"]),
+            (View::Mine, vec!["a"]),
+            (View::Unassigned, vec!["c"]),
+        ] {
+            assert_eq!(shown(&list, view), expected, "{view:?}");
+        }
+        list.apply_assignee(&"a".into(), None);
+        assert_eq!(shown(&list, View::Mine), Vec::<String>::new());
+        assert_eq!(shown(&list, View::Unassigned), ["c", "a"]);
+    }
+
+    #[test]
     fn replacing_a_status_keeps_the_others_and_status_changes_move_rows() {
         let mut list = ConvList::new(vec![conv("a", 10, 1, 0), conv("b", 20, 1, 0)]);
         list.apply_status(&"a".into(), ConversationStatus::Resolved);
         assert_eq!(ids(&list), ["b"]);
         list.replace_status(ConversationStatus::Open, vec![conv("c", 5, 1, 0)]);
         assert_eq!(ids(&list), ["c"]);
-        assert_eq!(list.with_status(ConversationStatus::Resolved).len(), 1);
+        assert_eq!(
+            list.visible(ConversationStatus::Resolved, View::All, "me")
+                .len(),
+            1
+        );
         // A visitor writing again reopens it.
         list.apply_message(&msg("a", 2, Direction::In, 30), false);
         assert_eq!(ids(&list), ["a", "c"]);

@@ -1,6 +1,6 @@
 //! The inbox's reactive state, provided once as context and read by every component.
 
-use crate::model::{Connection, ConvList, Thread};
+use crate::model::{Connection, ConvList, Thread, View};
 use leptos::prelude::*;
 use natter_protocol::{
     AccountSettings, ConvId, ConversationDetail, ConversationStatus, LoginResponse, TeamMember,
@@ -51,6 +51,8 @@ pub struct Inbox {
     pub list_loading: RwSignal<bool>,
     /// The list's status filter.
     pub filter: RwSignal<ConversationStatus>,
+    /// Whose conversations the list shows.
+    pub view: RwSignal<View>,
     pub selected: RwSignal<Option<ConvId>>,
     pub detail: RwSignal<Option<ConversationDetail>>,
     /// The selected conversation's messages and pending replies.
@@ -86,6 +88,7 @@ impl Inbox {
             list: RwSignal::new(ConvList::default()),
             list_loading: RwSignal::new(false),
             filter: RwSignal::new(ConversationStatus::Open),
+            view: RwSignal::new(View::All),
             selected: RwSignal::new(None),
             detail: RwSignal::new(None),
             thread: RwSignal::new(None),

@@ -938,11 +938,29 @@ pub struct ConversationDetail {
     pub staff_read_seq: u64,
 }
 
-/// `PATCH /api/v1/conversations/{conv_id}`
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// `PATCH /api/v1/conversations/{conv_id}`: what to change, at least one of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateConversation {
-    pub status: ConversationStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub status: Option<ConversationStatus>,
+    /// A staff member of the organization, or `null` to unassign; absent: unchanged.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 64))]
+    pub assignee_id: Option<Option<String>>,
+}
+
+/// A field that is present, `null` or not: `Some(value)`, so that absent (`None`, by
+/// `default`) and `null` (`Some(None)`) differ.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
 }
 
 /// A `u64` that may also be written as an integral float: JSON has one number type,
@@ -980,7 +998,32 @@ fn integral_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Er
 
 #[cfg(test)]
 mod tests {
-    use super::ReadRequest;
+    use super::{ConversationStatus, ReadRequest, UpdateConversation};
+
+    #[test]
+    fn an_assignee_absent_differs_from_null() {
+        for (json, status, assignee) in [
+            (
+                r#"{"status":"resolved"}"#,
+                Some(ConversationStatus::Resolved),
+                None,
+            ),
+            (r#"{"assignee_id":null}"#, None, Some(None)),
+            (r#"{"assignee_id":"s1"}"#, None, Some(Some("s1".to_owned()))),
+        ] {
+            let update: UpdateConversation = serde_json::from_str(json).unwrap();
+            assert_eq!(
+                (update.status, update.assignee_id.clone()),
+                (status, assignee),
+                "{json}"
+            );
+            let again = serde_json::to_string(&update).unwrap();
+            assert_eq!(
+                serde_json::from_str::<UpdateConversation>(&again).unwrap(),
+                update
+            );
+        }
+    }
 
     #[test]
     fn read_positions_take_integral_floats_only() {

@@ -94,6 +94,12 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         assignee_id: Option<String>,
     },
+    /// Staff socket: a conversation was assigned to a staff member (`null`: to nobody).
+    #[cfg(feature = "staff")]
+    Assigned {
+        conv_id: ConvId,
+        assignee_id: Option<String>,
+    },
     /// Staff socket: a new conversation was started in the organization.
     #[cfg(feature = "staff")]
     ConversationCreated {
@@ -309,6 +315,16 @@ mod tests {
             #[cfg(feature = "staff")]
             ServerFrame::Conversations {
                 conversations: vec![],
+            },
+            #[cfg(feature = "staff")]
+            ServerFrame::Assigned {
+                conv_id: "c1".into(),
+                assignee_id: Some("s1".into()),
+            },
+            #[cfg(feature = "staff")]
+            ServerFrame::Assigned {
+                conv_id: "c1".into(),
+                assignee_id: None,
             },
             ServerFrame::Error {
                 code: "not_found".into(),

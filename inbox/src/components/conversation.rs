@@ -52,6 +52,7 @@ pub fn ConversationPane() -> impl IntoView {
                         "← Back"
                     </button>
                     <h2>{name}</h2>
+                    <Assignment assignee=Signal::derive(move || summary().and_then(|s| s.assignee_id)) />
                     <button type="button" class="status" on:click=toggle>
                         {move || match status() {
                             Some(ConversationStatus::Open) => "Resolve",
@@ -71,6 +72,58 @@ pub fn ConversationPane() -> impl IntoView {
                     {move || summary().map(|s| view! { <VisitorDetails visitor=s.visitor /> })}
                 </div>
             </section>
+        </Show>
+    }
+}
+
+/// Who answers the conversation: a picker of the organization's members, and "Assign
+/// to me" while it is not the signed-in member's.
+#[component]
+fn Assignment(
+    /// The member the open conversation is assigned to, if any.
+    assignee: Signal<Option<String>>,
+) -> impl IntoView {
+    let inbox = use_inbox();
+    let me = inbox.my_id().unwrap_or_default();
+    let mine = {
+        let me = me.clone();
+        move || assignee.get().as_deref() == Some(me.as_str())
+    };
+    let options = move || {
+        inbox
+            .team
+            .get()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| {
+                let id = m.member.id.clone();
+                let chosen = move || assignee.get().as_deref() == Some(id.as_str());
+                view! { <option value=m.member.id.clone() prop:selected=chosen>{m.member.name}</option> }
+            })
+            .collect_view()
+    };
+    view! {
+        <label class="assign">
+            <span class="visually-hidden">"Assigned to"</span>
+            <select on:change=move |ev| {
+                let chosen = event_target_value(&ev);
+                actions::assign(inbox, (!chosen.is_empty()).then_some(chosen));
+            }>
+                <option value="" prop:selected=move || assignee.get().is_none()>"Unassigned"</option>
+                {options}
+            </select>
+        </label>
+        <Show when=move || !mine()>
+            <button
+                type="button"
+                class="status assign-me"
+                on:click={
+                    let me = me.clone();
+                    move |_| actions::assign(inbox, Some(me.clone()))
+                }
+            >
+                "Assign to me"
+            </button>
         </Show>
     }
 }

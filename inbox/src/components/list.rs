@@ -1,5 +1,5 @@
 use crate::actions;
-use crate::model::preview;
+use crate::model::{View, preview};
 use crate::net::format_when;
 use crate::store::use_inbox;
 use leptos::prelude::*;
@@ -9,7 +9,23 @@ use natter_protocol::{ConversationStatus, ConversationSummary};
 #[component]
 pub fn ConversationList() -> impl IntoView {
     let inbox = use_inbox();
-    let rows = move || inbox.list.with(|l| l.with_status(inbox.filter.get()));
+    let rows = move || {
+        let me = inbox.my_id().unwrap_or_default();
+        inbox
+            .list
+            .with(|l| l.visible(inbox.filter.get(), inbox.view.get(), &me))
+    };
+    let view_tab = move |view: View, label: &'static str| {
+        view! {
+            <button
+                type="button"
+                aria-pressed=move || (inbox.view.get() == view).to_string()
+                on:click=move |_| inbox.view.set(view)
+            >
+                {label}
+            </button>
+        }
+    };
     let tab = move |status: ConversationStatus, label: &'static str| {
         view! {
             <button
@@ -27,6 +43,11 @@ pub fn ConversationList() -> impl IntoView {
                 {tab(ConversationStatus::Open, "Open")}
                 {tab(ConversationStatus::Resolved, "Resolved")}
             </div>
+            <div class="filter views" role="group" aria-label="Whose conversations">
+                {view_tab(View::All, "All")}
+                {view_tab(View::Mine, "Mine")}
+                {view_tab(View::Unassigned, "Unassigned")}
+            </div>
             <Show when=move || rows().is_empty()>
                 <p class="muted empty" role="status">
                     {move || if inbox.list_loading.get() { "Loading conversations…" } else { "No conversations here yet." }}
@@ -36,7 +57,7 @@ pub fn ConversationList() -> impl IntoView {
                 // Keyed on what a row shows, so a changed row is rebuilt and moved.
                 <For
                     each=rows
-                    key=|c| (c.conv_id.clone(), c.last_seq, c.unread_count, c.status)
+                    key=|c| (c.conv_id.clone(), c.last_seq, c.unread_count, c.status, c.assignee_id.clone())
                     children=move |summary| view! { <ConversationRow summary /> }
                 />
             </ul>
@@ -44,7 +65,20 @@ pub fn ConversationList() -> impl IntoView {
     }
 }
 
-/// One row: visitor name, last message, time and unread count.
+/// A member's name, once the team is loaded.
+pub(super) fn member_name(inbox: crate::store::Inbox, staff_id: &str) -> String {
+    inbox
+        .team
+        .with(|team| {
+            team.as_ref()?
+                .iter()
+                .find(|m| m.member.id == staff_id)
+                .map(|m| m.member.name.clone())
+        })
+        .unwrap_or_else(|| "A former member".to_owned())
+}
+
+/// One row: visitor name, assignee, last message, time and unread count.
 #[component]
 fn ConversationRow(
     /// The conversation this row shows.
@@ -63,6 +97,16 @@ fn ConversationRow(
         .map(preview)
         .unwrap_or_default();
     let name = summary.visitor.name.clone();
+    let assignee = summary.assignee_id.clone().map(|id| {
+        let me = inbox.my_id().unwrap_or_default();
+        move || {
+            if id == me {
+                "You".to_owned()
+            } else {
+                member_name(inbox, &id)
+            }
+        }
+    });
     let conv_attr = conv_id.0.clone();
     view! {
         <li class="row" class:unread=(unread > 0) data-conv=conv_attr>
@@ -74,6 +118,7 @@ fn ConversationRow(
             >
                 <span class="row-top">
                     <span class="name">{name}</span>
+                    {assignee.map(|who| view! { <span class="assignee" title="Assigned to">{who}</span> })}
                     <time class="when">{format_when(summary.last_activity_at, true)}</time>
                 </span>
                 <span class="row-bottom">

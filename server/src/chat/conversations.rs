@@ -1,45 +1,81 @@
-//! Conversations: the inbox's list, one conversation and its history, and status changes.
+//! Conversations: the inbox's list, one conversation and its history, and changes of
+//! status and assignee.
 
 use super::{Committed, access, commit};
 use crate::auth::Principal;
 use crate::http::error::{ApiError, ApiResult};
 use crate::hub::{Audience, Event};
 use crate::state::AppState;
-use crate::store::ListCursor;
+use crate::store::{Assignee, ListCursor};
 use natter_protocol::{
     ConvId, ConversationDetail, ConversationStatus, ConversationSummary, Message, MessageList,
-    ServerFrame, StaffMember,
+    ServerFrame, StaffMember, UpdateConversation, error_code,
 };
 
-/// Resolves or re-opens a conversation, and tells both sides.
-pub async fn set_status(
+/// Changes a conversation's status, its assignee or both, and tells who should know:
+/// both sides of a status, the staff of an assignment. The assignee is a member of the
+/// conversation's organization.
+pub async fn update(
     state: &AppState,
     principal: &Principal,
     conv_id: &str,
-    status: ConversationStatus,
+    change: UpdateConversation,
 ) -> ApiResult<ConversationDetail> {
+    if change.status.is_none() && change.assignee_id.is_none() {
+        return Err(ApiError::Invalid {
+            code: error_code::INVALID_BODY.to_owned(),
+            message: "Nothing to change: give status, assignee_id or both.".to_owned(),
+        });
+    }
     let conversation = access::conversation(state, principal, conv_id).await?;
+    if let Some(Some(staff_id)) = &change.assignee_id {
+        let member = state
+            .store
+            .staff_member(&conversation.org_id, staff_id)
+            .await?;
+        if member.is_none() {
+            return Err(ApiError::Invalid {
+                code: "invalid_assignee_id".to_owned(),
+                message: "No member of this organization has that id.".to_owned(),
+            });
+        }
+    }
     let store = state.store.clone();
     commit(state, async move {
         let conv_id = conversation.conv_id();
-        store.set_status(&conv_id, status).await?;
+        let mut events = Vec::new();
+        if let Some(status) = change.status {
+            store.set_status(&conv_id, status).await?;
+            events.push(Event {
+                org_id: conversation.org_id.clone(),
+                conv_id: conv_id.clone(),
+                audience: Audience::Everyone,
+                frame: ServerFrame::Conversation {
+                    conv_id: conv_id.clone(),
+                    status,
+                    assignee_id: None,
+                },
+            });
+        }
+        if let Some(assignee_id) = change.assignee_id {
+            store.set_assignee(&conv_id, assignee_id.as_deref()).await?;
+            events.push(Event {
+                org_id: conversation.org_id.clone(),
+                conv_id: conv_id.clone(),
+                audience: Audience::Staff,
+                frame: ServerFrame::Assigned {
+                    conv_id: conv_id.clone(),
+                    assignee_id,
+                },
+            });
+        }
         let detail = store
             .conversation_detail(&conv_id)
             .await?
             .ok_or(ApiError::NotFound("conversation"))?;
-        let event = Event {
-            org_id: conversation.org_id,
-            conv_id: conv_id.clone(),
-            audience: Audience::Everyone,
-            frame: ServerFrame::Conversation {
-                conv_id,
-                status,
-                assignee_id: None,
-            },
-        };
         Ok(Committed {
             value: detail,
-            events: vec![event],
+            events,
             ended_sessions: Vec::new(),
         })
     })
@@ -52,12 +88,20 @@ pub async fn list(
     state: &AppState,
     staff: &StaffMember,
     status: Option<ConversationStatus>,
+    assignee: Option<&str>,
     cursor: Option<&ListCursor>,
     limit: u32,
 ) -> ApiResult<(Vec<ConversationSummary>, Option<ListCursor>)> {
+    let assignee = match assignee {
+        None => Assignee::Anyone,
+        Some("me") => Assignee::Staff(staff.id.clone()),
+        Some("none") => Assignee::Nobody,
+        // Another organization's member simply has none here.
+        Some(staff_id) => Assignee::Staff(staff_id.to_owned()),
+    };
     Ok(state
         .store
-        .list_conversations(&staff.org_id, status, cursor, limit)
+        .list_conversations(&staff.org_id, status, &assignee, cursor, limit)
         .await?)
 }
 

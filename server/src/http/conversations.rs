@@ -215,6 +215,9 @@ pub(crate) struct ListQuery {
     /// Only conversations with this status.
     #[param(nullable = false)]
     status: Option<ConversationStatus>,
+    /// Only conversations assigned to: `me`, `none` (nobody), or a member's id.
+    #[param(nullable = false, pattern = r"^[A-Za-z0-9_-]{1,64}$")]
+    assignee: Option<String>,
     /// The previous page's `next_cursor`; empty for the first page.
     #[param(
         nullable = false,
@@ -249,9 +252,27 @@ pub(crate) async fn list(
         None => None,
     };
     let limit = page_size(query.limit, 50, 100)?;
-    let (conversations, next) =
-        chat::conversations::list(&state, &auth.staff, query.status, cursor.as_ref(), limit)
-            .await?;
+    if let Some(assignee) = &query.assignee {
+        let valid = (1..=64).contains(&assignee.len())
+            && assignee
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !valid {
+            return Err(ApiError::bad_request(
+                error_code::INVALID_QUERY,
+                "assignee is `me`, `none` or a member's id",
+            ));
+        }
+    }
+    let (conversations, next) = chat::conversations::list(
+        &state,
+        &auth.staff,
+        query.status,
+        query.assignee.as_deref(),
+        cursor.as_ref(),
+        limit,
+    )
+    .await?;
     Ok(Json(ConversationList {
         conversations,
         next_cursor: next.map(|c| c.encode()),
@@ -279,7 +300,9 @@ pub(crate) async fn detail(
     Ok(Json(detail))
 }
 
-/// Resolves or re-opens a conversation.
+/// Resolves or re-opens a conversation, and assigns it to a member of the organization
+/// (`assignee_id`; `null` unassigns; 422 `invalid_assignee_id` for anyone else). Staff
+/// sockets hear `assigned` at once.
 #[utoipa::path(patch, path = "/api/v1/conversations/{conv_id}", tag = "conversations",
     params(("conv_id" = String, Path, description = "The conversation")),
     security(("staff" = [])),
@@ -301,6 +324,6 @@ pub(crate) async fn update(
     Json(body): Json<UpdateConversation>,
 ) -> ApiResult<Json<ConversationDetail>> {
     let principal = Principal::Staff(auth.staff);
-    let detail = chat::conversations::set_status(&state, &principal, &conv_id, body.status).await?;
+    let detail = chat::conversations::update(&state, &principal, &conv_id, body).await?;
     Ok(Json(detail))
 }

@@ -72,6 +72,17 @@ const SUMMARY_SELECT: &str = "SELECT c.id, c.account_id, c.status, c.assignee_id
 
 pub(super) const CONVERSATION_SQL: &str = "SELECT id, org_id, account_id, visitor_id, last_seq, staff_read_seq FROM conversations WHERE id = $1";
 pub(super) const SET_STATUS_SQL: &str = "UPDATE conversations SET status = $2 WHERE id = $1";
+pub(super) const SET_ASSIGNEE_SQL: &str = "UPDATE conversations SET assignee_id = $2 WHERE id = $1";
+
+/// Whose conversations a list holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Assignee {
+    Anyone,
+    /// Conversations nobody is assigned.
+    Nobody,
+    /// One member's.
+    Staff(String),
+}
 
 pub(super) fn summary_sql(filter: &str) -> String {
     let last = MESSAGE_COLUMNS
@@ -90,12 +101,20 @@ pub(super) fn summary_sql(filter: &str) -> String {
 /// The inbox list, one statement per combination of filters, so that each is one
 /// range of one index walked backwards (no `$n = '' OR …` the planner cannot
 /// index). Parameters in order: org, [status], [cursor time, cursor id], limit.
-pub(super) fn list_sql(by_status: bool, after_cursor: bool) -> String {
+pub(super) fn list_sql(by_status: bool, assignee: &Assignee, after_cursor: bool) -> String {
     let mut filter = String::from("c.org_id = $1");
     let mut n = 1;
     if by_status {
         n += 1;
         filter.push_str(&format!(" AND c.status = ${n}"));
+    }
+    match assignee {
+        Assignee::Anyone => {}
+        Assignee::Nobody => filter.push_str(" AND c.assignee_id IS NULL"),
+        Assignee::Staff(_) => {
+            n += 1;
+            filter.push_str(&format!(" AND c.assignee_id = ${n}"));
+        }
     }
     if after_cursor {
         // A row value is one index range on both SQLite and Postgres.
@@ -187,13 +206,17 @@ impl Store {
         &self,
         org_id: &str,
         status: Option<ConversationStatus>,
+        assignee: &Assignee,
         cursor: Option<&ListCursor>,
         limit: u32,
     ) -> StoreResult<(Vec<ConversationSummary>, Option<ListCursor>)> {
-        let sql = list_sql(status.is_some(), cursor.is_some());
+        let sql = list_sql(status.is_some(), assignee, cursor.is_some());
         let mut query = sqlx::query(&sql).bind(org_id);
         if let Some(status) = status {
             query = query.bind(status.as_str());
+        }
+        if let Assignee::Staff(staff_id) = assignee {
+            query = query.bind(staff_id.as_str());
         }
         if let Some(cursor) = cursor {
             query = query.bind(cursor.last_activity_at).bind(cursor.id.as_str());
@@ -216,6 +239,16 @@ impl Store {
             None
         };
         Ok((list, next))
+    }
+
+    /// Assigns a conversation to a member (`None`: to nobody).
+    pub async fn set_assignee(&self, conv_id: &ConvId, assignee: Option<&str>) -> StoreResult<()> {
+        sqlx::query(SET_ASSIGNEE_SQL)
+            .bind(&conv_id.0)
+            .bind(assignee)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn set_status(

@@ -18,7 +18,7 @@ mod wal;
 mod writer;
 
 pub use cache::Lookup;
-pub use conversations::{ConversationOwner, ConversationRow, ListCursor};
+pub use conversations::{Assignee, ConversationOwner, ConversationRow, ListCursor};
 pub use directory::{
     Account, NewAccount, NewStaff, StaffCredentials, StaffSession, Team, VisitorIdentity,
 };

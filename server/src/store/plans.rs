@@ -4,7 +4,8 @@
 //! `natter admin explain` prints them for an operator or a benchmark.
 
 use super::conversations::{
-    CONVERSATION_SQL, SET_STATUS_SQL, list_sql, mark_read_sql, summary_sql,
+    Assignee, CONVERSATION_SQL, SET_ASSIGNEE_SQL, SET_STATUS_SQL, list_sql, mark_read_sql,
+    summary_sql,
 };
 use super::directory::{
     ACCOUNT_SQL, DELETE_SESSION_SQL, FIRST_REPLIES_SQL, SESSIONS_OF_SQL, TEAM_SQL,
@@ -62,6 +63,7 @@ impl Store {
         let (conv, org) = (text(&conv), text(&org));
         let (at, limit, seq) = (Arg::Int(at), Arg::Int(51), Arg::Int(10));
         let status = text("open");
+        let staff = text("s");
         let statements: Vec<(&'static str, String, Vec<Arg>)> = vec![
             (
                 "push jobs for a visitor message",
@@ -81,23 +83,67 @@ impl Store {
             ),
             (
                 "inbox list, first page",
-                list_sql(false, false),
+                list_sql(false, &Assignee::Anyone, false),
                 vec![org.clone(), limit.clone()],
             ),
             (
                 "inbox list, next page",
-                list_sql(false, true),
+                list_sql(false, &Assignee::Anyone, true),
                 vec![org.clone(), at.clone(), conv.clone(), limit.clone()],
             ),
             (
                 "inbox list by status, first page",
-                list_sql(true, false),
+                list_sql(true, &Assignee::Anyone, false),
                 vec![org.clone(), status.clone(), limit.clone()],
             ),
             (
                 "inbox list by status, next page",
-                list_sql(true, true),
+                list_sql(true, &Assignee::Anyone, true),
+                vec![
+                    org.clone(),
+                    status.clone(),
+                    at.clone(),
+                    conv.clone(),
+                    limit.clone(),
+                ],
+            ),
+            (
+                "inbox list of one member's, next page",
+                list_sql(false, &Assignee::Staff(String::new()), true),
+                vec![
+                    org.clone(),
+                    staff.clone(),
+                    at.clone(),
+                    conv.clone(),
+                    limit.clone(),
+                ],
+            ),
+            (
+                "inbox list of one member's by status, next page",
+                list_sql(true, &Assignee::Staff(String::new()), true),
+                vec![
+                    org.clone(),
+                    status.clone(),
+                    staff.clone(),
+                    at.clone(),
+                    conv.clone(),
+                    limit.clone(),
+                ],
+            ),
+            (
+                "inbox list of the unassigned, first page",
+                list_sql(false, &Assignee::Nobody, false),
+                vec![org.clone(), limit.clone()],
+            ),
+            (
+                "inbox list of the unassigned by status, next page",
+                list_sql(true, &Assignee::Nobody, true),
                 vec![org.clone(), status.clone(), at, conv.clone(), limit.clone()],
+            ),
+            (
+                "assign a conversation",
+                SET_ASSIGNEE_SQL.to_owned(),
+                vec![conv.clone(), staff.clone()],
             ),
             (
                 "conversation detail",

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod abuse;
+mod assignment;
 mod authorization;
 mod availability;
 mod backend;

@@ -1,0 +1,4 @@
+-- Issue 18: the inbox's views by assignee (mine, unassigned, someone's), with or
+-- without a status, are each one index range, latest activity first.
+CREATE INDEX conversations_assignee ON conversations(org_id, assignee_id, last_activity_at, id);
+CREATE INDEX conversations_assignee_status ON conversations(org_id, assignee_id, status, last_activity_at, id);
