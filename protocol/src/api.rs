@@ -117,8 +117,9 @@ impl Weekday {
     }
 }
 
-/// Which alerts reach a staff member (each on by default). They go out only while
-/// nobody of the organization is online.
+/// Which alerts reach a staff member (all but the assignment email on by default). The
+/// new-conversation and unanswered alerts go out only while nobody of the organization
+/// is online.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotificationSettings {
@@ -126,6 +127,10 @@ pub struct NotificationSettings {
     pub email_new_conversation: bool,
     /// Email: a visitor wrote again in a conversation and nobody answered.
     pub email_unanswered: bool,
+    /// Email: someone else assigned the member a conversation (sent whoever is online).
+    /// Absent in a request: off.
+    #[serde(default)]
+    pub email_assignment: bool,
     /// Browser notifications (in each browser where they were enabled): a new
     /// conversation or a visitor message. Absent in a request: on.
     #[serde(default = "on")]
@@ -654,7 +659,8 @@ pub struct Identified {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MailFailure {
-    /// `staff_alert` (a chat nobody answered) or `visitor_email` (replies to a visitor).
+    /// `staff_alert` (a chat nobody answered), `visitor_email` (replies to a visitor) or
+    /// `assignment_alert` (a conversation assigned to a member).
     pub kind: String,
     /// The conversation the email was about.
     #[serde(default, skip_serializing_if = "Option::is_none")]

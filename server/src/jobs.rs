@@ -1,11 +1,12 @@
 //! The worker that runs durable jobs (`store::jobs`): it claims due jobs every second,
 //! runs each, and records the result; a failure is retried with a growing delay, for
 //! about a day, then given up with its reason kept. Today: staff alerts
-//! (`chat::alerts`), visitor emails (`chat::continuity`) and pushes (`chat::push`).
+//! and assignment emails (`chat::alerts`), visitor emails (`chat::continuity`) and
+//! pushes (`chat::push`).
 
 use crate::chat::JobOutcome;
 use crate::state::AppState;
-use crate::store::{Job, STAFF_ALERT, STAFF_PUSH, VISITOR_EMAIL, now_ms};
+use crate::store::{ASSIGNMENT_ALERT, Job, STAFF_ALERT, STAFF_PUSH, VISITOR_EMAIL, now_ms};
 use std::time::Duration;
 
 /// How often the worker looks for due jobs.
@@ -58,6 +59,14 @@ async fn run(state: &AppState, job: &Job) -> JobOutcome {
         VISITOR_EMAIL => crate::chat::continuity::visitor_email(state, conv_id)
             .await
             .into(),
+        ASSIGNMENT_ALERT => match (payload["assignee_id"].as_str(), payload["by"].as_str()) {
+            (Some(assignee), Some(by)) => {
+                crate::chat::alerts::assignment_alert(state, conv_id, assignee, by)
+                    .await
+                    .into()
+            }
+            _ => JobOutcome::GiveUp("no assignee_id or by".into()),
+        },
         STAFF_PUSH => match payload["subscription_id"].as_str() {
             Some(subscription) => crate::chat::push::staff_push(state, conv_id, subscription).await,
             None => JobOutcome::GiveUp("no subscription_id".into()),

@@ -475,10 +475,12 @@ fn Alerts() -> impl IntoView {
     let new_conversation = RwSignal::new(true);
     let unanswered = RwSignal::new(true);
     let browsers = RwSignal::new(true);
+    let assignment = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(s)) = loaded.get() {
             new_conversation.set(s.email_new_conversation);
             unanswered.set(s.email_unanswered);
+            assignment.set(s.email_assignment);
             browsers.set(s.push);
         }
     });
@@ -489,6 +491,7 @@ fn Alerts() -> impl IntoView {
         let wanted = NotificationSettings {
             email_new_conversation: new_conversation.get_untracked(),
             email_unanswered: unanswered.get_untracked(),
+            email_assignment: assignment.get_untracked(),
             push: browsers.get_untracked(),
         };
         spawn_local(async move {
@@ -525,6 +528,7 @@ fn Alerts() -> impl IntoView {
                     <label class="check"><input type="checkbox" bind:checked=browsers />"Notify my browsers of each new conversation and visitor message"</label>
                     <label class="check"><input type="checkbox" bind:checked=new_conversation />"Email me about a new conversation nobody answered"</label>
                     <label class="check"><input type="checkbox" bind:checked=unanswered />"Email me when a visitor writes again and nobody answered"</label>
+                    <label class="check"><input type="checkbox" bind:checked=assignment />"Email me when someone assigns me a conversation (whoever is online)"</label>
                     <div class="actions">
                         <button type="submit" class="primary">"Save alerts"</button>
                         <SaveStatus status />

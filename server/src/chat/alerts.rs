@@ -1,7 +1,8 @@
 //! Staff alerts: a conversation whose last word is the visitor's, while no staff
 //! member of the organization is online, is emailed to the members who want it — a
 //! new conversation, or a visitor who wrote again — quoting what they wrote since the
-//! last answer. Messages that arrive before the alert goes out join it.
+//! last answer. Messages that arrive before the alert goes out join it. And a member
+//! who wants it is emailed when someone else assigns them a conversation.
 
 use crate::mail::{Email, html_escape};
 use crate::state::AppState;
@@ -56,6 +57,65 @@ pub async fn staff_alert(state: &AppState, conv_id: &str) -> Result<(), String> 
         text: format!("{lead}\n\n{}\n\nAnswer: {link}\n", said.join("\n\n")),
         html: format!(
             "<p>{}</p>{}<p><a href=\"{}\">Answer in the inbox</a></p>",
+            html_escape(&lead),
+            said.iter()
+                .map(|t| format!("<blockquote>{}</blockquote>", html_escape(t)))
+                .collect::<String>(),
+            html_escape(&link),
+        ),
+        ..Email::default()
+    };
+    mailer.send(email).await
+}
+
+/// Emails `assignee` that `by` assigned them `conv_id`, with what the visitor said since
+/// the last answer, unless it was assigned elsewhere (or deleted) meanwhile.
+pub async fn assignment_alert(
+    state: &AppState,
+    conv_id: &str,
+    assignee: &str,
+    by: &str,
+) -> Result<(), String> {
+    let Some(mailer) = &state.mailer else {
+        return Ok(());
+    };
+    let err = |e: crate::store::StoreError| e.to_string();
+    let Some(owner) = state.store.conversation_owner(conv_id).await.map_err(err)? else {
+        return Ok(());
+    };
+    let Some(detail) = state
+        .store
+        .conversation_detail(&owner.conv_id())
+        .await
+        .map_err(err)?
+    else {
+        return Ok(());
+    };
+    if detail.summary.assignee_id.as_deref() != Some(assignee) {
+        return Ok(());
+    }
+    let Some(member) = state
+        .store
+        .staff_member(&owner.org_id, assignee)
+        .await
+        .map_err(err)?
+    else {
+        return Ok(());
+    };
+    let (waiting, _) = state.store.unanswered(conv_id).await.map_err(err)?;
+    let visitor = detail.summary.visitor.name.clone();
+    let lead = format!("{by} assigned you the conversation with {visitor}.");
+    let link = format!(
+        "{}/inbox/#/c/{conv_id}",
+        super::continuity::link_base(state)
+    );
+    let said: Vec<&str> = waiting.iter().map(|m| m.text.as_str()).collect();
+    let email = Email {
+        to: vec![member.staff.email],
+        subject: format!("{by} assigned you the conversation with {visitor}"),
+        text: format!("{lead}\n\n{}\n\nOpen it: {link}\n", said.join("\n\n")),
+        html: format!(
+            "<p>{}</p>{}<p><a href=\"{}\">Open it in the inbox</a></p>",
             html_escape(&lead),
             said.iter()
                 .map(|t| format!("<blockquote>{}</blockquote>", html_escape(t)))

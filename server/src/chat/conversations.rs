@@ -40,6 +40,15 @@ pub async fn update(
             });
         }
     }
+    // Someone else's assignment is emailed to the assignee (if they want it).
+    let alert_by = match (principal, &change.assignee_id) {
+        (Principal::Staff(me), Some(Some(assignee)))
+            if state.mailer.is_some() && *assignee != me.id =>
+        {
+            Some(me.name.clone())
+        }
+        _ => None,
+    };
     let store = state.store.clone();
     commit(state, async move {
         let conv_id = conversation.conv_id();
@@ -58,7 +67,9 @@ pub async fn update(
             });
         }
         if let Some(assignee_id) = change.assignee_id {
-            store.set_assignee(&conv_id, assignee_id.as_deref()).await?;
+            store
+                .set_assignee(&conv_id, assignee_id.as_deref(), alert_by.as_deref())
+                .await?;
             events.push(Event {
                 org_id: conversation.org_id.clone(),
                 conv_id: conv_id.clone(),

@@ -241,13 +241,40 @@ impl Store {
         Ok((list, next))
     }
 
-    /// Assigns a conversation to a member (`None`: to nobody).
-    pub async fn set_assignee(&self, conv_id: &ConvId, assignee: Option<&str>) -> StoreResult<()> {
+    /// Assigns a conversation to a member (`None`: to nobody). With `alert_by` (who
+    /// assigned it), an email to the assignee, if they want one, is committed with it.
+    pub async fn set_assignee(
+        &self,
+        conv_id: &ConvId,
+        assignee: Option<&str>,
+        alert_by: Option<&str>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(SET_ASSIGNEE_SQL)
             .bind(&conv_id.0)
             .bind(assignee)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        if let (Some(assignee), Some(by)) = (assignee, alert_by) {
+            let payload = serde_json::json!({
+                "conv_id": conv_id.0,
+                "assignee_id": assignee,
+                "by": by,
+            });
+            sqlx::query(
+                "INSERT INTO jobs (id, org_id, kind, payload, run_at, created_at) \
+                 SELECT $1, s.org_id, $2, $3, $4, $4 FROM staff s \
+                 WHERE s.id = $5 AND s.email_assignment = 1",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(super::jobs::ASSIGNMENT_ALERT)
+            .bind(payload.to_string())
+            .bind(super::now_ms())
+            .bind(assignee)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -168,8 +168,9 @@ impl Store {
 
     /// A member's choice of alerts.
     pub async fn notification_settings(&self, staff_id: &str) -> StoreResult<NotificationSettings> {
-        let (new, unanswered, push): (i64, i64, i64) = sqlx::query_as(
-            "SELECT email_new_conversation, email_unanswered, push_enabled FROM staff WHERE id = $1",
+        let (new, unanswered, assignment, push): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT email_new_conversation, email_unanswered, email_assignment, push_enabled \
+             FROM staff WHERE id = $1",
         )
         .bind(staff_id)
         .fetch_optional(&self.pool)
@@ -178,6 +179,7 @@ impl Store {
         Ok(NotificationSettings {
             email_new_conversation: new != 0,
             email_unanswered: unanswered != 0,
+            email_assignment: assignment != 0,
             push: push != 0,
         })
     }
@@ -189,13 +191,14 @@ impl Store {
         wanted: &NotificationSettings,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE staff SET email_new_conversation = $2, email_unanswered = $3, push_enabled = $4 \
-             WHERE id = $1",
+            "UPDATE staff SET email_new_conversation = $2, email_unanswered = $3, push_enabled = $4, \
+             email_assignment = $5 WHERE id = $1",
         )
         .bind(staff_id)
         .bind(i64::from(wanted.email_new_conversation))
         .bind(i64::from(wanted.email_unanswered))
         .bind(i64::from(wanted.push))
+        .bind(i64::from(wanted.email_assignment))
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -6,6 +6,8 @@ use sqlx::{Any, Transaction};
 
 /// Emails the organization's staff about a conversation nobody answered.
 pub const STAFF_ALERT: &str = "staff_alert";
+/// Emails a member that someone assigned them a conversation.
+pub const ASSIGNMENT_ALERT: &str = "assignment_alert";
 
 /// A claimed job.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -69,7 +71,7 @@ pub(super) async fn enqueue(
 /// An organization's failed emails, newest first.
 pub(super) const FAILED_JOBS_SQL: &str = "SELECT kind, payload, attempts, last_error, created_at, done_at \
      FROM jobs WHERE org_id = $1 AND last_error IS NOT NULL \
-     AND kind IN ('staff_alert', 'visitor_email') ORDER BY created_at DESC LIMIT $2";
+     AND kind IN ('staff_alert', 'visitor_email', 'assignment_alert') ORDER BY created_at DESC LIMIT $2";
 
 impl Store {
     /// The organization's most recent failed jobs (retrying or given up).

@@ -24,7 +24,7 @@ pub use directory::{
 };
 pub use emails::{LinkRefusal, VISITOR_EMAIL, VisitorMailing};
 pub use identity::NewContact;
-pub use jobs::{Job, STAFF_ALERT};
+pub use jobs::{ASSIGNMENT_ALERT, Job, STAFF_ALERT};
 pub use messages::{Author, NewLead};
 pub use push::STAFF_PUSH;
 

@@ -248,7 +248,7 @@ async fn a_visitor_who_writes_again_unanswered_alerts_those_who_want_it_once() {
     .await;
     let staff = app.staff_token().await;
     let (_, quiet) = app.join("demo", "agent", "pw-quiet-agent").await;
-    let off = serde_json::json!({ "email_new_conversation": true, "email_unanswered": false, "push": true });
+    let off = serde_json::json!({ "email_new_conversation": true, "email_unanswered": false, "email_assignment": false, "push": true });
     let response = app
         .client
         .put(app.url("/me/notifications"))
@@ -306,4 +306,80 @@ async fn a_visitor_who_writes_again_unanswered_alerts_those_who_want_it_once() {
     );
     let settings: serde_json::Value = app.get_json("/me/notifications", &quiet).await;
     assert_eq!(settings, off);
+}
+
+#[tokio::test]
+async fn an_assignment_by_someone_else_is_emailed_to_an_assignee_who_wants_it() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|s| {
+        s.mail = MailArgs {
+            staff_alert_secs: 3600,
+            ..smtp.settings()
+        }
+    })
+    .await;
+    let staff = app.staff_token().await;
+    let (keen_id, keen) = app.join("demo", "agent", "pw-keen").await;
+    let (quiet_id, _) = app.join("demo", "agent", "pw-quiet").await;
+    let wants = serde_json::json!({
+        "email_new_conversation": true, "email_unanswered": true, "email_assignment": true,
+    });
+    let response = app
+        .client
+        .put(app.url("/me/notifications"))
+        .bearer_auth(&keen)
+        .json(&wants)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let keen_email = app.login_of(&keen).await.email;
+    let lead = app
+        .create_lead("Lan", Some("Can someone call me back?"))
+        .await;
+    let assign = |token: String, to: String| {
+        let app = &app;
+        let conv = lead.conv_id.0.clone();
+        async move {
+            let response = app
+                .client
+                .patch(app.url(&format!("/conversations/{conv}")))
+                .bearer_auth(token)
+                .json(&serde_json::json!({ "assignee_id": to }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+    };
+    // The keen member assigning it to themselves: no email. The quiet member (off by
+    // default): none. Then assigned to the keen member by someone else: one.
+    assign(keen.clone(), keen_id.clone()).await;
+    assign(staff.clone(), quiet_id).await;
+    assign(staff.clone(), keen_id).await;
+    eventually("the assignment email", async || {
+        smtp.messages().iter().any(|m| m.contains("assigned you"))
+    })
+    .await;
+    eventually("every job's end", async || {
+        app.sql_i64("SELECT COUNT(*) FROM jobs WHERE done_at IS NULL AND kind <> 'staff_alert'")
+            .await
+            == 0
+    })
+    .await;
+    let emails: Vec<String> = smtp
+        .messages()
+        .iter()
+        .map(|m| decoded(m))
+        .filter(|m| m.contains("assigned you"))
+        .collect();
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    assert!(
+        emails[0].contains(&keen_email),
+        "to the assignee: {}",
+        emails[0]
+    );
+    assert!(emails[0].contains("Demo Agent assigned you the conversation with Lan"));
+    assert!(emails[0].contains("Can someone call me back?"));
+    assert!(emails[0].contains(&format!("/inbox/#/c/{}", lead.conv_id)));
 }
