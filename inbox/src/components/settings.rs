@@ -197,6 +197,7 @@ fn Mail() -> impl IntoView {
                                         let what = match f.kind.as_str() {
                                             "staff_alert" => "Alert to the team about an unanswered chat",
                                             "visitor_email" => "Replies emailed to a visitor",
+                                            "assignment_alert" => "A conversation assigned to a member",
                                             _ => "Email",
                                         };
                                         let state = if f.given_up {
