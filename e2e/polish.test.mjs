@@ -477,4 +477,44 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
     assert.deepEqual(avatars, ['DA'], 'the header does not show the demo team');
     assert.match(await visitor.locator('natter-chat .n-team .n-sr').textContent(), /Demo Agent/);
   }));
+
+  test('15. assignment: "Assign to me" in one inbox shows in a colleague\'s, live, and moves the conversation between views', T, scenario('polish-15-assign', async (s) => {
+    await lanReady();
+    const mine = await staffReady();
+    // A colleague joins through an invitation and opens the same conversation elsewhere.
+    const invitation = await api.call('POST', '/invitations', { email: `kim-${RUN}@shop.example`, role: 'agent' });
+    const code = invitation.invitation_url.split('/').pop();
+    const kim = await api.call('POST', `/invitations/${code}/accept`, { name: `Kim ${RUN}`, password: 'kim-password-1' });
+    const context = await s.context(world.browser);
+    await context.addInitScript((session) => localStorage.setItem('natter.inbox.session', session), JSON.stringify(kim));
+    const theirs = await openPage(context, 'colleague-inbox');
+    await theirs.goto(`${world.server.url}/inbox/`);
+    await openInboxConversation(theirs, lan.convId);
+    const row = (page) => page.locator(`li.row[data-conv="${lan.convId}"]`);
+
+    await mine.getByRole('button', { name: 'Assign to me' }).click();
+    await until(async () => (await row(mine).locator('.assignee').textContent().catch(() => '')) === 'You', 'my row says "You"');
+    await until(async () => (await row(theirs).locator('.assignee').textContent().catch(() => '')) === 'Demo Agent',
+      'the colleague\'s row names the assignee, live');
+    assert.equal(await theirs.locator('.assign select option:checked').textContent(), 'Demo Agent');
+    assert.equal(await mine.getByRole('button', { name: 'Assign to me' }).count(), 0, 'no "Assign to me" on one\'s own');
+
+    // The views: mine for me, not in the colleague's Mine nor in Unassigned.
+    await mine.getByRole('button', { name: 'Mine' }).click();
+    await row(mine).waitFor();
+    await theirs.getByRole('button', { name: 'Mine' }).click();
+    await until(async () => (await row(theirs).count()) === 0, 'not in the colleague\'s Mine');
+    await theirs.getByRole('button', { name: 'Unassigned' }).click();
+    await until(async () => (await row(theirs).count()) === 0, 'not in Unassigned');
+
+    // The colleague takes it with the picker: my Mine loses it at once.
+    await theirs.getByRole('button', { name: 'All' }).click();
+    await theirs.locator('.assign select').selectOption({ label: `Kim ${RUN}` });
+    await until(async () => (await row(mine).count()) === 0, 'gone from my Mine, live');
+    await mine.getByRole('button', { name: 'All' }).click();
+    await until(async () => (await row(mine).locator('.assignee').textContent().catch(() => '')) === `Kim ${RUN}`, 'my row names the colleague');
+    const stored = await detail(lan.convId);
+    assert.equal(stored.assignee_id, kim.staff.id);
+    await api.call('PATCH', `/conversations/${encodeURIComponent(lan.convId)}`, { assignee_id: null });
+  }));
 });

@@ -845,6 +845,16 @@ pub fn on_frame(inbox: Inbox, frame: ServerFrame) {
             conv_id,
             assignee_id,
         } => {
+            // Someone who joined since the team was loaded: load it again for the name.
+            let known = assignee_id.as_ref().is_none_or(|id| {
+                inbox.team.with_untracked(|team| {
+                    team.as_ref()
+                        .is_some_and(|team| team.iter().any(|m| &m.member.id == id))
+                })
+            });
+            if !known {
+                load_team(inbox);
+            }
             inbox
                 .list
                 .update(|l| l.apply_assignee(&conv_id, assignee_id.clone()));
