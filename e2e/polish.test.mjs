@@ -517,4 +517,45 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
     assert.equal(stored.assignee_id, kim.staff.id);
     await api.call('PATCH', `/conversations/${encodeURIComponent(lan.convId)}`, { assignee_id: null });
   }));
+
+  test('16. keyboard: ? lists the shortcuts, j/k move through the list, r goes to the reply box, a assigns, e resolves; typing is never taken', T, scenario('polish-16-shortcuts', async () => {
+    await lanReady();
+    // Another conversation above Lan's, to move to.
+    const res = await fetch(`${world.server.url}/api/v1/widget/demo/demo/leads`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `Minh ${RUN}`, message: 'Newest' }),
+    });
+    assert.equal(res.status, 201);
+    const mine = await staffReady();
+    await mine.locator(`li.row[data-conv="${lan.convId}"]`).waitFor();
+    await mine.locator('.pane-head h2').click();
+    const focused = () => mine.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
+
+    await mine.keyboard.press('?');
+    const help = mine.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    assert.equal(await mine.evaluate(() => document.activeElement?.textContent), 'Close');
+    await mine.keyboard.press('Escape');
+    await help.waitFor({ state: 'hidden' });
+
+    await mine.keyboard.press('k');
+    await until(() => !mine.url().includes(lan.convId), 'k moves to the conversation above');
+    await mine.keyboard.press('j');
+    await until(() => mine.url().includes(lan.convId), 'j moves back down');
+
+    await mine.keyboard.press('a');
+    await until(async () => (await detail(lan.convId)).assignee_id !== null, 'a assigns it to me');
+    await mine.keyboard.press('r');
+    await until(async () => (await focused()) === 'reply', 'r focuses the reply box');
+    assert.equal(await mine.locator(I.reply).inputValue(), '', 'the r is not typed');
+    // In the reply box, letters are text.
+    await mine.keyboard.type('jake');
+    assert.equal(await mine.locator(I.reply).inputValue(), 'jake');
+    assert.ok(mine.url().includes(lan.convId), 'typing moved nothing');
+    await mine.locator(I.reply).fill('');
+    await mine.locator('.pane-head h2').click();
+    await mine.keyboard.press('e');
+    await until(async () => (await detail(lan.convId)).status === 'resolved', 'e resolves it');
+    await api.call('PATCH', `/conversations/${encodeURIComponent(lan.convId)}`, { status: 'open', assignee_id: null });
+  }));
 });

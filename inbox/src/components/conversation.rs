@@ -39,7 +39,7 @@ pub fn ConversationPane() -> impl IntoView {
     view! {
         <Show
             when=move || inbox.selected.with(Option::is_some)
-            fallback=|| view! { <section class="pane placeholder"><p class="muted">"Choose a conversation to answer it."</p></section> }
+            fallback=|| view! { <section class="pane placeholder"><p class="muted">"Choose a conversation to answer it. Press ? for keyboard shortcuts."</p></section> }
         >
             <section class="pane" aria-label="Conversation">
                 <header class="pane-head">

@@ -9,6 +9,7 @@ mod list;
 mod log;
 mod presence;
 mod settings;
+mod shortcuts;
 mod sign_in;
 mod websites;
 
@@ -20,6 +21,7 @@ pub use list::ConversationList;
 pub use log::MessageLog;
 pub use presence::AwayToggle;
 pub use settings::{SettingsButton, SettingsPage};
+pub use shortcuts::Shortcuts;
 pub use sign_in::SignIn;
 pub use websites::WebsitesPage;
 
@@ -164,6 +166,7 @@ pub fn Shell() -> impl IntoView {
                     <SettingsPage />
                 </main>
             </Show>
+            <Shortcuts />
         </div>
     }
 }
