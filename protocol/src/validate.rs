@@ -97,6 +97,32 @@ pub fn name(value: &str) -> Result<String, Invalid> {
     Ok(name)
 }
 
+/// A canned reply's title: like a name, 1..=120 characters.
+pub fn title(value: &str) -> Result<String, Invalid> {
+    name(value).map_err(|e| Invalid::new("title", e.message.replacen("name", "title", 1)))
+}
+
+/// Longest canned-reply shortcut.
+pub const MAX_SHORTCUT_CHARS: usize = 32;
+
+/// A canned reply's shortcut, typed after `/` in the composer: 1..=32 letters, digits,
+/// `-` and `_` after trimming and a leading `/` (stored lower-cased).
+pub fn shortcut(value: &str) -> Result<String, Invalid> {
+    let trimmed = value.trim();
+    let shortcut = trimmed.strip_prefix('/').unwrap_or(trimmed);
+    let valid = (1..=MAX_SHORTCUT_CHARS).contains(&shortcut.len())
+        && shortcut
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !valid {
+        return Err(Invalid::new(
+            "shortcut",
+            format!("shortcut must be 1 to {MAX_SHORTCUT_CHARS} letters, digits, - and _"),
+        ));
+    }
+    Ok(shortcut.to_ascii_lowercase())
+}
+
 /// An email address: one `@`, a non-empty local part, a dotted domain, no spaces. Lower-cased.
 pub fn email(value: &str) -> Result<String, Invalid> {
     let email = value.trim();

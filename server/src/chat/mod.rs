@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod alerts;
+pub mod canned;
 pub mod continuity;
 pub mod conversations;
 pub mod email;

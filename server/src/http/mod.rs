@@ -3,6 +3,7 @@
 pub(crate) mod accounts;
 mod assets;
 pub(crate) mod auth;
+pub(crate) mod canned;
 pub(crate) mod conversations;
 pub(crate) mod error;
 pub(crate) mod extract;
@@ -115,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .merge(team::router())
         .merge(mail::router())
         .merge(push::router())
+        .merge(canned::router())
         .merge(links::router())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback(|| async { ApiError::NotFound("endpoint") })

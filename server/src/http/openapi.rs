@@ -6,7 +6,9 @@ use super::responses::{
     BadGateway, BadRequest, Busy, Conflict, Forbidden, Gone, NotFound, PayloadTooLarge,
     RateLimited, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
-use super::{accounts, auth, conversations, health, links, mail, push, setup, team, widget};
+use super::{
+    accounts, auth, canned, conversations, health, links, mail, push, setup, team, widget,
+};
 use crate::state::AppState;
 use axum::Router;
 use axum::http::header;
@@ -61,6 +63,10 @@ pub const PATH: &str = "/api/openapi.json";
         push::vapid_public_key,
         push::subscribe,
         push::unsubscribe,
+        canned::list,
+        canned::create,
+        canned::update,
+        canned::remove,
         conversations::list,
         conversations::detail,
         conversations::update,

@@ -5,6 +5,7 @@
 //! is committed, with its `seq`, before any caller can acknowledge or publish it.
 
 mod cache;
+mod canned;
 mod conversations;
 mod directory;
 mod emails;

@@ -3,6 +3,7 @@
 //! `EXPLAIN` on Postgres). Tests fail on a full scan or a sort of a whole table;
 //! `natter admin explain` prints them for an operator or a benchmark.
 
+use super::canned::CANNED_OF_SQL;
 use super::conversations::{
     Assignee, CONVERSATION_SQL, SET_ASSIGNEE_SQL, SET_STATUS_SQL, list_sql, mark_read_sql,
     summary_sql,
@@ -65,6 +66,11 @@ impl Store {
         let status = text("open");
         let staff = text("s");
         let statements: Vec<(&'static str, String, Vec<Arg>)> = vec![
+            (
+                "canned replies of an organization",
+                CANNED_OF_SQL.to_owned(),
+                vec![org.clone()],
+            ),
             (
                 "push jobs for a visitor message",
                 ENQUEUE_PUSH_SQL.to_owned(),

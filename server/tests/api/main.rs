@@ -12,6 +12,7 @@ mod authorization;
 mod availability;
 mod backend;
 mod bad_input;
+mod canned;
 mod continuity;
 mod conversations;
 mod group_commit;
