@@ -6,7 +6,8 @@
 // ("Lan") and one staff inbox carry the story where it continues.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startWorld } from './lib/env.mjs';
+import path from 'node:path';
+import { ARTIFACTS, startWorld } from './lib/env.mjs';
 import {
   I, W, StaffApi, axeViolations, deepFocus, inboxMessages, newContext, openInboxConversation,
   openPage, openWidget, replyInInbox, scenario, sendMessage, seriousOnly, signInInbox, sleep, until,
@@ -557,5 +558,33 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
     await mine.keyboard.press('e');
     await until(async () => (await detail(lan.convId)).status === 'resolved', 'e resolves it');
     await api.call('PATCH', `/conversations/${encodeURIComponent(lan.convId)}`, { status: 'open', assignee_id: null });
+  }));
+
+  test('17. canned replies: an admin adds one in Settings; "/" and its shortcut in a reply insert it with the names filled in', T, scenario('polish-17-canned', async () => {
+    const page = await lanReady();
+    const mine = await staffReady();
+    await mine.goto(`${world.server.url}/inbox/settings/team`);
+    const form = mine.locator('form.canned-replies');
+    await form.getByLabel('Shortcut').fill(`thanks${RUN}`.toLowerCase().slice(0, 32));
+    await form.getByLabel('Title').fill('Thanks for waiting');
+    await form.getByLabel('Text').fill('Thanks for waiting, {{visitor.name}}! — {{staff.name}}');
+    await form.getByRole('button', { name: 'Add canned reply' }).click();
+    await form.locator('.canned-list li').filter({ hasText: 'Thanks for waiting' }).waitFor();
+    await mine.screenshot({ path: path.join(ARTIFACTS, 'polish-canned-settings.png'), fullPage: true });
+
+    await mine.goto(`${world.server.url}/inbox/#/c/${lan.convId}`);
+    const reply = mine.locator(I.reply);
+    await reply.waitFor();
+    await reply.click();
+    await mine.keyboard.type('/thanks');
+    const picker = mine.getByRole('listbox', { name: 'Canned replies' });
+    await picker.waitFor();
+    assert.match(await picker.getByRole('option').first().textContent(), /Thanks for waiting/);
+    await mine.keyboard.press('Enter');
+    await picker.waitFor({ state: 'hidden' });
+    const expected = `Thanks for waiting, Lan Pham ${RUN}! — Demo Agent`;
+    assert.equal(await reply.inputValue(), expected, 'inserted with the names, not sent');
+    await mine.keyboard.press('Enter');
+    await waitForWidgetMessage(page, expected, { state: null, side: 'theirs' });
   }));
 });

@@ -8,13 +8,13 @@ use crate::{push, socket};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_protocol::{
-    AcceptInvitation, AccountList, AccountSettings, Availability, ChangePassword, ClientFrame,
-    ConvId, ConversationDetail, ConversationList, ConversationStatus, CreateAccount,
-    CreateInvitation, Direction, IdentitySecret, Invitation, LoginRequest, LoginResponse,
-    MailFailures, MailStatus, Message, MessageEnvelope, MessageList, NotificationSettings,
-    PostMessage, PushEndpoint, ReadRequest, ServerFrame, Side, StaffList, StaffMember, StaffRole,
-    UpdateAccount, UpdateConversation, UpdateMe, UpdateStaff, VapidPublicKey, WidgetTheme,
-    error_code, validate,
+    AcceptInvitation, AccountList, AccountSettings, Availability, CannedResponse, CannedResponses,
+    ChangePassword, ClientFrame, ConvId, ConversationDetail, ConversationList, ConversationStatus,
+    CreateAccount, CreateInvitation, Direction, IdentitySecret, Invitation, LoginRequest,
+    LoginResponse, MailFailures, MailStatus, Message, MessageEnvelope, MessageList,
+    NewCannedResponse, NotificationSettings, PostMessage, PushEndpoint, ReadRequest, ServerFrame,
+    Side, StaffList, StaffMember, StaffRole, UpdateAccount, UpdateConversation, UpdateMe,
+    UpdateStaff, VapidPublicKey, WidgetTheme, error_code, validate,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -98,8 +98,9 @@ fn start(inbox: Inbox, session: LoginResponse) {
     load_list(inbox);
     load_websites(inbox);
     load_availability(inbox);
-    // Members' names, for assignees.
+    // Members' names, for assignees; canned replies, for the composer.
     load_team(inbox);
+    load_canned(inbox);
     renew_push(inbox);
     follow_route(inbox);
     follow_page(inbox);
@@ -197,6 +198,31 @@ pub fn load_team(inbox: Inbox) {
             Err(message) => inbox.banner.set(Some(message)),
         }
     });
+}
+
+/// Loads the organization's canned replies.
+pub fn load_canned(inbox: Inbox) {
+    spawn_local(async move {
+        match request::<CannedResponses>(inbox, "GET", "/canned-responses", NO_BODY).await {
+            Ok(list) => inbox.canned.set(Some(list.canned_responses)),
+            Err(message) => inbox.banner.set(Some(message)),
+        }
+    });
+}
+
+/// Adds a canned reply (owners and admins).
+pub async fn add_canned(inbox: Inbox, new: NewCannedResponse) -> Result<(), String> {
+    request::<CannedResponse>(inbox, "POST", "/canned-responses", Some(&new)).await?;
+    load_canned(inbox);
+    Ok(())
+}
+
+/// Deletes a canned reply (owners and admins).
+pub async fn delete_canned(inbox: Inbox, id: String) -> Result<(), String> {
+    let path = format!("/canned-responses/{}", js_sys::encode_uri_component(&id));
+    request::<()>(inbox, "DELETE", &path, NO_BODY).await?;
+    load_canned(inbox);
+    Ok(())
 }
 
 /// Invites `email` with `role`: the link to send them.

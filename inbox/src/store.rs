@@ -3,7 +3,8 @@
 use crate::model::{Connection, ConvList, Thread, View};
 use leptos::prelude::*;
 use natter_protocol::{
-    AccountSettings, ConvId, ConversationDetail, ConversationStatus, LoginResponse, TeamMember,
+    AccountSettings, CannedResponse, ConvId, ConversationDetail, ConversationStatus, LoginResponse,
+    TeamMember,
 };
 
 /// What the inbox shows: the conversations, or one of the settings pages, each at its
@@ -71,6 +72,8 @@ pub struct Inbox {
     pub websites: RwSignal<Option<Vec<AccountSettings>>>,
     /// The organization's members (`None` until loaded).
     pub team: RwSignal<Option<Vec<TeamMember>>>,
+    /// The organization's canned replies (`None` until loaded).
+    pub canned: RwSignal<Option<Vec<CannedResponse>>>,
     /// Whether the signed-in member set themselves away (`None` until loaded).
     pub away: RwSignal<Option<bool>>,
     /// The page on screen.
@@ -99,6 +102,7 @@ impl Inbox {
             banner: RwSignal::new(None),
             websites: RwSignal::new(None),
             team: RwSignal::new(None),
+            canned: RwSignal::new(None),
             away: RwSignal::new(None),
             page: RwSignal::new(Page::Conversations),
             resyncs: StoredValue::new(VecDeque::new()),

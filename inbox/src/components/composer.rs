@@ -1,13 +1,68 @@
 use crate::actions;
-use crate::store::use_inbox;
+use crate::store::{Inbox, use_inbox};
 use leptos::prelude::*;
+use natter_protocol::CannedResponse;
 
-/// The reply box: Enter sends, Shift+Enter starts a new line.
+/// Canned replies the picker lists at most.
+const PICKS: usize = 8;
+
+/// What follows a leading `/` while it is one word: the canned-reply search.
+fn canned_query(text: &str) -> Option<String> {
+    let query = text.strip_prefix('/')?;
+    (!query.contains(char::is_whitespace)).then(|| query.to_lowercase())
+}
+
+/// The canned replies whose shortcut starts with `query` or whose title holds it.
+fn matching(canned: &[CannedResponse], query: &str) -> Vec<CannedResponse> {
+    canned
+        .iter()
+        .filter(|c| c.shortcut.starts_with(query) || c.title.to_lowercase().contains(query))
+        .take(PICKS)
+        .cloned()
+        .collect()
+}
+
+/// A canned reply's text with the visitor's and the staff member's names filled in.
+fn filled(inbox: Inbox, canned: &CannedResponse) -> String {
+    let visitor = inbox.selected.with_untracked(|s| {
+        let conv_id = s.as_ref()?;
+        inbox
+            .list
+            .with_untracked(|l| l.get(conv_id).map(|c| c.visitor.name.clone()))
+    });
+    let staff = inbox
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.staff.name.clone()));
+    canned
+        .text
+        .replace("{{visitor.name}}", visitor.as_deref().unwrap_or("there"))
+        .replace("{{staff.name}}", staff.as_deref().unwrap_or_default())
+}
+
+/// The reply box: Enter sends, Shift+Enter starts a new line, `/` and a shortcut picks
+/// a canned reply (arrows choose, Enter or Tab inserts, Escape closes).
 #[component]
 pub fn Composer() -> impl IntoView {
     let inbox = use_inbox();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let chosen = RwSignal::new(0_usize);
+    // Escape closes the picker until the text changes.
+    let dismissed = RwSignal::new(false);
+    let picks = Memo::new(move |_| {
+        if dismissed.get() {
+            return Vec::new();
+        }
+        let Some(query) = text.with(|t| canned_query(t)) else {
+            return Vec::new();
+        };
+        inbox.canned.with(|c| {
+            c.as_deref()
+                .map(|c| matching(c, &query))
+                .unwrap_or_default()
+        })
+    });
+    let open = move || !picks.with(Vec::is_empty);
     let send = move || match actions::send_reply(inbox, &text.get_untracked()) {
         Ok(()) => {
             text.set(String::new());
@@ -15,9 +70,45 @@ pub fn Composer() -> impl IntoView {
         }
         Err(message) => error.set(Some(message)),
     };
+    let insert = move |canned: &CannedResponse| {
+        text.set(filled(inbox, canned));
+        chosen.set(0);
+    };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         // Not while an input method is composing a character.
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+        if ev.is_composing() {
+            return;
+        }
+        if open() {
+            let count = picks.with_untracked(Vec::len);
+            match ev.key().as_str() {
+                "ArrowDown" => {
+                    ev.prevent_default();
+                    chosen.update(|i| *i = (*i + 1) % count);
+                    return;
+                }
+                "ArrowUp" => {
+                    ev.prevent_default();
+                    chosen.update(|i| *i = (*i + count - 1) % count);
+                    return;
+                }
+                "Enter" | "Tab" => {
+                    ev.prevent_default();
+                    let pick = picks.with_untracked(|p| p.get(chosen.get_untracked()).cloned());
+                    if let Some(pick) = pick {
+                        insert(&pick);
+                    }
+                    return;
+                }
+                "Escape" => {
+                    ev.prevent_default();
+                    dismissed.set(true);
+                    return;
+                }
+                _ => {}
+            }
+        }
+        if ev.key() == "Enter" && !ev.shift_key() {
             ev.prevent_default();
             send();
         }
@@ -33,12 +124,47 @@ pub fn Composer() -> impl IntoView {
             <label for="reply" class="visually-hidden">
                 "Reply"
             </label>
+            <Show when=open>
+                <ul class="canned" id="canned-picks" role="listbox" aria-label="Canned replies">
+                    {move || {
+                        picks
+                            .get()
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, pick)| {
+                                let label = format!("/{} — {}", pick.shortcut, pick.title);
+                                view! {
+                                    <li
+                                        role="option"
+                                        id=format!("canned-{i}")
+                                        aria-selected=move || (chosen.get() == i).to_string()
+                                        // Before the box loses focus.
+                                        on:mousedown=move |ev| {
+                                            ev.prevent_default();
+                                            insert(&pick);
+                                        }
+                                    >
+                                        {label}
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+            </Show>
             <textarea
                 id="reply"
                 rows="2"
-                placeholder="Write a reply… (Enter to send, Shift+Enter for a new line)"
+                placeholder="Write a reply… (Enter to send, Shift+Enter for a new line, / for canned replies)"
+                role="combobox"
+                aria-autocomplete="list"
+                aria-controls="canned-picks"
+                aria-expanded=move || open().to_string()
+                aria-activedescendant=move || open().then(|| format!("canned-{}", chosen.get()))
                 bind:value=text
                 on:input=move |ev| {
+                    dismissed.set(false);
+                    chosen.set(0);
                     // An emptied box means staff stopped: say so, never "typing".
                     if event_target_value(&ev).trim().is_empty() {
                         actions::stop_typing(inbox);
@@ -53,5 +179,43 @@ pub fn Composer() -> impl IntoView {
             </button>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canned(shortcut: &str, title: &str) -> CannedResponse {
+        CannedResponse {
+            id: shortcut.into(),
+            shortcut: shortcut.into(),
+            title: title.into(),
+            text: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_leading_slash_word_searches_shortcuts_and_titles() {
+        let all = [
+            canned("refund", "Refund policy"),
+            canned("hours", "Opening times"),
+        ];
+        for (text, expected) in [
+            ("/", vec!["refund", "hours"]),
+            ("/ref", vec!["refund"]),
+            ("/TIMES", vec!["hours"]),
+            ("/nothing", vec![]),
+        ] {
+            let query = canned_query(text).unwrap_or_default();
+            let found: Vec<String> = matching(&all, &query)
+                .into_iter()
+                .map(|c| c.shortcut)
+                .collect();
+            assert_eq!(found, expected, "{text}");
+        }
+        for text in ["refund", "/refund now", "a /refund"] {
+            assert_eq!(canned_query(text), None, "{text}");
+        }
     }
 }

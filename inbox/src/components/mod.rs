@@ -1,5 +1,6 @@
 //! The inbox's components. Each reads the shared [`Inbox`] from context.
 
+mod canned;
 mod composer;
 mod connection;
 mod conversation;

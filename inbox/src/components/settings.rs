@@ -123,6 +123,7 @@ fn TeamPage() -> impl IntoView {
             <h2 id="team-title">"Team"</h2>
             <Mail />
             <Invite />
+            <super::canned::CannedReplies />
             {move || match inbox.team.get() {
                 None => view! { <p class="muted" role="status">"Loading the team…"</p> }.into_any(),
                 Some(members) => view! {

@@ -9,11 +9,11 @@ use crate::state::AppState;
 use crate::store::{Assignee, ListCursor};
 use natter_protocol::{
     ConvId, ConversationDetail, ConversationStatus, ConversationSummary, Message, MessageList,
-    ServerFrame, StaffMember, UpdateConversation, error_code,
+    ServerFrame, StaffMember, UpdateConversation,
 };
 
-/// Changes a conversation's status, its assignee or both, and tells who should know:
-/// both sides of a status, the staff of an assignment. The assignee is a member of the
+/// Changes a conversation's status, its assignee, both or (an empty change) nothing,
+/// and tells who should know: both sides of a status, the staff of an assignment. The assignee is a member of the
 /// conversation's organization.
 pub async fn update(
     state: &AppState,
@@ -21,12 +21,6 @@ pub async fn update(
     conv_id: &str,
     change: UpdateConversation,
 ) -> ApiResult<ConversationDetail> {
-    if change.status.is_none() && change.assignee_id.is_none() {
-        return Err(ApiError::Invalid {
-            code: error_code::INVALID_BODY.to_owned(),
-            message: "Nothing to change: give status, assignee_id or both.".to_owned(),
-        });
-    }
     let conversation = access::conversation(state, principal, conv_id).await?;
     if let Some(Some(staff_id)) = &change.assignee_id {
         let member = state

@@ -4,7 +4,7 @@
 use super::public_base;
 use crate::auth::StaffAuth;
 use crate::chat;
-use crate::http::error::{ApiError, ApiResult, Json, Path};
+use crate::http::error::{ApiResult, Json, Path};
 use crate::http::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable,
     UnsupportedMediaType,
@@ -15,7 +15,6 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use natter_protocol::error_code;
 use natter_protocol::{AccountList, AccountSettings, CreateAccount, IdentitySecret, UpdateAccount};
 
 pub fn router() -> Router<AppState> {
@@ -156,14 +155,8 @@ pub(crate) async fn update(
     auth: StaffAuth,
     Path(account_id): Path<String>,
     headers: HeaderMap,
-    Json(body): Json<serde_json::Map<String, serde_json::Value>>,
+    Json(body): Json<UpdateAccount>,
 ) -> ApiResult<Json<AccountSettings>> {
-    // Read as an object first: serde would also take a struct of options from an array.
-    let body: UpdateAccount =
-        serde_json::from_value(serde_json::Value::Object(body)).map_err(|e| ApiError::Invalid {
-            code: error_code::INVALID_BODY.into(),
-            message: e.to_string(),
-        })?;
     let base = public_base(&state, &headers);
     let settings = chat::websites::update(&state, &auth, &account_id, body, &base).await?;
     Ok(Json(settings))

@@ -175,10 +175,29 @@ impl From<PathRejection> for ApiError {
     }
 }
 
-/// `axum::Json`, whose rejections are [`ApiError`]s.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `axum::Json`, whose rejections are [`ApiError`]s, for bodies that are JSON objects
+/// (every request body of this API): serde would also read a struct from an array,
+/// and a struct of options from `[null, null]`.
 pub struct Json<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let axum::Json(raw) =
+            axum::Json::<Box<serde_json::value::RawValue>>::from_request(req, state).await?;
+        let invalid = |message: String| ApiError::Invalid {
+            code: error_code::INVALID_BODY.into(),
+            message,
+        };
+        if !raw.get().trim_start().starts_with('{') {
+            return Err(invalid("the body must be a JSON object".into()));
+        }
+        serde_json::from_str(raw.get())
+            .map(Json)
+            .map_err(|e| invalid(e.to_string()))
+    }
+}
 
 impl<T: serde::Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {

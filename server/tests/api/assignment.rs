@@ -161,8 +161,8 @@ async fn only_a_member_of_the_organization_can_be_assigned() {
             "invalid_assignee_id",
         ),
         (
-            "nothing to change",
-            serde_json::json!({}),
+            "an array",
+            serde_json::json!([null, null]),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_body",
         ),
