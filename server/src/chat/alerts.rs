@@ -6,6 +6,7 @@
 
 use crate::mail::{Email, html_escape};
 use crate::state::AppState;
+use natter_protocol::Message;
 
 /// Emails the organization's staff about `conv_id` unless it was answered or someone
 /// is online; the error (an SMTP refusal) makes the job retry.
@@ -46,26 +47,37 @@ pub async fn staff_alert(state: &AppState, conv_id: &str) -> Result<(), String> 
             format!("{visitor} started a conversation and nobody has answered yet:"),
         )
     };
+    let email = quoting(state, conv_id, &lead, &waiting, "Answer in the inbox");
+    mailer
+        .send(Email {
+            to,
+            subject,
+            ..email
+        })
+        .await
+}
+
+/// An email to staff: `lead`, then what the visitor said, quoted, and a link that
+/// opens the conversation in the inbox.
+fn quoting(state: &AppState, conv_id: &str, lead: &str, said: &[Message], action: &str) -> Email {
     let link = format!(
         "{}/inbox/#/c/{conv_id}",
         super::continuity::link_base(state)
     );
-    let said: Vec<&str> = waiting.iter().map(|m| m.text.as_str()).collect();
-    let email = Email {
-        to,
-        subject,
-        text: format!("{lead}\n\n{}\n\nAnswer: {link}\n", said.join("\n\n")),
+    let said: Vec<&str> = said.iter().map(|m| m.text.as_str()).collect();
+    Email {
+        text: format!("{lead}\n\n{}\n\n{action}: {link}\n", said.join("\n\n")),
         html: format!(
-            "<p>{}</p>{}<p><a href=\"{}\">Answer in the inbox</a></p>",
-            html_escape(&lead),
+            "<p>{}</p>{}<p><a href=\"{}\">{}</a></p>",
+            html_escape(lead),
             said.iter()
                 .map(|t| format!("<blockquote>{}</blockquote>", html_escape(t)))
                 .collect::<String>(),
             html_escape(&link),
+            html_escape(action),
         ),
         ..Email::default()
-    };
-    mailer.send(email).await
+    }
 }
 
 /// Emails `assignee` that `by` assigned them `conv_id`, with what the visitor said since
@@ -105,24 +117,12 @@ pub async fn assignment_alert(
     let (waiting, _) = state.store.unanswered(conv_id).await.map_err(err)?;
     let visitor = detail.summary.visitor.name.clone();
     let lead = format!("{by} assigned you the conversation with {visitor}.");
-    let link = format!(
-        "{}/inbox/#/c/{conv_id}",
-        super::continuity::link_base(state)
-    );
-    let said: Vec<&str> = waiting.iter().map(|m| m.text.as_str()).collect();
-    let email = Email {
-        to: vec![member.staff.email],
-        subject: format!("{by} assigned you the conversation with {visitor}"),
-        text: format!("{lead}\n\n{}\n\nOpen it: {link}\n", said.join("\n\n")),
-        html: format!(
-            "<p>{}</p>{}<p><a href=\"{}\">Open it in the inbox</a></p>",
-            html_escape(&lead),
-            said.iter()
-                .map(|t| format!("<blockquote>{}</blockquote>", html_escape(t)))
-                .collect::<String>(),
-            html_escape(&link),
-        ),
-        ..Email::default()
-    };
-    mailer.send(email).await
+    let email = quoting(state, conv_id, &lead, &waiting, "Open it in the inbox");
+    mailer
+        .send(Email {
+            to: vec![member.staff.email],
+            subject: format!("{by} assigned you the conversation with {visitor}"),
+            ..email
+        })
+        .await
 }
