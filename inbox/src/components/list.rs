@@ -50,7 +50,12 @@ pub fn ConversationList() -> impl IntoView {
             </div>
             <Show when=move || rows().is_empty()>
                 <p class="muted empty" role="status">
-                    {move || if inbox.list_loading.get() { "Loading conversations…" } else { "No conversations here yet." }}
+                    {move || match (inbox.list_loading.get(), inbox.view.get()) {
+                        (true, _) => "Loading conversations…",
+                        (false, View::All) => "No conversations here yet.",
+                        (false, View::Mine) => "None assigned to you here.",
+                        (false, View::Unassigned) => "Every conversation here is assigned.",
+                    }}
                 </p>
             </Show>
             <ul class="rows">
