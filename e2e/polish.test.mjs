@@ -570,6 +570,13 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
     await form.getByLabel('Text').fill('Thanks for waiting, {{visitor.name}}! — {{staff.name}}');
     await form.getByRole('button', { name: 'Add canned reply' }).click();
     await form.locator('.canned-list li').filter({ hasText: 'Thanks for waiting' }).waitFor();
+    // Edited in place: the form takes it, "Save changes" keeps its shortcut.
+    await form.getByRole('button', { name: /^Edit \/thanks/ }).click();
+    assert.equal(await form.getByLabel('Title').inputValue(), 'Thanks for waiting');
+    await form.getByLabel('Title').fill('Thanks for your patience');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await form.locator('.canned-list li').filter({ hasText: 'Thanks for your patience' }).waitFor();
+    await form.getByRole('button', { name: 'Add canned reply' }).waitFor();
     await mine.screenshot({ path: path.join(ARTIFACTS, 'polish-canned-settings.png'), fullPage: true });
 
     await mine.goto(`${world.server.url}/inbox/#/c/${lan.convId}`);
@@ -579,7 +586,7 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
     await mine.keyboard.type('/thanks');
     const picker = mine.getByRole('listbox', { name: 'Canned replies' });
     await picker.waitFor();
-    assert.match(await picker.getByRole('option').first().textContent(), /Thanks for waiting/);
+    assert.match(await picker.getByRole('option').first().textContent(), /Thanks for your patience/);
     await mine.keyboard.press('Enter');
     await picker.waitFor({ state: 'hidden' });
     const expected = `Thanks for waiting, Lan Pham ${RUN}! — Demo Agent`;

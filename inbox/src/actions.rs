@@ -13,8 +13,8 @@ use natter_protocol::{
     CreateAccount, CreateInvitation, Direction, IdentitySecret, Invitation, LoginRequest,
     LoginResponse, MailFailures, MailStatus, Message, MessageEnvelope, MessageList,
     NewCannedResponse, NotificationSettings, PostMessage, PushEndpoint, ReadRequest, ServerFrame,
-    Side, StaffList, StaffMember, StaffRole, UpdateAccount, UpdateConversation, UpdateMe,
-    UpdateStaff, VapidPublicKey, WidgetTheme, error_code, validate,
+    Side, StaffList, StaffMember, StaffRole, UpdateAccount, UpdateCannedResponse,
+    UpdateConversation, UpdateMe, UpdateStaff, VapidPublicKey, WidgetTheme, error_code, validate,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -213,6 +213,23 @@ pub fn load_canned(inbox: Inbox) {
 /// Adds a canned reply (owners and admins).
 pub async fn add_canned(inbox: Inbox, new: NewCannedResponse) -> Result<(), String> {
     request::<CannedResponse>(inbox, "POST", "/canned-responses", Some(&new)).await?;
+    load_canned(inbox);
+    Ok(())
+}
+
+/// Saves new fields for a canned reply (owners and admins).
+pub async fn update_canned(
+    inbox: Inbox,
+    id: String,
+    fields: NewCannedResponse,
+) -> Result<(), String> {
+    let path = format!("/canned-responses/{}", js_sys::encode_uri_component(&id));
+    let change = UpdateCannedResponse {
+        shortcut: Some(fields.shortcut),
+        title: Some(fields.title),
+        text: Some(fields.text),
+    };
+    request::<CannedResponse>(inbox, "PATCH", &path, Some(&change)).await?;
     load_canned(inbox);
     Ok(())
 }

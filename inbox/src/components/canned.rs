@@ -1,4 +1,5 @@
 //! Settings → Team → Canned replies: what staff insert by typing `/` and a shortcut.
+//! Owners and admins add, edit and delete them here.
 
 use crate::actions;
 use crate::store::use_inbox;
@@ -6,7 +7,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_protocol::NewCannedResponse;
 
-/// The organization's canned replies, with a form to add one and a way to delete each.
+/// The organization's canned replies, each editable and deletable, and a form that adds
+/// one (or saves the one being edited).
 #[component]
 pub fn CannedReplies() -> impl IntoView {
     let inbox = use_inbox();
@@ -15,22 +17,31 @@ pub fn CannedReplies() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let add = move |ev: leptos::ev::SubmitEvent| {
+    // The one being edited, if any: the form then saves it instead of adding one.
+    let editing = RwSignal::new(None::<String>);
+    let clear = move || {
+        editing.set(None);
+        shortcut.set(String::new());
+        title.set(String::new());
+        text.set(String::new());
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
         error.set(None);
-        let new = NewCannedResponse {
+        let fields = NewCannedResponse {
             shortcut: shortcut.get_untracked(),
             title: title.get_untracked(),
             text: text.get_untracked(),
         };
+        let id = editing.get_untracked();
         spawn_local(async move {
-            match actions::add_canned(inbox, new).await {
-                Ok(()) => {
-                    shortcut.set(String::new());
-                    title.set(String::new());
-                    text.set(String::new());
-                }
+            let done = match id {
+                Some(id) => actions::update_canned(inbox, id, fields).await,
+                None => actions::add_canned(inbox, fields).await,
+            };
+            match done {
+                Ok(()) => clear(),
                 Err(message) => error.set(Some(message)),
             }
             busy.set(false);
@@ -44,7 +55,7 @@ pub fn CannedReplies() -> impl IntoView {
         });
     };
     view! {
-        <form class="website canned-replies" on:submit=add>
+        <form class="website canned-replies" on:submit=save>
             <h3>"Canned replies"</h3>
             <p class="muted">
                 "Anyone on the team types / and the shortcut in a reply to insert one. {{visitor.name}} and {{staff.name}} are filled in."
@@ -56,12 +67,22 @@ pub fn CannedReplies() -> impl IntoView {
                     <ul class="canned-list" aria-label="Canned replies">
                         {list.into_iter().map(|c| {
                             let id = c.id.clone();
-                            let label = format!("Delete /{}", c.shortcut);
+                            let delete_label = format!("Delete /{}", c.shortcut);
+                            let edit_label = format!("Edit /{}", c.shortcut);
+                            let edit = c.clone();
                             view! {
                                 <li>
                                     <span><strong>{format!("/{}", c.shortcut)}</strong>" "{c.title.clone()}</span>
                                     <span class="muted preview">{c.text.clone()}</span>
-                                    <button type="button" class="link danger small" aria-label=label on:click=move |_| remove(id.clone())>"Delete"</button>
+                                    <span class="inline">
+                                        <button type="button" class="link small" aria-label=edit_label on:click=move |_| {
+                                            editing.set(Some(edit.id.clone()));
+                                            shortcut.set(edit.shortcut.clone());
+                                            title.set(edit.title.clone());
+                                            text.set(edit.text.clone());
+                                        }>"Edit"</button>
+                                        <button type="button" class="link danger small" aria-label=delete_label on:click=move |_| remove(id.clone())>"Delete"</button>
+                                    </span>
                                 </li>
                             }
                         }).collect_view()}
@@ -83,9 +104,18 @@ pub fn CannedReplies() -> impl IntoView {
                 <textarea required rows="3" maxlength="4000" bind:value=text></textarea>
             </label>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            <button type="submit" class="primary" disabled=move || busy.get()>
-                {move || if busy.get() { "Adding…" } else { "Add canned reply" }}
-            </button>
+            <div class="actions">
+                <button type="submit" class="primary" disabled=move || busy.get()>
+                    {move || match (busy.get(), editing.with(Option::is_some)) {
+                        (true, _) => "Saving…",
+                        (false, true) => "Save changes",
+                        (false, false) => "Add canned reply",
+                    }}
+                </button>
+                <Show when=move || editing.with(Option::is_some)>
+                    <button type="button" class="secondary" on:click=move |_| clear()>"Cancel"</button>
+                </Show>
+            </div>
         </form>
     }
 }
