@@ -944,6 +944,27 @@ pub struct ConversationDetail {
     pub staff_read_seq: u64,
 }
 
+/// `GET /api/v1/conversations/{conv_id}/transcript?format=json`: the whole conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Transcript {
+    pub conversation: ConversationDetail,
+    /// Every message, ascending by `seq`.
+    pub messages: Vec<Message>,
+}
+
+/// A transcript's form.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TranscriptFormat {
+    /// Plain text, a line per message, times in UTC.
+    Text,
+    /// [`Transcript`].
+    #[default]
+    Json,
+}
+
 /// A reply staff insert by typing `/` and its shortcut in the composer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

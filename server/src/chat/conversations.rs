@@ -9,7 +9,7 @@ use crate::state::AppState;
 use crate::store::{Assignee, ListCursor};
 use natter_protocol::{
     ConvId, ConversationDetail, ConversationStatus, ConversationSummary, Message, MessageList,
-    ServerFrame, StaffMember, UpdateConversation,
+    ServerFrame, StaffMember, Transcript, UpdateConversation,
 };
 
 /// Changes a conversation's status, its assignee, both or (an empty change) nothing,
@@ -122,6 +122,76 @@ pub async fn detail(
         .conversation_detail(&conversation.conv_id())
         .await?
         .ok_or(ApiError::NotFound("conversation"))
+}
+
+/// Messages read per statement while a transcript is gathered.
+const TRANSCRIPT_PAGE: u32 = 500;
+
+/// The whole conversation, for staff of its organization: its details and every
+/// message, ascending.
+pub async fn transcript(
+    state: &AppState,
+    staff: &StaffMember,
+    conv_id: &str,
+) -> ApiResult<Transcript> {
+    let principal = Principal::Staff(staff.clone());
+    let conversation = access::conversation(state, &principal, conv_id).await?;
+    let conv_id = conversation.conv_id();
+    let detail = state
+        .store
+        .conversation_detail(&conv_id)
+        .await?
+        .ok_or(ApiError::NotFound("conversation"))?;
+    let mut messages: Vec<Message> = Vec::new();
+    loop {
+        let after = messages.last().map_or(0, |m| m.seq);
+        let page = state
+            .store
+            .messages(&conv_id, after, None, TRANSCRIPT_PAGE)
+            .await?;
+        let full = page.len() == TRANSCRIPT_PAGE as usize;
+        messages.extend(page);
+        if !full {
+            break;
+        }
+    }
+    Ok(Transcript {
+        conversation: detail,
+        messages,
+    })
+}
+
+/// A transcript as plain text: who and when, then a line per message (later lines of a
+/// message indented), times in UTC.
+pub fn transcript_text(transcript: &Transcript) -> String {
+    let when = |ms: i64| {
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+            .unwrap_or_default()
+    };
+    let summary = &transcript.conversation.summary;
+    let visitor = &summary.visitor;
+    let mut out = format!(
+        "Conversation with {}{} on {}\nStarted {} · {}\n\n",
+        visitor.name,
+        visitor
+            .email
+            .as_deref()
+            .map(|e| format!(" <{e}>"))
+            .unwrap_or_default(),
+        summary.account_id,
+        when(summary.created_at),
+        summary.status.as_str(),
+    );
+    for m in &transcript.messages {
+        let who = match m.direction {
+            natter_protocol::Direction::In => m.sender.name.clone(),
+            natter_protocol::Direction::Out => format!("{} (staff)", m.sender.name),
+        };
+        let text = m.text.replace('\n', "\n    ");
+        out.push_str(&format!("[{}] {who}: {text}\n", when(m.created_at)));
+    }
+    out
 }
 
 /// Which messages of a conversation: after a `seq`, or the newest before one.

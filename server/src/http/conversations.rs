@@ -13,12 +13,13 @@ use crate::state::AppState;
 use crate::store::ListCursor;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use natter_protocol::error_code;
 use natter_protocol::{
     ConversationDetail, ConversationList, ConversationStatus, MessageEnvelope, MessageList,
-    PostMessage, ReadRequest, UpdateConversation,
+    PostMessage, ReadRequest, Transcript, TranscriptFormat, UpdateConversation,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
             get(history).post(post_message),
         )
         .route("/conversations/{conv_id}/replies", post(post_reply))
+        .route("/conversations/{conv_id}/transcript", get(transcript))
         .route("/conversations/{conv_id}/read", post(mark_read))
 }
 
@@ -178,6 +180,62 @@ pub(crate) async fn history(
     };
     let list = chat::conversations::history(&state, &principal, &conv_id, range).await?;
     Ok(Json(list))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct TranscriptQuery {
+    /// `json` (default) or `text`.
+    #[param(nullable = false)]
+    format: Option<TranscriptFormat>,
+}
+
+/// The whole conversation, to keep or send on (staff of its organization): JSON, or
+/// plain text with a line per message; as a file to download.
+#[utoipa::path(get, path = "/api/v1/conversations/{conv_id}/transcript", tag = "conversations",
+    params(("conv_id" = String, Path, description = "The conversation"), TranscriptQuery),
+    security(("staff" = [])),
+    responses(
+        (status = 200, description = "The transcript", content(
+            (Transcript = "application/json"),
+            (String = "text/plain"),
+        )),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ))]
+pub(crate) async fn transcript(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(conv_id): Path<String>,
+    Query(query): Query<TranscriptQuery>,
+) -> ApiResult<Response> {
+    let transcript = chat::conversations::transcript(&state, &auth.staff, &conv_id).await?;
+    let name = |ext: &str| {
+        format!(
+            "attachment; filename=\"conversation-{}.{ext}\"",
+            transcript.conversation.summary.conv_id
+        )
+    };
+    Ok(match query.format.unwrap_or_default() {
+        TranscriptFormat::Json => {
+            let disposition = name("json");
+            (
+                [(header::CONTENT_DISPOSITION, disposition)],
+                Json(transcript),
+            )
+                .into_response()
+        }
+        TranscriptFormat::Text => (
+            [
+                (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+                (header::CONTENT_DISPOSITION, name("txt")),
+            ],
+            chat::conversations::transcript_text(&transcript),
+        )
+            .into_response(),
+    })
 }
 
 /// Moves the caller's side's read position forward (never back, never past the last message).

@@ -74,6 +74,7 @@ pub const PATH: &str = "/api/openapi.json";
         conversations::post_message,
         conversations::post_reply,
         conversations::mark_read,
+        conversations::transcript,
         health::healthz,
         health::readyz,
         health::metrics,

@@ -158,3 +158,81 @@ async fn a_new_organization_shows_no_reply_time() {
     let config = app.widget_config().await;
     assert_eq!(config.reply_secs, None);
 }
+
+#[tokio::test]
+async fn a_transcript_holds_the_whole_conversation_as_json_or_text_for_staff_only() {
+    let app = spawn_app().await;
+    let token = app.staff_token().await;
+    let lead = app.create_lead("Ana", Some("Hello\nsecond line")).await;
+    app.reply_ok(&lead.conv_id, &token, "Hi Ana").await;
+    // More than one page of the store's reads.
+    for i in 0..520 {
+        let response = app
+            .post_message(
+                &lead.conv_id,
+                &lead.visitor_token,
+                &format!("m{i}"),
+                &format!("k{i}"),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let get = |query: &'static str, token: String| {
+        let app = &app;
+        let conv = lead.conv_id.clone();
+        async move {
+            app.client
+                .get(app.url(&format!("/conversations/{conv}/transcript{query}")))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    let response = get("", token.clone()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".json")
+    );
+    let transcript: natter_protocol::Transcript = response.json().await.unwrap();
+    let seqs: Vec<u64> = transcript.messages.iter().map(|m| m.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=522).collect::<Vec<u64>>(),
+        "every message, in order"
+    );
+    assert_eq!(transcript.conversation.summary.conv_id, lead.conv_id);
+
+    let response = get("?format=text", token.clone()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = response.text().await.unwrap();
+    assert!(
+        text.starts_with("Conversation with Ana on demo\n"),
+        "{text}"
+    );
+    assert!(text.contains("] Ana: Hello\n    second line\n"), "{text}");
+    assert!(text.contains("] Demo Agent (staff): Hi Ana\n"), "{text}");
+    assert!(text.contains("] Ana: m519\n"));
+
+    // Not for the visitor, nor another organization; a bad format is a 400.
+    assert!(
+        [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN]
+            .contains(&get("", lead.visitor_token.clone()).await.status())
+    );
+    let stranger = app.other_org("acme").await;
+    assert_eq!(get("", stranger).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        get("?format=pdf", token).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+}

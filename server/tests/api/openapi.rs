@@ -42,6 +42,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/push/vapid-public-key"),
     ("post", "/api/v1/push/subscriptions"),
     ("delete", "/api/v1/push/subscriptions"),
+    ("get", "/api/v1/conversations/{conv_id}/transcript"),
     ("get", "/api/v1/canned-responses"),
     ("post", "/api/v1/canned-responses"),
     ("patch", "/api/v1/canned-responses/{id}"),
