@@ -594,4 +594,19 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
     await mine.keyboard.press('Enter');
     await waitForWidgetMessage(page, expected, { state: null, side: 'theirs' });
   }));
+
+  test('18. "Download transcript" saves the whole conversation as text', T, scenario('polish-18-transcript', async () => {
+    await lanReady();
+    const mine = await staffReady();
+    const [download] = await Promise.all([
+      mine.waitForEvent('download'),
+      mine.getByRole('button', { name: 'Download transcript' }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), `conversation-${lan.convId}.txt`);
+    const file = await download.path();
+    const text = (await import('node:fs')).readFileSync(file, 'utf8');
+    assert.match(text, new RegExp(`^Conversation with Lan Pham ${RUN}`));
+    assert.match(text, /Hi, is the blue teapot in stock\?/);
+    assert.match(text, /\(staff\): Thanks for waiting/);
+  }));
 });

@@ -791,6 +791,20 @@ pub fn follow_route(inbox: Inbox) {
     }
 }
 
+/// Downloads the selected conversation's transcript as text.
+pub fn download_transcript(inbox: Inbox) {
+    let (Some(token), Some(conv_id)) = (inbox.token(), inbox.selected.get_untracked()) else {
+        return;
+    };
+    spawn_local(async move {
+        let path = format!("/conversations/{conv_id}/transcript?format=text");
+        let name = format!("conversation-{conv_id}.txt");
+        if let Err(e) = net::download(&path, &token, &name).await {
+            failed(inbox, e);
+        }
+    });
+}
+
 /// Resolves or reopens the selected conversation.
 pub fn set_status(inbox: Inbox, status: ConversationStatus) {
     update_selected(

@@ -173,6 +173,28 @@ pub fn copy(text: &str) {
     }
 }
 
+/// Downloads `path` of the API (with the session's token) as a file named `name`.
+pub async fn download(path: &str, token: &str, name: &str) -> Result<(), ApiError> {
+    use wasm_bindgen::JsCast;
+    let response = fetch::send::<()>("GET", &format!("{API}{path}"), None, Some(token)).await?;
+    let blob: web_sys::Blob = JsFuture::from(response.blob().map_err(|_| ApiError::Network)?)
+        .await
+        .ok()
+        .and_then(|b| b.dyn_into().ok())
+        .ok_or(ApiError::Network)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| ApiError::Network)?;
+    let link = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+        .ok_or(ApiError::Network)?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
 /// Asks staff to confirm a change that cannot be undone.
 pub fn confirm(question: &str) -> bool {
     web_sys::window().is_some_and(|w| w.confirm_with_message(question).unwrap_or(false))

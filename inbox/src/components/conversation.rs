@@ -134,6 +134,7 @@ pub fn VisitorDetails(
     /// The visitor of the open conversation.
     visitor: Visitor,
 ) -> impl IntoView {
+    let inbox = use_inbox();
     let or_dash = |v: Option<String>| {
         v.filter(|v| !v.is_empty())
             .unwrap_or_else(|| "—".to_owned())
@@ -169,6 +170,9 @@ pub fn VisitorDetails(
                 <dt>"First seen"</dt>
                 <dd>{format_when(visitor.first_seen_at, false)}</dd>
             </dl>
+            <button type="button" class="link small" on:click=move |_| actions::download_transcript(inbox)>
+                "Download transcript"
+            </button>
         </aside>
     }
 }
