@@ -158,7 +158,7 @@ pub fn Composer() -> impl IntoView {
                 placeholder="Write a reply… (Enter to send, Shift+Enter for a new line, / for canned replies)"
                 role="combobox"
                 aria-autocomplete="list"
-                aria-controls="canned-picks"
+                aria-controls=move || open().then_some("canned-picks")
                 aria-expanded=move || open().to_string()
                 aria-activedescendant=move || open().then(|| format!("canned-{}", chosen.get()))
                 bind:value=text
