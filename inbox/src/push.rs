@@ -134,7 +134,10 @@ pub async fn unsubscribe() -> Option<String> {
 /// This browser's subscription as the server wants it, if notifications are on here:
 /// sent again at each sign-in, so the browser is the signed-in member's.
 pub async fn current() -> Option<natter_protocol::PushSubscription> {
-    if web_sys::Notification::permission() != web_sys::NotificationPermission::Granted {
+    // Browsers without the Notification API have no `Notification` to ask.
+    if !supported()
+        || web_sys::Notification::permission() != web_sys::NotificationPermission::Granted
+    {
         return None;
     }
     to_protocol(&existing().await?).ok()
