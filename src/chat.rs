@@ -422,6 +422,11 @@ impl Chat {
                     .with_value(|env| env.quiet_until.set(env.quiet_until.get().max(last_seq)));
             }
             ServerFrame::Message { message } if ours(&message.conv_id) => self.apply(vec![message]),
+            ServerFrame::MessageDeleted { message } if ours(&message.conv_id) => {
+                self.conv.update(|c| {
+                    c.apply(message);
+                });
+            }
             ServerFrame::More { conv_id, after_seq } => {
                 if let Some(socket) = self.socket() {
                     socket.more(&conv_id, after_seq);

@@ -37,6 +37,8 @@ pub struct Strings {
     pub queued: &'static str,
     /// Under the visitor's last message that staff have read.
     pub seen: &'static str,
+    /// Shown in place of a deleted message.
+    pub deleted: &'static str,
     pub today: &'static str,
     pub yesterday: &'static str,
     /// The header's menu button.
@@ -100,6 +102,7 @@ pub const EN: Strings = Strings {
     lead_failed: "Couldn't start the chat. Please try again.",
     queued: "Waiting for connection…",
     seen: "Seen",
+    deleted: "Message deleted",
     today: "Today",
     yesterday: "Yesterday",
     more: "More options",
@@ -154,6 +157,7 @@ pub const VI: Strings = Strings {
     lead_failed: "Không thể bắt đầu trò chuyện. Vui lòng thử lại.",
     queued: "Đang chờ kết nối…",
     seen: "Đã xem",
+    deleted: "Tin nhắn đã bị xoá",
     today: "Hôm nay",
     yesterday: "Hôm qua",
     more: "Tùy chọn khác",

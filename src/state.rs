@@ -154,6 +154,7 @@ impl Conversation {
             sender: m.sender.name.clone(),
             sender_id: m.sender.id.clone(),
             text: m.text.clone(),
+            deleted: m.deleted_at.is_some(),
             created_at: m.created_at,
             state: SendState::Sent,
             seen: Some(m.seq) == seen,
@@ -167,6 +168,7 @@ impl Conversation {
             sender: String::new(),
             sender_id: String::new(),
             text: o.text.clone(),
+            deleted: false,
             created_at: o.created_at,
             state: o.state,
             seen: false,
@@ -198,6 +200,8 @@ pub struct Row {
     pub sender: String,
     pub sender_id: String,
     pub text: String,
+    /// The message was deleted: "Message deleted" shows instead of its text.
+    pub deleted: bool,
     pub created_at: i64,
     pub state: SendState,
     /// The visitor's last message that staff have read: "Seen" under it.
@@ -321,6 +325,7 @@ mod tests {
             text: format!("text {seq}"),
             client_msg_id: client_msg_id.into(),
             created_at: 1_700_000_000_000 + seq as i64,
+            deleted_at: None,
         }
     }
 

@@ -502,7 +502,11 @@ fn MessageRow(
         {day}
         <div class=class class:n-first=row.group_start data-state=state data-seq=row.seq>
             {head}
-            <p class="n-bubble" dir="auto" title=time>{rich_text(&row.text)}</p>
+            {if row.deleted {
+                view! { <p class="n-bubble n-deleted" title=time>{t.deleted}</p> }.into_any()
+            } else {
+                view! { <p class="n-bubble" dir="auto" title=time>{rich_text(&row.text)}</p> }.into_any()
+            }}
             {status.map(|s| view! { <p class="n-meta">{s}</p> })}
         </div>
     }

@@ -28,10 +28,17 @@ pub struct Log {
 
 impl Log {
     /// Adds a message unless its `seq` is held (or 0). One past the newest held
-    /// message with seqs missing in between reports that gap.
+    /// message with seqs missing in between reports that gap. A deleted message's
+    /// tombstone replaces the message held at its `seq` (and is no news).
     pub fn insert(&mut self, message: Message) -> Inserted {
         let seq = message.seq;
-        if seq == 0 || self.messages.contains_key(&seq) {
+        if let Some(held) = self.messages.get_mut(&seq) {
+            if message.deleted_at.is_some() && held.deleted_at.is_none() {
+                *held = message;
+            }
+            return Inserted::Duplicate;
+        }
+        if seq == 0 {
             return Inserted::Duplicate;
         }
         let newest = self.newest_seq();
@@ -95,7 +102,25 @@ mod tests {
             text: "hi".into(),
             client_msg_id: format!("k{seq}"),
             created_at: 0,
+            deleted_at: None,
         }
+    }
+
+    #[test]
+    fn a_tombstone_replaces_the_message_held_and_nothing_else() {
+        let mut log = Log::default();
+        log.insert(message(1));
+        let tombstone = Message {
+            text: String::new(),
+            deleted_at: Some(5),
+            ..message(1)
+        };
+        assert_eq!(log.insert(tombstone.clone()), Inserted::Duplicate);
+        assert_eq!(log.iter().next(), Some(&tombstone));
+        // A stale copy (a replay) never brings the text back.
+        assert_eq!(log.insert(message(1)), Inserted::Duplicate);
+        assert_eq!(log.iter().next(), Some(&tombstone));
+        assert_eq!(log.contiguous(), 1);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use natter_protocol::{
     AcceptInvitation, AccountList, AccountSettings, Availability, CannedResponse, CannedResponses,
     ChangePassword, ClientFrame, ConvId, ConversationDetail, ConversationList, ConversationStatus,
     CreateAccount, CreateInvitation, Direction, IdentitySecret, Invitation, LoginRequest,
-    LoginResponse, MailFailures, MailStatus, Message, MessageEnvelope, MessageList,
+    LoginResponse, MailFailures, MailStatus, Message, MessageEnvelope, MessageList, Note, NoteList,
     NewCannedResponse, NotificationSettings, PostMessage, PushEndpoint, ReadRequest, ServerFrame,
     Side, StaffList, StaffMember, StaffRole, UpdateAccount, UpdateCannedResponse,
     UpdateConversation, UpdateMe, UpdateStaff, VapidPublicKey, WidgetTheme, error_code, validate,
@@ -576,8 +576,17 @@ pub fn select(inbox: Inbox, conv_id: ConvId) {
         {
             detail.summary.status = status;
         }
+        let path = format!("/conversations/{conv_id}/notes");
+        let notes = match call::<NoteList>("GET", &path, Some(&token), NO_BODY).await {
+            Ok(list) => list.notes,
+            Err(e) => return failed(inbox, e),
+        };
+        if !inbox.is_selected(&conv_id) {
+            return;
+        }
         // The detail marks the thread loaded: set it with its page, then subscribe.
         extend(inbox, &conv_id, page.messages);
+        add_notes(inbox, &conv_id, notes);
         inbox.list.update(|l| l.upsert(detail.summary.clone()));
         inbox.detail.set(Some(detail));
         subscribe(inbox);
@@ -877,6 +886,8 @@ pub fn on_frame(inbox: Inbox, frame: ServerFrame) {
             subscribe(inbox);
         }
         ServerFrame::Message { message } => on_message(inbox, message),
+        ServerFrame::MessageDeleted { message } => on_deleted(inbox, message),
+        ServerFrame::Note { note } => add_notes(inbox, &note.conv_id.clone(), vec![note]),
         ServerFrame::Typing {
             conv_id,
             side: Side::Visitor,
@@ -970,6 +981,65 @@ pub fn on_frame(inbox: Inbox, frame: ServerFrame) {
         | ServerFrame::Subscribed { .. }
         | ServerFrame::Unsubscribed { .. }
         | ServerFrame::Pong => {}
+    }
+}
+
+/// A message's tombstone (from the socket or a delete's answer) replaces it.
+fn on_deleted(inbox: Inbox, tombstone: Message) {
+    inbox.list.update(|l| l.apply_deleted(&tombstone));
+    inbox.thread.update(|t| {
+        if let Some(t) = t {
+            t.insert(tombstone);
+        }
+    });
+}
+
+/// Deletes a message of the open conversation for everyone, once staff confirm it.
+pub fn delete_message(inbox: Inbox, message: &Message) {
+    if !net::confirm("Delete this message? Its text is erased for you and the visitor.") {
+        return;
+    }
+    let Some(token) = inbox.token() else { return };
+    let path = format!("/conversations/{}/messages/{}", message.conv_id, message.id);
+    spawn_local(async move {
+        match call::<MessageEnvelope>("DELETE", &path, Some(&token), NO_BODY).await {
+            Ok(envelope) => on_deleted(inbox, envelope.message),
+            Err(e) => failed(inbox, e),
+        }
+    });
+}
+
+fn add_notes(inbox: Inbox, conv_id: &ConvId, notes: Vec<Note>) {
+    inbox.thread.update(|t| {
+        if let Some(t) = t.as_mut().filter(|t| &t.conv_id == conv_id) {
+            t.add_notes(notes);
+        }
+    });
+}
+
+/// Writes an internal note on the open conversation; the error is for the composer.
+pub async fn send_note(inbox: Inbox, text: &str) -> Result<(), String> {
+    let text = validate::text(text).map_err(|e| e.message)?;
+    let conv_id = inbox
+        .selected
+        .get_untracked()
+        .ok_or("Select a conversation first.")?;
+    let token = inbox.token().ok_or("Sign in again.")?;
+    let body = PostMessage {
+        text,
+        client_msg_id: net::new_client_msg_id(),
+    };
+    let path = format!("/conversations/{conv_id}/notes");
+    match call::<Note>("POST", &path, Some(&token), Some(&body)).await {
+        Ok(note) => {
+            add_notes(inbox, &conv_id, vec![note]);
+            Ok(())
+        }
+        Err(ApiError::Unauthorized) => {
+            expire(inbox);
+            Err("Sign in again.".to_owned())
+        }
+        Err(e) => Err(e.message()),
     }
 }
 

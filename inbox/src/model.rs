@@ -6,7 +6,7 @@
 use natter_client::backoff::Backoff;
 use natter_client::log::Log;
 use natter_protocol::{
-    ConvId, ConversationStatus, ConversationSummary, Direction, Message, Side, close_code,
+    ConvId, ConversationStatus, ConversationSummary, Direction, Message, Note, Side, close_code,
 };
 
 /// Every conversation the inbox knows, of any status, latest activity first.
@@ -100,6 +100,16 @@ impl ConvList {
         self.sort();
     }
 
+    /// A message was deleted: a row that previews it previews the tombstone.
+    pub fn apply_deleted(&mut self, tombstone: &Message) {
+        let row = self.items.iter_mut().find(|c| c.conv_id == tombstone.conv_id);
+        if let Some(last) = row.and_then(|r| r.last_message.as_mut())
+            && last.seq == tombstone.seq
+        {
+            *last = tombstone.clone();
+        }
+    }
+
     /// A message of any conversation arrived. `viewing` is true when staff are
     /// looking at that conversation right now, so it does not count as unread.
     pub fn apply_message(&mut self, message: &Message, viewing: bool) -> ListUpdate {
@@ -184,6 +194,8 @@ pub struct Thread {
     pub conv_id: ConvId,
     messages: Log,
     pending: Vec<Outgoing>,
+    /// Internal notes, by where they sit (`after_seq`) then when written.
+    notes: Vec<Note>,
 }
 
 impl Thread {
@@ -192,7 +204,24 @@ impl Thread {
             conv_id,
             messages: Log::default(),
             pending: Vec::new(),
+            notes: Vec::new(),
         }
+    }
+
+    /// Internal notes in the order they show.
+    pub fn notes(&self) -> &[Note] {
+        &self.notes
+    }
+
+    /// Adds notes of this conversation (from the API or the socket), each once.
+    pub fn add_notes(&mut self, notes: Vec<Note>) {
+        for note in notes {
+            if note.conv_id == self.conv_id && !self.notes.iter().any(|n| n.id == note.id) {
+                self.notes.push(note);
+            }
+        }
+        self.notes
+            .sort_by(|a, b| (a.after_seq, a.created_at).cmp(&(b.after_seq, b.created_at)));
     }
 
     /// Messages in `seq` order.
@@ -348,6 +377,9 @@ pub fn preview(message: &Message) -> String {
     } else {
         ""
     };
+    if message.deleted_at.is_some() {
+        return format!("{prefix}Message deleted");
+    }
     let mut text: String = message
         .text
         .split_whitespace()
@@ -387,6 +419,7 @@ mod tests {
             text: format!("text {seq}"),
             client_msg_id: format!("k{conv}{seq}"),
             created_at: at,
+            deleted_at: None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! HTTP request and response bodies under `/api/v1`.
 
-use crate::{ConvId, ConversationStatus, Message};
+use crate::{ConvId, ConversationStatus, Message, Sender};
 use serde::de::{self, Deserializer, Unexpected};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -357,6 +357,33 @@ pub struct PostMessage {
     /// 1–64 visible ASCII characters, unique per conversation: the idempotency key.
     #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
     pub client_msg_id: String,
+}
+
+/// An internal note: staff of the organization write and read it; the visitor never
+/// can. It is not a message and takes no `seq`: it sits after message `after_seq`
+/// (the conversation's last when it was written), so the visitor's view stays gap-free.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Note {
+    pub id: String,
+    pub conv_id: ConvId,
+    pub after_seq: u64,
+    /// The member who wrote it (always the authenticated caller).
+    pub author: Sender,
+    pub text: String,
+    pub client_msg_id: String,
+    /// The ids of the members it mentions (`@name`), who are notified.
+    #[serde(default)]
+    pub mentions: Vec<String>,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+}
+
+/// `GET /api/v1/conversations/{conv_id}/notes`: every note, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NoteList {
+    pub notes: Vec<Note>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -73,6 +73,11 @@ pub enum ServerFrame {
     Message {
         message: Message,
     },
+    /// A message was deleted: `message` is its tombstone (same `seq`, empty text,
+    /// `deleted_at` set), to replace the one held.
+    MessageDeleted {
+        message: Message,
+    },
     /// The other side started or stopped typing.
     Typing {
         conv_id: ConvId,
@@ -93,6 +98,11 @@ pub enum ServerFrame {
         status: ConversationStatus,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         assignee_id: Option<String>,
+    },
+    /// Staff socket: an internal note was written.
+    #[cfg(feature = "staff")]
+    Note {
+        note: crate::Note,
     },
     /// Staff socket: a conversation was assigned to a staff member (`null`: to nobody).
     #[cfg(feature = "staff")]
@@ -220,6 +230,7 @@ mod tests {
             text: "hi <b>there</b>".into(),
             client_msg_id: "k1".into(),
             created_at: 1_700_000_000_000,
+            deleted_at: None,
         }
     }
 
@@ -296,6 +307,13 @@ mod tests {
                 after_seq: 200,
             },
             ServerFrame::Message { message: message() },
+            ServerFrame::MessageDeleted {
+                message: Message {
+                    text: String::new(),
+                    deleted_at: Some(1_700_000_060_000),
+                    ..message()
+                },
+            },
             ServerFrame::Typing {
                 conv_id: "c1".into(),
                 side: Side::Staff,
@@ -320,6 +338,19 @@ mod tests {
             ServerFrame::Assigned {
                 conv_id: "c1".into(),
                 assignee_id: Some("s1".into()),
+            },
+            #[cfg(feature = "staff")]
+            ServerFrame::Note {
+                note: crate::Note {
+                    id: "n1".into(),
+                    conv_id: "c1".into(),
+                    after_seq: 7,
+                    author: message().sender,
+                    text: "@Bo refund approved".into(),
+                    client_msg_id: "k2".into(),
+                    mentions: vec!["s2".into()],
+                    created_at: 1_700_000_000_000,
+                },
             },
             #[cfg(feature = "staff")]
             ServerFrame::Assigned {

@@ -109,6 +109,10 @@ pub struct Message {
     pub client_msg_id: String,
     /// Milliseconds since the Unix epoch, set by the server when the message was committed.
     pub created_at: i64,
+    /// Set when the message was deleted: its text is erased from storage and `text` is
+    /// empty; the tombstone keeps its `seq`, so the conversation stays gap-free.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<i64>,
 }
 
 /// Which side of a conversation an event comes from.

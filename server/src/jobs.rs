@@ -6,7 +6,9 @@
 
 use crate::chat::JobOutcome;
 use crate::state::AppState;
-use crate::store::{ASSIGNMENT_ALERT, Job, STAFF_ALERT, STAFF_PUSH, VISITOR_EMAIL, now_ms};
+use crate::store::{
+    ASSIGNMENT_ALERT, Job, MENTION_ALERT, STAFF_ALERT, STAFF_PUSH, VISITOR_EMAIL, now_ms,
+};
 use std::time::Duration;
 
 /// How often the worker looks for due jobs.
@@ -66,6 +68,14 @@ async fn run(state: &AppState, job: &Job) -> JobOutcome {
                     .into()
             }
             _ => JobOutcome::GiveUp("no assignee_id or by".into()),
+        },
+        MENTION_ALERT => match (payload["note_id"].as_str(), payload["staff_id"].as_str()) {
+            (Some(note), Some(staff)) => {
+                crate::chat::notes::mention_alert(state, conv_id, note, staff)
+                    .await
+                    .into()
+            }
+            _ => JobOutcome::GiveUp("no note_id or staff_id".into()),
         },
         STAFF_PUSH => match payload["subscription_id"].as_str() {
             Some(subscription) => crate::chat::push::staff_push(state, conv_id, subscription).await,

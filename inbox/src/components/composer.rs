@@ -1,6 +1,7 @@
 use crate::actions;
 use crate::store::{Inbox, use_inbox};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use natter_protocol::CannedResponse;
 
 /// Canned replies the picker lists at most.
@@ -40,11 +41,14 @@ fn filled(inbox: Inbox, canned: &CannedResponse) -> String {
 }
 
 /// The reply box: Enter sends, Shift+Enter starts a new line, `/` and a shortcut picks
-/// a canned reply (arrows choose, Enter or Tab inserts, Escape closes).
+/// a canned reply (arrows choose, Enter or Tab inserts, Escape closes). "Note" turns it
+/// into an internal note (staff only; no typing indicator reaches the visitor).
 #[component]
 pub fn Composer() -> impl IntoView {
     let inbox = use_inbox();
     let text = RwSignal::new(String::new());
+    let noting = RwSignal::new(false);
+    let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let chosen = RwSignal::new(0_usize);
     // Escape closes the picker until the text changes.
@@ -63,12 +67,38 @@ pub fn Composer() -> impl IntoView {
         })
     });
     let open = move || !picks.with(Vec::is_empty);
-    let send = move || match actions::send_reply(inbox, &text.get_untracked()) {
-        Ok(()) => {
-            text.set(String::new());
-            error.set(None);
+    let send = move || {
+        if !noting.get_untracked() {
+            match actions::send_reply(inbox, &text.get_untracked()) {
+                Ok(()) => {
+                    text.set(String::new());
+                    error.set(None);
+                }
+                Err(message) => error.set(Some(message)),
+            }
+            return;
         }
-        Err(message) => error.set(Some(message)),
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            match actions::send_note(inbox, &text.get_untracked()).await {
+                Ok(()) => {
+                    text.set(String::new());
+                    error.set(None);
+                }
+                Err(message) => error.set(Some(message)),
+            }
+            busy.set(false);
+        });
+    };
+    let mode = move |note: bool| {
+        noting.set(note);
+        error.set(None);
+        if note {
+            actions::stop_typing(inbox);
+        }
     };
     let insert = move |canned: &CannedResponse| {
         text.set(filled(inbox, canned));
@@ -116,13 +146,22 @@ pub fn Composer() -> impl IntoView {
     view! {
         <form
             class="composer"
+            class:noting=noting
             on:submit=move |ev| {
                 ev.prevent_default();
                 send();
             }
         >
+            <div class="modes" role="group" aria-label="Write">
+                <button type="button" aria-pressed=move || (!noting.get()).to_string() on:click=move |_| mode(false)>
+                    "Reply"
+                </button>
+                <button type="button" class="note-mode" aria-pressed=move || noting.get().to_string() on:click=move |_| mode(true)>
+                    "Internal note"
+                </button>
+            </div>
             <label for="reply" class="visually-hidden">
-                "Reply"
+                {move || if noting.get() { "Internal note" } else { "Reply" }}
             </label>
             <Show when=open>
                 <ul class="canned" id="canned-picks" role="listbox" aria-label="Canned replies">
@@ -155,7 +194,13 @@ pub fn Composer() -> impl IntoView {
             <textarea
                 id="reply"
                 rows="2"
-                placeholder="Write a reply… (Enter to send, Shift+Enter for a new line, / for canned replies)"
+                placeholder=move || {
+                    if noting.get() {
+                        "Write a note only your team sees… (@name tells a teammate)"
+                    } else {
+                        "Write a reply… (Enter to send, Shift+Enter for a new line, / for canned replies)"
+                    }
+                }
                 role="combobox"
                 aria-autocomplete="list"
                 aria-controls=move || open().then_some("canned-picks")
@@ -165,8 +210,9 @@ pub fn Composer() -> impl IntoView {
                 on:input=move |ev| {
                     dismissed.set(false);
                     chosen.set(0);
-                    // An emptied box means staff stopped: say so, never "typing".
-                    if event_target_value(&ev).trim().is_empty() {
+                    // An emptied box means staff stopped: say so, never "typing". A note
+                    // is nothing the visitor should hear of.
+                    if noting.get_untracked() || event_target_value(&ev).trim().is_empty() {
                         actions::stop_typing(inbox);
                     } else {
                         actions::staff_typing(inbox);
@@ -174,8 +220,8 @@ pub fn Composer() -> impl IntoView {
                 }
                 on:keydown=on_keydown
             ></textarea>
-            <button type="submit" class="primary">
-                "Send"
+            <button type="submit" class="primary" disabled=move || busy.get()>
+                {move || if noting.get() { "Add note" } else { "Send" }}
             </button>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </form>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use natter_client::groups::{Place, place};
 use natter_client::view::{initials, rich_text};
 use natter_client::when;
-use natter_protocol::{Direction, Message, SenderKind};
+use natter_protocol::{Direction, Message, Note, SenderKind};
 
 /// One line of the log: a stored message or a reply on its way, and where it sits.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,13 +20,22 @@ struct Entry {
 #[derive(Clone, Debug, PartialEq)]
 enum Item {
     Stored(Message),
+    /// An internal note: staff only.
+    Note(Note),
     Pending(Outgoing),
 }
+
+/// Groups notes apart from every sender's messages.
+const NOTE_GROUP: &str = "\u{0}note";
 
 impl Entry {
     fn key(&self) -> (String, Place, bool, Option<Delivery>) {
         match &self.item {
-            Item::Stored(m) => (format!("s{}", m.seq), self.place, self.seen, None),
+            Item::Stored(m) => {
+                let deleted = if m.deleted_at.is_some() { "d" } else { "" };
+                (format!("s{}{deleted}", m.seq), self.place, self.seen, None)
+            }
+            Item::Note(n) => (format!("n{}", n.id), self.place, false, None),
             Item::Pending(p) => (
                 p.client_msg_id.clone(),
                 self.place,
@@ -55,12 +64,23 @@ pub fn MessageLog() -> impl IntoView {
         let me = me();
         inbox.thread.with(|t| {
             let Some(t) = t else { return Vec::new() };
-            let items: Vec<Item> = t
-                .messages()
-                .cloned()
-                .map(Item::Stored)
-                .chain(t.pending().iter().cloned().map(Item::Pending))
-                .collect();
+            // A note sits after the message it followed; notes before the oldest page
+            // held wait until that page is loaded.
+            let first = if t.has_older() {
+                t.oldest_seq().unwrap_or(0)
+            } else {
+                0
+            };
+            let mut notes = t.notes().iter().filter(|n| n.after_seq >= first).peekable();
+            let mut items: Vec<Item> = Vec::new();
+            for message in t.messages() {
+                while let Some(note) = notes.next_if(|n| n.after_seq < message.seq) {
+                    items.push(Item::Note(note.clone()));
+                }
+                items.push(Item::Stored(message.clone()));
+            }
+            items.extend(notes.cloned().map(Item::Note));
+            items.extend(t.pending().iter().cloned().map(Item::Pending));
             let seen = t
                 .messages()
                 .filter(|m| m.direction == Direction::Out && m.seq <= visitor_read)
@@ -69,6 +89,7 @@ pub fn MessageLog() -> impl IntoView {
             let senders = items.iter().map(|i| match i {
                 Item::Stored(m) if m.direction == Direction::In => ("", m.created_at),
                 Item::Stored(m) => (m.sender.id.as_str(), m.created_at),
+                Item::Note(n) => (NOTE_GROUP, n.created_at),
                 Item::Pending(p) => (me.as_str(), p.created_at),
             });
             let places = place(senders, when::day_of);
@@ -156,6 +177,7 @@ fn EntryItem(
     let day = entry.place.day_start.then(|| {
         let at = match &entry.item {
             Item::Stored(m) => m.created_at,
+            Item::Note(n) => n.created_at,
             Item::Pending(p) => p.created_at,
         };
         view! { <li class="day"><span>{when::day(at, "", "Today", "Yesterday")}</span></li> }
@@ -186,15 +208,42 @@ fn EntryItem(
             };
             let system = message.sender.kind == SenderKind::System;
             let staff = message.sender.kind == SenderKind::Staff;
+            let stamp = when::stamp(message.created_at, "", false);
+            let deleted = message.deleted_at.is_some();
+            let text = if deleted {
+                view! { <p class="text deleted" title=stamp>"Message deleted"</p> }.into_any()
+            } else {
+                view! { <p class="text" dir="auto" title=stamp>{rich_text(&message.text)}</p> }.into_any()
+            };
+            let delete = (!deleted && !system).then(|| {
+                let message = message.clone();
+                view! {
+                    <button type="button" class="link small delete" aria-label="Delete this message" on:click=move |_| actions::delete_message(inbox, &message)>
+                        "Delete"
+                    </button>
+                }
+            });
             view! {
-                <li class=side class:system=system class:first=entry.place.group_start data-seq=message.seq>
+                <li class=side class:system=system class:first=entry.place.group_start data-seq=message.seq data-deleted=deleted.then_some("true")>
                     {head(message.sender.name.clone(), message.created_at, staff)}
-                    <p class="text" dir="auto" title=when::stamp(message.created_at, "", false)>{rich_text(&message.text)}</p>
+                    {text}
                     {entry.seen.then(|| view! { <span class="state seen">"Seen"</span> })}
+                    {delete}
                 </li>
             }
             .into_any()
         }
+        Item::Note(note) => view! {
+            <li class="internal-note" data-note-id=note.id.clone()>
+                <div class="meta">
+                    <span class="note-tag">"Internal note"</span>
+                    <span class="who">{note.author.name.clone()}</span>
+                    <time>{when::time(note.created_at, "")}</time>
+                </div>
+                <p class="text" dir="auto" title=when::stamp(note.created_at, "", false)>{rich_text(&note.text)}</p>
+            </li>
+        }
+        .into_any(),
         Item::Pending(outgoing) => {
             let id = outgoing.client_msg_id.clone();
             let status = match &outgoing.delivery {

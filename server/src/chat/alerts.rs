@@ -6,7 +6,6 @@
 
 use crate::mail::{Email, html_escape};
 use crate::state::AppState;
-use natter_protocol::Message;
 
 /// Emails the organization's staff about `conv_id` unless it was answered or someone
 /// is online; the error (an SMTP refusal) makes the job retry.
@@ -47,7 +46,8 @@ pub async fn staff_alert(state: &AppState, conv_id: &str) -> Result<(), String> 
             format!("{visitor} started a conversation and nobody has answered yet:"),
         )
     };
-    let email = quoting(state, conv_id, &lead, &waiting, "Answer in the inbox");
+    let said: Vec<&str> = waiting.iter().map(|m| m.text.as_str()).collect();
+    let email = quoting(state, conv_id, &lead, &said, "Answer in the inbox");
     mailer
         .send(Email {
             to,
@@ -59,12 +59,17 @@ pub async fn staff_alert(state: &AppState, conv_id: &str) -> Result<(), String> 
 
 /// An email to staff: `lead`, then what the visitor said, quoted, and a link that
 /// opens the conversation in the inbox.
-fn quoting(state: &AppState, conv_id: &str, lead: &str, said: &[Message], action: &str) -> Email {
+pub(super) fn quoting(
+    state: &AppState,
+    conv_id: &str,
+    lead: &str,
+    said: &[&str],
+    action: &str,
+) -> Email {
     let link = format!(
         "{}/inbox/#/c/{conv_id}",
         super::continuity::link_base(state)
     );
-    let said: Vec<&str> = said.iter().map(|m| m.text.as_str()).collect();
     Email {
         text: format!("{lead}\n\n{}\n\n{action}: {link}\n", said.join("\n\n")),
         html: format!(
@@ -117,7 +122,8 @@ pub async fn assignment_alert(
     let (waiting, _) = state.store.unanswered(conv_id).await.map_err(err)?;
     let visitor = detail.summary.visitor.name.clone();
     let lead = format!("{by} assigned you the conversation with {visitor}.");
-    let email = quoting(state, conv_id, &lead, &waiting, "Open it in the inbox");
+    let said: Vec<&str> = waiting.iter().map(|m| m.text.as_str()).collect();
+    let email = quoting(state, conv_id, &lead, &said, "Open it in the inbox");
     mailer
         .send(Email {
             to: vec![member.staff.email],

@@ -17,6 +17,7 @@ pub mod hours;
 pub mod identity;
 pub mod leads;
 pub mod messages;
+pub mod notes;
 pub mod push;
 pub mod reads;
 pub mod sessions;

@@ -15,7 +15,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use natter_protocol::error_code;
 use natter_protocol::{
     ConversationDetail, ConversationList, ConversationStatus, MessageEnvelope, MessageList,
@@ -31,6 +31,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/conversations/{conv_id}/messages",
             get(history).post(post_message),
+        )
+        .route(
+            "/conversations/{conv_id}/messages/{message_id}",
+            delete(delete_message),
         )
         .route("/conversations/{conv_id}/replies", post(post_reply))
         .route("/conversations/{conv_id}/transcript", get(transcript))
@@ -126,6 +130,36 @@ pub(crate) async fn post_reply(
     let principal = Principal::Staff(auth.staff);
     let message = chat::messages::post(&state, &principal, &conv_id, body).await?;
     Ok(posted(message))
+}
+
+/// Deletes a message: its text is erased from storage, its `seq` stays as a tombstone
+/// that both sides see at once. Staff delete any message; a visitor their own, in the
+/// 10 minutes after sending it. Deleting it again answers the tombstone.
+#[utoipa::path(delete, path = "/api/v1/conversations/{conv_id}/messages/{message_id}", tag = "conversations",
+    params(
+        ("conv_id" = String, Path, description = "The conversation"),
+        ("message_id" = String, Path, description = "The message"),
+    ),
+    security(("visitor" = []), ("staff" = [])),
+    responses(
+        (status = 200, description = "The tombstone", body = MessageEnvelope),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = RateLimited),
+    ))]
+pub(crate) async fn delete_message(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((conv_id, message_id)): Path<(String, String)>,
+) -> ApiResult<Json<MessageEnvelope>> {
+    if let Principal::Visitor(visitor) = &principal {
+        let quota = state.settings.limits.rate_messages;
+        state.limiter.check("message", &visitor.id, quota).await?;
+    }
+    let message = chat::messages::delete(&state, &principal, &conv_id, &message_id).await?;
+    Ok(Json(MessageEnvelope { message }))
 }
 
 #[derive(Deserialize, IntoParams)]

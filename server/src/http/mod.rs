@@ -10,6 +10,7 @@ pub(crate) mod extract;
 pub(crate) mod health;
 pub(crate) mod links;
 pub(crate) mod mail;
+pub(crate) mod notes;
 pub(crate) mod openapi;
 pub(crate) mod push;
 pub(crate) mod responses;
@@ -117,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .merge(mail::router())
         .merge(push::router())
         .merge(canned::router())
+        .merge(notes::router())
         .merge(links::router())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback(|| async { ApiError::NotFound("endpoint") })

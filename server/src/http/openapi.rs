@@ -7,7 +7,7 @@ use super::responses::{
     RateLimited, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use super::{
-    accounts, auth, canned, conversations, health, links, mail, push, setup, team, widget,
+    accounts, auth, canned, conversations, health, links, mail, notes, push, setup, team, widget,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -75,6 +75,9 @@ pub const PATH: &str = "/api/openapi.json";
         conversations::post_reply,
         conversations::mark_read,
         conversations::transcript,
+        conversations::delete_message,
+        notes::create,
+        notes::list,
         health::healthz,
         health::readyz,
         health::metrics,
@@ -102,6 +105,7 @@ pub const PATH: &str = "/api/openapi.json";
         (name = "accounts", description = "Website accounts: settings, allowed and refused origins"),
         (name = "team", description = "The organization's members, their roles, and each one's profile"),
         (name = "conversations", description = "Conversations and their messages"),
+        (name = "notes", description = "Internal notes: staff only, never the visitor"),
         (name = "operations", description = "Probes, metrics and this document"),
     )
 )]

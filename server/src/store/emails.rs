@@ -136,7 +136,7 @@ impl Store {
         .await?;
         let rows: Vec<MessageRow> = sqlx::query_as(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = $1 AND seq > $2 \
-             AND direction = 'in' ORDER BY seq DESC LIMIT $3"
+             AND direction = 'in' AND deleted_at IS NULL ORDER BY seq DESC LIMIT $3"
         ))
         .bind(conv_id)
         .bind(last_reply.unwrap_or(0))
@@ -221,7 +221,7 @@ impl Store {
     pub async fn replies_after(&self, conv_id: &str, after_seq: u64) -> StoreResult<Vec<Message>> {
         let rows: Vec<MessageRow> = sqlx::query_as(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conv_id = $1 AND seq > $2 \
-             AND direction = 'out' ORDER BY seq ASC LIMIT $3"
+             AND direction = 'out' AND deleted_at IS NULL ORDER BY seq ASC LIMIT $3"
         ))
         .bind(conv_id)
         .bind(to_i64(after_seq))

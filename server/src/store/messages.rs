@@ -207,6 +207,40 @@ impl Store {
     }
 }
 
+impl Store {
+    /// One message of a conversation, by id.
+    pub async fn message(&self, conv_id: &str, message_id: &str) -> StoreResult<Option<Message>> {
+        let row: Option<MessageRow> = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1 AND conv_id = $2"
+        ))
+        .bind(message_id)
+        .bind(conv_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Into::into))
+    }
+
+    /// Erases a message's text from storage, keeping its row as the tombstone (its seq
+    /// stays taken). `None` when no such message; a message deleted before answers
+    /// its tombstone unchanged.
+    pub async fn delete_message(
+        &self,
+        conv_id: &str,
+        message_id: &str,
+    ) -> StoreResult<Option<Message>> {
+        sqlx::query(
+            "UPDATE messages SET text = '', deleted_at = $3 \
+             WHERE id = $1 AND conv_id = $2 AND deleted_at IS NULL",
+        )
+        .bind(message_id)
+        .bind(conv_id)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        self.message(conv_id, message_id).await
+    }
+}
+
 /// One append in its own transaction: the writer's path when a batch cannot be
 /// committed as a whole.
 pub(super) async fn append_one(
@@ -325,6 +359,7 @@ async fn insert_message(
         text: text.to_owned(),
         client_msg_id: client_msg_id.to_owned(),
         created_at: now,
+        deleted_at: None,
     };
     Ok(Some((message, reopened)))
 }

@@ -12,6 +12,7 @@ mod emails;
 mod identity;
 mod jobs;
 mod messages;
+mod notes;
 mod plans;
 mod push;
 mod rows;
@@ -27,6 +28,7 @@ pub use emails::{LinkRefusal, VISITOR_EMAIL, VisitorMailing};
 pub use identity::NewContact;
 pub use jobs::{ASSIGNMENT_ALERT, Job, STAFF_ALERT};
 pub use messages::{Author, NewLead};
+pub use notes::{MENTION_ALERT, NewNote};
 pub use push::STAFF_PUSH;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

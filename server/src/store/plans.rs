@@ -15,6 +15,7 @@ use super::directory::{
 use super::identity::{VISITOR_BY_EXTERNAL_ID_SQL, visitor_conversations_sql};
 use super::jobs::FAILED_JOBS_SQL;
 use super::messages::{history_after_sql, history_before_sql, message_by_client_id_sql};
+use super::notes::notes_of_sql;
 use super::push::ENQUEUE_PUSH_SQL;
 use super::{Backend, Store, StoreResult};
 use natter_protocol::Side;
@@ -170,6 +171,11 @@ impl Store {
                 "history backward",
                 history_before_sql(),
                 vec![conv.clone(), Arg::Int(0), seq.clone(), limit],
+            ),
+            (
+                "notes of a conversation",
+                notes_of_sql(),
+                vec![conv.clone()],
             ),
             (
                 "message by client_msg_id",

@@ -2,7 +2,7 @@
 
 use natter_protocol::{ConvId, Direction, Message, Sender, SenderKind, Visitor};
 
-pub(super) const MESSAGE_COLUMNS: &str = "id, conv_id, seq, direction, sender_kind, sender_id, sender_name, text, client_msg_id, created_at";
+pub(super) const MESSAGE_COLUMNS: &str = "id, conv_id, seq, direction, sender_kind, sender_id, sender_name, text, client_msg_id, created_at, deleted_at";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct MessageRow {
@@ -16,6 +16,7 @@ pub(super) struct MessageRow {
     text: String,
     client_msg_id: String,
     created_at: i64,
+    deleted_at: Option<i64>,
 }
 
 /// Non-negative database integers as the protocol's `u64`.
@@ -44,6 +45,7 @@ impl From<MessageRow> for Message {
             text: row.text,
             client_msg_id: row.client_msg_id,
             created_at: row.created_at,
+            deleted_at: row.deleted_at,
         }
     }
 }
@@ -102,6 +104,8 @@ pub(super) struct LastMessageRow {
     client_msg_id: Option<String>,
     #[sqlx(rename = "lm_created_at")]
     created_at: Option<i64>,
+    #[sqlx(rename = "lm_deleted_at")]
+    deleted_at: Option<i64>,
 }
 
 impl LastMessageRow {
@@ -117,6 +121,7 @@ impl LastMessageRow {
             text: self.text?,
             client_msg_id: self.client_msg_id?,
             created_at: self.created_at?,
+            deleted_at: self.deleted_at,
         };
         Some(row.into())
     }

@@ -261,6 +261,7 @@ async fn write_batch(
             text: job.text.clone(),
             client_msg_id: job.client_msg_id.clone(),
             created_at: now,
+            deleted_at: None,
         };
         block.next += 1;
         outcomes.push(Ok(Appended {

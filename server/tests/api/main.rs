@@ -25,6 +25,7 @@ mod limits;
 mod mail;
 mod matrix;
 mod messages;
+mod notes;
 mod openapi;
 mod origins;
 mod plans;

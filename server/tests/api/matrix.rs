@@ -71,6 +71,7 @@ enum Method {
     Get,
     Post,
     Patch,
+    Delete,
 }
 
 #[derive(Clone, Copy)]
@@ -89,6 +90,7 @@ impl Attempt {
             Method::Get => app.client.get(url),
             Method::Post => app.client.post(url),
             Method::Patch => app.client.patch(url),
+            Method::Delete => app.client.delete(url),
         };
         let request = match body {
             Body::None => request,
@@ -126,7 +128,22 @@ const VISITOR_ON_OTHERS: &[(Attempt, StatusCode)] = &[
         Attempt(Method::Patch, "", Body::Status),
         StatusCode::FORBIDDEN,
     ),
+    (
+        Attempt(Method::Get, "/notes", Body::None),
+        StatusCode::FORBIDDEN,
+    ),
+    (
+        Attempt(Method::Post, "/notes", Body::Text),
+        StatusCode::FORBIDDEN,
+    ),
+    (
+        Attempt(Method::Delete, DELETE_FIRST, Body::None),
+        StatusCode::NOT_FOUND,
+    ),
 ];
+
+/// A message id that exists in no conversation: the conversation is refused first.
+const DELETE_FIRST: &str = "/messages/0190c0de-0000-7000-8000-000000000000";
 
 /// A staff token on another organization's conversation: nothing exists there, and a
 /// visitor's own endpoint refuses a staff token.
@@ -151,6 +168,18 @@ const STAFF_ON_FOREIGN: &[(Attempt, StatusCode)] = &[
     (
         Attempt(Method::Post, "/messages", Body::Text),
         StatusCode::FORBIDDEN,
+    ),
+    (
+        Attempt(Method::Get, "/notes", Body::None),
+        StatusCode::NOT_FOUND,
+    ),
+    (
+        Attempt(Method::Post, "/notes", Body::Text),
+        StatusCode::NOT_FOUND,
+    ),
+    (
+        Attempt(Method::Delete, DELETE_FIRST, Body::None),
+        StatusCode::NOT_FOUND,
     ),
 ];
 
