@@ -11,10 +11,11 @@ use natter_protocol::{
     AcceptInvitation, AccountList, AccountSettings, Availability, CannedResponse, CannedResponses,
     ChangePassword, ClientFrame, ConvId, ConversationDetail, ConversationList, ConversationStatus,
     CreateAccount, CreateInvitation, Direction, IdentitySecret, Invitation, LoginRequest,
-    LoginResponse, MailFailures, MailStatus, Message, MessageEnvelope, MessageList, Note, NoteList,
-    NewCannedResponse, NotificationSettings, PostMessage, PushEndpoint, ReadRequest, ServerFrame,
-    Side, StaffList, StaffMember, StaffRole, UpdateAccount, UpdateCannedResponse,
-    UpdateConversation, UpdateMe, UpdateStaff, VapidPublicKey, WidgetTheme, error_code, validate,
+    LoginResponse, MailFailures, MailStatus, Message, MessageEnvelope, MessageList,
+    NewCannedResponse, Note, NoteList, NotificationSettings, PostMessage, PushEndpoint,
+    ReadRequest, ServerFrame, Side, StaffList, StaffMember, StaffRole, UpdateAccount,
+    UpdateCannedResponse, UpdateConversation, UpdateMe, UpdateStaff, VapidPublicKey, WidgetTheme,
+    error_code, validate,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;

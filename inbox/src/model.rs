@@ -102,7 +102,10 @@ impl ConvList {
 
     /// A message was deleted: a row that previews it previews the tombstone.
     pub fn apply_deleted(&mut self, tombstone: &Message) {
-        let row = self.items.iter_mut().find(|c| c.conv_id == tombstone.conv_id);
+        let row = self
+            .items
+            .iter_mut()
+            .find(|c| c.conv_id == tombstone.conv_id);
         if let Some(last) = row.and_then(|r| r.last_message.as_mut())
             && last.seq == tombstone.seq
         {

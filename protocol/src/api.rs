@@ -359,6 +359,31 @@ pub struct PostMessage {
     pub client_msg_id: String,
 }
 
+/// One hit of `GET /api/v1/search`: a message (`seq` ≥ 1, the one to jump to) or the
+/// visitor's name or email (`seq` 0: the conversation as a whole).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchResult {
+    pub conv_id: ConvId,
+    pub visitor: Visitor,
+    /// Where it matched, a few words either side: HTML-escaped text with each match
+    /// in `<mark>…</mark>`.
+    pub snippet: String,
+    pub seq: u64,
+    /// When the message was written (a visitor hit: the conversation's last activity).
+    pub created_at: i64,
+}
+
+/// `GET /api/v1/search?q=…`: best match first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchResults {
+    pub results: Vec<SearchResult>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
 /// An internal note: staff of the organization write and read it; the visitor never
 /// can. It is not a message and takes no `seq`: it sits after message `after_seq`
 /// (the conversation's last when it was written), so the visitor's view stays gap-free.

@@ -97,17 +97,22 @@ pub async fn list(
     cursor: Option<&ListCursor>,
     limit: u32,
 ) -> ApiResult<(Vec<ConversationSummary>, Option<ListCursor>)> {
-    let assignee = match assignee {
+    let assignee = assignee_filter(staff, assignee);
+    Ok(state
+        .store
+        .list_conversations(&staff.org_id, status, &assignee, cursor, limit)
+        .await?)
+}
+
+/// Whose conversations a filter `assignee` (`me`, `none` or a member's id) means.
+pub fn assignee_filter(staff: &StaffMember, assignee: Option<&str>) -> Assignee {
+    match assignee {
         None => Assignee::Anyone,
         Some("me") => Assignee::Staff(staff.id.clone()),
         Some("none") => Assignee::Nobody,
         // Another organization's member simply has none here.
         Some(staff_id) => Assignee::Staff(staff_id.to_owned()),
-    };
-    Ok(state
-        .store
-        .list_conversations(&staff.org_id, status, &assignee, cursor, limit)
-        .await?)
+    }
 }
 
 /// A conversation with its visitor's details and both read positions.

@@ -20,6 +20,7 @@ pub mod messages;
 pub mod notes;
 pub mod push;
 pub mod reads;
+pub mod search;
 pub mod sessions;
 pub mod setup;
 pub mod team;

@@ -14,6 +14,7 @@ pub(crate) mod notes;
 pub(crate) mod openapi;
 pub(crate) mod push;
 pub(crate) mod responses;
+pub(crate) mod search;
 pub(crate) mod setup;
 pub(crate) mod team;
 pub(crate) mod widget;
@@ -119,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .merge(push::router())
         .merge(canned::router())
         .merge(notes::router())
+        .merge(search::router())
         .merge(links::router())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback(|| async { ApiError::NotFound("endpoint") })

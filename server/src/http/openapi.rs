@@ -7,7 +7,8 @@ use super::responses::{
     RateLimited, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use super::{
-    accounts, auth, canned, conversations, health, links, mail, notes, push, setup, team, widget,
+    accounts, auth, canned, conversations, health, links, mail, notes, push, search, setup, team,
+    widget,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -78,6 +79,7 @@ pub const PATH: &str = "/api/openapi.json";
         conversations::delete_message,
         notes::create,
         notes::list,
+        search::search,
         health::healthz,
         health::readyz,
         health::metrics,

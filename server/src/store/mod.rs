@@ -16,6 +16,7 @@ mod notes;
 mod plans;
 mod push;
 mod rows;
+mod search;
 mod wal;
 mod writer;
 
@@ -30,6 +31,7 @@ pub use jobs::{ASSIGNMENT_ALERT, Job, STAFF_ALERT};
 pub use messages::{Author, NewLead};
 pub use notes::{MENTION_ALERT, NewNote};
 pub use push::STAFF_PUSH;
+pub use search::{Search, terms as search_terms};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};

@@ -34,6 +34,7 @@ mod push;
 mod realtime;
 mod restart;
 mod scale_out;
+mod search;
 mod setup;
 #[path = "../common/smtp.rs"]
 mod smtp;

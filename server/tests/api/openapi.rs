@@ -43,7 +43,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/push/subscriptions"),
     ("delete", "/api/v1/push/subscriptions"),
     ("get", "/api/v1/conversations/{conv_id}/transcript"),
-    ("delete", "/api/v1/conversations/{conv_id}/messages/{message_id}"),
+    (
+        "delete",
+        "/api/v1/conversations/{conv_id}/messages/{message_id}",
+    ),
     ("get", "/api/v1/conversations/{conv_id}/notes"),
     ("post", "/api/v1/conversations/{conv_id}/notes"),
     ("get", "/api/v1/canned-responses"),
