@@ -447,6 +447,7 @@ mod tests {
             unread_count: unread,
             last_activity_at: at,
             created_at: 0,
+            labels: Vec::new(),
         }
     }
 

@@ -92,6 +92,7 @@ fn summary(conv: &str, name: &str, at: i64, last_seq: u64, unread: u64) -> Conve
         unread_count: unread,
         last_activity_at: at,
         created_at: at,
+        labels: Vec::new(),
     }
 }
 

@@ -976,6 +976,9 @@ pub struct ConversationSummary {
     /// Milliseconds since the Unix epoch of the latest message, or of creation.
     pub last_activity_at: i64,
     pub created_at: i64,
+    /// The conversation's labels, by name (absent: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
 }
 
 /// `GET /api/v1/conversations?status=open|resolved&cursor=`
@@ -1015,6 +1018,46 @@ pub enum TranscriptFormat {
     /// [`Transcript`].
     #[default]
     Json,
+}
+
+/// A label conversations carry: the organization's, by name, with a colour.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Label {
+    /// 1–32 of `a-z`, `0-9`, `-`, `_`, starting with a letter or digit (capitals are lowered).
+    pub name: String,
+    /// `#rrggbb`.
+    pub color: String,
+}
+
+/// `GET /api/v1/labels`: the organization's, by name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LabelList {
+    pub labels: Vec<Label>,
+}
+
+/// `POST /api/v1/labels`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewLabel {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+    )]
+    pub name: String,
+    /// `#rrggbb`; absent: one of a palette, by the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^#[0-9A-Fa-f]{6}$"))]
+    pub color: Option<String>,
+}
+
+/// `PATCH /api/v1/labels/{name}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateLabel {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^#[0-9A-Fa-f]{6}$"))]
+    pub color: String,
 }
 
 /// A reply staff insert by typing `/` and its shortcut in the composer.

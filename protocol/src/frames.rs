@@ -99,6 +99,12 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         assignee_id: Option<String>,
     },
+    /// Staff socket: a conversation's labels changed (all of them, by name).
+    #[cfg(feature = "staff")]
+    Labeled {
+        conv_id: ConvId,
+        labels: Vec<String>,
+    },
     /// Staff socket: an internal note was written.
     #[cfg(feature = "staff")]
     Note {
@@ -338,6 +344,11 @@ mod tests {
             ServerFrame::Assigned {
                 conv_id: "c1".into(),
                 assignee_id: Some("s1".into()),
+            },
+            #[cfg(feature = "staff")]
+            ServerFrame::Labeled {
+                conv_id: "c1".into(),
+                labels: vec!["billing".into(), "vip".into()],
             },
             #[cfg(feature = "staff")]
             ServerFrame::Note {

@@ -123,6 +123,48 @@ pub fn shortcut(value: &str) -> Result<String, Invalid> {
     Ok(shortcut.to_ascii_lowercase())
 }
 
+/// Longest label name, and most labels on one conversation.
+pub const MAX_LABEL_CHARS: usize = 32;
+pub const MAX_LABELS: usize = 10;
+
+/// A label's name: 1..=32 letters, digits, `-` and `_` after trimming, starting with a
+/// letter or digit (stored lower-cased, so `Billing` and `billing` are one label).
+pub fn label(value: &str) -> Result<String, Invalid> {
+    let label = value.trim();
+    let valid = (1..=MAX_LABEL_CHARS).contains(&label.len())
+        && label
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !valid {
+        return Err(Invalid::new(
+            "labels",
+            format!("a label is 1 to {MAX_LABEL_CHARS} letters, digits, - and _"),
+        ));
+    }
+    Ok(label.to_ascii_lowercase())
+}
+
+/// A conversation's labels: each valid, at most [`MAX_LABELS`], each once, by name.
+pub fn labels(values: &[String]) -> Result<Vec<String>, Invalid> {
+    let mut labels = values
+        .iter()
+        .map(|l| label(l))
+        .collect::<Result<Vec<_>, _>>()?;
+    labels.sort();
+    labels.dedup();
+    if labels.len() > MAX_LABELS {
+        return Err(Invalid::new(
+            "labels",
+            format!("a conversation carries at most {MAX_LABELS} labels"),
+        ));
+    }
+    Ok(labels)
+}
+
 /// An email address: one `@`, a non-empty local part, a dotted domain, no spaces. Lower-cased.
 pub fn email(value: &str) -> Result<String, Invalid> {
     let email = value.trim();
@@ -508,6 +550,21 @@ mod tests {
                 "{value:?}"
             );
         }
+    }
+
+    #[test]
+    fn labels_are_names_lower_cased_each_once() {
+        let given = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            labels(&given(&[" VIP", "billing", "vip", "re-fund_2"])),
+            Ok(given(&["billing", "re-fund_2", "vip"]))
+        );
+        assert_eq!(labels(&[]), Ok(vec![]));
+        for bad in ["", " ", "-x", "a b", "a,b", "é", &"x".repeat(33)] {
+            assert!(label(bad).is_err(), "{bad:?}");
+        }
+        let eleven: Vec<String> = (0..11).map(|n| format!("l{n}")).collect();
+        assert!(labels(&eleven).is_err());
     }
 
     #[test]

@@ -94,13 +94,22 @@ pub async fn list(
     staff: &StaffMember,
     status: Option<ConversationStatus>,
     assignee: Option<&str>,
+    label: Option<&str>,
     cursor: Option<&ListCursor>,
     limit: u32,
 ) -> ApiResult<(Vec<ConversationSummary>, Option<ListCursor>)> {
     let assignee = assignee_filter(staff, assignee);
+    let label = label.map(str::to_ascii_lowercase);
     Ok(state
         .store
-        .list_conversations(&staff.org_id, status, &assignee, cursor, limit)
+        .list_conversations(
+            &staff.org_id,
+            status,
+            &assignee,
+            label.as_deref(),
+            cursor,
+            limit,
+        )
         .await?)
 }
 

@@ -15,6 +15,7 @@ pub mod conversations;
 pub mod email;
 pub mod hours;
 pub mod identity;
+pub mod labels;
 pub mod leads;
 pub mod messages;
 pub mod notes;

@@ -310,6 +310,9 @@ pub(crate) struct ListQuery {
     /// Only conversations assigned to: `me`, `none` (nobody), or a member's id.
     #[param(nullable = false, pattern = r"^[A-Za-z0-9_-]{1,64}$")]
     assignee: Option<String>,
+    /// Only conversations with this label.
+    #[param(nullable = false, pattern = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
+    label: Option<String>,
     /// The previous page's `next_cursor`; empty for the first page.
     #[param(
         nullable = false,
@@ -356,11 +359,18 @@ pub(crate) async fn list(
             ));
         }
     }
+    let label = match query.label.as_deref() {
+        Some(raw) => Some(natter_protocol::validate::label(raw).map_err(|_| {
+            ApiError::bad_request(error_code::INVALID_QUERY, "label is not a label's name")
+        })?),
+        None => None,
+    };
     let (conversations, next) = chat::conversations::list(
         &state,
         &auth.staff,
         query.status,
         query.assignee.as_deref(),
+        label.as_deref(),
         cursor.as_ref(),
         limit,
     )

@@ -176,26 +176,45 @@ impl From<PathRejection> for ApiError {
 }
 
 /// `axum::Json`, whose rejections are [`ApiError`]s, for bodies that are JSON objects
-/// (every request body of this API): serde would also read a struct from an array,
-/// and a struct of options from `[null, null]`.
+/// (every request body of this API but [`JsonArray`]'s): serde would also read a
+/// struct from an array, and a struct of options from `[null, null]`.
 pub struct Json<T>(pub T);
+
+/// A body that must be a JSON array (a conversation's labels).
+pub struct JsonArray<T>(pub T);
+
+/// Reads a JSON body whose first character is `opening`, as `what`.
+async fn json_body<T: serde::de::DeserializeOwned, S: Send + Sync>(
+    req: axum::extract::Request,
+    state: &S,
+    opening: char,
+    what: &str,
+) -> Result<T, ApiError> {
+    let axum::Json(raw) =
+        axum::Json::<Box<serde_json::value::RawValue>>::from_request(req, state).await?;
+    let invalid = |message: String| ApiError::Invalid {
+        code: error_code::INVALID_BODY.into(),
+        message,
+    };
+    if !raw.get().trim_start().starts_with(opening) {
+        return Err(invalid(format!("the body must be a JSON {what}")));
+    }
+    serde_json::from_str(raw.get()).map_err(|e| invalid(e.to_string()))
+}
 
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        let axum::Json(raw) =
-            axum::Json::<Box<serde_json::value::RawValue>>::from_request(req, state).await?;
-        let invalid = |message: String| ApiError::Invalid {
-            code: error_code::INVALID_BODY.into(),
-            message,
-        };
-        if !raw.get().trim_start().starts_with('{') {
-            return Err(invalid("the body must be a JSON object".into()));
-        }
-        serde_json::from_str(raw.get())
-            .map(Json)
-            .map_err(|e| invalid(e.to_string()))
+        json_body(req, state, '{', "object").await.map(Json)
+    }
+}
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonArray<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        json_body(req, state, '[', "array").await.map(JsonArray)
     }
 }
 

@@ -8,6 +8,7 @@ pub(crate) mod conversations;
 pub(crate) mod error;
 pub(crate) mod extract;
 pub(crate) mod health;
+pub(crate) mod labels;
 pub(crate) mod links;
 pub(crate) mod mail;
 pub(crate) mod notes;
@@ -120,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .merge(push::router())
         .merge(canned::router())
         .merge(notes::router())
+        .merge(labels::router())
         .merge(search::router())
         .merge(links::router())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

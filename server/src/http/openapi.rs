@@ -7,8 +7,8 @@ use super::responses::{
     RateLimited, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use super::{
-    accounts, auth, canned, conversations, health, links, mail, notes, push, search, setup, team,
-    widget,
+    accounts, auth, canned, conversations, health, labels, links, mail, notes, push, search, setup,
+    team, widget,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -79,6 +79,11 @@ pub const PATH: &str = "/api/openapi.json";
         conversations::delete_message,
         notes::create,
         notes::list,
+        labels::list,
+        labels::create,
+        labels::update,
+        labels::remove,
+        labels::set,
         search::search,
         health::healthz,
         health::readyz,
@@ -108,6 +113,7 @@ pub const PATH: &str = "/api/openapi.json";
         (name = "team", description = "The organization's members, their roles, and each one's profile"),
         (name = "conversations", description = "Conversations and their messages"),
         (name = "notes", description = "Internal notes: staff only, never the visitor"),
+        (name = "labels", description = "Labels: the organization's list and each conversation's"),
         (name = "operations", description = "Probes, metrics and this document"),
     )
 )]

@@ -68,7 +68,8 @@ impl ListCursor {
 const SUMMARY_SELECT: &str = "SELECT c.id, c.account_id, c.status, c.assignee_id, c.last_seq, c.created_at, \
      c.last_activity_at, c.visitor_read_seq, c.staff_read_seq, \
      (SELECT COUNT(*) FROM messages u WHERE u.conv_id = c.id AND u.direction = 'in' AND u.seq > c.staff_read_seq) \
-     AS unread_count";
+     AS unread_count, \
+     (SELECT string_agg(cl.label, ',') FROM conversation_labels cl WHERE cl.conv_id = c.id) AS labels";
 
 pub(super) const CONVERSATION_SQL: &str = "SELECT id, org_id, account_id, visitor_id, last_seq, staff_read_seq FROM conversations WHERE id = $1";
 pub(super) const SET_STATUS_SQL: &str = "UPDATE conversations SET status = $2 WHERE id = $1";
@@ -100,8 +101,14 @@ pub(super) fn summary_sql(filter: &str) -> String {
 
 /// The inbox list, one statement per combination of filters, so that each is one
 /// range of one index walked backwards (no `$n = '' OR …` the planner cannot
-/// index). Parameters in order: org, [status], [cursor time, cursor id], limit.
-pub(super) fn list_sql(by_status: bool, assignee: &Assignee, after_cursor: bool) -> String {
+/// index). Parameters in order: org, [status], [assignee], [label], [cursor time,
+/// cursor id], limit.
+pub(super) fn list_sql(
+    by_status: bool,
+    assignee: &Assignee,
+    by_label: bool,
+    after_cursor: bool,
+) -> String {
     let mut filter = String::from("c.org_id = $1");
     let mut n = 1;
     if by_status {
@@ -115,6 +122,12 @@ pub(super) fn list_sql(by_status: bool, assignee: &Assignee, after_cursor: bool)
             n += 1;
             filter.push_str(&format!(" AND c.assignee_id = ${n}"));
         }
+    }
+    if by_label {
+        n += 1;
+        filter.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM conversation_labels cl WHERE cl.conv_id = c.id AND cl.label = ${n})"
+        ));
     }
     if after_cursor {
         // A row value is one index range on both SQLite and Postgres.
@@ -145,6 +158,17 @@ pub(super) fn mark_read_sql(side: Side) -> String {
     )
 }
 
+/// A conversation's labels as aggregated (comma-separated; no name holds a comma), by name.
+fn labels_of(joined: Option<String>) -> Vec<String> {
+    let mut labels: Vec<String> = joined
+        .iter()
+        .flat_map(|j| j.split(','))
+        .map(str::to_owned)
+        .collect();
+    labels.sort();
+    labels
+}
+
 pub(super) fn detail_from_row(row: &AnyRow) -> Result<ConversationDetail, sqlx::Error> {
     use sqlx::FromRow;
     let status: String = row.try_get("status")?;
@@ -159,6 +183,7 @@ pub(super) fn detail_from_row(row: &AnyRow) -> Result<ConversationDetail, sqlx::
         unread_count: to_u64(row.try_get("unread_count")?),
         last_activity_at: row.try_get("last_activity_at")?,
         created_at: row.try_get("created_at")?,
+        labels: labels_of(row.try_get("labels")?),
     };
     Ok(ConversationDetail {
         summary,
@@ -207,16 +232,25 @@ impl Store {
         org_id: &str,
         status: Option<ConversationStatus>,
         assignee: &Assignee,
+        label: Option<&str>,
         cursor: Option<&ListCursor>,
         limit: u32,
     ) -> StoreResult<(Vec<ConversationSummary>, Option<ListCursor>)> {
-        let sql = list_sql(status.is_some(), assignee, cursor.is_some());
+        let sql = list_sql(
+            status.is_some(),
+            assignee,
+            label.is_some(),
+            cursor.is_some(),
+        );
         let mut query = sqlx::query(&sql).bind(org_id);
         if let Some(status) = status {
             query = query.bind(status.as_str());
         }
         if let Assignee::Staff(staff_id) = assignee {
             query = query.bind(staff_id.as_str());
+        }
+        if let Some(label) = label {
+            query = query.bind(label);
         }
         if let Some(cursor) = cursor {
             query = query.bind(cursor.last_activity_at).bind(cursor.id.as_str());

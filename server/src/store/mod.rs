@@ -11,6 +11,7 @@ mod directory;
 mod emails;
 mod identity;
 mod jobs;
+mod labels;
 mod messages;
 mod notes;
 mod plans;

@@ -14,6 +14,7 @@ use super::directory::{
 };
 use super::identity::{VISITOR_BY_EXTERNAL_ID_SQL, visitor_conversations_sql};
 use super::jobs::FAILED_JOBS_SQL;
+use super::labels::LABELS_OF_SQL;
 use super::messages::{history_after_sql, history_before_sql, message_by_client_id_sql};
 use super::notes::notes_of_sql;
 use super::push::ENQUEUE_PUSH_SQL;
@@ -90,22 +91,22 @@ impl Store {
             ),
             (
                 "inbox list, first page",
-                list_sql(false, &Assignee::Anyone, false),
+                list_sql(false, &Assignee::Anyone, false, false),
                 vec![org.clone(), limit.clone()],
             ),
             (
                 "inbox list, next page",
-                list_sql(false, &Assignee::Anyone, true),
+                list_sql(false, &Assignee::Anyone, false, true),
                 vec![org.clone(), at.clone(), conv.clone(), limit.clone()],
             ),
             (
                 "inbox list by status, first page",
-                list_sql(true, &Assignee::Anyone, false),
+                list_sql(true, &Assignee::Anyone, false, false),
                 vec![org.clone(), status.clone(), limit.clone()],
             ),
             (
                 "inbox list by status, next page",
-                list_sql(true, &Assignee::Anyone, true),
+                list_sql(true, &Assignee::Anyone, false, true),
                 vec![
                     org.clone(),
                     status.clone(),
@@ -116,7 +117,7 @@ impl Store {
             ),
             (
                 "inbox list of one member's, next page",
-                list_sql(false, &Assignee::Staff(String::new()), true),
+                list_sql(false, &Assignee::Staff(String::new()), false, true),
                 vec![
                     org.clone(),
                     staff.clone(),
@@ -127,7 +128,7 @@ impl Store {
             ),
             (
                 "inbox list of one member's by status, next page",
-                list_sql(true, &Assignee::Staff(String::new()), true),
+                list_sql(true, &Assignee::Staff(String::new()), false, true),
                 vec![
                     org.clone(),
                     status.clone(),
@@ -138,13 +139,24 @@ impl Store {
                 ],
             ),
             (
+                "inbox list by label, next page",
+                list_sql(false, &Assignee::Anyone, true, true),
+                vec![
+                    org.clone(),
+                    text("billing"),
+                    at.clone(),
+                    conv.clone(),
+                    limit.clone(),
+                ],
+            ),
+            (
                 "inbox list of the unassigned, first page",
-                list_sql(false, &Assignee::Nobody, false),
+                list_sql(false, &Assignee::Nobody, false, false),
                 vec![org.clone(), limit.clone()],
             ),
             (
                 "inbox list of the unassigned by status, next page",
-                list_sql(true, &Assignee::Nobody, true),
+                list_sql(true, &Assignee::Nobody, false, true),
                 vec![org.clone(), status.clone(), at, conv.clone(), limit.clone()],
             ),
             (
@@ -171,6 +183,11 @@ impl Store {
                 "history backward",
                 history_before_sql(),
                 vec![conv.clone(), Arg::Int(0), seq.clone(), limit],
+            ),
+            (
+                "labels of an organization",
+                LABELS_OF_SQL.to_owned(),
+                vec![org.clone()],
             ),
             (
                 "notes of a conversation",

@@ -20,6 +20,7 @@ mod hardening;
 mod helpers;
 mod idempotency;
 mod identity;
+mod labels;
 mod layers;
 mod limits;
 mod mail;

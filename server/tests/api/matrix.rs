@@ -71,6 +71,7 @@ enum Method {
     Get,
     Post,
     Patch,
+    Put,
     Delete,
 }
 
@@ -80,6 +81,7 @@ enum Body {
     Text,
     Read,
     Status,
+    Labels,
 }
 
 impl Attempt {
@@ -90,6 +92,7 @@ impl Attempt {
             Method::Get => app.client.get(url),
             Method::Post => app.client.post(url),
             Method::Patch => app.client.patch(url),
+            Method::Put => app.client.put(url),
             Method::Delete => app.client.delete(url),
         };
         let request = match body {
@@ -99,6 +102,7 @@ impl Attempt {
             }
             Body::Read => request.json(&serde_json::json!({ "seq": 1 })),
             Body::Status => request.json(&serde_json::json!({ "status": "resolved" })),
+            Body::Labels => request.json(&serde_json::json!(["intrusion"])),
         };
         request.bearer_auth(token).send().await.unwrap()
     }
@@ -140,6 +144,10 @@ const VISITOR_ON_OTHERS: &[(Attempt, StatusCode)] = &[
         Attempt(Method::Delete, DELETE_FIRST, Body::None),
         StatusCode::NOT_FOUND,
     ),
+    (
+        Attempt(Method::Put, "/labels", Body::Labels),
+        StatusCode::FORBIDDEN,
+    ),
 ];
 
 /// A message id that exists in no conversation: the conversation is refused first.
@@ -179,6 +187,10 @@ const STAFF_ON_FOREIGN: &[(Attempt, StatusCode)] = &[
     ),
     (
         Attempt(Method::Delete, DELETE_FIRST, Body::None),
+        StatusCode::NOT_FOUND,
+    ),
+    (
+        Attempt(Method::Put, "/labels", Body::Labels),
         StatusCode::NOT_FOUND,
     ),
 ];

@@ -19,7 +19,7 @@ impl Actor {
                 .await;
         };
         let staff = staff.clone();
-        match chat::conversations::list(&self.state, &staff, status, None, None, 100).await {
+        match chat::conversations::list(&self.state, &staff, status, None, None, None, 100).await {
             Ok((conversations, _)) => {
                 self.send_frame(&ServerFrame::Conversations { conversations })
                     .await
