@@ -10,12 +10,12 @@ use leptos::task::spawn_local;
 use natter_protocol::{
     AcceptInvitation, AccountList, AccountSettings, Availability, CannedResponse, CannedResponses,
     ChangePassword, ClientFrame, ConvId, ConversationDetail, ConversationList, ConversationStatus,
-    CreateAccount, CreateInvitation, Direction, IdentitySecret, Invitation, LoginRequest,
-    LoginResponse, MailFailures, MailStatus, Message, MessageEnvelope, MessageList,
+    CreateAccount, CreateInvitation, Direction, IdentitySecret, Invitation, LabelList,
+    LoginRequest, LoginResponse, MailFailures, MailStatus, Message, MessageEnvelope, MessageList,
     NewCannedResponse, Note, NoteList, NotificationSettings, PostMessage, PushEndpoint,
-    ReadRequest, ServerFrame, Side, StaffList, StaffMember, StaffRole, UpdateAccount,
-    UpdateCannedResponse, UpdateConversation, UpdateMe, UpdateStaff, VapidPublicKey, WidgetTheme,
-    error_code, validate,
+    ReadRequest, SearchResults, ServerFrame, Side, StaffList, StaffMember, StaffRole,
+    UpdateAccount, UpdateCannedResponse, UpdateConversation, UpdateMe, UpdateStaff, VapidPublicKey,
+    WidgetTheme, error_code, validate,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -23,6 +23,8 @@ use std::time::Duration;
 
 /// Messages fetched per history page.
 const PAGE: u64 = 50;
+/// Messages shown before a search result's message.
+const JUMP_CONTEXT: u64 = 10;
 /// A typing indicator not refreshed for this long is stale.
 const TYPING_TTL: Duration = Duration::from_secs(8);
 const NO_BODY: Option<&()> = None;
@@ -102,6 +104,7 @@ fn start(inbox: Inbox, session: LoginResponse) {
     // Members' names, for assignees; canned replies, for the composer.
     load_team(inbox);
     load_canned(inbox);
+    load_labels(inbox);
     renew_push(inbox);
     follow_route(inbox);
     follow_page(inbox);
@@ -206,6 +209,84 @@ pub fn load_canned(inbox: Inbox) {
     spawn_local(async move {
         match request::<CannedResponses>(inbox, "GET", "/canned-responses", NO_BODY).await {
             Ok(list) => inbox.canned.set(Some(list.canned_responses)),
+            Err(message) => inbox.banner.set(Some(message)),
+        }
+    });
+}
+
+/// Loads the organization's labels.
+pub fn load_labels(inbox: Inbox) {
+    spawn_local(async move {
+        match request::<LabelList>(inbox, "GET", "/labels", NO_BODY).await {
+            Ok(list) => inbox.labels.set(Some(list.labels)),
+            Err(message) => inbox.banner.set(Some(message)),
+        }
+    });
+}
+
+/// Sets the open conversation's labels; a new name joins the organization's list.
+pub async fn set_labels(inbox: Inbox, labels: Vec<String>) -> Result<(), String> {
+    let conv_id = inbox
+        .selected
+        .get_untracked()
+        .ok_or("Select a conversation first.")?;
+    let path = format!("/conversations/{conv_id}/labels");
+    let detail = request::<ConversationDetail>(inbox, "PUT", &path, Some(&labels)).await?;
+    let known = inbox.labels.with_untracked(|all| {
+        all.as_ref().is_some_and(|all| {
+            detail
+                .summary
+                .labels
+                .iter()
+                .all(|l| all.iter().any(|k| &k.name == l))
+        })
+    });
+    if !known {
+        load_labels(inbox);
+    }
+    on_labels(inbox, &conv_id, &detail.summary.labels);
+    Ok(())
+}
+
+fn on_labels(inbox: Inbox, conv_id: &ConvId, labels: &[String]) {
+    inbox.list.update(|l| l.apply_labels(conv_id, labels));
+    inbox.detail.update(|d| {
+        if let Some(d) = d.as_mut().filter(|d| &d.summary.conv_id == conv_id) {
+            d.summary.labels = labels.to_vec();
+        }
+    });
+}
+
+/// Searches the organization's conversations.
+pub async fn search(inbox: Inbox, query: &str) -> Result<SearchResults, String> {
+    let path = format!("/search?q={}&limit=30", net::encode(query));
+    request::<SearchResults>(inbox, "GET", &path, NO_BODY).await
+}
+
+/// Opens a search result's conversation at its message (`seq` 0: at its end).
+pub fn open_result(inbox: Inbox, conv_id: ConvId, seq: u64) {
+    inbox.jump.set((seq > 0).then(|| (conv_id.clone(), seq)));
+    if inbox.is_selected(&conv_id) {
+        load_around(inbox, conv_id, seq);
+    } else {
+        select(inbox, conv_id);
+    }
+}
+
+/// Fetches the messages from a little before `seq` if the thread does not hold it.
+fn load_around(inbox: Inbox, conv_id: ConvId, seq: u64) {
+    let held = inbox.thread.with_untracked(|t| {
+        t.as_ref()
+            .is_some_and(|t| t.conv_id == conv_id && t.oldest_seq().is_some_and(|o| o <= seq))
+    });
+    if seq == 0 || held {
+        return;
+    }
+    spawn_local(async move {
+        let after = seq.saturating_sub(JUMP_CONTEXT + 1);
+        let path = format!("/conversations/{conv_id}/messages?after_seq={after}&limit=500");
+        match request::<MessageList>(inbox, "GET", &path, NO_BODY).await {
+            Ok(page) => extend(inbox, &conv_id, page.messages),
             Err(message) => inbox.banner.set(Some(message)),
         }
     });
@@ -402,6 +483,9 @@ fn reset(inbox: Inbox) {
     inbox.websites.set(None);
     inbox.team.set(None);
     inbox.away.set(None);
+    inbox.labels.set(None);
+    inbox.label_filter.set(None);
+    inbox.jump.set(None);
     inbox.page.set(Page::Conversations);
     inbox.connection.set(Connection::Connecting);
 }
@@ -588,6 +672,9 @@ pub fn select(inbox: Inbox, conv_id: ConvId) {
         // The detail marks the thread loaded: set it with its page, then subscribe.
         extend(inbox, &conv_id, page.messages);
         add_notes(inbox, &conv_id, notes);
+        if let Some((_, seq)) = inbox.jump.get_untracked().filter(|(c, _)| c == &conv_id) {
+            load_around(inbox, conv_id.clone(), seq);
+        }
         inbox.list.update(|l| l.upsert(detail.summary.clone()));
         inbox.detail.set(Some(detail));
         subscribe(inbox);
@@ -889,6 +976,7 @@ pub fn on_frame(inbox: Inbox, frame: ServerFrame) {
         ServerFrame::Message { message } => on_message(inbox, message),
         ServerFrame::MessageDeleted { message } => on_deleted(inbox, message),
         ServerFrame::Note { note } => add_notes(inbox, &note.conv_id.clone(), vec![note]),
+        ServerFrame::Labeled { conv_id, labels } => on_labels(inbox, &conv_id, &labels),
         ServerFrame::Typing {
             conv_id,
             side: Side::Visitor,

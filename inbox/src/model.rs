@@ -56,17 +56,27 @@ impl ConvList {
 
     /// The conversations with `status` in `view` (`me`: the signed-in member's id),
     /// latest activity first.
+    /// The conversations of `status` the `view` shows, with `label` if given.
     pub fn visible(
         &self,
         status: ConversationStatus,
         view: View,
         me: &str,
+        label: Option<&str>,
     ) -> Vec<ConversationSummary> {
         self.items
             .iter()
             .filter(|c| c.status == status && view.shows(c.assignee_id.as_deref(), me))
+            .filter(|c| label.is_none_or(|l| c.labels.iter().any(|x| x == l)))
             .cloned()
             .collect()
+    }
+
+    /// A conversation's labels changed.
+    pub fn apply_labels(&mut self, conv_id: &ConvId, labels: &[String]) {
+        if let Some(row) = self.items.iter_mut().find(|c| &c.conv_id == conv_id) {
+            row.labels = labels.to_vec();
+        }
     }
 
     pub fn get(&self, conv_id: &ConvId) -> Option<&ConversationSummary> {
@@ -373,6 +383,32 @@ pub fn title(unread: u64) -> String {
     }
 }
 
+/// A search snippet (HTML-escaped text with matches in `<mark>`) as text runs, each
+/// marked or not, for building elements (never parsed as HTML).
+pub fn snippet_runs(snippet: &str) -> Vec<(bool, String)> {
+    let unescape = |s: &str| {
+        s.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    };
+    let mut runs = Vec::new();
+    for (i, part) in snippet.split("<mark>").enumerate() {
+        let (marked, rest) = match part.split_once("</mark>") {
+            Some((marked, rest)) if i > 0 => (Some(marked), rest),
+            _ => (None, part),
+        };
+        if let Some(marked) = marked {
+            runs.push((true, unescape(marked)));
+        }
+        if !rest.is_empty() {
+            runs.push((false, unescape(rest)));
+        }
+    }
+    runs
+}
+
 /// A one-line preview of a message for the list.
 pub fn preview(message: &Message) -> String {
     let prefix = if message.direction == Direction::Out {
@@ -451,8 +487,25 @@ mod tests {
         }
     }
 
+    #[test]
+    fn snippets_become_runs_of_plain_text() {
+        let cases: &[(&str, &[(bool, &str)])] = &[
+            (
+                "my <mark>parcel</mark> &lt;b&gt;",
+                &[(false, "my "), (true, "parcel"), (false, " <b>")],
+            ),
+            ("<mark>a</mark><mark>b</mark>", &[(true, "a"), (true, "b")]),
+            ("plain &amp;amp;", &[(false, "plain &amp;")]),
+            ("", &[]),
+        ];
+        for (snippet, want) in cases {
+            let want: Vec<(bool, String)> = want.iter().map(|(m, t)| (*m, t.to_string())).collect();
+            assert_eq!(snippet_runs(snippet), want, "{snippet}");
+        }
+    }
+
     fn ids(list: &ConvList) -> Vec<String> {
-        list.visible(ConversationStatus::Open, View::All, "me")
+        list.visible(ConversationStatus::Open, View::All, "me", None)
             .iter()
             .map(|c| c.conv_id.0.clone())
             .collect()
@@ -507,7 +560,7 @@ mod tests {
         list.apply_assignee(&"a".into(), Some("me".into()));
         list.apply_assignee(&"b".into(), Some("ann".into()));
         let shown = |list: &ConvList, view| -> Vec<String> {
-            list.visible(ConversationStatus::Open, view, "me")
+            list.visible(ConversationStatus::Open, view, "me", None)
                 .iter()
                 .map(|c| c.conv_id.0.clone())
                 .collect()
@@ -532,7 +585,7 @@ mod tests {
         list.replace_status(ConversationStatus::Open, vec![conv("c", 5, 1, 0)]);
         assert_eq!(ids(&list), ["c"]);
         assert_eq!(
-            list.visible(ConversationStatus::Resolved, View::All, "me")
+            list.visible(ConversationStatus::Resolved, View::All, "me", None)
                 .len(),
             1
         );

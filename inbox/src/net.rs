@@ -277,3 +277,8 @@ pub fn chime() {
         }
     });
 }
+
+/// `value` as one component of a URL's query.
+pub fn encode(value: &str) -> String {
+    String::from(js_sys::encode_uri_component(value))
+}

@@ -3,8 +3,8 @@
 use crate::model::{Connection, ConvList, Thread, View};
 use leptos::prelude::*;
 use natter_protocol::{
-    AccountSettings, CannedResponse, ConvId, ConversationDetail, ConversationStatus, LoginResponse,
-    TeamMember,
+    AccountSettings, CannedResponse, ConvId, ConversationDetail, ConversationStatus, Label,
+    LoginResponse, TeamMember,
 };
 
 /// What the inbox shows: the conversations, or one of the settings pages, each at its
@@ -54,6 +54,13 @@ pub struct Inbox {
     pub filter: RwSignal<ConversationStatus>,
     /// Whose conversations the list shows.
     pub view: RwSignal<View>,
+    /// Only conversations with this label (`None`: any).
+    pub label_filter: RwSignal<Option<String>>,
+    /// The organization's labels with their colours (`None` until loaded).
+    pub labels: RwSignal<Option<Vec<Label>>>,
+    /// A message to show once its conversation's log has it (a search result):
+    /// the log scrolls to it and marks it, then clears this.
+    pub jump: RwSignal<Option<(ConvId, u64)>>,
     pub selected: RwSignal<Option<ConvId>>,
     pub detail: RwSignal<Option<ConversationDetail>>,
     /// The selected conversation's messages and pending replies.
@@ -92,6 +99,9 @@ impl Inbox {
             list_loading: RwSignal::new(false),
             filter: RwSignal::new(ConversationStatus::Open),
             view: RwSignal::new(View::All),
+            label_filter: RwSignal::new(None),
+            labels: RwSignal::new(None),
+            jump: RwSignal::new(None),
             selected: RwSignal::new(None),
             detail: RwSignal::new(None),
             thread: RwSignal::new(None),

@@ -1,3 +1,4 @@
+use super::labels::LabelEditor;
 use super::{Composer, MessageLog};
 use crate::actions;
 use crate::net::format_when;
@@ -69,7 +70,10 @@ pub fn ConversationPane() -> impl IntoView {
                         </Show>
                         <Composer />
                     </div>
-                    {move || summary().map(|s| view! { <VisitorDetails visitor=s.visitor /> })}
+                    <div class="side">
+                        {move || summary().map(|s| view! { <VisitorDetails visitor=s.visitor /> })}
+                        <LabelEditor labels=Signal::derive(move || summary().map(|s| s.labels).unwrap_or_default()) />
+                    </div>
                 </div>
             </section>
         </Show>

@@ -1,3 +1,5 @@
+use super::labels::{LabelChips, LabelFilter};
+use super::search::Search;
 use crate::actions;
 use crate::model::{View, preview};
 use crate::net::format_when;
@@ -9,11 +11,13 @@ use natter_protocol::{ConversationStatus, ConversationSummary};
 #[component]
 pub fn ConversationList() -> impl IntoView {
     let inbox = use_inbox();
+    let searching = RwSignal::new(false);
     let rows = move || {
         let me = inbox.my_id().unwrap_or_default();
+        let label = inbox.label_filter.get();
         inbox
             .list
-            .with(|l| l.visible(inbox.filter.get(), inbox.view.get(), &me))
+            .with(|l| l.visible(inbox.filter.get(), inbox.view.get(), &me, label.as_deref()))
     };
     let view_tab = move |view: View, label: &'static str| {
         view! {
@@ -39,6 +43,8 @@ pub fn ConversationList() -> impl IntoView {
     };
     view! {
         <nav class="list" aria-label="Conversations">
+            <Search active=searching />
+            <div class="list-body" hidden=move || searching.get()>
             <div class="filter" role="group" aria-label="Show conversations">
                 {tab(ConversationStatus::Open, "Open")}
                 {tab(ConversationStatus::Resolved, "Resolved")}
@@ -48,10 +54,12 @@ pub fn ConversationList() -> impl IntoView {
                 {view_tab(View::Mine, "Mine")}
                 {view_tab(View::Unassigned, "Unassigned")}
             </div>
+            <LabelFilter />
             <Show when=move || rows().is_empty()>
                 <p class="muted empty" role="status">
                     {move || match (inbox.list_loading.get(), inbox.view.get()) {
                         (true, _) => "Loading conversations…",
+                        _ if inbox.label_filter.with(Option::is_some) => "No conversation here has that label.",
                         (false, View::All) => "No conversations here yet.",
                         (false, View::Mine) => "None assigned to you here.",
                         (false, View::Unassigned) => "Every conversation here is assigned.",
@@ -62,10 +70,11 @@ pub fn ConversationList() -> impl IntoView {
                 // Keyed on what a row shows, so a changed row is rebuilt and moved.
                 <For
                     each=rows
-                    key=|c| (c.conv_id.clone(), c.last_seq, c.unread_count, c.status, c.assignee_id.clone())
+                    key=|c| (c.conv_id.clone(), c.last_seq, c.unread_count, c.status, c.assignee_id.clone(), c.labels.clone())
                     children=move |summary| view! { <ConversationRow summary /> }
                 />
             </ul>
+            </div>
         </nav>
     }
 }
@@ -126,6 +135,7 @@ fn ConversationRow(
                     {assignee.map(|who| view! { <span class="assignee" title="Assigned to">{who}</span> })}
                     <time class="when">{format_when(summary.last_activity_at, true)}</time>
                 </span>
+                <LabelChips labels=summary.labels.clone() />
                 <span class="row-bottom">
                     <span class="preview">{last}</span>
                     // The visible text is the accessible name; the hidden word completes it.

@@ -7,6 +7,7 @@ use natter_client::groups::{Place, place};
 use natter_client::view::{initials, rich_text};
 use natter_client::when;
 use natter_protocol::{Direction, Message, Note, SenderKind};
+use wasm_bindgen::JsCast;
 
 /// One line of the log: a stored message or a reply on its way, and where it sits.
 #[derive(Clone, Debug, PartialEq)]
@@ -127,10 +128,52 @@ pub fn MessageLog() -> impl IntoView {
         at_bottom.set_value(true);
         unseen.set(false);
     };
+    // A search result's message: once the log holds it, scroll it to the upper third
+    // and mark it (and the log stays there rather than following the end).
+    let found = RwSignal::new(None::<u64>);
+    Effect::watch(
+        move || {
+            let target = inbox.jump.get()?;
+            entries
+                .with(|e| {
+                    e.iter()
+                        .any(|e| matches!(&e.item, Item::Stored(m) if m.seq == target.1 && m.conv_id == target.0))
+                })
+                .then_some(target.1)
+        },
+        move |seq, _, _| {
+            let Some(seq) = *seq else { return };
+            inbox.jump.set(None);
+            found.set(Some(seq));
+            request_animation_frame(move || {
+                let Some(log) = log.get_untracked() else {
+                    return;
+                };
+                let item = log
+                    .query_selector(&format!("li[data-seq=\"{seq}\"]"))
+                    .ok()
+                    .flatten()
+                    .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+                if let Some(item) = item {
+                    log.set_scroll_top(item.offset_top() - log.client_height() / 3);
+                    at_bottom.set_value(false);
+                    let _ = item.focus();
+                }
+            });
+        },
+        false,
+    );
     Effect::watch(
         move || tail.get(),
         move |now, before, _| {
             let switched = before.flatten().map(|b| &b.0) != now.as_ref().map(|n| &n.0);
+            if switched {
+                found.set(None);
+            }
+            // A result to show is where the log goes instead.
+            if inbox.jump.with_untracked(Option::is_some) {
+                return;
+            }
             if switched || at_bottom.get_value() {
                 request_animation_frame(to_bottom);
             } else {
@@ -156,7 +199,7 @@ pub fn MessageLog() -> impl IntoView {
                 </button>
             </Show>
             <ol class="messages">
-                <For each=move || entries.get() key=Entry::key children=move |entry| view! { <EntryItem entry /> } />
+                <For each=move || entries.get() key=Entry::key children=move |entry| view! { <EntryItem entry found /> } />
             </ol>
         </div>
         <div class="under">
@@ -172,6 +215,8 @@ pub fn MessageLog() -> impl IntoView {
 fn EntryItem(
     /// The message or pending reply, and its place in the log.
     entry: Entry,
+    /// The `seq` of the message a search opened the log at.
+    found: RwSignal<Option<u64>>,
 ) -> impl IntoView {
     let inbox = use_inbox();
     let day = entry.place.day_start.then(|| {
@@ -224,7 +269,15 @@ fn EntryItem(
                 }
             });
             view! {
-                <li class=side class:system=system class:first=entry.place.group_start data-seq=message.seq data-deleted=deleted.then_some("true")>
+                <li
+                    class=side
+                    class:system=system
+                    class:first=entry.place.group_start
+                    class:found=move || found.get() == Some(message.seq)
+                    tabindex=move || (found.get() == Some(message.seq)).then_some("-1")
+                    data-seq=message.seq
+                    data-deleted=deleted.then_some("true")
+                >
                     {head(message.sender.name.clone(), message.created_at, staff)}
                     {text}
                     {entry.seen.then(|| view! { <span class="state seen">"Seen"</span> })}

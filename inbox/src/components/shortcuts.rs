@@ -1,5 +1,5 @@
-//! Keyboard shortcuts on the conversations page: j/k move through the list, r goes to
-//! the reply box, e resolves, a assigns to oneself, ? lists them. Never while typing in
+//! Keyboard shortcuts on the conversations page: / searches, j/k move through the
+//! list, r goes to the reply box, e resolves, a assigns to oneself, ? lists them. Never while typing in
 //! a field, and never with a modifier key, so typing and the browser's own keys win.
 
 use crate::actions;
@@ -9,7 +9,8 @@ use natter_protocol::ConversationStatus;
 use wasm_bindgen::JsCast;
 
 /// The shortcuts and what each does, for the help.
-const SHORTCUTS: [(&str, &str); 6] = [
+const SHORTCUTS: [(&str, &str); 7] = [
+    ("/", "Search"),
     ("j", "Next conversation"),
     ("k", "Previous conversation"),
     ("r", "Write a reply"),
@@ -47,6 +48,7 @@ pub fn Shortcuts() -> impl IntoView {
                 inbox.filter.get_untracked(),
                 inbox.view.get_untracked(),
                 &me,
+                inbox.label_filter.get_untracked().as_deref(),
             )
         });
         let at = inbox.selected.with_untracked(|s| {
@@ -70,6 +72,15 @@ pub fn Shortcuts() -> impl IntoView {
         }
         let selected = inbox.selected.with_untracked(Option::is_some);
         match ev.key().as_str() {
+            "/" => {
+                let search = document()
+                    .get_element_by_id("search")
+                    .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+                if let Some(search) = search {
+                    ev.prevent_default();
+                    let _ = search.focus();
+                }
+            }
             "j" => step(1),
             "k" => step(-1),
             "r" if selected => {
