@@ -609,4 +609,109 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
     assert.match(text, /Hi, is the blue teapot in stock\?/);
     assert.match(text, /\(staff\): Thanks for waiting/);
   }));
+
+  test('19. search: "/" focuses the box; an old message is found, highlighted, and opens where it was said', T, scenario('polish-19-search', async () => {
+    await lanReady();
+    const mine = await staffReady();
+    // An old conversation: the word sits early in 80 messages, far above the latest page.
+    const word = `zebrafinch${RUN}`.toLowerCase();
+    const res = await fetch(`${world.server.url}/api/v1/widget/demo/demo/leads`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `Quy ${RUN}`, message: `Where is the ${word} print I ordered?` }),
+    });
+    const lead = await res.json();
+    for (let n = 0; n < 80; n += 1) await api.reply(lead.conv_id, `Update ${n} on your order`);
+    await mine.locator('.pane-head h2').click();
+    await mine.keyboard.press('/');
+    await until(async () => (await mine.evaluate(() => document.activeElement?.id)) === 'search', '"/" focuses the search box');
+    await mine.keyboard.type(word.slice(0, 12));
+    const hit = mine.locator(`li.result[data-result-conv="${lead.conv_id}"][data-seq="1"]`);
+    await hit.waitFor();
+    assert.match(await hit.locator('mark').first().textContent(), new RegExp(`^${word}$`, 'i'), 'the match is marked');
+    await mine.screenshot({ path: path.join(ARTIFACTS, 'polish-search-results.png') });
+    await hit.locator('button').click();
+    await until(() => mine.url().includes(lead.conv_id), 'the conversation opens');
+    const found = mine.locator('ol.messages li.msg.found[data-seq="1"]');
+    await found.waitFor();
+    assert.match(await found.textContent(), new RegExp(word));
+    const inView = await found.evaluate((el) => {
+      const log = el.closest('.log').getBoundingClientRect();
+      const r = el.getBoundingClientRect();
+      return r.top >= log.top && r.bottom <= log.bottom;
+    });
+    assert.ok(inView, 'the found message is scrolled into view');
+    await mine.screenshot({ path: path.join(ARTIFACTS, 'polish-search-jump.png') });
+    // Escape clears the search; the list is back.
+    await mine.locator('#search').press('Escape');
+    await mine.locator(`li.row[data-conv="${lead.conv_id}"]`).waitFor();
+  }));
+
+  test('20. an internal note: a colleague sees it live, marked as internal; the visitor never does', T, scenario('polish-20-note', async (s) => {
+    const page = await lanReady();
+    const mine = await staffReady();
+    const invitation = await api.call('POST', '/invitations', { email: `bo-${RUN}@shop.example`, role: 'agent' });
+    const code = invitation.invitation_url.split('/').pop();
+    const bo = await api.call('POST', `/invitations/${code}/accept`, { name: `Bo ${RUN}`, password: 'bo-password-1' });
+    const context = await s.context(world.browser);
+    await context.addInitScript((session) => localStorage.setItem('natter.inbox.session', session), JSON.stringify(bo));
+    const theirs = await openPage(context, 'colleague-inbox');
+    await theirs.goto(`${world.server.url}/inbox/#/c/${lan.convId}`);
+    await theirs.locator(I.reply).waitFor();
+
+    const note = `Internal: refund approved by finance ${RUN}`;
+    await mine.getByRole('button', { name: 'Internal note' }).click();
+    assert.match(await mine.locator(I.reply).getAttribute('placeholder'), /only your team sees/);
+    await mine.locator(I.reply).fill(note);
+    await mine.locator(I.reply).press('Enter');
+    const seen = theirs.locator('ol.messages li.internal-note').filter({ hasText: note });
+    await seen.waitFor();
+    assert.equal(await seen.locator('.note-tag').textContent(), 'Internal note');
+    await mine.locator('ol.messages li.internal-note').filter({ hasText: note }).waitFor();
+    await theirs.screenshot({ path: path.join(ARTIFACTS, 'polish-note-colleague.png') });
+    // Back to replies: the next message reaches the visitor, the note never does.
+    await mine.getByRole('button', { name: 'Reply', exact: true }).click();
+    const after = `Good news: your refund is on its way ${RUN}`;
+    await replyInInbox(mine, after);
+    await waitForWidgetMessage(page, after, { state: null, side: 'theirs' });
+    const shown = await widgetMessages(page);
+    assert.ok(!shown.some((m) => m.text.includes('refund approved')), 'no note in the widget');
+    await page.reload();
+    await openWidget(page);
+    await waitForWidgetMessage(page, after, { state: null, side: 'theirs' });
+    assert.ok(!(await widgetMessages(page)).some((m) => m.text.includes('refund approved')), 'nor after a reload');
+  }));
+
+  test('21. a message deleted in the inbox disappears from the widget live, its place kept', T, scenario('polish-21-delete', async () => {
+    const page = await lanReady();
+    const mine = await staffReady();
+    const card = `my card is 4111 1111 1111 1111 ${RUN}`;
+    await sendMessage(page, card);
+    await waitForWidgetMessage(page, card, { side: 'mine' });
+    await waitForInboxMessage(mine, card);
+    mine.once('dialog', (dialog) => dialog.accept());
+    const item = mine.locator('ol.messages li.msg.in').filter({ hasText: card });
+    await item.hover();
+    await item.getByRole('button', { name: 'Delete this message' }).click();
+    await item.locator('.text.deleted').or(mine.locator('ol.messages li.msg.in[data-deleted="true"]')).first().waitFor();
+    await until(async () => !(await widgetMessages(page)).some((m) => m.text.includes('4111')), 'gone from the widget, live');
+    assert.ok((await widgetMessages(page)).some((m) => m.text === 'Message deleted'), 'a tombstone in its place');
+    assert.ok(!(await inboxMessages(mine)).some((m) => m.text.includes('4111')), 'and from the inbox');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'polish-delete-widget.png') });
+  }));
+
+  test('22. labels: added in the conversation, shown on its row, and the list filters by them', T, scenario('polish-22-labels', async () => {
+    await lanReady();
+    const mine = await staffReady();
+    const label = `vip${RUN}`.toLowerCase().slice(0, 32);
+    await mine.getByLabel('Add a label').fill(label);
+    await mine.getByLabel('Add a label').press('Enter');
+    const row = mine.locator(`li.row[data-conv="${lan.convId}"]`);
+    await row.locator('.chip', { hasText: label }).waitFor();
+    await mine.locator('.label-filter select').selectOption(label);
+    await until(async () => (await mine.locator('li.row').count()) === 1, 'only the labelled conversation is listed');
+    await mine.screenshot({ path: path.join(ARTIFACTS, 'polish-labels.png') });
+    await mine.locator('.label-filter select').selectOption('');
+    await mine.getByRole('button', { name: `Remove label ${label}` }).click();
+    await until(async () => (await detail(lan.convId)).labels === undefined, 'the label is taken off');
+  }));
 });

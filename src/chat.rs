@@ -81,6 +81,8 @@ pub struct Chat {
     pub verified: RwSignal<bool>,
     /// A verified contact's conversations, most recent first, to continue one.
     pub past: RwSignal<Vec<VisitorConversation>>,
+    /// The visitor chose "Email me this conversation": its form is shown.
+    pub asking_transcript: RwSignal<bool>,
     /// The viewer's locale for dates and times (empty: the browser's).
     locale: StoredValue<String>,
     env: StoredValue<Env, LocalStorage>,
@@ -117,6 +119,7 @@ impl Chat {
             }),
             verified: RwSignal::new(verified),
             past: RwSignal::new(Vec::new()),
+            asking_transcript: RwSignal::new(false),
             locale: StoredValue::new(settings.locale.clone()),
             env: StoredValue::new_local(Env {
                 api: Api::new(&settings.server, &settings.org, &settings.account),
@@ -636,6 +639,17 @@ impl Chat {
         for id in queued {
             self.retry(&id);
         }
+    }
+
+    /// Asks for the conversation by email (empty: to the address given before); where
+    /// it goes, or why not.
+    pub async fn email_transcript(self, email: String) -> Result<String, ApiError> {
+        let session = self.session.get_untracked().ok_or(ApiError::Network)?;
+        let email = Some(email.trim().to_owned()).filter(|e| !e.is_empty());
+        self.api()
+            .email_transcript(&session.conv_id, &session.token, email)
+            .await
+            .map(|queued| queued.email)
     }
 
     fn deliver(self, client_msg_id: String, text: String) {

@@ -64,6 +64,12 @@ pub struct Strings {
     pub your_conversations: &'static str,
     /// A conversation of theirs with no message yet.
     pub no_messages: &'static str,
+    /// The menu item, and the form's title, for a transcript by email.
+    pub email_transcript: &'static str,
+    /// "{email}" is where it goes.
+    pub transcript_sent: &'static str,
+    pub transcript_failed: &'static str,
+    pub cancel: &'static str,
 }
 
 pub const EN: Strings = Strings {
@@ -71,6 +77,10 @@ pub const EN: Strings = Strings {
     away_email: "We're away right now. Leave your email and we'll reply by email.",
     your_conversations: "Your conversations",
     no_messages: "No messages yet",
+    email_transcript: "Email me this conversation",
+    transcript_sent: "On its way to {email}.",
+    transcript_failed: "It could not be sent. Please check the address and try again.",
+    cancel: "Cancel",
     title_fallback: "Chat with us",
     close: "Close chat",
     online: "We're online",
@@ -126,6 +136,10 @@ pub const VI: Strings = Strings {
     away_email: "Hiện chúng tôi vắng mặt. Hãy để lại email, chúng tôi sẽ trả lời qua email.",
     your_conversations: "Các cuộc trò chuyện của bạn",
     no_messages: "Chưa có tin nhắn",
+    email_transcript: "Gửi cuộc trò chuyện này qua email",
+    transcript_sent: "Đang gửi đến {email}.",
+    transcript_failed: "Không gửi được. Vui lòng kiểm tra địa chỉ và thử lại.",
+    cancel: "Huỷ",
     title_fallback: "Trò chuyện với chúng tôi",
     close: "Đóng cửa sổ chat",
     online: "Chúng tôi đang trực tuyến",

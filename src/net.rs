@@ -4,7 +4,7 @@ pub use natter_client::fetch::FetchError as ApiError;
 use natter_client::fetch::{json, send};
 use natter_protocol::{
     ConvId, CreateLead, Identified, Identify, LeadCreated, MessageEnvelope, MessageList,
-    PostMessage, ReadRequest, WidgetConfig,
+    PostMessage, ReadRequest, TranscriptEmailQueued, TranscriptEmailRequest, WidgetConfig,
 };
 
 /// The API of one server for one website account.
@@ -90,6 +90,22 @@ impl Api {
             enc(&conv.0)
         );
         json(send("GET", &url, None::<&()>, Some(token)).await?).await
+    }
+
+    /// Asks for the conversation by email (`None`: to the address given before).
+    pub async fn email_transcript(
+        &self,
+        conv: &ConvId,
+        token: &str,
+        email: Option<String>,
+    ) -> Result<TranscriptEmailQueued, ApiError> {
+        let url = format!(
+            "{}/conversations/{}/transcript-email",
+            self.base,
+            enc(&conv.0)
+        );
+        let body = TranscriptEmailRequest { email };
+        json(send("POST", &url, Some(&body), Some(token)).await?).await
     }
 
     pub async fn read(&self, conv: &ConvId, token: &str, seq: u64) -> Result<(), ApiError> {

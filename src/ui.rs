@@ -37,6 +37,7 @@ pub fn Panel() -> impl IntoView {
         >
             <Header/>
             <Status/>
+            <Show when=move || chat.asking_transcript.get()><TranscriptForm/></Show>
             {move || if has_session.get() { view! { <Conversation/> }.into_any() } else { view! { <LeadForm/> }.into_any() }}
         </section>
     }
@@ -100,6 +101,39 @@ fn Header() -> impl IntoView {
                 <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>
             </button>
         </header>
+    }
+}
+
+/// Where to email the conversation: the address given before, or another.
+#[component]
+fn TranscriptForm() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let t = chat.t;
+    let email = RwSignal::new(chat.prefill.with_untracked(|p| p.email.clone()));
+    let status = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        spawn_local(async move {
+            let outcome = chat.email_transcript(email.get_untracked()).await;
+            busy.set(false);
+            status.set(Some(match outcome {
+                Ok(to) => t.transcript_sent.replace("{email}", &to),
+                Err(_) => t.transcript_failed.to_owned(),
+            }));
+        });
+    };
+    view! {
+        <form class="n-transcript" on:submit=send>
+            <label for="n-transcript-email">{t.email_transcript}</label>
+            <div class="n-row">
+                <input id="n-transcript-email" type="email" autocomplete="email" bind:value=email/>
+                <button type="submit" class="n-primary" disabled=move || busy.get()>{t.send}</button>
+                <button type="button" class="n-link" on:click=move |_| chat.asking_transcript.set(false)>{t.cancel}</button>
+            </div>
+            <p class="n-meta" role="status">{move || status.get()}</p>
+        </form>
     }
 }
 
@@ -170,6 +204,13 @@ fn Menu() -> impl IntoView {
                     chat.new_conversation();
                     request_animation_frame(move || chat.focus("#n-name"));
                 }>{t.new_conversation}</button>
+                <Show when=move || chat.config.with(|c| c.as_ref().is_some_and(|c| c.email_transcripts))>
+                    <button type="button" role="menuitem" on:click=move |_| {
+                        open.set(false);
+                        chat.asking_transcript.set(true);
+                        request_animation_frame(move || chat.focus("#n-transcript-email"));
+                    }>{t.email_transcript}</button>
+                </Show>
             </div>
         </div>
     }

@@ -6,6 +6,7 @@ mod procfs;
 mod report;
 mod run;
 mod scale;
+mod search;
 mod suite;
 mod worker;
 
@@ -40,6 +41,8 @@ enum Cmd {
     Suite(suite::Options),
     /// The data-scale benchmark: a year of a busy shop seeded in bulk, then measured.
     Scale(scale::Options),
+    /// The search benchmark: 1M messages with and without the search index, then queries.
+    Search(search::Options),
     /// The CI smoke test: starts a server, opens a few hundred sockets for a few
     /// seconds, fails on errors or lost messages (never on speed).
     Smoke {
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
             }
             Cmd::Suite(options) => suite::run(options).await,
             Cmd::Scale(options) => scale::run(options).await,
+            Cmd::Search(options) => search::run(options).await,
             Cmd::Smoke { natter } => suite::smoke(natter).await,
             Cmd::Worker { url, source } => worker::run(url, source).await,
         }

@@ -902,6 +902,49 @@ pub fn download_transcript(inbox: Inbox) {
     });
 }
 
+/// Saves everything stored about a visitor as a JSON file (owners and admins).
+pub fn export_visitor(inbox: Inbox, visitor_id: String) {
+    let Some(token) = inbox.token() else { return };
+    spawn_local(async move {
+        let path = format!("/visitors/{visitor_id}/export");
+        if let Err(e) = net::download(&path, &token, &format!("visitor-{visitor_id}.json")).await {
+            failed(inbox, e);
+        }
+    });
+}
+
+/// Erases a visitor and all of theirs, once staff confirm it (owners and admins).
+pub fn erase_visitor(inbox: Inbox, visitor_id: String, name: String) {
+    let question = format!(
+        "Erase {name} and everything of theirs — every conversation and message, for good? This cannot be undone."
+    );
+    if !net::confirm(&question) {
+        return;
+    }
+    spawn_local(async move {
+        let path = format!("/visitors/{visitor_id}");
+        match request::<()>(inbox, "DELETE", &path, NO_BODY).await {
+            Ok(()) => {
+                if let Some(conv_id) = inbox.selected.get_untracked() {
+                    on_conversation_deleted(inbox, &conv_id);
+                }
+                inbox
+                    .banner
+                    .set(Some(format!("{name} and their conversations were erased.")));
+            }
+            Err(message) => inbox.banner.set(Some(message)),
+        }
+    });
+}
+
+/// A conversation is gone (its visitor was erased): off the list, and closed if open.
+fn on_conversation_deleted(inbox: Inbox, conv_id: &ConvId) {
+    inbox.list.update(|l| l.remove(conv_id));
+    if inbox.is_selected(conv_id) {
+        deselect(inbox);
+    }
+}
+
 /// Resolves or reopens the selected conversation.
 pub fn set_status(inbox: Inbox, status: ConversationStatus) {
     update_selected(
@@ -977,6 +1020,7 @@ pub fn on_frame(inbox: Inbox, frame: ServerFrame) {
         ServerFrame::MessageDeleted { message } => on_deleted(inbox, message),
         ServerFrame::Note { note } => add_notes(inbox, &note.conv_id.clone(), vec![note]),
         ServerFrame::Labeled { conv_id, labels } => on_labels(inbox, &conv_id, &labels),
+        ServerFrame::ConversationDeleted { conv_id } => on_conversation_deleted(inbox, &conv_id),
         ServerFrame::Typing {
             conv_id,
             side: Side::Visitor,

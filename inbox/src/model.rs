@@ -72,6 +72,11 @@ impl ConvList {
             .collect()
     }
 
+    /// A conversation was erased.
+    pub fn remove(&mut self, conv_id: &ConvId) {
+        self.items.retain(|c| &c.conv_id != conv_id);
+    }
+
     /// A conversation's labels changed.
     pub fn apply_labels(&mut self, conv_id: &ConvId, labels: &[String]) {
         if let Some(row) = self.items.iter_mut().find(|c| &c.conv_id == conv_id) {

@@ -266,6 +266,9 @@ pub struct WidgetConfig {
     /// Hide the launcher outside business hours (a visitor with a conversation keeps it).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hide_when_closed: bool,
+    /// The server sends email: a visitor may have their conversation emailed to them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub email_transcripts: bool,
 }
 
 fn yes() -> bool {
@@ -1006,6 +1009,47 @@ pub struct Transcript {
     pub conversation: ConversationDetail,
     /// Every message, ascending by `seq`.
     pub messages: Vec<Message>,
+}
+
+/// `GET /api/v1/visitors/{visitor_id}/export`: everything stored about a visitor (what
+/// a data-access request asks for): who they are and each of their conversations with
+/// every message. Internal notes are staff's, not the visitor's, and are left out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VisitorExport {
+    pub visitor: Visitor,
+    pub conversations: Vec<Transcript>,
+    /// When the export was made (ms since the Unix epoch).
+    pub exported_at: i64,
+}
+
+/// `GET|PUT /api/v1/retention`: how long the organization keeps a conversation after
+/// its last activity; past that, a background job deletes it with its messages, notes
+/// and (when it was their last) its visitor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Retention {
+    /// Days, 1–3650; `null`: kept for ever.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
+    pub retention_days: Option<u32>,
+}
+
+/// `POST /api/v1/conversations/{conv_id}/transcript-email`: the visitor asks for their
+/// conversation by email.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TranscriptEmailRequest {
+    /// Where to send it; absent: the email the visitor gave before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
+    pub email: Option<String>,
+}
+
+/// The answer: where the transcript is on its way to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TranscriptEmailQueued {
+    pub email: String,
 }
 
 /// A transcript's form.

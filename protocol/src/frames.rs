@@ -99,6 +99,11 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         assignee_id: Option<String>,
     },
+    /// Staff socket: a conversation was erased with its visitor's data.
+    #[cfg(feature = "staff")]
+    ConversationDeleted {
+        conv_id: ConvId,
+    },
     /// Staff socket: a conversation's labels changed (all of them, by name).
     #[cfg(feature = "staff")]
     Labeled {
@@ -344,6 +349,10 @@ mod tests {
             ServerFrame::Assigned {
                 conv_id: "c1".into(),
                 assignee_id: Some("s1".into()),
+            },
+            #[cfg(feature = "staff")]
+            ServerFrame::ConversationDeleted {
+                conv_id: "c1".into(),
             },
             #[cfg(feature = "staff")]
             ServerFrame::Labeled {

@@ -212,6 +212,9 @@ pub struct LimitArgs {
     /// share an office's address, so this sits well above the per-visitor rate).
     #[arg(long, env = "NATTER_RATE_MESSAGES_PER_IP", default_value = "120/min")]
     pub rate_messages_per_ip: Quota,
+    /// Transcripts a visitor may have emailed to them.
+    #[arg(long, env = "NATTER_RATE_TRANSCRIPTS", default_value = "5/hour")]
+    pub rate_transcripts: Quota,
     /// Read positions reported over HTTP per visitor or staff member.
     #[arg(long, env = "NATTER_RATE_READS", default_value = "120/min")]
     pub rate_reads: Quota,
@@ -261,6 +264,7 @@ impl LimitArgs {
             rate_messages: Quota::UNLIMITED,
             rate_messages_per_ip: Quota::UNLIMITED,
             rate_reads: Quota::UNLIMITED,
+            rate_transcripts: Quota::UNLIMITED,
             rate_subscribes: Quota::UNLIMITED,
             rate_frames: Quota::UNLIMITED,
             max_sockets_per_ip: 0,

@@ -7,7 +7,8 @@
 use crate::chat::JobOutcome;
 use crate::state::AppState;
 use crate::store::{
-    ASSIGNMENT_ALERT, Job, MENTION_ALERT, STAFF_ALERT, STAFF_PUSH, VISITOR_EMAIL, now_ms,
+    ASSIGNMENT_ALERT, Job, MENTION_ALERT, STAFF_ALERT, STAFF_PUSH, TRANSCRIPT_EMAIL, VISITOR_EMAIL,
+    now_ms,
 };
 use std::time::Duration;
 
@@ -76,6 +77,12 @@ async fn run(state: &AppState, job: &Job) -> JobOutcome {
                     .into()
             }
             _ => JobOutcome::GiveUp("no note_id or staff_id".into()),
+        },
+        TRANSCRIPT_EMAIL => match payload["email"].as_str() {
+            Some(to) => crate::chat::transcripts::send(state, conv_id, to)
+                .await
+                .into(),
+            None => JobOutcome::GiveUp("no email".into()),
         },
         STAFF_PUSH => match payload["subscription_id"].as_str() {
             Some(subscription) => crate::chat::push::staff_push(state, conv_id, subscription).await,

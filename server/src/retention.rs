@@ -1,8 +1,9 @@
 //! The hourly clean-up: expired staff sessions and team invitations (they already
 //! open nothing; this keeps the tables from growing) and abandoned leads, visitors who never wrote a
 //! message and have not been seen for `--abandoned-lead-days`. A lead that holds
-//! any message is business data and is never deleted here. Finished jobs go after a week,
-//! the links of emails to visitors when they expire.
+//! any message is business data and is never deleted here, unless its organization set a
+//! retention: conversations inactive for longer go, with visitors left with none.
+//! Finished jobs go after a week, the links of emails to visitors when they expire.
 
 use crate::store::{Store, now_ms};
 use std::time::Duration;
@@ -34,6 +35,11 @@ pub fn spawn(store: Store, abandoned_after: Option<Duration>, mut shutdown: watc
             }
             if let Err(e) = store.delete_expired_visitor_links(now_ms()).await {
                 tracing::warn!(error = %e, "could not delete expired email links");
+            }
+            match store.apply_retention(now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(conversations = n, "deleted conversations past retention"),
+                Err(e) => tracing::warn!(error = %e, "could not apply the retention settings"),
             }
             let Some(after) = abandoned_after else {
                 continue;

@@ -148,6 +148,20 @@ pub fn VisitorDetails(
         .page_url
         .clone()
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    let (visitor_id, visitor_name) = (visitor.id.clone(), visitor.name.clone());
+    let rights = inbox.manages_websites().then(|| {
+        let export_id = visitor_id.clone();
+        view! {
+            <div class="rights">
+                <button type="button" class="link small" on:click=move |_| actions::export_visitor(inbox, export_id.clone())>
+                    "Export visitor's data"
+                </button>
+                <button type="button" class="link small danger" on:click=move |_| actions::erase_visitor(inbox, visitor_id.clone(), visitor_name.clone())>
+                    "Erase visitor…"
+                </button>
+            </div>
+        }
+    });
     let page_view = match page {
         Some(url) => view! { <a href=url.clone() target="_blank" rel="noopener noreferrer">{url.clone()}</a> }.into_any(),
         None => view! { <span>{or_dash(visitor.page_url.clone())}</span> }.into_any(),
@@ -177,6 +191,7 @@ pub fn VisitorDetails(
             <button type="button" class="link small" on:click=move |_| actions::download_transcript(inbox)>
                 "Download transcript"
             </button>
+            {rights}
         </aside>
     }
 }

@@ -132,7 +132,7 @@ fn ResultRow(
         .collect_view();
     let what = if seq == 0 { "Visitor" } else { "Message" };
     view! {
-        <li class="row result" data-conv=result.conv_id.0.clone() data-seq=seq>
+        <li class="row result" data-result-conv=result.conv_id.0.clone() data-seq=seq>
             <button type="button" on:click=move |_| actions::open_result(inbox, conv_id.clone(), seq)>
                 <span class="row-top">
                     <span class="name">{result.visitor.name.clone()}</span>

@@ -29,3 +29,6 @@ CREATE TABLE conversation_labels (
     PRIMARY KEY (conv_id, label)
 );
 CREATE INDEX conversation_labels_label ON conversation_labels(label, conv_id);
+
+-- Retention: conversations inactive for this many days are deleted (NULL: kept).
+ALTER TABLE organizations ADD COLUMN retention_days BIGINT;

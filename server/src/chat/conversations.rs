@@ -156,12 +156,20 @@ pub async fn transcript(
         .conversation_detail(&conv_id)
         .await?
         .ok_or(ApiError::NotFound("conversation"))?;
+    Ok(Transcript {
+        conversation: detail,
+        messages: all_messages(state, &conv_id).await?,
+    })
+}
+
+/// Every message of a conversation, ascending, read a page at a time.
+pub async fn all_messages(state: &AppState, conv_id: &ConvId) -> ApiResult<Vec<Message>> {
     let mut messages: Vec<Message> = Vec::new();
     loop {
         let after = messages.last().map_or(0, |m| m.seq);
         let page = state
             .store
-            .messages(&conv_id, after, None, TRANSCRIPT_PAGE)
+            .messages(conv_id, after, None, TRANSCRIPT_PAGE)
             .await?;
         let full = page.len() == TRANSCRIPT_PAGE as usize;
         messages.extend(page);
@@ -169,10 +177,7 @@ pub async fn transcript(
             break;
         }
     }
-    Ok(Transcript {
-        conversation: detail,
-        messages,
-    })
+    Ok(messages)
 }
 
 /// A transcript as plain text: who and when, then a line per message (later lines of a

@@ -19,12 +19,14 @@ pub mod labels;
 pub mod leads;
 pub mod messages;
 pub mod notes;
+pub mod privacy;
 pub mod push;
 pub mod reads;
 pub mod search;
 pub mod sessions;
 pub mod setup;
 pub mod team;
+pub mod transcripts;
 pub mod typing;
 pub mod websites;
 

@@ -57,6 +57,7 @@ pub async fn widget_config(state: &AppState, account: Account) -> ApiResult<Widg
         open_changes_in_secs: changes_at
             .map(|at| u64::try_from(at.as_second() - now.as_second()).unwrap_or(0)),
         hide_when_closed: account.hide_when_closed != 0,
+        email_transcripts: state.mailer.is_some(),
         staff_online: state.hub.has_staff_online(&account.org_id),
         team: team.names,
         reply_secs: team.reply_secs,

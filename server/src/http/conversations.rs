@@ -19,7 +19,8 @@ use axum::routing::{delete, get, post};
 use natter_protocol::error_code;
 use natter_protocol::{
     ConversationDetail, ConversationList, ConversationStatus, MessageEnvelope, MessageList,
-    PostMessage, ReadRequest, Transcript, TranscriptFormat, UpdateConversation,
+    PostMessage, ReadRequest, Transcript, TranscriptEmailQueued, TranscriptEmailRequest,
+    TranscriptFormat, UpdateConversation,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -38,6 +39,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/conversations/{conv_id}/replies", post(post_reply))
         .route("/conversations/{conv_id}/transcript", get(transcript))
+        .route(
+            "/conversations/{conv_id}/transcript-email",
+            post(email_transcript),
+        )
         .route("/conversations/{conv_id}/read", post(mark_read))
 }
 
@@ -270,6 +275,35 @@ pub(crate) async fn transcript(
         )
             .into_response(),
     })
+}
+
+/// The visitor asks for their conversation by email (to the address given, or the one
+/// they left): its messages as they saw them, never an internal note. 409 `email_off`
+/// when the server sends no email.
+#[utoipa::path(post, path = "/api/v1/conversations/{conv_id}/transcript-email", tag = "conversations",
+    params(("conv_id" = String, Path, description = "The conversation")),
+    security(("visitor" = [])),
+    request_body = TranscriptEmailRequest,
+    responses(
+        (status = 202, description = "On its way", body = TranscriptEmailQueued),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = RateLimited),
+    ))]
+pub(crate) async fn email_transcript(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(conv_id): Path<String>,
+    Json(body): Json<TranscriptEmailRequest>,
+) -> ApiResult<(StatusCode, Json<TranscriptEmailQueued>)> {
+    let queued = chat::transcripts::request(&state, &principal, &conv_id, body).await?;
+    Ok((StatusCode::ACCEPTED, Json(queued)))
 }
 
 /// Moves the caller's side's read position forward (never back, never past the last message).

@@ -18,6 +18,7 @@ pub(crate) mod responses;
 pub(crate) mod search;
 pub(crate) mod setup;
 pub(crate) mod team;
+pub(crate) mod visitors;
 pub(crate) mod widget;
 
 use crate::http::error::ApiError;
@@ -123,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .merge(notes::router())
         .merge(labels::router())
         .merge(search::router())
+        .merge(visitors::router())
         .merge(links::router())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback(|| async { ApiError::NotFound("endpoint") })

@@ -8,7 +8,7 @@ use super::responses::{
 };
 use super::{
     accounts, auth, canned, conversations, health, labels, links, mail, notes, push, search, setup,
-    team, widget,
+    team, visitors, widget,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -77,6 +77,7 @@ pub const PATH: &str = "/api/openapi.json";
         conversations::mark_read,
         conversations::transcript,
         conversations::delete_message,
+        conversations::email_transcript,
         notes::create,
         notes::list,
         labels::list,
@@ -85,6 +86,10 @@ pub const PATH: &str = "/api/openapi.json";
         labels::remove,
         labels::set,
         search::search,
+        visitors::export,
+        visitors::erase,
+        visitors::retention,
+        visitors::set_retention,
         health::healthz,
         health::readyz,
         health::metrics,
@@ -113,6 +118,7 @@ pub const PATH: &str = "/api/openapi.json";
         (name = "team", description = "The organization's members, their roles, and each one's profile"),
         (name = "conversations", description = "Conversations and their messages"),
         (name = "notes", description = "Internal notes: staff only, never the visitor"),
+        (name = "visitors", description = "A visitor's data rights: export, erasure and retention"),
         (name = "labels", description = "Labels: the organization's list and each conversation's"),
         (name = "operations", description = "Probes, metrics and this document"),
     )

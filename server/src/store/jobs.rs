@@ -9,6 +9,9 @@ pub const STAFF_ALERT: &str = "staff_alert";
 /// Emails a member that someone assigned them a conversation.
 pub const ASSIGNMENT_ALERT: &str = "assignment_alert";
 
+/// Emails a visitor the transcript of their conversation.
+pub const TRANSCRIPT_EMAIL: &str = "transcript_email";
+
 /// A claimed job.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Job {
@@ -74,6 +77,14 @@ pub(super) const FAILED_JOBS_SQL: &str = "SELECT kind, payload, attempts, last_e
      AND kind IN ('staff_alert', 'visitor_email', 'assignment_alert') ORDER BY created_at DESC LIMIT $2";
 
 impl Store {
+    /// Adds a job of organization `org_id`, due now, on its own.
+    pub async fn add_job(&self, org_id: &str, kind: &str, payload: &str) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        enqueue(&mut tx, org_id, kind, payload, now_ms(), None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The organization's most recent failed jobs (retrying or given up).
     pub async fn failed_jobs(&self, org_id: &str, limit: i64) -> StoreResult<Vec<FailedJob>> {
         Ok(sqlx::query_as(FAILED_JOBS_SQL)

@@ -15,6 +15,7 @@ mod labels;
 mod messages;
 mod notes;
 mod plans;
+mod privacy;
 mod push;
 mod rows;
 mod search;
@@ -28,7 +29,7 @@ pub use directory::{
 };
 pub use emails::{LinkRefusal, VISITOR_EMAIL, VisitorMailing};
 pub use identity::NewContact;
-pub use jobs::{ASSIGNMENT_ALERT, Job, STAFF_ALERT};
+pub use jobs::{ASSIGNMENT_ALERT, Job, STAFF_ALERT, TRANSCRIPT_EMAIL};
 pub use messages::{Author, NewLead};
 pub use notes::{MENTION_ALERT, NewNote};
 pub use push::STAFF_PUSH;

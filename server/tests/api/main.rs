@@ -30,6 +30,7 @@ mod notes;
 mod openapi;
 mod origins;
 mod plans;
+mod privacy;
 mod proxy;
 mod push;
 mod realtime;

@@ -157,6 +157,51 @@ async fn a_note_reaches_staff_live_and_no_visitor_path() {
             );
         }
     }
+    // The transcript the visitor asks for by email, and the export of their data.
+    let response = app
+        .client
+        .post(app.url(&format!("/conversations/{conv}/transcript-email")))
+        .bearer_auth(&lead.visitor_token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    eventually("the transcript email", async || {
+        smtp.messages()
+            .iter()
+            .any(|m| m.contains("Subject: Transcript of your conversation"))
+    })
+    .await;
+    let transcript = smtp
+        .messages()
+        .into_iter()
+        .find(|m| m.contains("Subject: Transcript of your conversation"))
+        .unwrap();
+    let body = decoded(&transcript);
+    assert!(
+        body.contains("Your refund is on its way.") && body.contains("My order is late"),
+        "{body}"
+    );
+    assert!(!body.contains(SECRET), "a note in the transcript: {body}");
+    let visitor_id = app
+        .get_json::<natter_protocol::ConversationDetail>(&format!("/conversations/{conv}"), &admin)
+        .await
+        .summary
+        .visitor
+        .id;
+    let export = send(
+        &app,
+        Method::GET,
+        &format!("/visitors/{visitor_id}/export"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(export.status(), StatusCode::OK);
+    let export = export.text().await.unwrap();
+    assert!(export.contains("Your refund is on its way.") && !export.contains(SECRET));
+
     let bo_email = app.login_of(&bo).await.email;
     assert!(
         smtp.messages()
