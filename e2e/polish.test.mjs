@@ -688,11 +688,12 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
     await sendMessage(page, card);
     await waitForWidgetMessage(page, card, { side: 'mine' });
     await waitForInboxMessage(mine, card);
-    mine.once('dialog', (dialog) => dialog.accept());
     const item = mine.locator('ol.messages li.msg.in').filter({ hasText: card });
     await item.hover();
+    mine.acceptDialogs = true;
     await item.getByRole('button', { name: 'Delete this message' }).click();
-    await item.locator('.text.deleted').or(mine.locator('ol.messages li.msg.in[data-deleted="true"]')).first().waitFor();
+    await mine.locator('ol.messages li.msg.in[data-deleted="true"] .text.deleted').first().waitFor();
+    mine.acceptDialogs = false;
     await until(async () => !(await widgetMessages(page)).some((m) => m.text.includes('4111')), 'gone from the widget, live');
     assert.ok((await widgetMessages(page)).some((m) => m.text === 'Message deleted'), 'a tombstone in its place');
     assert.ok(!(await inboxMessages(mine)).some((m) => m.text.includes('4111')), 'and from the inbox');

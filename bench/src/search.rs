@@ -30,6 +30,10 @@ pub struct Options {
     pub out: PathBuf,
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
     pub postgres: String,
+    /// Folder for the SQLite databases, kept afterwards (and the Postgres schema with
+    /// them); default a temporary one, removed.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
 
 const MESSAGES_PER_CONVERSATION: u64 = 10;
@@ -489,7 +493,8 @@ async fn seeded(
 }
 
 pub async fn run(o: Options) -> Result<(), String> {
-    let dir = std::env::temp_dir().join(format!("natter-search-{}", std::process::id()));
+    let temp = std::env::temp_dir().join(format!("natter-search-{}", std::process::id()));
+    let dir = o.dir.clone().unwrap_or(temp);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&o.out).map_err(|e| e.to_string())?;
     let launch = Launch {
@@ -507,7 +512,7 @@ pub async fn run(o: Options) -> Result<(), String> {
     };
     let (took, bytes, _) = seeded(&o, &launch, &dir, "search-plain", &sql, false).await?;
     (f.seed_without_index_secs, f.db_bytes_without_index) = (took.as_secs_f64(), bytes);
-    if o.backend == Backend::Sqlite {
+    if o.backend == Backend::Sqlite && o.dir.is_none() {
         let _ = std::fs::remove_file(dir.join("search-plain.db"));
     }
     let (took, bytes, _) = seeded(&o, &launch, &dir, "search", &sql, true).await?;
@@ -523,7 +528,7 @@ pub async fn run(o: Options) -> Result<(), String> {
     let http = crate::drive::client(2)?;
     let token = crate::drive::login(&http, &base).await?;
     let queries: [(&'static str, &str); 9] = [
-        ("a rare word (a product code)", "q=sku123456"),
+        ("a rare word (a product code's prefix)", "q=sku12345"),
         ("an order number", "q=A12345"),
         ("a common word (in ~1 in 4 messages)", "q=order"),
         ("a middling word", "q=umbrella"),
@@ -575,7 +580,9 @@ pub async fn run(o: Options) -> Result<(), String> {
             &format!("DROP SCHEMA IF EXISTS {} CASCADE;", suite::SCHEMA),
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if o.dir.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     write(&o, &f)
 }
 

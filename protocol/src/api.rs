@@ -508,6 +508,10 @@ pub struct AccountSettings {
     /// Hide the widget's launcher outside business hours.
     #[serde(default)]
     pub hide_when_closed: bool,
+    /// New conversations are assigned in turn to the members online (the one assigned
+    /// least recently first); with nobody online they stay unassigned.
+    #[serde(default)]
+    pub auto_assign: bool,
     /// The key the website's server signs user ids with (`user_hash`), shown to owners
     /// and admins; absent until made with `POST /accounts/{account_id}/identity-secret`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -595,6 +599,9 @@ pub struct UpdateAccount {
     /// Hide the widget's launcher outside business hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_when_closed: Option<bool>,
+    /// Assign new conversations in turn to the members online.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_assign: Option<bool>,
     /// The whole new list: 1–100 origins (`https://shop.example`, `http://localhost:*`,
     /// `https://*.shop.example`) or `*` (anywhere), each at most 300 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1030,8 +1037,9 @@ pub struct VisitorExport {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Retention {
     /// Days, 1–3650; `null`: kept for ever.
+    #[serde(deserialize_with = "optional_integral_u64")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
-    pub retention_days: Option<u32>,
+    pub retention_days: Option<u64>,
 }
 
 /// `POST /api/v1/conversations/{conv_id}/transcript-email`: the visitor asks for their
@@ -1238,6 +1246,15 @@ fn integral_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Er
     }
 
     deserializer.deserialize_any(Integral)
+}
+
+/// [`integral_u64`], or `null`.
+fn optional_integral_u64<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Integral(#[serde(deserialize_with = "integral_u64")] u64);
+    Option::<Integral>::deserialize(deserializer).map(|v| v.map(|Integral(v)| v))
 }
 
 #[cfg(test)]

@@ -489,6 +489,22 @@ impl Hub {
 
     /// Whether a staff member of the organization who is not away has a socket on this
     /// instance.
+    /// The members of an organization available on this instance (signed in, not away),
+    /// each once.
+    pub fn available_staff(&self, org_id: &str) -> Vec<String> {
+        let registry = self.registry();
+        let mut staff: Vec<String> = registry
+            .available
+            .get(org_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|conn| registry.conns.get(conn)?.staff_id.clone())
+            .collect();
+        staff.sort();
+        staff.dedup();
+        staff
+    }
+
     pub fn has_staff_online(&self, org_id: &str) -> bool {
         self.registry().available.contains_key(org_id)
     }

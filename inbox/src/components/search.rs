@@ -140,7 +140,7 @@ fn ResultRow(
                     <time class="when">{format_when(result.created_at, true)}</time>
                 </span>
                 <span class="row-bottom">
-                    <span class="preview snippet">{snippet}</span>
+                    <span class="preview hit">{snippet}</span>
                 </span>
             </button>
         </li>

@@ -182,6 +182,7 @@ fn Website(
             <Show when=move || inbox.manages_websites()>
                 <h4>"Business hours"</h4>
                 <BusinessHoursForm account=for_hours.clone() />
+                <AutoAssign account />
             </Show>
             <h4>"Embed snippet"</h4>
             <p class="muted">"Paste it into every page of the website, before </body>."</p>
@@ -419,6 +420,44 @@ fn Origins(
                 <p class="muted">{ORIGIN_HINT}</p>
             </form>
         </Show>
+        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+    }
+}
+
+/// Whether new conversations are assigned in turn to the members online.
+#[component]
+fn AutoAssign(
+    /// The website, as last saved.
+    account: Memo<Option<AccountSettings>>,
+) -> impl IntoView {
+    let inbox = use_inbox();
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let id = account.with_untracked(|a| a.as_ref().map(|a| a.id.clone()).unwrap_or_default());
+    let on = move || account.with(|a| a.as_ref().is_some_and(|a| a.auto_assign));
+    let checkbox = format!("auto-assign-{id}");
+    let label_for = checkbox.clone();
+    let change = move |ev: leptos::ev::Event| {
+        let body = UpdateAccount {
+            auto_assign: Some(event_target_checked(&ev)),
+            ..UpdateAccount::default()
+        };
+        let id = id.clone();
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            if let Err(message) = actions::update_website(inbox, &id, &body).await {
+                error.set(Some(message));
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <h4>"Assignment"</h4>
+        <label class="check" for=label_for>
+            <input id=checkbox type="checkbox" prop:checked=on disabled=move || busy.get() on:change=change />
+            "Assign new conversations in turn to the members who are online"
+        </label>
         {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
     }
 }

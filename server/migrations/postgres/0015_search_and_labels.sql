@@ -32,3 +32,8 @@ CREATE INDEX conversation_labels_label ON conversation_labels(label, conv_id);
 
 -- Retention: conversations inactive for this many days are deleted (NULL: kept).
 ALTER TABLE organizations ADD COLUMN retention_days BIGINT;
+
+-- Auto-assignment: a website's new conversations go in turn to the members online,
+-- the one assigned least recently first.
+ALTER TABLE accounts ADD COLUMN auto_assign BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE staff ADD COLUMN last_auto_assigned_at BIGINT;

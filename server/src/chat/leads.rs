@@ -81,9 +81,18 @@ pub async fn create(
         }),
         first_message,
     };
+    // Round robin among the members online here, when the website wants it.
+    let candidates = if account.auto_assign != 0 {
+        state.hub.available_staff(&account.org_id)
+    } else {
+        Vec::new()
+    };
     let store = state.store.clone();
     commit(state, async move {
         let (visitor, conv_id, messages) = store.create_lead(&account, lead).await?;
+        if !candidates.is_empty() {
+            store.auto_assign(&conv_id, &candidates).await?;
+        }
         let event = |frame| Event {
             org_id: account.org_id.clone(),
             conv_id: conv_id.clone(),

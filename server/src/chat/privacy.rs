@@ -82,12 +82,12 @@ pub async fn erase(state: &AppState, auth: &StaffAuth, visitor_id: &str) -> ApiR
 pub async fn retention(state: &AppState, auth: &StaffAuth) -> ApiResult<Retention> {
     let days = state.store.retention_days(&auth.staff.org_id).await?;
     Ok(Retention {
-        retention_days: days.and_then(|d| u32::try_from(d).ok()),
+        retention_days: days.and_then(|d| u64::try_from(d).ok()),
     })
 }
 
 /// Longest retention that can be set, in days (ten years).
-pub const MAX_RETENTION_DAYS: u32 = 3650;
+pub const MAX_RETENTION_DAYS: u64 = 3650;
 
 /// Sets the retention (owners and admins); it is applied within the hour.
 pub async fn set_retention(
@@ -109,7 +109,10 @@ pub async fn set_retention(
     }
     state
         .store
-        .set_retention_days(&auth.staff.org_id, wanted.retention_days.map(i64::from))
+        .set_retention_days(
+            &auth.staff.org_id,
+            wanted.retention_days.and_then(|d| i64::try_from(d).ok()),
+        )
         .await?;
     Ok(wanted)
 }

@@ -134,6 +134,9 @@ pub async fn update(
     if let Some(hide) = body.hide_when_closed {
         account.hide_when_closed = i64::from(hide);
     }
+    if let Some(auto) = body.auto_assign {
+        account.auto_assign = i64::from(auto);
+    }
     if let Some(require) = body.require_identity {
         if require && account.identity_secret.is_none() {
             return Err(ApiError::Conflict {
@@ -279,6 +282,7 @@ async fn settings(
         away_message: account.away_message,
         business_hours: super::hours::from_column(account.business_hours.as_deref()),
         hide_when_closed: account.hide_when_closed != 0,
+        auto_assign: account.auto_assign != 0,
         identity_secret: account
             .identity_secret
             .filter(|_| auth.require(Permission::ManageWebsites).is_ok()),

@@ -312,6 +312,50 @@ impl Store {
         Ok(())
     }
 
+    /// Assigns a new conversation to whichever of `candidates` (members of its
+    /// organization) was auto-assigned least recently, and notes the time; `None`
+    /// when none of them is a member.
+    pub async fn auto_assign(
+        &self,
+        conv_id: &ConvId,
+        candidates: &[String],
+    ) -> StoreResult<Option<String>> {
+        let mut tx = self.pool.begin().await?;
+        let mut chosen: Option<(Option<i64>, String)> = None;
+        for candidate in candidates {
+            let row: Option<(Option<i64>, String)> = sqlx::query_as(
+                "SELECT s.last_auto_assigned_at, s.id FROM staff s JOIN conversations c ON c.org_id = s.org_id \
+                 WHERE s.id = $1 AND c.id = $2",
+            )
+            .bind(candidate)
+            .bind(&conv_id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = row
+                && chosen
+                    .as_ref()
+                    .is_none_or(|c| row.0.unwrap_or(0) < c.0.unwrap_or(0))
+            {
+                chosen = Some(row);
+            }
+        }
+        let Some((_, staff_id)) = chosen else {
+            return Ok(None);
+        };
+        sqlx::query(SET_ASSIGNEE_SQL)
+            .bind(&conv_id.0)
+            .bind(&staff_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE staff SET last_auto_assigned_at = $2 WHERE id = $1")
+            .bind(&staff_id)
+            .bind(super::now_ms())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(staff_id))
+    }
+
     pub async fn set_status(
         &self,
         conv_id: &ConvId,

@@ -31,6 +31,8 @@ pub struct Account {
     pub business_hours: Option<String>,
     /// 1: the launcher is hidden outside business hours.
     pub hide_when_closed: i64,
+    /// 1: new conversations are assigned in turn to the members online.
+    pub auto_assign: i64,
 }
 
 impl Account {
@@ -160,7 +162,7 @@ const KEEPS_AN_OWNER: &str = "($1 = 'owner' OR role <> 'owner' OR \
 
 pub(super) const ACCOUNT_SQL: &str = "SELECT org_id, id, name, greeting, theme_color, theme, \
      allowed_origins, position, away_message, require_identity, identity_secret, business_hours, \
-     hide_when_closed FROM accounts \
+     hide_when_closed, auto_assign FROM accounts \
      WHERE org_id = $1 AND id = $2";
 /// A visitor's first token is on its row; a verified contact's other browsers' tokens
 /// are in `visitor_tokens`.
@@ -297,7 +299,8 @@ impl Store {
     pub async fn accounts(&self, org_id: &str) -> StoreResult<Vec<Account>> {
         Ok(sqlx::query_as(
             "SELECT org_id, id, name, greeting, theme_color, theme, allowed_origins, position, \
-             away_message, require_identity, identity_secret, business_hours, hide_when_closed FROM accounts \
+             away_message, require_identity, identity_secret, business_hours, hide_when_closed, \
+             auto_assign FROM accounts \
              WHERE org_id = $1 ORDER BY name, id",
         )
         .bind(org_id)
@@ -352,7 +355,7 @@ impl Store {
         sqlx::query(
             "UPDATE accounts SET name = $3, greeting = $4, theme_color = $5, allowed_origins = $6, \
              theme = $7, position = $8, away_message = $9, require_identity = $10, \
-             identity_secret = $11, business_hours = $12, hide_when_closed = $13 \
+             identity_secret = $11, business_hours = $12, hide_when_closed = $13, auto_assign = $14 \
              WHERE org_id = $1 AND id = $2",
         )
         .bind(&account.org_id)
@@ -368,6 +371,7 @@ impl Store {
         .bind(&account.identity_secret)
         .bind(&account.business_hours)
         .bind(account.hide_when_closed)
+        .bind(account.auto_assign)
         .execute(&self.pool)
         .await?;
         self.caches

@@ -11,6 +11,11 @@ use natter_protocol::{ConvId, ConversationStatus, SearchResult};
 const MAX_TERMS: usize = 8;
 /// Conversations found by their visitor's name or email, on a first page.
 const VISITOR_HITS: i64 = 5;
+/// The newest matches a search ranks; a page it leaves short is searched again over
+/// every match (a rare word, a narrow filter, or another organization's data between).
+const CANDIDATES: i64 = 2000;
+/// Postgres: the newest messages the capped search looks through.
+const WINDOW: i64 = 50_000;
 /// Words a message's snippet shows before its first match, and in all.
 const WORDS_BEFORE: usize = 6;
 const WORDS: usize = 24;
@@ -206,8 +211,12 @@ fn filters(search: &Search, args: &mut Vec<Arg>, messages: bool) -> String {
     sql
 }
 
-/// The statement finding messages, and its arguments.
-fn messages_sql(backend: Backend, search: &Search) -> (String, Vec<Arg>) {
+/// The statement finding messages, and its arguments. With `capped`, the matches are
+/// first cut to the newest few (an index walk that stops early however common the
+/// words are), then filtered, ranked and paged: ranking every match of a word in a
+/// quarter of a million messages costs far more than a page is worth. Uncapped, every
+/// match is ranked: what a rare word, or a page the cut left short, needs.
+fn messages_sql(backend: Backend, search: &Search, capped: bool) -> (String, Vec<Arg>) {
     let mut args = vec![
         Arg::Text(match_expression(backend, &search.terms)),
         Arg::Text(search.org_id.clone()),
@@ -217,24 +226,47 @@ fn messages_sql(backend: Backend, search: &Search) -> (String, Vec<Arg>) {
     args.push(Arg::Int(i64::from(search.offset)));
     let (limit, offset) = (args.len() - 1, args.len());
     let sql = match backend {
-        Backend::Sqlite => format!(
-            "SELECT f.conv_id AS conv_id, m.seq AS seq, m.text AS snippet, m.created_at AS created_at, {VISITOR_COLUMNS} \
-             FROM messages_fts f \
-             JOIN messages m ON m.conv_id = f.conv_id AND m.seq = f.seq \
-             JOIN conversations c ON c.id = m.conv_id \
-             JOIN visitors v ON v.id = c.visitor_id \
-             WHERE messages_fts MATCH $1 AND c.org_id = $2 AND m.deleted_at IS NULL{filter} \
-             ORDER BY f.rank, m.created_at DESC LIMIT ${limit} OFFSET ${offset}"
-        ),
-        Backend::Postgres => format!(
-            "SELECT m.conv_id AS conv_id, m.seq AS seq, m.text AS snippet, m.created_at AS created_at, {VISITOR_COLUMNS} \
-             FROM (SELECT to_tsquery('simple', replace(natter_fold($1), ' ', ':* & ') || ':*') AS q) q \
-             JOIN messages m ON m.search @@ q.q \
-             JOIN conversations c ON c.id = m.conv_id \
-             JOIN visitors v ON v.id = c.visitor_id \
-             WHERE c.org_id = $2 AND m.deleted_at IS NULL{filter} \
-             ORDER BY ts_rank(m.search, q.q) DESC, m.created_at DESC LIMIT ${limit} OFFSET ${offset}"
-        ),
+        Backend::Sqlite => {
+            // FTS5 walks a word's matches newest first (by rowid) and stops at the cut.
+            let cut = if capped {
+                format!(" ORDER BY rowid DESC LIMIT {CANDIDATES}")
+            } else {
+                String::new()
+            };
+            format!(
+                "WITH hits AS (SELECT conv_id, seq, rank FROM messages_fts WHERE messages_fts MATCH $1{cut}) \
+                 SELECT h.conv_id AS conv_id, m.seq AS seq, m.text AS snippet, m.created_at AS created_at, {VISITOR_COLUMNS} \
+                 FROM hits h \
+                 JOIN messages m ON m.conv_id = h.conv_id AND m.seq = h.seq \
+                 JOIN conversations c ON c.id = m.conv_id \
+                 JOIN visitors v ON v.id = c.visitor_id \
+                 WHERE c.org_id = $2 AND m.deleted_at IS NULL{filter} \
+                 ORDER BY h.rank, m.created_at DESC LIMIT ${limit} OFFSET ${offset}"
+            )
+        }
+        Backend::Postgres => {
+            // GIN returns matches in no order: capped, the newest messages are walked
+            // by primary key (ids are time-ordered) and the matches among them kept.
+            let matches = if capped {
+                format!(
+                    "SELECT r.id FROM (SELECT id, search FROM messages ORDER BY id DESC LIMIT {WINDOW}) r, q \
+                     WHERE r.search @@ q.q ORDER BY r.id DESC LIMIT {CANDIDATES}"
+                )
+            } else {
+                "SELECT m.id FROM messages m, q WHERE m.search @@ q.q".to_owned()
+            };
+            format!(
+                "WITH q AS (SELECT to_tsquery('simple', replace(natter_fold($1), ' ', ':* & ') || ':*') AS q), \
+                 hits AS ({matches}) \
+                 SELECT m.conv_id AS conv_id, m.seq AS seq, m.text AS snippet, m.created_at AS created_at, {VISITOR_COLUMNS} \
+                 FROM hits h CROSS JOIN q \
+                 JOIN messages m ON m.id = h.id \
+                 JOIN conversations c ON c.id = m.conv_id \
+                 JOIN visitors v ON v.id = c.visitor_id \
+                 WHERE c.org_id = $2 AND m.deleted_at IS NULL{filter} \
+                 ORDER BY ts_rank(m.search, q.q) DESC, m.created_at DESC LIMIT ${limit} OFFSET ${offset}"
+            )
+        }
     };
     (sql, args)
 }
@@ -313,7 +345,21 @@ impl Store {
         if search.offset == 0 {
             results = hits(self, &search.terms, visitors_sql(self.backend, search)).await?;
         }
-        results.extend(hits(self, &search.terms, messages_sql(self.backend, search)).await?);
+        let mut messages = hits(
+            self,
+            &search.terms,
+            messages_sql(self.backend, search, true),
+        )
+        .await?;
+        if messages.len() < search.limit as usize {
+            messages = hits(
+                self,
+                &search.terms,
+                messages_sql(self.backend, search, false),
+            )
+            .await?;
+        }
+        results.extend(messages);
         Ok(results)
     }
 }

@@ -226,3 +226,58 @@ async fn only_a_member_of_the_organization_can_be_assigned() {
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(listed(&app, &token, "assignee=none").await, vec![conv]);
 }
+
+#[tokio::test]
+async fn a_website_can_assign_new_conversations_in_turn_to_the_members_online() {
+    let app = spawn_app().await;
+    let admin = app.staff_token().await;
+    let (agent_id, agent) = app.join("demo", "agent", "pw-agent").await;
+    let admin_id = app.login_of(&admin).await.id;
+    let assignee_of = async |conv: &natter_protocol::ConvId| {
+        app.get_json::<ConversationDetail>(&format!("/conversations/{conv}"), &admin)
+            .await
+            .summary
+            .assignee_id
+    };
+    // Off by default: nobody is assigned.
+    let first = app.create_lead("Ana", Some("hi")).await;
+    assert_eq!(assignee_of(&first.conv_id).await, None);
+
+    let enable = serde_json::json!({ "auto_assign": true });
+    let response = app
+        .client
+        .patch(app.url("/accounts/demo"))
+        .bearer_auth(&admin)
+        .json(&enable)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    // Nobody online: it stays unassigned.
+    let lonely = app.create_lead("Bea", Some("hi")).await;
+    assert_eq!(assignee_of(&lonely.conv_id).await, None);
+
+    let mut admin_socket = app.staff_socket(&admin).await;
+    let _agent_socket = app.staff_socket(&agent).await;
+    let mut assigned = Vec::new();
+    for n in 0..4 {
+        let lead = app.create_lead(&format!("V{n}"), Some("hello")).await;
+        assigned.push(assignee_of(&lead.conv_id).await.expect("assigned"));
+        // The inbox hears of the new conversation with its assignee.
+        loop {
+            if let ServerFrame::ConversationCreated { conversation } = admin_socket.next().await {
+                assert_eq!(conversation.conv_id, lead.conv_id);
+                assert_eq!(conversation.assignee_id.as_ref(), assigned.last());
+                break;
+            }
+        }
+    }
+    assert_ne!(assigned[0], assigned[1], "in turn: {assigned:?}");
+    assert_eq!(assigned[0], assigned[2]);
+    assert_eq!(assigned[1], assigned[3]);
+    let mut both = assigned[..2].to_vec();
+    both.sort();
+    let mut want = vec![admin_id, agent_id];
+    want.sort();
+    assert_eq!(both, want);
+}
