@@ -574,7 +574,7 @@ pub async fn run(o: Options) -> Result<(), String> {
         });
     }
     suite::stop(server).await;
-    if o.backend == Backend::Postgres {
+    if o.backend == Backend::Postgres && o.dir.is_none() {
         let _ = suite::psql(
             &o.postgres,
             &format!("DROP SCHEMA IF EXISTS {} CASCADE;", suite::SCHEMA),

@@ -238,8 +238,7 @@ impl Thread {
                 self.notes.push(note);
             }
         }
-        self.notes
-            .sort_by(|a, b| (a.after_seq, a.created_at).cmp(&(b.after_seq, b.created_at)));
+        self.notes.sort_by_key(|n| (n.after_seq, n.created_at));
     }
 
     /// Messages in `seq` order.

@@ -14,8 +14,8 @@ const VISITOR_HITS: i64 = 5;
 /// The newest matches a search ranks; a page it leaves short is searched again over
 /// every match (a rare word, a narrow filter, or another organization's data between).
 const CANDIDATES: i64 = 2000;
-/// Postgres: the newest messages the capped search looks through.
-const WINDOW: i64 = 50_000;
+/// Postgres: the words (`$1`) as a query, folded like the index.
+const PG_QUERY: &str = "to_tsquery('simple', replace(natter_fold($1), ' ', ':* & ') || ':*')";
 /// Words a message's snippet shows before its first match, and in all.
 const WORDS_BEFORE: usize = 6;
 const WORDS: usize = 24;
@@ -245,26 +245,22 @@ fn messages_sql(backend: Backend, search: &Search, capped: bool) -> (String, Vec
             )
         }
         Backend::Postgres => {
-            // GIN returns matches in no order: capped, the newest messages are walked
-            // by primary key (ids are time-ordered) and the matches among them kept.
-            let matches = if capped {
-                format!(
-                    "SELECT r.id FROM (SELECT id, search FROM messages ORDER BY id DESC LIMIT {WINDOW}) r, q \
-                     WHERE r.search @@ q.q ORDER BY r.id DESC LIMIT {CANDIDATES}"
-                )
+            // Each statement is planned for its words (`hits` sends it unprepared):
+            // the planner then walks the primary key newest first (ids are
+            // time-ordered) for a common word, and the GIN index for a rare one.
+            let cut = if capped {
+                format!(" ORDER BY h.id DESC LIMIT {CANDIDATES}")
             } else {
-                "SELECT m.id FROM messages m, q WHERE m.search @@ q.q".to_owned()
+                String::new()
             };
             format!(
-                "WITH q AS (SELECT to_tsquery('simple', replace(natter_fold($1), ' ', ':* & ') || ':*') AS q), \
-                 hits AS ({matches}) \
-                 SELECT m.conv_id AS conv_id, m.seq AS seq, m.text AS snippet, m.created_at AS created_at, {VISITOR_COLUMNS} \
-                 FROM hits h CROSS JOIN q \
-                 JOIN messages m ON m.id = h.id \
+                "SELECT m.conv_id AS conv_id, m.seq AS seq, m.text AS snippet, m.created_at AS created_at, {VISITOR_COLUMNS} \
+                 FROM (SELECT h.id FROM messages h WHERE h.search @@ {PG_QUERY}{cut}) hits \
+                 JOIN messages m ON m.id = hits.id \
                  JOIN conversations c ON c.id = m.conv_id \
                  JOIN visitors v ON v.id = c.visitor_id \
                  WHERE c.org_id = $2 AND m.deleted_at IS NULL{filter} \
-                 ORDER BY ts_rank(m.search, q.q) DESC, m.created_at DESC LIMIT ${limit} OFFSET ${offset}"
+                 ORDER BY ts_rank(m.search, {PG_QUERY}) DESC, m.created_at DESC LIMIT ${limit} OFFSET ${offset}"
             )
         }
     };
@@ -290,11 +286,14 @@ fn visitors_sql(backend: Backend, search: &Search) -> (String, Vec<Arg>) {
              WHERE visitors_fts MATCH $1 AND c.org_id = $2{filter} \
              ORDER BY c.last_activity_at DESC LIMIT ${limit}"
         ),
+        // The visitors who match first (`OFFSET 0` keeps the planner from walking
+        // conversations newest first and testing each visitor, which finds nothing
+        // slowly when no visitor matches).
         Backend::Postgres => format!(
             "SELECT c.id AS conv_id, CAST(0 AS BIGINT) AS seq, \
              v.name || COALESCE(' <' || v.email || '>', '') AS snippet, c.last_activity_at AS created_at, {VISITOR_COLUMNS} \
-             FROM (SELECT to_tsquery('simple', replace(natter_fold($1), ' ', ':* & ') || ':*') AS q) q \
-             JOIN visitors v ON v.search @@ q.q \
+             FROM (SELECT id FROM visitors WHERE search @@ {PG_QUERY} AND org_id = $2 OFFSET 0) found \
+             JOIN visitors v ON v.id = found.id \
              JOIN conversations c ON c.visitor_id = v.id \
              WHERE c.org_id = $2{filter} \
              ORDER BY c.last_activity_at DESC LIMIT ${limit}"
@@ -323,7 +322,9 @@ async fn hits(
     terms: &[String],
     (sql, args): (String, Vec<Arg>),
 ) -> StoreResult<Vec<SearchResult>> {
-    let mut query = sqlx::query_as::<_, HitRow>(&sql);
+    // Unprepared: each search is planned for its own words (a prepared statement's
+    // generic plan would not know a common word from a rare one).
+    let mut query = sqlx::query_as::<_, HitRow>(&sql).persistent(false);
     for arg in args {
         query = match arg {
             Arg::Text(t) => query.bind(t),

@@ -79,7 +79,7 @@ async fn members_label_conversations_and_filter_by_label() {
         .iter()
         .map(|c| c.conv_id.clone())
         .collect();
-    assert_eq!(ids, [billing.conv_id.clone()]);
+    assert_eq!(ids, std::slice::from_ref(&billing.conv_id));
     assert_eq!(labeled.conversations[0].labels, ["billing", "vip"]);
     let found: SearchResults = app
         .get_json("/search?q=invoice&label=billing", &agent)

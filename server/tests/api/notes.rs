@@ -86,7 +86,7 @@ async fn a_note_reaches_staff_live_and_no_visitor_path() {
     assert_eq!(response.status(), StatusCode::CREATED);
     let written: Note = response.json().await.unwrap();
     assert_eq!(written.after_seq, 2, "after the reply");
-    assert_eq!(written.mentions, [bo_id.clone()]);
+    assert_eq!(written.mentions, std::slice::from_ref(&bo_id));
     assert_eq!(
         written.author.id,
         app.login_of(&admin).await.id,
