@@ -283,7 +283,10 @@ impl Store {
         assignee: Option<&str>,
         alert_by: Option<&str>,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self
+            .pool
+            .begin_with(super::begin_write(self.backend))
+            .await?;
         sqlx::query(SET_ASSIGNEE_SQL)
             .bind(&conv_id.0)
             .bind(assignee)
@@ -320,7 +323,10 @@ impl Store {
         conv_id: &ConvId,
         candidates: &[String],
     ) -> StoreResult<Option<String>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self
+            .pool
+            .begin_with(super::begin_write(self.backend))
+            .await?;
         let mut chosen: Option<(Option<i64>, String)> = None;
         for candidate in candidates {
             let row: Option<(Option<i64>, String)> = sqlx::query_as(

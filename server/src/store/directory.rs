@@ -498,7 +498,10 @@ impl Store {
     ) -> StoreResult<StaffMember> {
         let now = now_ms();
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self
+            .pool
+            .begin_with(super::begin_write(self.backend))
+            .await?;
         sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(account.org_id)
             .bind(org_name)
@@ -779,7 +782,10 @@ impl Store {
         password_hash: &str,
     ) -> StoreResult<Option<StaffMember>> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self
+            .pool
+            .begin_with(super::begin_write(self.backend))
+            .await?;
         let found: Option<(String, String, String)> = sqlx::query_as(
             "SELECT org_id, email, role FROM invitations WHERE code_hash = $1 AND expires_at > $2",
         )

@@ -276,7 +276,10 @@ impl Store {
         token_hash: &str,
     ) -> StoreResult<Result<OpenedLink, LinkRefusal>> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self
+            .pool
+            .begin_with(super::begin_write(self.backend))
+            .await?;
         // Claiming first takes the write lock (SQLite) or the row lock (Postgres): of two
         // uses at once, one updates the row and the other finds it used.
         let claimed = sqlx::query(

@@ -92,7 +92,10 @@ impl Store {
             return Ok(None);
         };
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self
+            .pool
+            .begin_with(super::begin_write(self.backend))
+            .await?;
         sqlx::query(
             "UPDATE visitors SET name = COALESCE($2, name), email = COALESCE($3, email), \
              last_seen_at = $4 WHERE id = $1",

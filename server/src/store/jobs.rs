@@ -79,7 +79,10 @@ pub(super) const FAILED_JOBS_SQL: &str = "SELECT kind, payload, attempts, last_e
 impl Store {
     /// Adds a job of organization `org_id`, due now, on its own.
     pub async fn add_job(&self, org_id: &str, kind: &str, payload: &str) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self
+            .pool
+            .begin_with(super::begin_write(self.backend))
+            .await?;
         enqueue(&mut tx, org_id, kind, payload, now_ms(), None).await?;
         tx.commit().await?;
         Ok(())

@@ -60,7 +60,10 @@ impl Store {
     /// Deletes one and takes it off every conversation of the organization, returning
     /// those conversations; `None` when there was no such label.
     pub async fn delete_label(&self, org_id: &str, name: &str) -> StoreResult<Option<Vec<String>>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self
+            .pool
+            .begin_with(super::begin_write(self.backend))
+            .await?;
         let done = sqlx::query("DELETE FROM labels WHERE org_id = $1 AND name = $2")
             .bind(org_id)
             .bind(name)
@@ -91,7 +94,10 @@ impl Store {
         labels: &[String],
         color_of: impl Fn(&str) -> String,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self
+            .pool
+            .begin_with(super::begin_write(self.backend))
+            .await?;
         let now = now_ms();
         for name in labels {
             sqlx::query(

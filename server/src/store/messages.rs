@@ -108,7 +108,10 @@ impl Store {
     ) -> StoreResult<(VisitorIdentity, ConvId, Vec<Message>)> {
         let now = now_ms();
         let conv_id = ConvId(uuid::Uuid::new_v4().to_string());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self
+            .pool
+            .begin_with(super::begin_write(self.backend))
+            .await?;
         let visitor = if let Some(contact) = lead.contact {
             contact
         } else {
@@ -245,13 +248,14 @@ impl Store {
 /// committed as a whole.
 pub(super) async fn append_one(
     pool: &AnyPool,
+    begin: &'static str,
     conv_id: &ConvId,
     author: &Author,
     text: &str,
     client_msg_id: &str,
     notify_at: Option<i64>,
 ) -> StoreResult<Appended> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(begin).await?;
     match insert_message(&mut tx, conv_id, author, text, client_msg_id).await? {
         Some((message, reopened)) => {
             super::emails::enqueue_follow_up(&mut tx, &message, notify_at).await?;

@@ -64,6 +64,17 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// How a write transaction begins. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), waiting in the busy handler if another commit holds it: a
+/// deferred transaction whose snapshot another commit overtakes before its first
+/// write fails at once with "database is locked", busy handler or not.
+pub(super) fn begin_write(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    }
+}
+
 /// How SQLite makes a commit durable (`PRAGMA synchronous`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum SqliteSync {

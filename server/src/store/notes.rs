@@ -66,7 +66,10 @@ impl Store {
     pub async fn add_note(&self, conv_id: &ConvId, note: NewNote<'_>) -> StoreResult<(Note, bool)> {
         let id = uuid::Uuid::now_v7().to_string();
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self
+            .pool
+            .begin_with(super::begin_write(self.backend))
+            .await?;
         let inserted = sqlx::query(&format!(
             "INSERT INTO notes ({NOTE_COLUMNS}) \
              SELECT $1, c.id, c.last_seq, $3, $4, $5, $6, $7, $8 FROM conversations c WHERE c.id = $2 \

@@ -46,7 +46,10 @@ impl Store {
         org_id: &str,
         visitor_id: &str,
     ) -> StoreResult<Option<Vec<String>>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self
+            .pool
+            .begin_with(super::begin_write(self.backend))
+            .await?;
         let convs: Vec<(String,)> = sqlx::query_as(
             "SELECT c.id FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
              WHERE c.visitor_id = $1 AND v.org_id = $2",
@@ -116,7 +119,10 @@ impl Store {
         for (org_id, days) in orgs {
             let before = now.saturating_sub(days.saturating_mul(86_400_000));
             loop {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self
+                    .pool
+                    .begin_with(super::begin_write(self.backend))
+                    .await?;
                 let convs: Vec<(String, String)> = sqlx::query_as(
                     "SELECT id, visitor_id FROM conversations WHERE org_id = $1 AND last_activity_at < $2 LIMIT $3",
                 )

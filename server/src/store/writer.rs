@@ -97,6 +97,7 @@ async fn commit_batch(
             for job in jobs {
                 let outcome = append_one(
                     pool,
+                    statements.begin,
                     &job.conv_id,
                     &job.author,
                     &job.text,
@@ -126,6 +127,7 @@ enum BatchError {
 struct Statements {
     allocate: String,
     insert: String,
+    begin: &'static str,
 }
 
 impl Statements {
@@ -135,6 +137,7 @@ impl Statements {
             Backend::Postgres => "json_array_elements($2::json)",
         };
         Self {
+            begin: super::begin_write(backend),
             // Writing first takes the write lock (SQLite) or the row locks (Postgres)
             // before anything is read, so seq blocks never overlap between writers.
             allocate: format!(
@@ -185,7 +188,7 @@ async fn try_batch(
     statements: &Statements,
     jobs: &[AppendJob],
 ) -> Result<Vec<StoreResult<Appended>>, BatchError> {
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with(statements.begin).await?;
     match write_batch(&mut tx, statements, jobs).await {
         Ok(outcomes) => {
             tx.commit().await?;

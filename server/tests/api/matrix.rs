@@ -627,3 +627,136 @@ async fn email_settings_are_for_owners_and_admins() {
         );
     }
 }
+
+/// The staff tools of issue 18, by caller: no token, a visitor's token, each role of
+/// the organization, and an owner of another. `{conv}`, `{visitor}` and `{message}`
+/// are the demo organization's.
+#[tokio::test]
+async fn staff_tools_by_role_and_organization() {
+    use reqwest::Method as M;
+    let app = spawn_app().await;
+    app.other_org("acme").await;
+    let lead = lead(&app, "demo", "demo", 0).await;
+    let conv = lead.lead.conv_id.0.clone();
+    let detail: natter_protocol::ConversationDetail = app
+        .get_json(&format!("/conversations/{conv}"), &app.staff_token().await)
+        .await;
+    let visitor = detail.summary.visitor.id;
+    // A staff reply: the visitor may delete only their own messages.
+    let message = app
+        .reply_ok(&lead.lead.conv_id, &app.staff_token().await, "a reply")
+        .await
+        .id;
+    const S: StatusCode = StatusCode::OK;
+    const F: StatusCode = StatusCode::FORBIDDEN;
+    const N: StatusCode = StatusCode::NOT_FOUND;
+    // (method, path, body, owner, admin, agent, another organization's owner)
+    let cases: Vec<(M, String, serde_json::Value, [StatusCode; 4])> = vec![
+        (
+            M::GET,
+            "/search?q=hello".into(),
+            serde_json::Value::Null,
+            [S, S, S, S],
+        ),
+        (
+            M::GET,
+            "/labels".into(),
+            serde_json::Value::Null,
+            [S, S, S, S],
+        ),
+        (
+            M::PATCH,
+            "/labels/nope".into(),
+            serde_json::json!({ "color": "#123456" }),
+            [N, N, F, N],
+        ),
+        (
+            M::DELETE,
+            "/labels/nope".into(),
+            serde_json::Value::Null,
+            [N, N, F, N],
+        ),
+        (
+            M::PUT,
+            format!("/conversations/{conv}/labels"),
+            serde_json::json!(["x"]),
+            [S, S, S, N],
+        ),
+        (
+            M::GET,
+            format!("/conversations/{conv}/notes"),
+            serde_json::Value::Null,
+            [S, S, S, N],
+        ),
+        (
+            M::GET,
+            format!("/visitors/{visitor}/export"),
+            serde_json::Value::Null,
+            [S, S, F, N],
+        ),
+        (
+            M::GET,
+            "/retention".into(),
+            serde_json::Value::Null,
+            [S, S, S, S],
+        ),
+        (
+            M::PUT,
+            "/retention".into(),
+            serde_json::json!({ "retention_days": null }),
+            [S, S, F, S],
+        ),
+        (
+            M::DELETE,
+            format!("/conversations/{conv}/messages/{message}"),
+            serde_json::Value::Null,
+            [S, S, S, N],
+        ),
+        // Last: the admin (asked before the owner) erases, so the owner finds nothing.
+        (
+            M::DELETE,
+            format!("/visitors/{visitor}"),
+            serde_json::Value::Null,
+            [N, StatusCode::NO_CONTENT, F, N],
+        ),
+    ];
+    let callers = [
+        member(&app, "demo", "owner").await,
+        member(&app, "demo", "admin").await,
+        member(&app, "demo", "agent").await,
+        member(&app, "acme", "owner").await,
+    ];
+    let send = |method: M, path: &str, body: &serde_json::Value, token: Option<&str>| {
+        let mut request = app.client.request(method, app.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if !body.is_null() {
+            request = request.json(body);
+        }
+        request.send()
+    };
+    for (method, path, body, expected) in &cases {
+        let anonymous = send(method.clone(), path, body, None).await.unwrap();
+        assert_eq!(
+            anonymous.status(),
+            StatusCode::UNAUTHORIZED,
+            "{method} {path} without a token"
+        );
+        let visitor = send(method.clone(), path, body, Some(&lead.lead.visitor_token))
+            .await
+            .unwrap();
+        assert_eq!(
+            visitor.status(),
+            StatusCode::FORBIDDEN,
+            "{method} {path} with a visitor's token"
+        );
+        // The other organization and the agent first, who change nothing.
+        for i in [3, 2, 1, 0] {
+            let got = send(method.clone(), path, body, Some(&callers[i]))
+                .await
+                .unwrap();
+            assert_eq!(got.status(), expected[i], "{method} {path} as caller {i}");
+        }
+    }
+}
