@@ -1036,8 +1036,8 @@ pub struct VisitorExport {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Retention {
-    /// Days, 1–3650; `null`: kept for ever.
-    #[serde(deserialize_with = "optional_integral_u64")]
+    /// Days, 1–3650; `null` (or absent): kept for ever.
+    #[serde(default, deserialize_with = "optional_integral_u64")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
     pub retention_days: Option<u64>,
 }

@@ -148,20 +148,20 @@ pub fn label(value: &str) -> Result<String, Invalid> {
     Ok(label.to_ascii_lowercase())
 }
 
-/// A conversation's labels: each valid, at most [`MAX_LABELS`], each once, by name.
+/// A conversation's labels: at most [`MAX_LABELS`] given, each valid; each once, by name.
 pub fn labels(values: &[String]) -> Result<Vec<String>, Invalid> {
+    if values.len() > MAX_LABELS {
+        return Err(Invalid::new(
+            "labels",
+            format!("a conversation carries at most {MAX_LABELS} labels"),
+        ));
+    }
     let mut labels = values
         .iter()
         .map(|l| label(l))
         .collect::<Result<Vec<_>, _>>()?;
     labels.sort();
     labels.dedup();
-    if labels.len() > MAX_LABELS {
-        return Err(Invalid::new(
-            "labels",
-            format!("a conversation carries at most {MAX_LABELS} labels"),
-        ));
-    }
     Ok(labels)
 }
 
@@ -565,6 +565,7 @@ mod tests {
         }
         let eleven: Vec<String> = (0..11).map(|n| format!("l{n}")).collect();
         assert!(labels(&eleven).is_err());
+        assert!(labels(&given(&["a"; 11])).is_err(), "counted as given");
     }
 
     #[test]

@@ -112,7 +112,7 @@ pub(crate) async fn remove(
 #[utoipa::path(put, path = "/api/v1/conversations/{conv_id}/labels", tag = "labels",
     security(("staff" = [])),
     params(("conv_id" = String, Path, description = "The conversation")),
-    request_body(content = Vec<String>, description = "Label names: 1–32 of letters, digits, - and _; at most 10"),
+    request_body(content = Vec<String>, description = "Label names"),
     responses(
         (status = 200, description = "The conversation", body = ConversationDetail),
         (status = 400, response = BadRequest),

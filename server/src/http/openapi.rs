@@ -17,8 +17,11 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use natter_protocol::ErrorBody;
 use std::sync::LazyLock;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{OpenApi as Document, ResponseBuilder, ResponsesBuilder};
+use utoipa::openapi::{OpenApi as Document, Required, ResponseBuilder, ResponsesBuilder};
 use utoipa::{Modify, OpenApi};
 
 pub const PATH: &str = "/api/openapi.json";
@@ -169,6 +172,32 @@ impl Modify for Common {
                 ResponseBuilder::new().description("The request did not finish in time"),
             )
             .build();
+        // A conversation's labels are a bare JSON array, whose items' rule the handler's
+        // annotation cannot state.
+        if let Some(put) = doc
+            .paths
+            .paths
+            .get_mut("/api/v1/conversations/{conv_id}/labels")
+            .and_then(|item| item.put.as_mut())
+        {
+            let name = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"))
+                .max_length(Some(32));
+            let names = ArrayBuilder::new().items(name).max_items(Some(10));
+            put.request_body = Some(
+                RequestBodyBuilder::new()
+                    .description(Some(
+                        "Every label the conversation carries, by name (`[]`: none); at most 10",
+                    ))
+                    .content(
+                        "application/json",
+                        ContentBuilder::new().schema(Some(names)).build(),
+                    )
+                    .required(Some(Required::True))
+                    .build(),
+            );
+        }
         for item in doc.paths.paths.values_mut() {
             for operation in [
                 &mut item.get,

@@ -46,7 +46,7 @@ pub(crate) struct Params {
     #[param(nullable = false, minimum = 1, maximum = 50)]
     limit: Option<u32>,
     /// The previous page's `next_cursor`; empty for the first page.
-    #[param(nullable = false, pattern = r"^[0-9]{0,4}$")]
+    #[param(nullable = false, pattern = r"^(?:[0-9]{0,3}|1000)$")]
     cursor: Option<String>,
 }
 
