@@ -253,25 +253,30 @@ fn say(message: &str) {
 /// Runs the seed through the backend's own client (`sqlite3` or `psql`).
 fn seed(o: &Options, database: &str) -> Result<(), String> {
     let t0 = 1_700_000_000_000;
-    let sql = seed_sql(o, t0);
-    let mut command = match o.backend {
+    run_sql(o.backend, database, &seed_sql(o, t0)).map(drop)
+}
+
+/// Runs SQL through the backend's own client (`sqlite3` or `psql`); how long it took.
+pub(crate) fn run_sql(backend: Backend, target: &str, sql: &str) -> Result<Duration, String> {
+    let mut command = match backend {
         Backend::Sqlite => {
             let mut c = std::process::Command::new("sqlite3");
-            c.args(["-bail", database.trim_start_matches("sqlite://")]);
+            c.args(["-bail", target.trim_start_matches("sqlite://")]);
             c
         }
         Backend::Postgres => {
             let mut c = std::process::Command::new("psql");
-            c.args([database, "-v", "ON_ERROR_STOP=1", "-q"]);
+            c.args([target, "-v", "ON_ERROR_STOP=1", "-q"]);
             c
         }
     };
     use std::io::Write;
+    let started = Instant::now();
     let mut child = command
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .spawn()
-        .map_err(|e| format!("cannot run the seed client: {e}"))?;
+        .map_err(|e| format!("cannot run the database client: {e}"))?;
     child
         .stdin
         .take()
@@ -280,9 +285,9 @@ fn seed(o: &Options, database: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let status = child.wait().map_err(|e| e.to_string())?;
     if status.success() {
-        Ok(())
+        Ok(started.elapsed())
     } else {
-        Err(format!("the seed failed ({status})"))
+        Err(format!("the SQL failed ({status})"))
     }
 }
 

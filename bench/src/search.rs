@@ -5,11 +5,10 @@
 //! every kind through `GET /api/v1/search`, timed from request to whole body.
 
 use crate::report::{self, Latency};
-use crate::scale::Backend;
+use crate::scale::{Backend, run_sql};
 use crate::suite::{self, Db, Launch};
 use serde::Serialize;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -344,40 +343,6 @@ fn seed_sql(o: &Options) -> String {
         Backend::Sqlite => "PRAGMA wal_checkpoint(TRUNCATE);\n",
     });
     sql
-}
-
-/// Runs SQL through the backend's own client (`sqlite3` or `psql`), timed.
-fn run_sql(backend: Backend, target: &str, sql: &str) -> Result<Duration, String> {
-    let mut command = match backend {
-        Backend::Sqlite => {
-            let mut c = std::process::Command::new("sqlite3");
-            c.args(["-bail", target.trim_start_matches("sqlite://")]);
-            c
-        }
-        Backend::Postgres => {
-            let mut c = std::process::Command::new("psql");
-            c.args([target, "-v", "ON_ERROR_STOP=1", "-q"]);
-            c
-        }
-    };
-    let started = Instant::now();
-    let mut child = command
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot run the database client: {e}"))?;
-    child
-        .stdin
-        .take()
-        .ok_or("no stdin")?
-        .write_all(sql.as_bytes())
-        .map_err(|e| e.to_string())?;
-    let status = child.wait().map_err(|e| e.to_string())?;
-    if status.success() {
-        Ok(started.elapsed())
-    } else {
-        Err(format!("the SQL failed ({status})"))
-    }
 }
 
 /// What the index removal takes: the schema as it would be without search.

@@ -1,22 +1,8 @@
 //! Canned replies: the organization's, used by every member, written by owners and admins.
 
-use crate::helpers::{TestApp, assert_error, spawn_app};
+use crate::helpers::{assert_error, send, spawn_app};
 use natter_protocol::{CannedResponse, CannedResponses};
 use reqwest::{Method, StatusCode};
-
-async fn send(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<serde_json::Value>,
-) -> reqwest::Response {
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.unwrap()
-}
 
 #[tokio::test]
 async fn admins_write_canned_replies_and_every_member_reads_them() {

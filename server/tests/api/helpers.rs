@@ -559,6 +559,21 @@ impl Socket {
     }
 }
 
+/// A request as `token`, with a JSON body if given.
+pub async fn send(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap()
+}
+
 /// Asserts a response is an error with the documented body, and returns its code.
 pub async fn assert_error(response: reqwest::Response, status: StatusCode) -> String {
     assert_eq!(response.status(), status, "status of {}", response.url());

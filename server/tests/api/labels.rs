@@ -1,25 +1,11 @@
 //! Labels: every member labels conversations, owners and admins manage the list; the
 //! inbox list and search filter by them; staff sockets hear every change.
 
-use crate::helpers::{TestApp, assert_error, spawn_app};
+use crate::helpers::{TestApp, assert_error, send, spawn_app};
 use natter_protocol::{
     ConversationDetail, ConversationList, Label, LabelList, LeadCreated, SearchResults, ServerFrame,
 };
 use reqwest::{Method, StatusCode};
-
-async fn send(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<serde_json::Value>,
-) -> reqwest::Response {
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.unwrap()
-}
 
 async fn lead(app: &TestApp, message: &str) -> LeadCreated {
     let response = app

@@ -1,26 +1,12 @@
 //! Internal notes reach staff and no visitor path; deleted messages lose their text
 //! and keep their seq, live on both sides.
 
-use crate::helpers::{TestApp, assert_error, eventually, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, assert_error, eventually, send, spawn_app, spawn_app_with};
 use crate::smtp::{SmtpServer, decoded};
 use natter_protocol::{ConvId, LeadCreated, Message, MessageEnvelope, Note, NoteList, ServerFrame};
 use natter_server::config::MailArgs;
 use reqwest::{Method, StatusCode};
 use std::time::Duration;
-
-async fn send(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<serde_json::Value>,
-) -> reqwest::Response {
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.unwrap()
-}
 
 async fn note(
     app: &TestApp,
