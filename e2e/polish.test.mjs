@@ -715,4 +715,23 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
     await mine.getByRole('button', { name: `Remove label ${label}` }).click();
     await until(async () => (await detail(lan.convId)).labels === undefined, 'the label is taken off');
   }));
+
+  test('23. retention: an admin sets how long quiet conversations are kept, in Settings', T, scenario('polish-23-retention', async () => {
+    await lanReady();
+    const mine = await staffReady();
+    await mine.goto(`${world.server.url}/inbox/settings/team`);
+    const days = mine.getByLabel('Delete after (days)');
+    await until(async () => await days.isEnabled(), 'the retention is loaded');
+    assert.equal(await days.inputValue(), '', 'kept for ever by default');
+    await days.fill('365');
+    await mine.locator('form.retention').getByRole('button', { name: 'Save' }).click();
+    await mine.locator('form.retention [role=status]').filter({ hasText: '365 days' }).waitFor();
+    assert.equal((await api.call('GET', '/retention')).retention_days, 365);
+    await mine.screenshot({ path: path.join(ARTIFACTS, 'polish-retention.png'), fullPage: true });
+    await days.fill('');
+    await mine.locator('form.retention').getByRole('button', { name: 'Save' }).click();
+    await mine.locator('form.retention [role=status]').filter({ hasText: 'kept for ever' }).waitFor();
+    assert.equal((await api.call('GET', '/retention')).retention_days, null);
+    await mine.goto(`${world.server.url}/inbox/#/c/${lan.convId}`);
+  }));
 });

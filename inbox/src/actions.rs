@@ -13,7 +13,7 @@ use natter_protocol::{
     CreateAccount, CreateInvitation, Direction, IdentitySecret, Invitation, LabelList,
     LoginRequest, LoginResponse, MailFailures, MailStatus, Message, MessageEnvelope, MessageList,
     NewCannedResponse, Note, NoteList, NotificationSettings, PostMessage, PushEndpoint,
-    ReadRequest, SearchResults, ServerFrame, Side, StaffList, StaffMember, StaffRole,
+    ReadRequest, Retention, SearchResults, ServerFrame, Side, StaffList, StaffMember, StaffRole,
     UpdateAccount, UpdateCannedResponse, UpdateConversation, UpdateMe, UpdateStaff, VapidPublicKey,
     WidgetTheme, error_code, validate,
 };
@@ -365,6 +365,16 @@ pub async fn mail_status(inbox: Inbox) -> Result<MailStatus, String> {
 /// Which alert emails reach the signed-in member.
 pub async fn notifications(inbox: Inbox) -> Result<NotificationSettings, String> {
     request(inbox, "GET", "/me/notifications", NO_BODY).await
+}
+
+/// How long the organization keeps an inactive conversation.
+pub async fn retention(inbox: Inbox) -> Result<Retention, String> {
+    request(inbox, "GET", "/retention", NO_BODY).await
+}
+
+/// Sets it (owners and admins).
+pub async fn set_retention(inbox: Inbox, wanted: Retention) -> Result<Retention, String> {
+    request(inbox, "PUT", "/retention", Some(&wanted)).await
 }
 
 /// Chooses which alert emails reach the signed-in member.

@@ -5,7 +5,7 @@ use crate::push::{self, PushState};
 use crate::store::{Page, use_inbox};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use natter_protocol::{Invitation, NotificationSettings, StaffRole, TeamMember};
+use natter_protocol::{Invitation, NotificationSettings, Retention, StaffRole, TeamMember};
 
 /// The top bar's way to settings: websites for owners and admins (with how many origins
 /// were refused), the member's own profile for agents.
@@ -124,6 +124,7 @@ fn TeamPage() -> impl IntoView {
             <Mail />
             <Invite />
             <super::canned::CannedReplies />
+            <RetentionForm />
             {move || match inbox.team.get() {
                 None => view! { <p class="muted" role="status">"Loading the team…"</p> }.into_any(),
                 Some(members) => view! {
@@ -136,6 +137,86 @@ fn TeamPage() -> impl IntoView {
                 "Owners can do everything, including managing other owners. Admins manage websites and the team (except owners). Agents answer conversations."
             </p>
         </section>
+    }
+}
+
+/// How long conversations are kept after their last activity: for ever, or a number
+/// of days (owners and admins change it; everyone sees it).
+#[component]
+fn RetentionForm() -> impl IntoView {
+    let inbox = use_inbox();
+    // The box's text: empty keeps conversations for ever.
+    let days = RwSignal::new(String::new());
+    let loaded = RwSignal::new(false);
+    let status = RwSignal::new(None::<Result<String, String>>);
+    spawn_local(async move {
+        match actions::retention(inbox).await {
+            Ok(r) => {
+                days.set(r.retention_days.map(|d| d.to_string()).unwrap_or_default());
+                loaded.set(true);
+            }
+            Err(e) => status.set(Some(Err(e))),
+        }
+    });
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = days.get_untracked();
+        let wanted = match text.trim() {
+            "" => None,
+            n => match n.parse::<u64>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    status.set(Some(Err(
+                        "Enter a number of days, or leave it empty.".into()
+                    )));
+                    return;
+                }
+            },
+        };
+        status.set(None);
+        spawn_local(async move {
+            let outcome = actions::set_retention(
+                inbox,
+                Retention {
+                    retention_days: wanted,
+                },
+            )
+            .await;
+            status.set(Some(outcome.map(|r| match r.retention_days {
+                Some(d) => {
+                    format!("Saved: conversations quiet for {d} days are deleted, within the hour.")
+                }
+                None => "Saved: conversations are kept for ever.".to_owned(),
+            })));
+        });
+    };
+    view! {
+        <form class="website retention" on:submit=save>
+            <h3>"Data retention"</h3>
+            <p class="muted">
+                "Conversations with no activity for this many days are deleted for good, with their messages and notes (and the visitor, when it was their last). Empty: keep them for ever."
+            </p>
+            <label for="retention-days">"Delete after (days)"</label>
+            <div class="inline">
+                <input
+                    id="retention-days"
+                    type="number"
+                    min="1"
+                    max="3650"
+                    inputmode="numeric"
+                    placeholder="Keep for ever"
+                    bind:value=days
+                    disabled=move || !loaded.get() || !inbox.manages_websites()
+                />
+                <Show when=move || inbox.manages_websites()>
+                    <button type="submit" class="primary small" disabled=move || !loaded.get()>"Save"</button>
+                </Show>
+            </div>
+            {move || status.get().map(|s| match s {
+                Ok(m) => view! { <p class="muted" role="status">{m}</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+            })}
+        </form>
     }
 }
 
