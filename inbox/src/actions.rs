@@ -658,10 +658,16 @@ pub fn select(inbox: Inbox, conv_id: ConvId) {
             Ok(page) => page,
             Err(e) => return failed(inbox, e),
         };
+        let path = format!("/conversations/{conv_id}/notes");
+        let notes = match call::<NoteList>("GET", &path, Some(&token), NO_BODY).await {
+            Ok(list) => list.notes,
+            Err(e) => return failed(inbox, e),
+        };
         if !inbox.is_selected(&conv_id) {
             return;
         }
-        // A status change that came while loading is newer than what was read.
+        // A status change that came while loading is newer than what was read (no
+        // await from here on, so none can come between this and setting the detail).
         let mut detail = detail;
         if let Some((_, status)) = inbox
             .early_status
@@ -670,14 +676,6 @@ pub fn select(inbox: Inbox, conv_id: ConvId) {
             .filter(|(c, _)| c == &conv_id)
         {
             detail.summary.status = status;
-        }
-        let path = format!("/conversations/{conv_id}/notes");
-        let notes = match call::<NoteList>("GET", &path, Some(&token), NO_BODY).await {
-            Ok(list) => list.notes,
-            Err(e) => return failed(inbox, e),
-        };
-        if !inbox.is_selected(&conv_id) {
-            return;
         }
         // The detail marks the thread loaded: set it with its page, then subscribe.
         extend(inbox, &conv_id, page.messages);
