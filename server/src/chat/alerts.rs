@@ -85,6 +85,33 @@ pub(super) fn quoting(
     }
 }
 
+/// The email of `staff_id`, a member of `conv_id`'s organization, and the conversation;
+/// `None` when either is gone (the alert then has nobody or nothing to tell).
+pub(super) async fn member_and_conversation(
+    state: &AppState,
+    conv_id: &str,
+    staff_id: &str,
+) -> Result<Option<(String, natter_protocol::ConversationDetail)>, String> {
+    let err = |e: crate::store::StoreError| e.to_string();
+    let Some(owner) = state.store.conversation_owner(conv_id).await.map_err(err)? else {
+        return Ok(None);
+    };
+    let Some(member) = state
+        .store
+        .staff_member(&owner.org_id, staff_id)
+        .await
+        .map_err(err)?
+    else {
+        return Ok(None);
+    };
+    let detail = state
+        .store
+        .conversation_detail(&owner.conv_id())
+        .await
+        .map_err(err)?;
+    Ok(detail.map(|d| (member.staff.email, d)))
+}
+
 /// Emails `assignee` that `by` assigned them `conv_id`, with what the visitor said since
 /// the last answer, unless it was assigned elsewhere (or deleted) meanwhile.
 pub async fn assignment_alert(
@@ -96,29 +123,13 @@ pub async fn assignment_alert(
     let Some(mailer) = &state.mailer else {
         return Ok(());
     };
-    let err = |e: crate::store::StoreError| e.to_string();
-    let Some(owner) = state.store.conversation_owner(conv_id).await.map_err(err)? else {
-        return Ok(());
-    };
-    let Some(detail) = state
-        .store
-        .conversation_detail(&owner.conv_id())
-        .await
-        .map_err(err)?
-    else {
+    let Some((to, detail)) = member_and_conversation(state, conv_id, assignee).await? else {
         return Ok(());
     };
     if detail.summary.assignee_id.as_deref() != Some(assignee) {
         return Ok(());
     }
-    let Some(member) = state
-        .store
-        .staff_member(&owner.org_id, assignee)
-        .await
-        .map_err(err)?
-    else {
-        return Ok(());
-    };
+    let err = |e: crate::store::StoreError| e.to_string();
     let (waiting, _) = state.store.unanswered(conv_id).await.map_err(err)?;
     let visitor = detail.summary.visitor.name.clone();
     let lead = format!("{by} assigned you the conversation with {visitor}.");
@@ -126,7 +137,7 @@ pub async fn assignment_alert(
     let email = quoting(state, conv_id, &lead, &said, "Open it in the inbox");
     mailer
         .send(Email {
-            to: vec![member.staff.email],
+            to: vec![to],
             subject: format!("{by} assigned you the conversation with {visitor}"),
             ..email
         })

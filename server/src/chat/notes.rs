@@ -29,14 +29,19 @@ pub async fn post(
     let conversation = access::conversation(state, &principal, conv_id).await?;
     let text = validate::text(&body.text)?;
     let client_msg_id = validate::client_msg_id(&body.client_msg_id)?;
-    let team: Vec<StaffMember> = state
-        .store
-        .staff_of(&conversation.org_id)
-        .await?
-        .into_iter()
-        .map(|m| m.member)
-        .collect();
-    let mentioned = mentions(&text, &team);
+    // The team is read only when a name could be mentioned.
+    let mentioned = if text.contains('@') {
+        let team: Vec<StaffMember> = state
+            .store
+            .staff_of(&conversation.org_id)
+            .await?
+            .into_iter()
+            .map(|m| m.member)
+            .collect();
+        mentions(&text, &team)
+    } else {
+        Vec::new()
+    };
     let alert = state.mailer.is_some();
     let store = state.store.clone();
     let author = staff.clone();
@@ -117,22 +122,8 @@ pub async fn mention_alert(
     let Some(note) = state.store.note(conv_id, note_id).await.map_err(err)? else {
         return Ok(());
     };
-    let Some(owner) = state.store.conversation_owner(conv_id).await.map_err(err)? else {
-        return Ok(());
-    };
-    let Some(member) = state
-        .store
-        .staff_member(&owner.org_id, staff_id)
-        .await
-        .map_err(err)?
-    else {
-        return Ok(());
-    };
-    let Some(detail) = state
-        .store
-        .conversation_detail(&owner.conv_id())
-        .await
-        .map_err(err)?
+    let Some((to, detail)) =
+        super::alerts::member_and_conversation(state, conv_id, staff_id).await?
     else {
         return Ok(());
     };
@@ -143,7 +134,7 @@ pub async fn mention_alert(
         super::alerts::quoting(state, conv_id, &lead, &[&note.text], "Open it in the inbox");
     mailer
         .send(Email {
-            to: vec![member.staff.email],
+            to: vec![to],
             subject: format!("{author} mentioned you: {visitor}"),
             ..email
         })
