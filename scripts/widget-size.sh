@@ -2,7 +2,8 @@
 # Builds the shipped widget (trunk --release, cargo profile "widget") and reports what a
 # visitor downloads, gzipped (-9): the loader alone, and the app (wasm + JS + CSS), which is
 # fetched only when the browser is idle or the visitor opens the chat.
-# Writes the figures to docs/widget-size.md for the README to quote.
+# Writes the figures at the top of docs/widget-size.md (for the README to quote), above its
+# marker line; what follows the marker (the profile and its history) is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,9 @@ app_gz=$((wasm_gz + js_gz + css_gz))
 kb() { awk -v b="$1" 'BEGIN { printf "%.1f KB", b / 1024 }'; }
 
 mkdir -p docs
+doc=docs/widget-size.md
+marker='<!-- the table above is written by the size script; what follows is kept -->'
+notes=$(sed -n "/^$marker\$/,\$p" "$doc" 2>/dev/null || true)
 {
   echo "# Widget size"
   echo
@@ -34,8 +38,11 @@ mkdir -p docs
   echo "| App: JS glue | $(kb "$(raw dist/natter-widget.js)") | $(kb "$js_gz") | |"
   echo "| App: CSS | $(kb "$(raw dist/widget.css)") | $(kb "$css_gz") | |"
   echo "| App total (fetched when idle or on first open) | $(kb "$(raw "${app[@]}")") | $(kb "$app_gz") | $(kb $APP_BUDGET) |"
-} > docs/widget-size.md
-cat docs/widget-size.md
+  echo
+  if [ -n "$notes" ]; then echo "$notes"; else echo "$marker"; fi
+} > "$doc.new"
+mv "$doc.new" "$doc"
+sed -n "1,/^$marker\$/p" "$doc"
 
 status=0
 if [ "$loader_gz" -gt "$LOADER_BUDGET" ]; then echo "loader is over its budget" >&2; status=1; fi

@@ -3,6 +3,7 @@
 //! unsubscribe/subscribe over itself: a new conversation never means a new socket.
 
 use crate::state::{Session, Subscription, backoff_ms};
+use natter_client::json;
 use natter_protocol::{ClientFrame, ConvId, ServerFrame};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -215,7 +216,7 @@ impl Inner {
         let text = event
             .dyn_ref::<MessageEvent>()
             .and_then(|e| e.data().as_string());
-        if let Some(frame) = text.and_then(|t| serde_json::from_str::<ServerFrame>(&t).ok()) {
+        if let Some(frame) = text.and_then(|t| json::parse_tagged(&t, ServerFrame::from_tagged)) {
             (this.handlers.frame)(frame);
         }
     }
@@ -294,8 +295,8 @@ impl Inner {
 
     fn send(&self, frame: &ClientFrame) -> bool {
         let ws = self.ws.borrow();
-        match (ws.as_ref(), serde_json::to_string(frame)) {
-            (Some(ws), Ok(json)) if ws.ready_state() == WebSocket::OPEN => {
+        match (ws.as_ref(), json::stringify(frame)) {
+            (Some(ws), Some(json)) if ws.ready_state() == WebSocket::OPEN => {
                 ws.send_with_str(&json).is_ok()
             }
             _ => false,

@@ -53,12 +53,14 @@ impl Store {
     pub fn load(&self) -> Saved {
         Self::storage()
             .and_then(|s| s.get_item(&self.key).ok()?)
-            .and_then(|json| serde_json::from_str(&json).ok())
+            .and_then(|json| natter_client::json::parse(&json))
             .unwrap_or_default()
     }
 
     pub fn save(&self, saved: &Saved) {
-        if let (Some(storage), Ok(json)) = (Self::storage(), serde_json::to_string(saved)) {
+        if let (Some(storage), Some(json)) =
+            (Self::storage(), natter_client::json::stringify(saved))
+        {
             _ = storage.set_item(&self.key, &json);
         }
     }

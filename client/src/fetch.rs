@@ -1,12 +1,11 @@
-//! The API over the browser's `fetch`, as both UIs call it (no HTTP crate: it would
-//! only add weight to the widget, which loads on other people's pages).
+//! The API over the browser's `fetch` (through `gloo-net`), as both UIs call it. Bodies
+//! are written and read by the browser's JSON (see [`crate::json`]).
 
+use crate::json;
+use gloo_net::http::{Method, RequestBuilder, Response};
 use natter_protocol::ErrorBody;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{Request, RequestInit, Response};
 
 /// Why a call failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,10 +21,6 @@ pub enum FetchError {
     },
 }
 
-fn network(_: JsValue) -> FetchError {
-    FetchError::Network
-}
-
 /// Sends `method url` with an optional JSON body and bearer token; the response when
 /// its status is 2xx.
 pub async fn send<B: Serialize>(
@@ -34,58 +29,47 @@ pub async fn send<B: Serialize>(
     body: Option<&B>,
     token: Option<&str>,
 ) -> Result<Response, FetchError> {
-    let init = RequestInit::new();
-    init.set_method(method);
-    if let Some(body) = body {
-        let text = serde_json::to_string(body).map_err(|_| FetchError::Network)?;
-        init.set_body(&JsValue::from_str(&text));
-    }
-    let request = Request::new_with_str_and_init(url, &init).map_err(network)?;
-    let headers = request.headers();
-    if body.is_some() {
-        headers
-            .set("Content-Type", "application/json")
-            .map_err(network)?;
-    }
+    let method = Method::from_bytes(method.as_bytes()).map_err(|_| FetchError::Network)?;
+    let mut request = RequestBuilder::new(url).method(method);
     if let Some(token) = token {
-        headers
-            .set("Authorization", &format!("Bearer {token}"))
-            .map_err(network)?;
+        request = request.header("Authorization", &format!("Bearer {token}"));
     }
-    let window = web_sys::window().ok_or(FetchError::Network)?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+    let request = match body {
+        Some(body) => {
+            let text = json::stringify(body).ok_or(FetchError::Network)?;
+            request
+                .header("Content-Type", "application/json")
+                .body(text)
+        }
+        None => request.build(),
+    };
+    let response = request
+        .map_err(|_| FetchError::Network)?
+        .send()
         .await
-        .and_then(JsCast::dyn_into)
-        .map_err(network)?;
+        .map_err(|_| FetchError::Network)?;
     if response.ok() {
         return Ok(response);
     }
-    let status = response.status();
-    let (code, message) = match text(&response).await {
-        Ok(body) => serde_json::from_str::<ErrorBody>(&body)
-            .map(|e| (e.error.code, e.error.message))
-            .unwrap_or_default(),
-        Err(_) => Default::default(),
-    };
+    let (code, message) = response
+        .text()
+        .await
+        .ok()
+        .and_then(|body| json::parse::<ErrorBody>(&body))
+        .map(|e| (e.error.code, e.error.message))
+        .unwrap_or_default();
     Err(FetchError::Status {
-        status,
+        status: response.status(),
         code,
         message,
     })
 }
 
-async fn text(response: &Response) -> Result<String, FetchError> {
-    let promise = response.text().map_err(network)?;
-    let value = JsFuture::from(promise).await.map_err(network)?;
-    value.as_string().ok_or(FetchError::Network)
-}
-
 /// The body as JSON. An empty body (204) reads as `null`, which `()` accepts.
 pub async fn json<T: DeserializeOwned>(response: Response) -> Result<T, FetchError> {
-    let body = text(&response).await?;
+    let body = response.text().await.map_err(|_| FetchError::Network)?;
     let body = if body.is_empty() { "null" } else { &body };
-    // The parser's own message is left out: formatting it would weigh on the widget.
-    serde_json::from_str(body).map_err(|_| FetchError::Status {
+    json::parse(body).ok_or_else(|| FetchError::Status {
         status: response.status(),
         code: natter_protocol::error_code::BAD_BODY.into(),
         message: "The server's answer could not be read.".into(),

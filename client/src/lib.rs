@@ -2,7 +2,7 @@
 //! conversation's messages by `seq` with its gaps ([`log`]), a message's text split into
 //! text and links ([`links`]), its place in a log ([`groups`]),
 //! times and day separators in the viewer's locale ([`when`]), the API over the browser's
-//! fetch (`fetch`), the `client_msg_id` that makes a resend stored once ([`ids`]), and
+//! fetch (`fetch`) and its JSON (`json`), the `client_msg_id` that makes a resend stored once ([`ids`]), and
 //! the reconnect delays ([`backoff`]).
 
 pub mod backoff;
@@ -10,6 +10,8 @@ pub mod backoff;
 pub mod fetch;
 pub mod groups;
 pub mod ids;
+#[cfg(feature = "fetch")]
+pub mod json;
 pub mod links;
 pub mod log;
 #[cfg(feature = "view")]

@@ -11,6 +11,15 @@ fuzz_target!(|data: &[u8]| {
         let again: ClientFrame = serde_json::from_slice(&json).expect("an encoded frame decodes");
         assert_eq!(again, frame);
     }
-    // The widget and the inbox decode server frames: they must not panic either.
-    let _ = serde_json::from_slice::<ServerFrame>(data);
+    // The widget and the inbox decode server frames: they must not panic either. The
+    // widget reads the tag first, then that variant; both ways agree.
+    let whole = serde_json::from_slice::<ServerFrame>(data).ok();
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data)
+        && let Some(tag) = value.get("type").and_then(|t| t.as_str())
+    {
+        let by_tag = ServerFrame::from_tagged(tag, &value).ok().flatten();
+        if let Some(frame) = whole {
+            assert_eq!(by_tag, Some(frame), "the tag first decodes what serde decodes");
+        }
+    }
 });

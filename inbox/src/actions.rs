@@ -707,6 +707,9 @@ fn subscribe(inbox: Inbox) {
             token: None,
             after_seq,
         });
+        if inbox.typing_held.try_update_value(std::mem::take) == Some(true) {
+            staff_typing(inbox);
+        }
     }
 }
 
@@ -861,12 +864,22 @@ pub fn staff_typing(inbox: Inbox) {
     if now - inbox.typing_sent.get_value() < 3_000 {
         return;
     }
-    if let Some(conv_id) = inbox.selected.get_untracked()
-        && socket::send(&ClientFrame::Typing {
-            conv_id,
-            typing: true,
-        })
-    {
+    let Some(conv_id) = inbox.selected.get_untracked() else {
+        return;
+    };
+    // Until the conversation is subscribed the server refuses the frame: `subscribe`
+    // says it once it is, or the visitor would not hear of it before the next 3 s.
+    let subscribed = inbox
+        .detail
+        .with_untracked(|d| d.as_ref().is_some_and(|d| d.summary.conv_id == conv_id));
+    if !subscribed {
+        inbox.typing_held.set_value(true);
+        return;
+    }
+    if socket::send(&ClientFrame::Typing {
+        conv_id,
+        typing: true,
+    }) {
         inbox.typing_sent.set_value(now);
     }
 }
@@ -874,6 +887,7 @@ pub fn staff_typing(inbox: Inbox) {
 /// Tells the visitor that staff stopped typing (the box was emptied or sent, or staff
 /// left the conversation), if they were told otherwise.
 pub fn stop_typing(inbox: Inbox) {
+    inbox.typing_held.set_value(false);
     if inbox.typing_sent.get_value() == 0 {
         return;
     }

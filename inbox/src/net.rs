@@ -177,6 +177,7 @@ pub fn copy(text: &str) {
 pub async fn download(path: &str, token: &str, name: &str) -> Result<(), ApiError> {
     use wasm_bindgen::JsCast;
     let response = fetch::send::<()>("GET", &format!("{API}{path}"), None, Some(token)).await?;
+    let response = web_sys::Response::from(response);
     let blob: web_sys::Blob = JsFuture::from(response.blob().map_err(|_| ApiError::Network)?)
         .await
         .ok()

@@ -69,6 +69,8 @@ pub struct Inbox {
     pub typing: RwSignal<Option<(String, i64)>>,
     /// When staff last told the open conversation's visitor "typing" (ms; 0: not typing).
     pub typing_sent: StoredValue<i64>,
+    /// Staff typed before the open conversation was subscribed: told once it is.
+    pub typing_held: StoredValue<bool>,
     /// A status change for the selected conversation that arrived while its detail was
     /// still loading: the detail may have been read before it, so it is applied after.
     pub early_status: StoredValue<Option<(ConvId, ConversationStatus)>>,
@@ -107,6 +109,7 @@ impl Inbox {
             thread: RwSignal::new(None),
             typing: RwSignal::new(None),
             typing_sent: StoredValue::new(0),
+            typing_held: StoredValue::new(false),
             early_status: StoredValue::new(None),
             connection: RwSignal::new(Connection::Connecting),
             banner: RwSignal::new(None),

@@ -46,40 +46,112 @@ pub enum ClientFrame {
     Ping,
 }
 
+/// Defines an internally tagged enum (each variant written with its `type` tag, which
+/// serde's `rename_all` must agree with: the round-trip tests hold them together) and
+/// `from_tagged`, which decodes a variant whose tag was read first. Serde's own decoder of
+/// such an enum buffers every frame before it knows the variant, and that buffering is
+/// the largest function in the widget; a reader that can look at `type` first (a JS
+/// object) skips it.
+macro_rules! tagged_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $(
+                $(#[$vmeta:meta])*
+                $variant:ident = $tag:literal $({
+                    $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)?
+                })?
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        pub enum $name {
+            $(
+                $(#[$vmeta])*
+                $variant $({ $( $(#[$fmeta])* $field: $ty ),* })?
+            ),*
+        }
+
+        /// Each struct variant's fields as a struct of their own (`tagged::<Variant>::Fields`),
+        /// for `from_tagged`.
+        #[allow(dead_code, non_snake_case)]
+        mod tagged {
+            $( tagged_enum!(@fields [$(#[$vmeta])*] $variant $({ $( $(#[$fmeta])* $field: $ty ),* })?); )*
+        }
+
+        impl $name {
+            /// The variant tagged `tag`, read from `fields` (the frame's object: its
+            /// `type` member is ignored); `None` for a tag this build does not know.
+            #[allow(unused_doc_comments)]
+            pub fn from_tagged<'de, D: serde::Deserializer<'de>>(
+                tag: &str,
+                fields: D,
+            ) -> Result<Option<Self>, D::Error> {
+                let _ = &fields;
+                Ok(Some(match tag {
+                    $(
+                        $(#[$vmeta])*
+                        $tag => tagged_enum!(@build $name $variant fields $({ $($field),* })?),
+                    )*
+                    _ => return Ok(None),
+                }))
+            }
+        }
+    };
+    (@fields [$($vmeta:tt)*] $variant:ident { $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* }) => {
+        $($vmeta)*
+        pub(super) mod $variant {
+            #[allow(unused_imports)]
+            use super::super::*;
+            #[derive(Deserialize)]
+            pub(in super::super) struct Fields { $( $(#[$fmeta])* pub(in super::super) $field: $ty ),* }
+        }
+    };
+    (@fields [$($vmeta:tt)*] $variant:ident) => {};
+    (@build $name:ident $variant:ident $fields:ident { $($field:ident),* }) => {{
+        let v = <tagged::$variant::Fields as Deserialize>::deserialize($fields)?;
+        $name::$variant { $($field: v.$field),* }
+    }};
+    (@build $name:ident $variant:ident $fields:ident) => {
+        $name::$variant
+    };
+}
+
+tagged_enum! {
 /// Frames the server sends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// Staff socket: the `auth` frame was accepted.
     #[cfg(feature = "staff")]
-    Authenticated {
+    Authenticated = "authenticated" {
         staff: StaffMember,
     },
     /// The subscription is live; the backlog after `after_seq` follows as `message` frames.
-    Subscribed {
+    Subscribed = "subscribed" {
         conv_id: ConvId,
         last_seq: u64,
     },
-    Unsubscribed {
+    Unsubscribed = "unsubscribed" {
         conv_id: ConvId,
     },
     /// A replay stopped after one page: more messages follow `after_seq`. The
     /// subscription sends nothing more of this conversation until the client
     /// subscribes again with this `after_seq` (or unsubscribes).
-    More {
+    More = "more" {
         conv_id: ConvId,
         after_seq: u64,
     },
-    Message {
+    Message = "message" {
         message: Message,
     },
     /// A message was deleted: `message` is its tombstone (same `seq`, empty text,
     /// `deleted_at` set), to replace the one held.
-    MessageDeleted {
+    MessageDeleted = "message_deleted" {
         message: Message,
     },
     /// The other side started or stopped typing.
-    Typing {
+    Typing = "typing" {
         conv_id: ConvId,
         side: Side,
         typing: bool,
@@ -87,13 +159,13 @@ pub enum ServerFrame {
         name: Option<String>,
     },
     /// The read position of `side`.
-    Read {
+    Read = "read" {
         conv_id: ConvId,
         side: Side,
         seq: u64,
     },
     /// A conversation's status or assignee changed.
-    Conversation {
+    Conversation = "conversation" {
         conv_id: ConvId,
         status: ConversationStatus,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -101,37 +173,37 @@ pub enum ServerFrame {
     },
     /// Staff socket: a conversation was erased with its visitor's data.
     #[cfg(feature = "staff")]
-    ConversationDeleted {
+    ConversationDeleted = "conversation_deleted" {
         conv_id: ConvId,
     },
     /// Staff socket: a conversation's labels changed (all of them, by name).
     #[cfg(feature = "staff")]
-    Labeled {
+    Labeled = "labeled" {
         conv_id: ConvId,
         labels: Vec<String>,
     },
     /// Staff socket: an internal note was written.
     #[cfg(feature = "staff")]
-    Note {
+    Note = "note" {
         note: crate::Note,
     },
     /// Staff socket: a conversation was assigned to a staff member (`null`: to nobody).
     #[cfg(feature = "staff")]
-    Assigned {
+    Assigned = "assigned" {
         conv_id: ConvId,
         assignee_id: Option<String>,
     },
     /// Staff socket: a new conversation was started in the organization.
     #[cfg(feature = "staff")]
-    ConversationCreated {
+    ConversationCreated = "conversation_created" {
         conversation: Box<ConversationSummary>,
     },
     /// Staff socket: the answer to `resync`.
     #[cfg(feature = "staff")]
-    Conversations {
+    Conversations = "conversations" {
         conversations: Vec<ConversationSummary>,
     },
-    Error {
+    Error = "error" {
         code: String,
         message: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,10 +211,11 @@ pub enum ServerFrame {
     },
     /// Visitor socket: whether staff of the organization are online now (sent when it
     /// changes; the widget config's `staff_online` is the value at load).
-    Presence {
+    Presence = "presence" {
         staff_online: bool,
     },
-    Pong,
+    Pong = "pong",
+}
 }
 
 /// WebSocket close codes the server uses (4000–4999 is the application range).
@@ -392,7 +465,19 @@ mod tests {
                 frame,
                 "{json}"
             );
+            // The widget's way: the tag first, then that variant's fields.
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+            let tag = value["type"].as_str().unwrap();
+            assert_eq!(
+                ServerFrame::from_tagged(tag, &value).unwrap(),
+                Some(frame),
+                "{json}"
+            );
         }
+        assert_eq!(
+            ServerFrame::from_tagged("no_such_frame", &serde_json::json!({})).unwrap(),
+            None
+        );
     }
 
     #[test]
