@@ -71,6 +71,9 @@ bash scripts/test-inbox.sh
 step "release build: server, widget, inbox"
 bash scripts/build.sh
 
+step "the widget's weight: no part grows past its ceiling (scripts/widget-size.sh)"
+bash scripts/widget-size.sh
+
 step "browser acceptance suite (real Chromium, release builds)"
 # Debug logs, so the next step reads everything the server said during the journey.
 NATTER_LOG=debug bash scripts/test-e2e.sh
