@@ -13,7 +13,7 @@ import { startWorld } from './lib/env.mjs';
 import {
   I, W, StaffApi, assertEachOnce, assertNotReloaded, assertStoredOnce, axeViolations, deepFocus,
   inboxMessages, markPage, newContext, openInboxConversation, openPage, openWidget, replyInInbox,
-  scenario, seriousOnly, sendMessage, signInInbox, sleep, startChat, uid, waitForInboxMessage,
+  scenario, seriousOnly, sendMessage, signInInbox, sleep, startChat, uid, until, waitForInboxMessage,
   waitForWidgetMessage, widgetMessages, widgetStorage,
 } from './lib/helpers.mjs';
 
@@ -555,5 +555,78 @@ describe('Natter in a real browser', { concurrency: 1 }, () => {
     await page.keyboard.press('Enter');
     await page.locator(W.panel).waitFor({ state: 'visible', timeout: 5000 });
     await assertEachOnce(page, [first, text]);
+  }));
+});
+
+describe('One socket per browser, not per tab (issue 21)', { concurrency: 1 }, () => {
+  /** The server's count of open sockets (visitor and staff), from /metrics. */
+  async function openSockets() {
+    const text = await (await fetch(`${world.server.url}/metrics`)).text();
+    return Number(/^natter_open_sockets (\d+)/m.exec(text)?.[1]);
+  }
+
+  test('1. five tabs hold one socket; a reply shows in all; closing the leader hands over with nothing lost or doubled', T, scenario('tabs-01-one-socket', async (s) => {
+    const context = await s.context(world.browser);
+    const tabs = [];
+    const open = async (i) => {
+      const page = await openPage(context, `tab-${i + 1}`);
+      page.sockets = 0;
+      page.on('websocket', () => { page.sockets += 1; });
+      tabs.push(page);
+      await page.goto(world.hostUrl);
+      return page;
+    };
+    const first = await open(0);
+    await openWidget(first);
+    const hello = `Five tabs of the same shop ${RUN}`;
+    await startChat(first, { name: `Tabs ${RUN}`, email: `tabs.${RUN}@example.com`, first: hello });
+    await waitForWidgetMessage(first, hello, { side: 'mine' });
+    await until(() => first.sockets === 1, 'the first tab opened no socket');
+    const { conv_id: convId } = await widgetStorage(first);
+    const before = await openSockets();
+
+    // Four more tabs: each shows the conversation, none opens a socket of its own.
+    for (let i = 1; i < 5; i += 1) {
+      const page = await open(i);
+      // The chat is open in the other tabs, so it opens here too once the app is loaded.
+      await page.locator(W.launcher).click();
+      await waitForWidgetMessage(page, hello, { side: 'mine' });
+    }
+    assert.deepEqual(tabs.map((p) => p.sockets), [1, 0, 0, 0, 0], 'sockets opened by each tab');
+    assert.equal(await openSockets(), before, 'the server has more sockets than before the four tabs');
+
+    // A staff reply reaches every tab, once.
+    const reply = `One answer for every tab ${RUN}`;
+    await api.reply(convId, reply);
+    for (const page of tabs) await waitForWidgetMessage(page, reply, { state: null, side: 'theirs' });
+
+    // A follower's message goes out over HTTP; the others see it through the leader's socket.
+    const fromFollower = `Sent from the third tab ${RUN}`;
+    await sendMessage(tabs[2], fromFollower);
+    for (const page of tabs) await waitForWidgetMessage(page, fromFollower, { side: 'mine' });
+
+    // The leader goes; a staff reply sent at once lands in the gap before another tab leads.
+    await first.close();
+    const during = `Sent while the tabs hand over ${RUN}`;
+    await api.reply(convId, during);
+    const rest = tabs.slice(1);
+    await until(() => rest.some((p) => p.sockets === 1), 'no tab took over the socket', 3000);
+    const after = `Sent after the hand-over ${RUN}`;
+    await api.reply(convId, after);
+    for (const page of rest) {
+      await waitForWidgetMessage(page, after, { state: null, side: 'theirs' });
+      await waitForWidgetMessage(page, during, { state: null, side: 'theirs' });
+      await assertEachOnce(page, [hello, reply, fromFollower, during, after], page.label);
+    }
+    assert.equal(rest.reduce((n, p) => n + p.sockets, 0), 1, 'more than one tab opened a socket');
+    // The old leader's socket is gone and one new one is open (sockets of earlier scenarios
+    // may still be closing, so the count may only fall).
+    let now;
+    for (const deadline = Date.now() + 10_000; (now = await openSockets()) > before && Date.now() < deadline;) await sleep(100);
+    assert.ok(now <= before, `the server counts ${now} open sockets after the hand-over, ${before} before it`);
+
+    // Closing the chat in one tab closes it in the others.
+    await rest[0].locator('natter-chat .n-close').click();
+    for (const page of rest) await page.locator(W.panel).waitFor({ state: 'hidden', timeout: 3000 });
   }));
 });

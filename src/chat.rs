@@ -133,9 +133,15 @@ impl Chat {
         };
         let socket = Socket::open(
             ws_url(settings),
+            chat.store().key().to_owned(),
             Handlers {
                 frame: Box::new(move |frame| chat.on_frame(frame)),
                 link: Box::new(move |link| chat.on_link(link)),
+                opened_elsewhere: Box::new(move |open| {
+                    if chat.open.get_untracked() != open {
+                        chat.open.set(open);
+                    }
+                }),
                 resume_seq: Box::new(move || chat.conv.with_untracked(Conversation::resume_seq)),
             },
         );
@@ -178,6 +184,11 @@ impl Chat {
 
     fn api(&self) -> Api {
         self.env.with_value(|env| env.api.clone())
+    }
+
+    /// The localStorage key the chat is saved under.
+    pub fn storage_key(&self) -> String {
+        self.env.with_value(|env| env.store.key().to_owned())
     }
 
     fn store(&self) -> Store {
@@ -320,6 +331,38 @@ impl Chat {
                 self.catch_up(true);
             }
             None => self.session.set(None),
+        }
+    }
+
+    /// Another tab changed what is saved (a conversation started, switched or forgotten,
+    /// messages read): follow it, so every tab shows the same chat.
+    pub fn adopt_saved(self) {
+        let saved = self.store().load();
+        let session = match (saved.conv_id, saved.token) {
+            (Some(conv_id), Some(token)) => Some(Session {
+                conv_id: conv_id.as_str().into(),
+                token,
+            }),
+            _ => None,
+        };
+        let current = self.session.get_untracked();
+        let same_conv =
+            session.as_ref().map(|s| &s.conv_id) == current.as_ref().map(|s| &s.conv_id);
+        if !same_conv {
+            self.clear_conversation();
+            self.verified
+                .set(saved.user_id.is_some() && session.is_some());
+            self.prefill.set(Prefill {
+                name: saved.name,
+                email: saved.email,
+            });
+            self.session.set(session);
+            self.catch_up(true);
+        } else if session != current {
+            self.session.set(session);
+        }
+        if saved.read_seq > self.read_seq.get_untracked() {
+            self.read_seq.set(saved.read_seq);
         }
     }
 

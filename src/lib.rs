@@ -63,6 +63,16 @@ pub fn App(
                 socket.offline();
             }
         }),
+        // Another tab of this site changed the saved chat: show the same one here.
+        window_event_listener_untyped("storage", move |event| {
+            let key = event
+                .dyn_ref::<web_sys::StorageEvent>()
+                .and_then(web_sys::StorageEvent::key);
+            // `None`: the page cleared all of its storage.
+            if key.is_none_or(|k| k == chat.storage_key()) {
+                chat.adopt_saved();
+            }
+        }),
         // Back from the back/forward cache: the socket was closed on the way in.
         window_event_listener_untyped("pageshow", move |_| wake(chat)),
         // An open socket makes a page ineligible for the back/forward cache.
@@ -100,7 +110,13 @@ pub fn App(
     });
     Effect::watch(
         move || chat.open.get(),
-        move |open, _, _| chat.emit(if *open { "open" } else { "close" }, &JsValue::UNDEFINED),
+        move |open, _, _| {
+            chat.emit(if *open { "open" } else { "close" }, &JsValue::UNDEFINED);
+            // The other tabs follow (the one that told this one hears it back, unchanged).
+            if let Some(socket) = chat.socket() {
+                socket.share_open(*open);
+            }
+        },
         false,
     );
 

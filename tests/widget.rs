@@ -107,7 +107,15 @@ async fn mount() -> Widget {
         host: host.clone(),
     };
     let handle = mount_to(host.clone(), move || view! { <App settings/> }.into_any());
-    sleep(30).await;
+    // The socket opens once this tab holds the Web Lock that elects the tab with the
+    // browser's one socket; the browser grants it asynchronously.
+    for _ in 0..100 {
+        sleep(20).await;
+        if js("return FakeSocket.all.length").as_f64() > Some(0.0) {
+            break;
+        }
+    }
+    sleep(10).await;
     Widget {
         host,
         _handle: handle,
