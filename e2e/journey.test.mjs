@@ -562,7 +562,9 @@ describe('One socket per browser, not per tab (issue 21)', { concurrency: 1 }, (
   /** The server's count of open sockets (visitor and staff), from /metrics. */
   async function openSockets() {
     const text = await (await fetch(`${world.server.url}/metrics`)).text();
-    return Number(/^natter_open_sockets (\d+)/m.exec(text)?.[1]);
+    const count = Number(/^natter_open_sockets(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1]);
+    assert.ok(Number.isInteger(count), `/metrics has no natter_open_sockets:\n${text.slice(0, 400)}`);
+    return count;
   }
 
   test('1. five tabs hold one socket; a reply shows in all; closing the leader hands over with nothing lost or doubled', T, scenario('tabs-01-one-socket', async (s) => {
