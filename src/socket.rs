@@ -6,9 +6,9 @@
 //! with a Web Lock named after the org/account, held for the leader's life. Only the leader
 //! opens the socket; it passes every frame it receives to the other tabs over a
 //! `BroadcastChannel` of the same name, with its link state, and sends what they ask it
-//! to. When the leader goes, the browser grants the lock to another tab within the same
-//! turn of its event loop, and that tab opens the socket and resumes from its own last
-//! contiguous `seq` (it had every frame the old leader passed on). Where either API is
+//! to. When the leader goes, the browser grants the lock to a waiting tab at once, and that
+//! tab opens the socket and resumes from its own last contiguous `seq` (it had every frame
+//! the old leader passed on). Where either API is
 //! missing (an insecure page, an old browser), each tab has its own socket as before.
 
 use crate::state::{Session, Subscription, backoff_ms};
