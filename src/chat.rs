@@ -94,14 +94,8 @@ impl Chat {
     pub fn start(settings: &Settings, t: &'static Strings) -> Self {
         let store = Store::new(&settings.org, &settings.account);
         let saved = store.load();
-        let verified = saved.user_id.is_some() && saved.token.is_some();
-        let session = match (saved.conv_id, saved.token) {
-            (Some(conv_id), Some(token)) => Some(Session {
-                conv_id: conv_id.as_str().into(),
-                token,
-            }),
-            _ => None,
-        };
+        let verified = saved.verified();
+        let session = saved.session();
         let chat = Self {
             t,
             config: RwSignal::new(None),
@@ -338,20 +332,13 @@ impl Chat {
     /// messages read): follow it, so every tab shows the same chat.
     pub fn adopt_saved(self) {
         let saved = self.store().load();
-        let session = match (saved.conv_id, saved.token) {
-            (Some(conv_id), Some(token)) => Some(Session {
-                conv_id: conv_id.as_str().into(),
-                token,
-            }),
-            _ => None,
-        };
+        let session = saved.session();
         let current = self.session.get_untracked();
         let same_conv =
             session.as_ref().map(|s| &s.conv_id) == current.as_ref().map(|s| &s.conv_id);
         if !same_conv {
             self.clear_conversation();
-            self.verified
-                .set(saved.user_id.is_some() && session.is_some());
+            self.verified.set(saved.verified());
             self.prefill.set(Prefill {
                 name: saved.name,
                 email: saved.email,

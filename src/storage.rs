@@ -1,6 +1,7 @@
 //! What survives a reload, in the host page's localStorage (first-party: the widget runs in
 //! the page, not in a third-party iframe, so nothing is partitioned away).
 
+use crate::state::Session;
 use serde::{Deserialize, Serialize};
 
 /// The visitor's conversation and what they had not sent yet. Not a wire type: a local record.
@@ -25,6 +26,24 @@ pub struct Saved {
     /// Messages not acknowledged yet, `(client_msg_id, text)`: resent after a reload.
     #[serde(default)]
     pub outbox: Vec<(String, String)>,
+}
+
+impl Saved {
+    /// The conversation this browser is in, if it has one and its token.
+    pub fn session(&self) -> Option<Session> {
+        match (&self.conv_id, &self.token) {
+            (Some(conv_id), Some(token)) => Some(Session {
+                conv_id: conv_id.as_str().into(),
+                token: token.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The visitor is a contact the website vouched for (their token outlives conversations).
+    pub fn verified(&self) -> bool {
+        self.user_id.is_some() && self.token.is_some()
+    }
 }
 
 /// localStorage under keys namespaced by org and account, so two widgets never collide.
