@@ -397,6 +397,12 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
       width: innerWidth,
     }));
     assert.ok(layout.signOut <= layout.width, `"Sign out" is off the screen on a phone (right edge ${layout.signOut} of ${layout.width})`);
+    // The longest state the connection badge can say must not push the controls off either.
+    const offline = await p.evaluate(() => {
+      document.querySelector('.conn-label').textContent = 'Offline — reconnecting in 30s';
+      return [...document.querySelectorAll('.topbar button')].find((b) => b.textContent.includes('Sign out')).getBoundingClientRect().right;
+    });
+    assert.ok(offline <= layout.width, `"Sign out" is off the screen on a phone while offline (right edge ${offline} of ${layout.width})`);
     assert.ok(layout.replyFont >= 16, `the reply box's text is ${layout.replyFont}px on a phone`);
     assert.ok(layout.topbar <= 56, `the top bar wraps on a phone (${layout.topbar}px tall)`);
     assert.ok(layout.details && layout.details.left >= 0 && layout.details.right <= layout.width + 0.5, `the visitor details are cut off: ${JSON.stringify(layout.details)}`);

@@ -108,6 +108,19 @@ headers = { Authorization = "Bearer $staff_logout" }
 include-operation-id = "subscribe"
 checks.positive_data_acceptance.expected-statuses = ["2XX", 401, 403, 404, 409, 422, 429]
 
+# A webhook URL must be https on a public address (http only to loopback, when allowed),
+# which a pattern cannot say; at most 20 endpoints: refused ones are answered 422.
+[[operations]]
+include-path-regex = "^/api/v1/webhooks"
+include-method-regex = "^(POST|PATCH)$"
+checks.positive_data_acceptance.expected-statuses = ["2XX", 401, 403, 404, 409, 422, 429]
+
+# Only an owner makes an owner token (the fuzzer signs in as an admin: 403); at most 50.
+[[operations]]
+include-path = "/api/v1/api-tokens"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2XX", 401, 403, 404, 409, 422, 429]
+
 # An assignee must be a member of the organization, which no JSON Schema can say:
 # generated ids are answered 422 invalid_assignee_id.
 [[operations]]

@@ -8,14 +8,15 @@ use crate::{push, socket};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_protocol::{
-    AcceptInvitation, AccountList, AccountSettings, Availability, CannedResponse, CannedResponses,
-    ChangePassword, ClientFrame, ConvId, ConversationDetail, ConversationList, ConversationStatus,
-    CreateAccount, CreateInvitation, Direction, IdentitySecret, Invitation, LabelList,
-    LoginRequest, LoginResponse, MailFailures, MailStatus, Message, MessageEnvelope, MessageList,
-    NewCannedResponse, Note, NoteList, NotificationSettings, PostMessage, PushEndpoint,
-    ReadRequest, Retention, SearchResults, ServerFrame, Side, StaffList, StaffMember, StaffRole,
-    UpdateAccount, UpdateCannedResponse, UpdateConversation, UpdateMe, UpdateStaff, VapidPublicKey,
-    WidgetTheme, error_code, validate,
+    AcceptInvitation, AccountList, AccountSettings, ApiToken, ApiTokens, Availability,
+    CannedResponse, CannedResponses, ChangePassword, ClientFrame, ConvId, ConversationDetail,
+    ConversationList, ConversationStatus, CreateAccount, CreateInvitation, Direction,
+    IdentitySecret, Invitation, LabelList, LoginRequest, LoginResponse, MailFailures, MailStatus,
+    Message, MessageEnvelope, MessageList, NewApiToken, NewCannedResponse, NewWebhook, Note,
+    NoteList, NotificationSettings, PostMessage, PushEndpoint, ReadRequest, Retention,
+    SearchResults, ServerFrame, Side, StaffList, StaffMember, StaffRole, UpdateAccount,
+    UpdateCannedResponse, UpdateConversation, UpdateMe, UpdateStaff, UpdateWebhook, VapidPublicKey,
+    Webhook, WebhookDeliveries, WebhookDelivery, Webhooks, WidgetTheme, error_code, validate,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -120,14 +121,15 @@ pub fn open_page(inbox: Inbox, page: Page) {
 /// asking for websites or the team gets their profile.
 pub fn follow_page(inbox: Inbox) {
     let mut page = net::page();
-    if matches!(page, Page::Websites | Page::Team) && !inbox.manages_websites() {
+    if matches!(page, Page::Websites | Page::Team | Page::Integrations) && !inbox.manages_websites()
+    {
         page = Page::Profile;
         net::set_page(page);
     }
     match page {
         Page::Websites => load_websites(inbox),
         Page::Team => load_team(inbox),
-        Page::Conversations | Page::Profile => {}
+        Page::Conversations | Page::Integrations | Page::Profile => {}
     }
     inbox.page.set(page);
 }
@@ -1279,4 +1281,74 @@ fn notify(message: &Message, name: &str) {
     options.set_body(&message.text);
     options.set_tag(&message.conv_id.0);
     let _ = web_sys::Notification::new_with_options(name, &options);
+}
+
+/// The organization's webhook endpoints.
+pub async fn webhooks(inbox: Inbox) -> Result<Vec<Webhook>, String> {
+    request::<Webhooks>(inbox, "GET", "/webhooks", NO_BODY)
+        .await
+        .map(|w| w.webhooks)
+}
+
+/// Adds an endpoint; the answer holds its secret, this once.
+pub async fn add_webhook(inbox: Inbox, new: NewWebhook) -> Result<Webhook, String> {
+    request(inbox, "POST", "/webhooks", Some(&new)).await
+}
+
+fn webhook_path(id: &str) -> String {
+    format!("/webhooks/{}", js_sys::encode_uri_component(id))
+}
+
+/// Changes an endpoint (a rotation answers the new secret).
+pub async fn update_webhook(
+    inbox: Inbox,
+    id: &str,
+    change: UpdateWebhook,
+) -> Result<Webhook, String> {
+    request(inbox, "PATCH", &webhook_path(id), Some(&change)).await
+}
+
+pub async fn delete_webhook(inbox: Inbox, id: &str) -> Result<(), String> {
+    request(inbox, "DELETE", &webhook_path(id), NO_BODY).await
+}
+
+/// An endpoint's recent deliveries, newest first.
+pub async fn webhook_deliveries(inbox: Inbox, id: &str) -> Result<Vec<WebhookDelivery>, String> {
+    let path = format!("{}/deliveries", webhook_path(id));
+    request::<WebhookDeliveries>(inbox, "GET", &path, NO_BODY)
+        .await
+        .map(|d| d.deliveries)
+}
+
+/// Sends the endpoint a test event.
+pub async fn test_webhook(inbox: Inbox, id: &str) -> Result<WebhookDelivery, String> {
+    let path = format!("{}/test", webhook_path(id));
+    request(inbox, "POST", &path, NO_BODY).await
+}
+
+/// Sends a delivery's event again.
+pub async fn redeliver(inbox: Inbox, id: &str, delivery: &str) -> Result<WebhookDelivery, String> {
+    let path = format!(
+        "{}/deliveries/{}/redeliver",
+        webhook_path(id),
+        js_sys::encode_uri_component(delivery)
+    );
+    request(inbox, "POST", &path, NO_BODY).await
+}
+
+/// The organization's API tokens.
+pub async fn api_tokens(inbox: Inbox) -> Result<Vec<ApiToken>, String> {
+    request::<ApiTokens>(inbox, "GET", "/api-tokens", NO_BODY)
+        .await
+        .map(|t| t.api_tokens)
+}
+
+/// Makes a token; the answer holds it, this once.
+pub async fn add_api_token(inbox: Inbox, new: NewApiToken) -> Result<ApiToken, String> {
+    request(inbox, "POST", "/api-tokens", Some(&new)).await
+}
+
+pub async fn revoke_api_token(inbox: Inbox, id: &str) -> Result<(), String> {
+    let path = format!("/api-tokens/{}", js_sys::encode_uri_component(id));
+    request(inbox, "DELETE", &path, NO_BODY).await
 }

@@ -14,6 +14,8 @@ pub enum Page {
     Conversations,
     Websites,
     Team,
+    /// Webhooks and API tokens (owners and admins).
+    Integrations,
     Profile,
 }
 
@@ -24,6 +26,7 @@ impl Page {
             Self::Conversations => "/inbox/",
             Self::Websites => "/inbox/settings/websites",
             Self::Team => "/inbox/settings/team",
+            Self::Integrations => "/inbox/settings/integrations",
             Self::Profile => "/inbox/settings/profile",
         }
     }
@@ -33,6 +36,7 @@ impl Page {
         match path.trim_end_matches('/') {
             "/inbox/settings/websites" | "/inbox/settings" => Self::Websites,
             "/inbox/settings/team" => Self::Team,
+            "/inbox/settings/integrations" => Self::Integrations,
             "/inbox/settings/profile" => Self::Profile,
             _ => Self::Conversations,
         }
@@ -176,6 +180,7 @@ mod tests {
             Page::Conversations,
             Page::Websites,
             Page::Team,
+            Page::Integrations,
             Page::Profile,
         ] {
             assert_eq!(Page::from_path(page.path()), page);

@@ -1302,3 +1302,221 @@ mod tests {
         }
     }
 }
+
+/// What a webhook endpoint may be sent (issue 20). `message.created` covers visitor
+/// and staff messages, and internal notes only for endpoints that opt in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum WebhookEvent {
+    #[serde(rename = "conversation.created")]
+    ConversationCreated,
+    /// Its status, assignee or labels changed.
+    #[serde(rename = "conversation.updated")]
+    ConversationUpdated,
+    #[serde(rename = "message.created")]
+    MessageCreated,
+    #[serde(rename = "message.deleted")]
+    MessageDeleted,
+    /// The visitor's name or email changed.
+    #[serde(rename = "visitor.updated")]
+    VisitorUpdated,
+    /// The visitor and their data were erased.
+    #[serde(rename = "visitor.deleted")]
+    VisitorDeleted,
+}
+
+impl WebhookEvent {
+    pub const ALL: [Self; 6] = [
+        Self::ConversationCreated,
+        Self::ConversationUpdated,
+        Self::MessageCreated,
+        Self::MessageDeleted,
+        Self::VisitorUpdated,
+        Self::VisitorDeleted,
+    ];
+
+    /// The name on the wire, e.g. `message.created`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ConversationCreated => "conversation.created",
+            Self::ConversationUpdated => "conversation.updated",
+            Self::MessageCreated => "message.created",
+            Self::MessageDeleted => "message.deleted",
+            Self::VisitorUpdated => "visitor.updated",
+            Self::VisitorDeleted => "visitor.deleted",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == name)
+    }
+}
+
+/// A webhook endpoint of the organization.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Webhook {
+    pub id: String,
+    pub url: String,
+    pub events: Vec<WebhookEvent>,
+    /// Whether `message.created` includes internal notes (`data.internal` is `true` then).
+    pub include_notes: bool,
+    /// A disabled endpoint is sent nothing new.
+    pub enabled: bool,
+    /// When a delivery to it was last given up, until one is delivered again (ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_since: Option<i64>,
+    pub created_at: i64,
+    /// The signing secret: only in the answer to its creation or to a rotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// `GET /api/v1/webhooks`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Webhooks {
+    pub webhooks: Vec<Webhook>,
+}
+
+/// `POST /api/v1/webhooks`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewWebhook {
+    /// An https URL (plain http only on loopback, when the server allows it), at most
+    /// 2000 characters; private and loopback addresses are refused unless allowed.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 2000, pattern = r"^https?://[^\s]+$")
+    )]
+    pub url: String,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
+    pub events: Vec<WebhookEvent>,
+    #[serde(default)]
+    pub include_notes: bool,
+}
+
+/// `PATCH /api/v1/webhooks/{id}`: what to change (absent: unchanged).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWebhook {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 2000, pattern = r"^https?://[^\s]+$")
+    )]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
+    pub events: Option<Vec<WebhookEvent>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_notes: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// `true`: a new secret, shown in the answer; the old one stops signing at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotate_secret: Option<bool>,
+}
+
+/// Where a delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Not yet delivered: waiting for its turn or for a retry.
+    Pending,
+    /// The endpoint answered 2xx.
+    Delivered,
+    /// Given up after about a day of retries, or refused for good.
+    Failed,
+}
+
+/// One event sent (or being sent) to one endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookDelivery {
+    pub id: String,
+    /// The event's id (`Natter-Webhook-Id`), the same in every attempt and redelivery.
+    pub event_id: String,
+    pub event_type: String,
+    pub status: DeliveryStatus,
+    pub attempts: u32,
+    /// The last attempt's HTTP status, if the endpoint answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_status: Option<u16>,
+    /// The last attempt's time to the answer (ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_ms: Option<u64>,
+    /// The start of the last answer's body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_excerpt: Option<String>,
+    /// Why the last attempt failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub created_at: i64,
+    /// When it was delivered or given up (ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_at: Option<i64>,
+    /// When it is tried next, while pending (ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<i64>,
+}
+
+/// `GET /api/v1/webhooks/{id}/deliveries`: the most recent first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookDeliveries {
+    pub deliveries: Vec<WebhookDelivery>,
+}
+
+/// An API token (issue 20): it acts as a member of the organization with its role, for
+/// integrations that fetch or reply; what it sends shows its name as the sender.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiToken {
+    pub id: String,
+    pub name: String,
+    pub role: StaffRole,
+    /// Who made it.
+    pub created_by: String,
+    pub created_at: i64,
+    /// After this it signs nothing in (ms); absent: never expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// When it was last used (ms, to the minute).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<i64>,
+    /// The token itself (`nk_…`): only in the answer to its creation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// `GET /api/v1/api-tokens`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiTokens {
+    pub api_tokens: Vec<ApiToken>,
+}
+
+/// `POST /api/v1/api-tokens`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewApiToken {
+    /// 1–120 characters, shown as the sender of what it sends.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\xAD\u0600-\u0605\u061C\u06DD\u070F\u0890\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB](?:[^\x00-\x1F\x7F-\x9F\xAD\u0600-\u0605\u061C\u06DD\u070F\u0890\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]{0,118}[^\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F\xAD\u0600-\u0605\u061C\u06DD\u070F\u0890\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB])?[\t\n\x0B\f\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+        )
+    )]
+    pub name: String,
+    /// An owner token only by an owner.
+    pub role: StaffRole,
+    /// Expires this many days from now (1–3650); absent: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
+    pub expires_in_days: Option<u32>,
+}

@@ -17,6 +17,7 @@ use std::sync::LazyLock;
 const VISITOR_PREFIX: &str = "nv_";
 const STAFF_PREFIX: &str = "ns_";
 const INVITATION_PREFIX: &str = "ni_";
+const API_TOKEN_PREFIX: &str = "nk_";
 /// Prefix of the codes in emails to visitors (a chat link, an unsubscribe link).
 pub const LINK_PREFIX: &str = "nl_";
 
@@ -35,6 +36,36 @@ pub fn new_visitor_token() -> String {
 
 pub fn new_staff_token() -> String {
     random_token(STAFF_PREFIX)
+}
+
+/// An API token, for an integration (shown once, stored as its digest).
+pub fn new_api_token() -> String {
+    random_token(API_TOKEN_PREFIX)
+}
+
+/// Whether `token` is an API token.
+pub fn is_api_token(token: &str) -> bool {
+    token.starts_with(API_TOKEN_PREFIX)
+}
+
+/// What an API token may call: the organization's conversations and what goes with
+/// them (search, labels, canned replies, visitors), its websites, team list and
+/// webhooks. Not a member's own settings, sessions or notifications, and not tokens.
+pub fn api_token_may_call(path: &str) -> bool {
+    const ALLOWED: [&str; 8] = [
+        "/api/v1/conversations",
+        "/api/v1/search",
+        "/api/v1/labels",
+        "/api/v1/canned-responses",
+        "/api/v1/visitors",
+        "/api/v1/accounts",
+        "/api/v1/staff",
+        "/api/v1/webhooks",
+    ];
+    ALLOWED.iter().any(|prefix| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 /// A one-time code that lets its holder join a team.
@@ -204,6 +235,11 @@ impl Principal {
                 .staff_by_session(&digest, lookup)
                 .await?
                 .map(|session| Self::Staff(session.staff)))
+        } else if token.starts_with(API_TOKEN_PREFIX) {
+            Ok(store
+                .staff_by_api_token(&digest, lookup)
+                .await?
+                .map(Self::Staff))
         } else if token.starts_with(VISITOR_PREFIX) {
             Ok(store
                 .visitor_by_token(&digest, lookup)
@@ -291,12 +327,14 @@ pub enum Permission {
     ManageTeam,
     /// Make someone an owner, or change or remove an owner.
     ManageOwners,
+    /// Webhooks and API tokens.
+    ManageIntegrations,
 }
 
 impl Permission {
     fn least_role(self) -> Role {
         match self {
-            Self::ManageWebsites | Self::ManageTeam => Role::Admin,
+            Self::ManageWebsites | Self::ManageTeam | Self::ManageIntegrations => Role::Admin,
             Self::ManageOwners => Role::Owner,
         }
     }
@@ -306,6 +344,9 @@ impl Permission {
             Self::ManageWebsites => "only an owner or an admin may change a website's settings",
             Self::ManageTeam => "only an owner or an admin may change the team",
             Self::ManageOwners => "only an owner may make, change or remove an owner",
+            Self::ManageIntegrations => {
+                "only an owner or an admin may manage webhooks and API tokens"
+            }
         }
     }
 }
@@ -328,15 +369,15 @@ mod tests {
     #[test]
     fn roles_grant_what_issue_16_decided() {
         let cases = [
-            // role, websites, team, owners
-            ("owner", true, true, true),
-            ("admin", true, true, false),
-            ("agent", false, false, false),
-            ("", false, false, false),
-            ("Owner", false, false, false),
-            ("superuser", false, false, false),
+            // role, websites, team, owners, integrations
+            ("owner", true, true, true, true),
+            ("admin", true, true, false, true),
+            ("agent", false, false, false, false),
+            ("", false, false, false, false),
+            ("Owner", false, false, false, false),
+            ("superuser", false, false, false, false),
         ];
-        for (role, websites, team, owners) in cases {
+        for (role, websites, team, owners, integrations) in cases {
             let auth = StaffAuth {
                 staff: StaffMember {
                     id: "s".into(),
@@ -351,6 +392,7 @@ mod tests {
                 (Permission::ManageWebsites, websites),
                 (Permission::ManageTeam, team),
                 (Permission::ManageOwners, owners),
+                (Permission::ManageIntegrations, integrations),
             ] {
                 assert_eq!(
                     auth.require(permission).is_ok(),
@@ -359,6 +401,30 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn api_tokens_call_the_organization_s_data_not_a_member_s_settings() {
+        let cases = [
+            ("/api/v1/conversations", true),
+            ("/api/v1/conversations/c1/replies", true),
+            ("/api/v1/search", true),
+            ("/api/v1/webhooks/w1/deliveries", true),
+            ("/api/v1/staff", true),
+            ("/api/v1/me", false),
+            ("/api/v1/me/password", false),
+            ("/api/v1/push/subscriptions", false),
+            ("/api/v1/auth/logout", false),
+            ("/api/v1/api-tokens", false),
+            ("/api/v1/invitations", false),
+            ("/api/v1/conversationsx", false),
+            ("/api/v1/mail/test", false),
+        ];
+        for (path, allowed) in cases {
+            assert_eq!(api_token_may_call(path), allowed, "{path}");
+        }
+        assert!(is_api_token(&new_api_token()));
+        assert!(!is_api_token(&new_staff_token()));
     }
 
     #[test]

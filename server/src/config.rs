@@ -128,6 +128,38 @@ pub struct Settings {
     pub mail: MailArgs,
     #[command(flatten)]
     pub push: PushArgs,
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
+}
+
+/// Webhooks to the organizations' endpoints.
+#[derive(Clone, Debug, Args)]
+pub struct WebhookArgs {
+    /// Accept endpoints over plain http on loopback, and loopback addresses: for tests
+    /// on this machine only.
+    #[arg(long, env = "NATTER_WEBHOOK_ALLOW_HTTP")]
+    pub webhook_allow_http: bool,
+    /// Accept endpoints on private network addresses (10/8, 192.168/16, …): a service
+    /// on the same network. Off by default, so an endpoint cannot reach into it.
+    #[arg(long, env = "NATTER_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
+    /// Seconds before a failed delivery is retried; the wait doubles after each
+    /// failure, up to two hours apart, for about a day.
+    #[arg(long, env = "NATTER_WEBHOOK_RETRY_SECS", default_value_t = 10.0)]
+    pub webhook_retry_secs: f64,
+}
+
+impl WebhookArgs {
+    pub(crate) fn policy(&self) -> crate::outbound::Policy {
+        crate::outbound::Policy {
+            allow_loopback: self.webhook_allow_http,
+            allow_private: self.webhook_allow_private,
+        }
+    }
+
+    pub(crate) fn first_retry(&self) -> Duration {
+        Duration::try_from_secs_f64(self.webhook_retry_secs).unwrap_or(Duration::from_secs(10))
+    }
 }
 
 /// Browser notifications to staff (Web Push).

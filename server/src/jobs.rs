@@ -2,14 +2,17 @@
 //! runs each, and records the result; a failure is retried with a growing delay, for
 //! about a day, then given up with its reason kept. Today: staff alerts
 //! and assignment emails (`chat::alerts`), visitor emails (`chat::continuity`) and
-//! pushes (`chat::push`).
+//! pushes (`chat::push`), and the alert that a webhook endpoint
+//! is failing (`chat::webhooks`). A second loop sends webhook deliveries
+//! ([`spawn_webhooks`]), woken by the commits that write them.
 
 use crate::chat::JobOutcome;
 use crate::state::AppState;
 use crate::store::{
-    ASSIGNMENT_ALERT, Job, MENTION_ALERT, STAFF_ALERT, STAFF_PUSH, TRANSCRIPT_EMAIL, VISITOR_EMAIL,
-    now_ms,
+    ASSIGNMENT_ALERT, AttemptResult, ClaimedDelivery, Job, MENTION_ALERT, STAFF_ALERT, STAFF_PUSH,
+    TRANSCRIPT_EMAIL, VISITOR_EMAIL, WEBHOOK_FAILING, now_ms,
 };
+use crate::webhooks;
 use std::time::Duration;
 
 /// How often the worker looks for due jobs.
@@ -52,6 +55,14 @@ async fn run(state: &AppState, job: &Job) -> JobOutcome {
     let Ok(payload) = serde_json::from_str::<serde_json::Value>(&job.payload) else {
         return JobOutcome::GiveUp("the payload is not JSON".into());
     };
+    if job.kind == WEBHOOK_FAILING {
+        return match payload["webhook_id"].as_str() {
+            Some(webhook) => crate::chat::webhooks::failing_alert(state, webhook)
+                .await
+                .into(),
+            None => JobOutcome::GiveUp("no webhook_id".into()),
+        };
+    }
     let Some(conv_id) = payload["conv_id"].as_str() else {
         return JobOutcome::GiveUp("no conv_id".into());
     };
@@ -121,6 +132,77 @@ async fn record(state: &AppState, job: &Job, outcome: JobOutcome) -> crate::stor
 fn retry_delay_ms(attempts: i64) -> i64 {
     let doublings = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
     (10_000_i64.saturating_mul(1 << doublings)).min(2 * 3600 * 1000)
+}
+
+/// Runs the dispatcher until shutdown: woken by every commit that wrote deliveries,
+/// and once a second for retries that came due.
+pub fn spawn_webhooks(state: AppState) {
+    let mut shutdown = state.shutdown.clone();
+    let wake = state.store.webhook_wake();
+    tokio::spawn(async move {
+        loop {
+            let claimed = match state
+                .store
+                .claim_deliveries(webhooks::LEASE_MS, webhooks::BATCH)
+                .await
+            {
+                Ok(claimed) => claimed,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not claim webhook deliveries");
+                    Vec::new()
+                }
+            };
+            if claimed.is_empty() {
+                tokio::select! {
+                    () = wake.notified() => {}
+                    () = tokio::time::sleep(POLL) => {}
+                    _ = shutdown.wait_for(|stop| *stop) => break,
+                }
+                continue;
+            }
+            futures_util::future::join_all(claimed.iter().map(|d| deliver(&state, d))).await;
+        }
+    });
+}
+
+async fn deliver(state: &AppState, delivery: &ClaimedDelivery) {
+    let dispatcher = &state.webhooks;
+    let target = match state.store.webhook_target(&delivery.webhook_id).await {
+        Ok(Some(target)) => target,
+        // Deleted meanwhile: its deliveries went with it.
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read a webhook endpoint");
+            return;
+        }
+    };
+    let attempt = dispatcher.attempt(&target.0, &target.1, delivery).await;
+    let result = if attempt.error.is_none() {
+        AttemptResult::Delivered
+    } else if delivery.attempts >= webhooks::MAX_ATTEMPTS {
+        AttemptResult::GiveUp
+    } else {
+        AttemptResult::RetryAt(
+            crate::store::now_ms().saturating_add(dispatcher.retry_delay_ms(delivery.attempts)),
+        )
+    };
+    crate::telemetry::webhook_attempt(result == AttemptResult::Delivered);
+    if result != AttemptResult::Delivered {
+        tracing::info!(
+            delivery = delivery.id,
+            webhook = %delivery.webhook_id,
+            attempts = delivery.attempts,
+            error = attempt.error.as_deref().unwrap_or_default(),
+            "webhook delivery failed"
+        );
+    }
+    if let Err(e) = state
+        .store
+        .finish_delivery(delivery, &attempt, result)
+        .await
+    {
+        tracing::warn!(error = %e, delivery = delivery.id, "could not record a webhook attempt");
+    }
 }
 
 #[cfg(test)]

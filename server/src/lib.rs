@@ -18,6 +18,7 @@ mod jobs;
 pub mod limits;
 mod mail;
 mod origin;
+mod outbound;
 mod push;
 mod retention;
 mod serve;
@@ -31,6 +32,7 @@ pub mod store;
 #[cfg(not(feature = "test-support"))]
 mod store;
 mod telemetry;
+mod webhooks;
 mod ws;
 
 pub use startup::{Application, ShutdownHandle};

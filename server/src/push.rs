@@ -3,9 +3,9 @@
 //! (RFC 8292). The key is made once and kept in the database, so every instance signs
 //! with it and subscriptions survive restarts; `NATTER_VAPID_PRIVATE_KEY` gives one.
 
+use crate::outbound::private_host;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use std::net::IpAddr;
 use std::time::Duration;
 use web_push_native::jwt_simple::algorithms::{
     ECDSAP256KeyPairLike, ECDSAP256PublicKeyLike, ES256KeyPair,
@@ -186,40 +186,6 @@ fn decode_keys(subscription: &Subscription<'_>) -> Result<(p256::PublicKey, Auth
         .filter(|bytes| bytes.len() == 16)
         .ok_or("keys.auth is not 16 bytes in base64url.")?;
     Ok((p256dh, Auth::clone_from_slice(&auth)))
-}
-
-/// Loopback, private, link-local and unspecified addresses, and `localhost`: a push
-/// endpoint there would make the server call into its own network.
-fn private_host(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => private_ip(IpAddr::V4(ip)),
-        Some(url::Host::Ipv6(ip)) => private_ip(IpAddr::V6(ip)),
-        Some(url::Host::Domain(name)) => {
-            let name = name.trim_end_matches('.').to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost")
-        }
-        None => true,
-    }
-}
-
-fn private_ip(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(ip) => {
-            ip.is_loopback()
-                || ip.is_private()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
-        }
-        IpAddr::V6(ip) => {
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || ip.to_ipv4_mapped().is_some_and(|v4| private_ip(IpAddr::V4(v4)))
-                // Unique local (fc00::/7) and link-local (fe80::/10).
-                || (ip.segments()[0] & 0xfe00) == 0xfc00
-                || (ip.segments()[0] & 0xffc0) == 0xfe80
-        }
-    }
 }
 
 /// A `Topic` header for a conversation: at most 32 URL-safe characters.

@@ -26,6 +26,8 @@ pub enum StartupError {
     Mail(String),
     #[error("web push: {0}")]
     Push(String),
+    #[error("webhooks: {0}")]
+    Webhooks(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -108,6 +110,12 @@ impl Application {
             );
         }
         let pusher = Arc::new(pusher(&settings, &store).await?);
+        let webhooks = crate::webhooks::Dispatcher::new(
+            settings.webhooks.policy(),
+            settings.webhooks.first_retry(),
+        )
+        .map(Arc::new)
+        .map_err(StartupError::Webhooks)?;
         if settings.demo {
             crate::demo::seed(&store)
                 .await
@@ -157,12 +165,14 @@ impl Application {
             refusals: Arc::default(),
             mailer,
             pusher,
+            webhooks,
             shutdown: rx,
         };
         state
             .refusals
             .spawn_flusher(state.store.clone(), state.shutdown.clone());
         crate::jobs::spawn(state.clone());
+        crate::jobs::spawn_webhooks(state.clone());
         crate::retention::spawn(
             state.store.clone(),
             state.settings.abandoned_lead_ttl(),

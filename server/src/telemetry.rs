@@ -27,6 +27,12 @@ pub fn message_committed(direction: natter_protocol::Direction) {
     counter!("natter_messages_total", "direction" => direction.as_str()).increment(1);
 }
 
+/// One webhook delivery attempt, and whether the endpoint took it.
+pub fn webhook_attempt(delivered: bool) {
+    let outcome = if delivered { "delivered" } else { "failed" };
+    counter!("natter_webhook_attempts_total", "outcome" => outcome).increment(1);
+}
+
 /// One group commit of `size` appends (appends / batches = the mean batch size).
 pub fn append_batch(size: usize) {
     counter!("natter_append_batches_total").increment(1);

@@ -9,7 +9,7 @@ pub fn ConnectionBadge() -> impl IntoView {
     view! {
         <span class=move || state().class() role="status" aria-live="polite">
             <span class="dot" aria-hidden="true"></span>
-            {move || state().label()}
+            <span class="conn-label">{move || state().label()}</span>
         </span>
     }
 }

@@ -5,6 +5,7 @@ mod composer;
 mod connection;
 mod conversation;
 mod hours;
+mod integrations;
 mod join;
 mod labels;
 mod list;

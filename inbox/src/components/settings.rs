@@ -74,6 +74,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <Show when=move || inbox.manages_websites()>
                     {tab(Page::Websites, "Websites")}
                     {tab(Page::Team, "Team")}
+                    {tab(Page::Integrations, "Integrations")}
                 </Show>
                 {tab(Page::Profile, "My profile")}
                 <span class="spacer"></span>
@@ -91,6 +92,7 @@ pub fn SettingsPage() -> impl IntoView {
             {move || match inbox.page.get() {
                 Page::Websites => view! { <WebsitesPage /> }.into_any(),
                 Page::Team => view! { <TeamPage /> }.into_any(),
+                Page::Integrations => view! { <super::integrations::IntegrationsPage /> }.into_any(),
                 _ => view! { <ProfilePage /> }.into_any(),
             }}
         </div>

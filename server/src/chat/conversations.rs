@@ -48,7 +48,9 @@ pub async fn update(
         let conv_id = conversation.conv_id();
         let mut events = Vec::new();
         if let Some(status) = change.status {
-            store.set_status(&conv_id, status).await?;
+            store
+                .set_status(&conversation.org_id, &conv_id, status)
+                .await?;
             events.push(Event {
                 org_id: conversation.org_id.clone(),
                 conv_id: conv_id.clone(),
@@ -62,7 +64,12 @@ pub async fn update(
         }
         if let Some(assignee_id) = change.assignee_id {
             store
-                .set_assignee(&conv_id, assignee_id.as_deref(), alert_by.as_deref())
+                .set_assignee(
+                    &conversation.org_id,
+                    &conv_id,
+                    assignee_id.as_deref(),
+                    alert_by.as_deref(),
+                )
                 .await?;
             events.push(Event {
                 org_id: conversation.org_id.clone(),

@@ -91,7 +91,9 @@ pub async fn create(
     commit(state, async move {
         let (visitor, conv_id, messages) = store.create_lead(&account, lead).await?;
         if !candidates.is_empty() {
-            store.auto_assign(&conv_id, &candidates).await?;
+            store
+                .auto_assign(&account.org_id, &conv_id, &candidates)
+                .await?;
         }
         let event = |frame| Event {
             org_id: account.org_id.clone(),

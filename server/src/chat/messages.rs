@@ -34,7 +34,13 @@ pub async fn post(
     commit(state, async move {
         let conv_id = conversation.conv_id();
         let appended = store
-            .append_message(&conv_id, &author, &text, &client_msg_id)
+            .append_message(
+                &conversation.org_id,
+                &conv_id,
+                &author,
+                &text,
+                &client_msg_id,
+            )
             .await?;
         let mut events = Vec::new();
         if appended.created {
@@ -108,7 +114,7 @@ pub async fn delete(
     commit(state, async move {
         let conv_id = conversation.conv_id();
         let tombstone = store
-            .delete_message(&conv_id.0, &message_id)
+            .delete_message(&conversation.org_id, &conv_id.0, &message_id)
             .await?
             .ok_or(ApiError::NotFound("message"))?;
         let events = vec![Event {

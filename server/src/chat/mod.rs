@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod alerts;
+pub mod api_tokens;
 pub mod canned;
 pub mod continuity;
 pub mod conversations;
@@ -28,6 +29,7 @@ pub mod setup;
 pub mod team;
 pub mod transcripts;
 pub mod typing;
+pub mod webhooks;
 pub mod websites;
 
 use crate::http::error::{ApiError, ApiResult};

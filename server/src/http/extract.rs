@@ -109,6 +109,16 @@ impl FromRequestParts<AppState> for StaffAuth {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(&parts.headers)?;
+        // Under `nest`, `parts.uri` lost its prefix; the original keeps it.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path(), |o| o.0.path());
+        if crate::auth::is_api_token(token) && !crate::auth::api_token_may_call(path) {
+            return Err(ApiError::Forbidden(
+                "an API token cannot call this; sign in as a member",
+            ));
+        }
         match crate::chat::access::holder(state, token).await? {
             Some(Principal::Staff(staff)) => Ok(Self {
                 staff,

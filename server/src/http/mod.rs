@@ -1,6 +1,7 @@
 //! The web layer: each resource module owns its `router()`; this merges them.
 
 pub(crate) mod accounts;
+pub(crate) mod api_tokens;
 mod assets;
 pub(crate) mod auth;
 pub(crate) mod canned;
@@ -19,6 +20,7 @@ pub(crate) mod search;
 pub(crate) mod setup;
 pub(crate) mod team;
 pub(crate) mod visitors;
+pub(crate) mod webhooks;
 pub(crate) mod widget;
 
 use crate::http::error::ApiError;
@@ -121,6 +123,8 @@ pub fn router(state: AppState) -> Router {
         .merge(mail::router())
         .merge(push::router())
         .merge(canned::router())
+        .merge(webhooks::router())
+        .merge(api_tokens::router())
         .merge(notes::router())
         .merge(labels::router())
         .merge(search::router())

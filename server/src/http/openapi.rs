@@ -7,8 +7,8 @@ use super::responses::{
     RateLimited, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use super::{
-    accounts, auth, canned, conversations, health, labels, links, mail, notes, push, search, setup,
-    team, visitors, widget,
+    accounts, api_tokens, auth, canned, conversations, health, labels, links, mail, notes, push,
+    search, setup, team, visitors, webhooks, widget,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -89,6 +89,16 @@ pub const PATH: &str = "/api/openapi.json";
         labels::remove,
         labels::set,
         search::search,
+        webhooks::list,
+        webhooks::create,
+        webhooks::update,
+        webhooks::remove,
+        webhooks::deliveries,
+        webhooks::redeliver,
+        webhooks::test,
+        api_tokens::list,
+        api_tokens::create,
+        api_tokens::revoke,
         visitors::export,
         visitors::erase,
         visitors::retention,
@@ -123,6 +133,7 @@ pub const PATH: &str = "/api/openapi.json";
         (name = "notes", description = "Internal notes: staff only, never the visitor"),
         (name = "visitors", description = "A visitor's data rights: export, erasure and retention"),
         (name = "labels", description = "Labels: the organization's list and each conversation's"),
+        (name = "integrations", description = "Signed webhooks and API tokens (owners and admins)"),
         (name = "operations", description = "Probes, metrics and this document"),
     )
 )]

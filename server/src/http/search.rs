@@ -24,8 +24,9 @@ const MAX_OFFSET: u32 = 1000;
 #[serde(deny_unknown_fields)]
 pub(crate) struct Params {
     /// The words to find, 1–200 characters: each is a word prefix, all must match
-    /// (in a message, or in the visitor's name or email). Case and accents are ignored.
-    #[param(min_length = 1, max_length = 200)]
+    /// (in a message, or in the visitor's name or email). Case and accents are ignored;
+    /// spaces around it are not counted, so it needs one character that is not a space.
+    #[param(min_length = 1, max_length = 200, pattern = r"\S")]
     q: String,
     /// Only conversations with this status.
     #[param(nullable = false)]

@@ -47,6 +47,9 @@ pub(super) struct Caches {
     pub owners: Cache<String, ConversationOwner>,
     /// Organization id → who answers its widgets, and how fast.
     pub teams: Cache<String, Team>,
+    /// Organization id → whether it has an enabled webhook endpoint. This instance
+    /// clears it on every change of its endpoints; others see one within [`ACCOUNT_TTL`].
+    pub webhook_orgs: Cache<String, bool>,
 }
 
 impl Caches {
@@ -68,6 +71,10 @@ impl Caches {
             teams: Cache::builder()
                 .max_capacity(CAPACITY)
                 .time_to_live(TEAM_TTL)
+                .build(),
+            webhook_orgs: Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(ACCOUNT_TTL)
                 .build(),
         }
     }

@@ -279,14 +279,19 @@ impl Store {
     /// assigned it), an email to the assignee, if they want one, is committed with it.
     pub async fn set_assignee(
         &self,
+        org_id: &str,
         conv_id: &ConvId,
         assignee: Option<&str>,
         alert_by: Option<&str>,
     ) -> StoreResult<()> {
+        let hooks = self.webhooks_wanted(org_id).await?;
         let mut tx = self
             .pool
             .begin_with(super::begin_write(self.backend))
             .await?;
+        if hooks {
+            assignee_changed(&mut tx, org_id, &conv_id.0, assignee).await?;
+        }
         sqlx::query(SET_ASSIGNEE_SQL)
             .bind(&conv_id.0)
             .bind(assignee)
@@ -312,6 +317,9 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        if hooks {
+            self.wake_webhooks();
+        }
         Ok(())
     }
 
@@ -320,9 +328,11 @@ impl Store {
     /// when none of them is a member.
     pub async fn auto_assign(
         &self,
+        org_id: &str,
         conv_id: &ConvId,
         candidates: &[String],
     ) -> StoreResult<Option<String>> {
+        let hooks = self.webhooks_wanted(org_id).await?;
         let mut tx = self
             .pool
             .begin_with(super::begin_write(self.backend))
@@ -348,6 +358,9 @@ impl Store {
         let Some((_, staff_id)) = chosen else {
             return Ok(None);
         };
+        if hooks {
+            assignee_changed(&mut tx, org_id, &conv_id.0, Some(&staff_id)).await?;
+        }
         sqlx::query(SET_ASSIGNEE_SQL)
             .bind(&conv_id.0)
             .bind(&staff_id)
@@ -359,19 +372,47 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        if hooks {
+            self.wake_webhooks();
+        }
         Ok(Some(staff_id))
     }
 
+    /// Sets a conversation's status; a change is a `conversation.updated` webhook event.
     pub async fn set_status(
         &self,
+        org_id: &str,
         conv_id: &ConvId,
         status: ConversationStatus,
     ) -> StoreResult<()> {
+        if !self.webhooks_wanted(org_id).await? {
+            sqlx::query(SET_STATUS_SQL)
+                .bind(&conv_id.0)
+                .bind(status.as_str())
+                .execute(&self.pool)
+                .await?;
+            return Ok(());
+        }
+        let mut tx = self
+            .pool
+            .begin_with(super::begin_write(self.backend))
+            .await?;
+        let before: Option<String> =
+            sqlx::query_scalar("SELECT status FROM conversations WHERE id = $1")
+                .bind(&conv_id.0)
+                .fetch_optional(&mut *tx)
+                .await?;
         sqlx::query(SET_STATUS_SQL)
             .bind(&conv_id.0)
             .bind(status.as_str())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        if before.is_some_and(|b| b != status.as_str()) {
+            let changes = serde_json::json!({ "status": status });
+            super::webhooks::conversation_updated(&mut tx, org_id, &conv_id.0, changes).await?;
+        }
+        tx.commit().await?;
+        self.wake_webhooks();
         Ok(())
     }
 
@@ -385,6 +426,28 @@ impl Store {
             .await?;
         Ok(to_u64(stored))
     }
+}
+
+/// Records `conversation.updated` when `assignee` differs from the stored one (called
+/// in the assigning transaction, before the update).
+async fn assignee_changed(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    org_id: &str,
+    conv_id: &str,
+    assignee: Option<&str>,
+) -> sqlx::Result<()> {
+    let before: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT assignee_id FROM conversations WHERE id = $1")
+            .bind(conv_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if let Some((before,)) = before
+        && before.as_deref() != assignee
+    {
+        let changes = serde_json::json!({ "assignee_id": assignee });
+        super::webhooks::conversation_updated(tx, org_id, conv_id, changes).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

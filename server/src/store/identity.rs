@@ -92,10 +92,16 @@ impl Store {
             return Ok(None);
         };
         let now = now_ms();
+        let hooks = self.webhooks_wanted(&account.org_id).await?;
         let mut tx = self
             .pool
             .begin_with(super::begin_write(self.backend))
             .await?;
+        let before = if hooks {
+            Some(super::webhooks::visitor(&mut tx, &visitor.id).await?)
+        } else {
+            None
+        };
         sqlx::query(
             "UPDATE visitors SET name = COALESCE($2, name), email = COALESCE($3, email), \
              last_seen_at = $4 WHERE id = $1",
@@ -116,7 +122,18 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        let mut changed = false;
+        if let Some(before) = before {
+            let after = super::webhooks::visitor(&mut tx, &visitor.id).await?;
+            if after != before {
+                changed = true;
+                super::webhooks::visitor_updated(&mut tx, &account.org_id, after).await?;
+            }
+        }
         tx.commit().await?;
+        if changed {
+            self.wake_webhooks();
+        }
         if let Some(name) = contact.name {
             visitor.name = name.to_owned();
         }

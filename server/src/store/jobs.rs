@@ -9,6 +9,9 @@ pub const STAFF_ALERT: &str = "staff_alert";
 /// Emails a member that someone assigned them a conversation.
 pub const ASSIGNMENT_ALERT: &str = "assignment_alert";
 
+/// Emails the organization's owners and admins that a webhook endpoint is failing.
+pub const WEBHOOK_FAILING: &str = "webhook_failing";
+
 /// Emails a visitor the transcript of their conversation.
 pub const TRANSCRIPT_EMAIL: &str = "transcript_email";
 

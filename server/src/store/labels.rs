@@ -94,10 +94,19 @@ impl Store {
         labels: &[String],
         color_of: impl Fn(&str) -> String,
     ) -> StoreResult<()> {
+        let hooks = self.webhooks_wanted(org_id).await?;
         let mut tx = self
             .pool
             .begin_with(super::begin_write(self.backend))
             .await?;
+        let before: Vec<String> = if hooks {
+            sqlx::query_scalar("SELECT label FROM conversation_labels WHERE conv_id = $1")
+                .bind(conv_id)
+                .fetch_all(&mut *tx)
+                .await?
+        } else {
+            Vec::new()
+        };
         let now = now_ms();
         for name in labels {
             sqlx::query(
@@ -122,7 +131,22 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        let mut after = labels.to_vec();
+        after.sort();
+        after.dedup();
+        let changed = hooks && {
+            let mut before = before;
+            before.sort();
+            before != after
+        };
+        if changed {
+            let changes = serde_json::json!({ "labels": after });
+            super::webhooks::conversation_updated(&mut tx, org_id, conv_id, changes).await?;
+        }
         tx.commit().await?;
+        if changed {
+            self.wake_webhooks();
+        }
         Ok(())
     }
 }

@@ -108,6 +108,9 @@ impl Store {
     ) -> StoreResult<(VisitorIdentity, ConvId, Vec<Message>)> {
         let now = now_ms();
         let conv_id = ConvId(uuid::Uuid::new_v4().to_string());
+        // Asked before the transaction: inside it, a second connection could wait on a
+        // pool that the transactions themselves have emptied.
+        let hooks = self.webhooks_wanted(&account.org_id).await?;
         let mut tx = self
             .pool
             .begin_with(super::begin_write(self.backend))
@@ -160,6 +163,12 @@ impl Store {
             messages.push(message);
         }
         super::push::enqueue(&mut tx, &conv_id.0).await?;
+        if hooks {
+            super::webhooks::conversation_created(&mut tx, &account.org_id, &conv_id.0).await?;
+            for message in &messages {
+                super::webhooks::message_created(&mut tx, &account.org_id, message, false).await?;
+            }
+        }
         if let Some(run_at) = lead.alert_at {
             let payload = serde_json::json!({ "conv_id": conv_id.0 }).to_string();
             super::jobs::enqueue(
@@ -173,6 +182,9 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        if hooks {
+            self.wake_webhooks();
+        }
         Ok((visitor, conv_id, messages))
     }
 
@@ -228,20 +240,51 @@ impl Store {
     /// its tombstone unchanged.
     pub async fn delete_message(
         &self,
+        org_id: &str,
         conv_id: &str,
         message_id: &str,
     ) -> StoreResult<Option<Message>> {
-        sqlx::query(
+        let hooks = self.webhooks_wanted(org_id).await?;
+        let mut tx = self
+            .pool
+            .begin_with(super::begin_write(self.backend))
+            .await?;
+        let deleted: Option<i64> = sqlx::query_scalar(
             "UPDATE messages SET text = '', deleted_at = $3 \
-             WHERE id = $1 AND conv_id = $2 AND deleted_at IS NULL",
+             WHERE id = $1 AND conv_id = $2 AND deleted_at IS NULL RETURNING seq",
         )
         .bind(message_id)
         .bind(conv_id)
         .bind(now_ms())
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        if let (true, Some(seq)) = (hooks, deleted) {
+            let data =
+                serde_json::json!({ "conv_id": conv_id, "message_id": message_id, "seq": seq });
+            super::webhooks::record(
+                &mut tx,
+                org_id,
+                conv_id,
+                natter_protocol::WebhookEvent::MessageDeleted,
+                data,
+                false,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        if hooks && deleted.is_some() {
+            self.wake_webhooks();
+        }
         self.message(conv_id, message_id).await
     }
+}
+
+/// What is committed with an appended message besides it.
+pub(super) struct FollowUps<'a> {
+    /// When to follow it up by email (see `writer::AppendJob`).
+    pub notify_at: Option<i64>,
+    /// Its organization, when that has webhook endpoints.
+    pub webhook_org: Option<&'a str>,
 }
 
 /// One append in its own transaction: the writer's path when a batch cannot be
@@ -253,12 +296,15 @@ pub(super) async fn append_one(
     author: &Author,
     text: &str,
     client_msg_id: &str,
-    notify_at: Option<i64>,
+    follow: FollowUps<'_>,
 ) -> StoreResult<Appended> {
     let mut tx = pool.begin_with(begin).await?;
     match insert_message(&mut tx, conv_id, author, text, client_msg_id).await? {
         Some((message, reopened)) => {
-            super::emails::enqueue_follow_up(&mut tx, &message, notify_at).await?;
+            super::emails::enqueue_follow_up(&mut tx, &message, follow.notify_at).await?;
+            if let Some(org_id) = follow.webhook_org {
+                super::webhooks::message_created(&mut tx, org_id, &message, reopened).await?;
+            }
             tx.commit().await?;
             Ok(Appended {
                 message,

@@ -4,6 +4,7 @@
 //! driver; only the connection set-up and the migrations folder differ. A message
 //! is committed, with its `seq`, before any caller can acknowledge or publish it.
 
+mod api_tokens;
 mod cache;
 mod canned;
 mod conversations;
@@ -20,8 +21,10 @@ mod push;
 mod rows;
 mod search;
 mod wal;
+mod webhooks;
 mod writer;
 
+pub use api_tokens::{ApiTokenRow, NewApiToken};
 pub use cache::Lookup;
 pub use conversations::{Assignee, ConversationOwner, ConversationRow, ListCursor};
 pub use directory::{
@@ -29,11 +32,14 @@ pub use directory::{
 };
 pub use emails::{LinkRefusal, VISITOR_EMAIL, VisitorMailing};
 pub use identity::NewContact;
-pub use jobs::{ASSIGNMENT_ALERT, Job, STAFF_ALERT, TRANSCRIPT_EMAIL};
+pub use jobs::{ASSIGNMENT_ALERT, Job, STAFF_ALERT, TRANSCRIPT_EMAIL, WEBHOOK_FAILING};
 pub use messages::{Author, NewLead};
 pub use notes::{MENTION_ALERT, NewNote};
 pub use push::STAFF_PUSH;
 pub use search::{Search, terms as search_terms};
+pub use webhooks::{
+    Attempt, AttemptResult, ClaimedDelivery, DeliveryRow, WebhookChanges, WebhookRow, events_column,
+};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -101,6 +107,8 @@ pub struct Store {
     /// The group-commit writer that every message append goes through.
     appends: tokio::sync::mpsc::Sender<writer::AppendJob>,
     caches: cache::Caches,
+    /// Poked after a commit that wrote webhook deliveries.
+    webhook_wake: std::sync::Arc<tokio::sync::Notify>,
     /// A visitor token unused for longer than this opens nothing (ms; 0: never).
     visitor_token_ttl_ms: i64,
     /// A staff reply the visitor has not seen this long after is emailed to them
@@ -191,12 +199,14 @@ impl Store {
             );
             control
         });
-        let appends = writer::spawn(pool.clone(), backend, wal_control);
+        let webhook_wake = std::sync::Arc::new(tokio::sync::Notify::new());
+        let appends = writer::spawn(pool.clone(), backend, wal_control, webhook_wake.clone());
         Ok(Self {
             pool,
             backend,
             appends,
             caches: cache::Caches::new(),
+            webhook_wake,
             visitor_token_ttl_ms: 0,
             visitor_email_delay_ms: None,
             staff_alert_delay_ms: None,

@@ -66,6 +66,7 @@ impl Store {
     pub async fn add_note(&self, conv_id: &ConvId, note: NewNote<'_>) -> StoreResult<(Note, bool)> {
         let id = uuid::Uuid::now_v7().to_string();
         let now = now_ms();
+        let hooks = self.webhooks_wanted(&note.author.org_id).await?;
         let mut tx = self
             .pool
             .begin_with(super::begin_write(self.backend))
@@ -105,7 +106,13 @@ impl Store {
                 .await?;
             }
         }
+        if inserted && hooks {
+            super::webhooks::note_created(&mut tx, &note.author.org_id, &conv_id.0, &id).await?;
+        }
         tx.commit().await?;
+        if inserted && hooks {
+            self.wake_webhooks();
+        }
         let stored: NoteRow = sqlx::query_as(&format!(
             "SELECT {NOTE_COLUMNS} FROM notes WHERE conv_id = $1 AND client_msg_id = $2"
         ))

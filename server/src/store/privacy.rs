@@ -46,6 +46,7 @@ impl Store {
         org_id: &str,
         visitor_id: &str,
     ) -> StoreResult<Option<Vec<String>>> {
+        let hooks = self.webhooks_wanted(org_id).await?;
         let mut tx = self
             .pool
             .begin_with(super::begin_write(self.backend))
@@ -75,7 +76,21 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(None);
         }
+        // What webhooks have not yet sent of theirs is not sent, and the log forgets
+        // what was; then `visitor.deleted` says so.
+        for (conv_id,) in &convs {
+            sqlx::query("DELETE FROM webhook_deliveries WHERE ordering_key = $1")
+                .bind(conv_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if hooks {
+            super::webhooks::visitor_deleted(&mut tx, org_id, visitor_id).await?;
+        }
         tx.commit().await?;
+        if hooks {
+            self.wake_webhooks();
+        }
         // Their cached owners and tokens must not outlive them here.
         self.caches.owners.invalidate_all();
         self.caches.visitors.invalidate_all();

@@ -13,7 +13,7 @@
 //! are replayed one by one through [`append_one`], which has the precise
 //! idempotency and error semantics. A rollback leaves no `seq` gap.
 
-use super::messages::{Appended, Author, append_one};
+use super::messages::{Appended, Author, FollowUps, append_one};
 use super::rows::to_u64;
 use super::wal::WalControl;
 use super::{Backend, Store, StoreError, StoreResult, now_ms};
@@ -23,7 +23,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Connection, Transaction};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 /// At most this many appends share one transaction (10 parameters each stays far
 /// below SQLite's and Postgres's limits on bound parameters).
@@ -41,6 +41,9 @@ pub(super) struct AppendJob {
     /// committed with it): a staff reply the visitor has not seen, a visitor message
     /// nobody answered.
     pub notify_at: Option<i64>,
+    /// The conversation's organization, when it has webhook endpoints (an event is
+    /// committed with the message).
+    pub webhook_org: Option<String>,
     pub done: oneshot::Sender<StoreResult<Appended>>,
 }
 
@@ -50,6 +53,7 @@ pub(super) fn spawn(
     pool: AnyPool,
     backend: Backend,
     wal: Option<Arc<WalControl>>,
+    webhook_wake: Arc<Notify>,
 ) -> mpsc::Sender<AppendJob> {
     let (tx, mut rx) = mpsc::channel::<AppendJob>(QUEUE);
     let statements = Statements::new(backend);
@@ -59,7 +63,11 @@ pub(super) fn spawn(
         // statements stay prepared) and replaces it after any error.
         let mut conn = None;
         while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+            let hooks = jobs.iter().any(|j| j.webhook_org.is_some());
             commit_batch(&pool, &statements, &mut conn, std::mem::take(&mut jobs)).await;
+            if hooks {
+                webhook_wake.notify_one();
+            }
             if let (Some(wal), Some(conn)) = (&wal, conn.as_mut()) {
                 super::wal::restart_if_wanted(wal, conn).await;
             }
@@ -95,6 +103,10 @@ async fn commit_batch(
         Err(err) => {
             tracing::debug!(error = %err, size = jobs.len(), "batch replayed one by one");
             for job in jobs {
+                let follow = FollowUps {
+                    notify_at: job.notify_at,
+                    webhook_org: job.webhook_org.as_deref(),
+                };
                 let outcome = append_one(
                     pool,
                     statements.begin,
@@ -102,7 +114,7 @@ async fn commit_batch(
                     &job.author,
                     &job.text,
                     &job.client_msg_id,
-                    job.notify_at,
+                    follow,
                 )
                 .await;
                 let _ = job.done.send(outcome);
@@ -313,6 +325,10 @@ async fn write_batch(
                 followed.push(key);
                 super::emails::enqueue_follow_up(tx, &appended.message, job.notify_at).await?;
             }
+            if let Some(org_id) = &job.webhook_org {
+                super::webhooks::message_created(tx, org_id, &appended.message, appended.reopened)
+                    .await?;
+            }
         }
     }
 
@@ -344,6 +360,7 @@ impl Store {
     /// Concurrent appends share one commit (see `writer`).
     pub async fn append_message(
         &self,
+        org_id: &str,
         conv_id: &ConvId,
         author: &Author,
         text: &str,
@@ -355,12 +372,17 @@ impl Store {
             Author::Visitor { .. } => self.staff_alert_delay_ms,
         };
         let notify_at = delay.map(|d| now_ms().saturating_add(d));
+        let webhook_org = self
+            .webhooks_wanted(org_id)
+            .await?
+            .then(|| org_id.to_owned());
         let job = AppendJob {
             conv_id: conv_id.clone(),
             author: author.clone(),
             text: text.to_owned(),
             client_msg_id: client_msg_id.to_owned(),
             notify_at,
+            webhook_org,
             done,
         };
         self.appends
@@ -480,6 +502,7 @@ mod tests {
             text: "hello".into(),
             client_msg_id: key.into(),
             notify_at: None,
+            webhook_org: None,
             done,
         };
         (job, outcome)
@@ -511,7 +534,7 @@ mod tests {
             (1, &first.message.id)
         );
         let next = store
-            .append_message(conv, &author, "hello", "next")
+            .append_message(&visitor.org_id, conv, &author, "hello", "next")
             .await
             .unwrap();
         assert_eq!(next.message.seq, 2, "the rolled-back block left no gap");

@@ -7,7 +7,7 @@ use natter_protocol::{
     ClientFrame, ConvId, LeadCreated, LoginResponse, MessageEnvelope, MessageList, PostMessage,
     ServerFrame,
 };
-use natter_server::config::{DatabaseArgs, LimitArgs, MailArgs, PushArgs, Settings};
+use natter_server::config::{DatabaseArgs, LimitArgs, MailArgs, PushArgs, Settings, WebhookArgs};
 use natter_server::store::{NewAccount, NewStaff, SqliteSync, Store};
 use natter_server::{Application, ShutdownHandle};
 use reqwest::StatusCode;
@@ -69,6 +69,12 @@ pub fn settings_for(db: &TestDb) -> Settings {
         staff_origins: Vec::new(),
         mail: MailArgs::default(),
         push: PushArgs::default(),
+        // The tests' receivers are on loopback, and a retry should not take seconds.
+        webhooks: WebhookArgs {
+            webhook_allow_http: true,
+            webhook_allow_private: false,
+            webhook_retry_secs: 0.2,
+        },
     }
 }
 

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod abuse;
+mod api_tokens;
 mod assignment;
 mod authorization;
 mod availability;
@@ -34,6 +35,8 @@ mod privacy;
 mod proxy;
 mod push;
 mod realtime;
+#[path = "../common/receiver.rs"]
+mod receiver;
 mod restart;
 mod scale_out;
 mod search;
@@ -43,3 +46,4 @@ mod smtp;
 mod team;
 mod upgrade;
 mod wal;
+mod webhooks;

@@ -12,6 +12,9 @@ mod crash;
 mod email;
 mod login_flood;
 mod logs;
+#[path = "../common/receiver.rs"]
+mod receiver;
 mod server;
 #[path = "../common/smtp.rs"]
 mod smtp;
+mod webhooks;
