@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { ARTIFACTS, NatterServer, PushService, SmtpServer, freePort, launchBrowser, startHostSite } from './lib/env.mjs';
 import {
@@ -40,8 +42,9 @@ before(async () => {
       '--public-url', `http://127.0.0.1:${port}`,
       '--email-delay-secs', '1',
       '--staff-alert-secs', '3600',
-      // The push service of this suite is on loopback, over http.
+      // The push service and the webhook receiver of this suite are on loopback, over http.
       '--push-allow-http',
+      '--webhook-allow-http',
     ],
   });
   await server.start();
@@ -252,5 +255,98 @@ describe('When nobody can answer', { concurrency: 1 }, () => {
     const forgotten = again.waitForRequest((r) => r.method() === 'DELETE' && r.url().endsWith('/api/v1/push/subscriptions'));
     await again.getByRole('button', { name: 'Sign out' }).click();
     assert.equal(JSON.parse((await forgotten).postData()).endpoint, browserKeys.json.endpoint);
+  }));
+});
+
+/** A webhook receiver on loopback: it keeps every request with its headers and raw body. */
+async function startReceiver() {
+  const received = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk) => { body += chunk; });
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('thanks');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/natter`, received, close: () => server.close() };
+}
+
+/** docs/WEBHOOKS.md's check: v1= and the hex HMAC-SHA256 of "{id}.{timestamp}.{body}". */
+function signedWith(secret, { headers, body }) {
+  const id = headers['natter-webhook-id'];
+  const timestamp = headers['natter-webhook-timestamp'];
+  const expected = `v1=${createHmac('sha256', secret).update(`${id}.${timestamp}.${body}`).digest('hex')}`;
+  return headers['natter-webhook-signature'] === expected;
+}
+
+describe('Integrations (issue 20)', { concurrency: 1 }, () => {
+  test('4. an admin adds a webhook endpoint in the inbox, sends a test event and sees it delivered; an API token made there answers under its name', T, scenario('leads-04-integrations', async (s) => {
+    const receiver = await startReceiver();
+    try {
+      const context = await s.context(browser);
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+      const staff = await openPage(context, 'staff inbox');
+      await signInInbox(staff, server.url);
+      await staff.getByRole('button', { name: 'Settings' }).click();
+      await staff.getByRole('link', { name: 'Integrations' }).click();
+      await staff.waitForURL(`${server.url}/inbox/settings/integrations`);
+      await staff.getByText('No endpoints yet.').waitFor();
+
+      // Add an endpoint for new conversations and messages; its secret shows once.
+      await staff.getByLabel('Endpoint URL').fill(receiver.url);
+      await staff.getByLabel('conversation.updated').check();
+      await staff.getByRole('button', { name: 'Add endpoint' }).click();
+      const endpoint = staff.locator('.endpoint', { hasText: receiver.url });
+      await endpoint.waitFor();
+      const secret = (await endpoint.locator('.shown-once code').textContent()).trim();
+      assert.match(secret, /^whsec_[\w-]{40,}$/);
+      assert.match(await endpoint.textContent(), /conversation\.created, conversation\.updated, message\.created/);
+
+      // "Send test event": delivered, signed with that secret, and in the log.
+      await endpoint.getByRole('button', { name: 'Send test event' }).click();
+      const test = await until(() => receiver.received.find((r) => JSON.parse(r.body).type === 'webhook.test'), 'the test event', 15_000);
+      assert.ok(signedWith(secret, test), 'the test event is signed with the secret shown');
+      const row = endpoint.locator('table.deliveries tr', { hasText: 'webhook.test' });
+      await until(async () => {
+        await endpoint.getByRole('button', { name: 'Recent deliveries' }).click();
+        return /Delivered/.test(await row.textContent({ timeout: 2_000 }).catch(() => ''));
+      }, 'the delivered test event in the log', 15_000);
+      assert.match(await row.textContent(), /200 in \d+ ms/);
+      assert.match(await row.textContent(), /thanks/);
+      await staff.screenshot({ path: path.join(ARTIFACTS, 'leads-integrations-webhook.png'), fullPage: true });
+
+      // A visitor writes: the endpoint hears it, signed.
+      const lead = await fetch(`${server.url}/api/v1/widget/demo/demo/leads`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Rosa', email: `rosa-${RUN}@mail.example`, message: `Hooked ${RUN}` }),
+      }).then((r) => r.json());
+      const message = await until(() => receiver.received.find((r) => r.body.includes(`Hooked ${RUN}`)), 'message.created', 15_000);
+      assert.ok(signedWith(secret, message));
+      assert.equal(JSON.parse(message.body).data.conv_id, lead.conv_id);
+
+      // An API token, shown once, replies under its name.
+      await staff.getByLabel('Name', { exact: true }).fill('Order bot');
+      await staff.getByRole('button', { name: 'Make token' }).click();
+      const token = (await staff.locator('.shown-once', { hasText: 'New API token' }).locator('code').textContent()).trim();
+      assert.match(token, /^nk_[\w-]{40,}$/);
+      await staff.getByRole('list', { name: 'API tokens' }).getByText('Order bot').waitFor();
+      const res = await fetch(`${server.url}/api/v1/conversations/${lead.conv_id}/replies`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ text: `Your order ships today ${RUN}`, client_msg_id: `bot-${RUN}` }),
+      });
+      assert.equal(res.status, 201);
+      assert.equal((await res.json()).message.sender.name, 'Order bot');
+      const reply = await until(() => receiver.received.find((r) => r.body.includes(`Your order ships today ${RUN}`)), 'the token\'s reply as an event', 15_000);
+      assert.equal(JSON.parse(reply.body).data.message.sender.name, 'Order bot');
+      await staff.screenshot({ path: path.join(ARTIFACTS, 'leads-integrations-token.png'), fullPage: true });
+    } finally {
+      receiver.close();
+    }
   }));
 });

@@ -3,7 +3,7 @@
 //! message and have not been seen for `--abandoned-lead-days`. A lead that holds
 //! any message is business data and is never deleted here, unless its organization set a
 //! retention: conversations inactive for longer go, with visitors left with none.
-//! Finished jobs go after a week, the links of emails to visitors when they expire.
+//! Finished jobs and webhook deliveries go after a week, the links of emails to visitors when they expire.
 
 use crate::store::{Store, now_ms};
 use std::time::Duration;
@@ -28,7 +28,7 @@ pub fn spawn(store: Store, abandoned_after: Option<Duration>, mut shutdown: watc
                     tracing::warn!(error = %e, "could not delete expired sessions and invitations")
                 }
             }
-            // A finished job is kept a week, for what failed to be looked at.
+            // A finished job or delivery is kept a week, for what failed to be looked at.
             let week_ago = now_ms() - 7 * 24 * 3600 * 1000;
             if let Err(e) = store.delete_finished_jobs(week_ago).await {
                 tracing::warn!(error = %e, "could not delete finished jobs");

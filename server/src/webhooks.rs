@@ -196,6 +196,24 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_name_resolving_to_loopback_is_not_connected_to_unless_allowed() {
+        use reqwest::dns::Resolve;
+        use std::str::FromStr;
+        let name = || reqwest::dns::Name::from_str("localhost").unwrap();
+        let strict = Resolver(Policy::default()).resolve(name()).await;
+        assert!(
+            strict.is_err(),
+            "localhost resolved for a public-only endpoint"
+        );
+        let tests = Policy {
+            allow_loopback: true,
+            allow_private: false,
+        };
+        let allowed = Resolver(tests).resolve(name()).await.ok().unwrap();
+        assert!(allowed.into_iter().all(|a| a.ip().is_loopback()));
+    }
+
     #[test]
     fn retries_double_from_the_first_delay_to_two_hours() {
         let d = Dispatcher::new(Policy::default(), Duration::from_secs(10)).unwrap();

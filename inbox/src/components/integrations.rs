@@ -23,6 +23,15 @@ fn event_label(event: WebhookEvent) -> &'static str {
     }
 }
 
+/// "1 attempt", "3 attempts".
+fn attempts(n: u32) -> String {
+    if n == 1 {
+        "1 attempt".to_owned()
+    } else {
+        format!("{n} attempts")
+    }
+}
+
 /// The page: webhooks, then API tokens.
 #[component]
 pub fn IntegrationsPage() -> impl IntoView {
@@ -335,8 +344,8 @@ fn DeliveryLog(
                         let status = match d.status {
                             DeliveryStatus::Delivered => "Delivered".to_owned(),
                             DeliveryStatus::Pending if d.attempts == 0 => "Queued".to_owned(),
-                            DeliveryStatus::Pending => format!("Retrying ({} attempts)", d.attempts),
-                            DeliveryStatus::Failed => format!("Gave up ({} attempts)", d.attempts),
+                            DeliveryStatus::Pending => format!("Retrying ({})", attempts(d.attempts)),
+                            DeliveryStatus::Failed => format!("Gave up ({})", attempts(d.attempts)),
                         };
                         let answer = match (d.response_status, d.response_ms) {
                             (Some(code), Some(ms)) => format!("{code} in {ms} ms"),
@@ -454,15 +463,15 @@ fn ApiTokenList() -> impl IntoView {
                 Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
                 Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),
                 Some(Ok(list)) => view! {
-                    <ul class="members" aria-label="API tokens">
+                    <ul class="tokens" aria-label="API tokens">
                         {list.into_iter().map(|t| {
                             let (id, label) = (t.id.clone(), t.name.clone());
                             let used = t.last_used_at.map_or("never used".to_owned(), |at| format!("last used {}", format_when(at, false)));
                             let expiry = t.expires_at.map_or("never expires".to_owned(), |at| format!("expires {}", format_when(at, false)));
                             view! {
                                 <li>
-                                    <span><strong>{t.name.clone()}</strong>" "<span class="pill">{t.role.as_str()}</span></span>
-                                    <span class="muted">{format!("made by {} · {used} · {expiry}", t.created_by)}</span>
+                                    <span class="token-name"><strong>{t.name.clone()}</strong>" "<span class="pill">{t.role.as_str()}</span></span>
+                                    <span class="muted">{format!("Made by {} · {used} · {expiry}", t.created_by)}</span>
                                     <button type="button" class="link danger small" aria-label=format!("Revoke {label}") on:click=move |_| revoke(id.clone(), label.clone())>"Revoke…"</button>
                                 </li>
                             }

@@ -123,13 +123,19 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes jobs finished before `before` (ms); returns how many.
+    /// Deletes jobs and webhook deliveries finished before `before` (ms); returns how many.
     pub async fn delete_finished_jobs(&self, before: i64) -> StoreResult<u64> {
-        Ok(sqlx::query("DELETE FROM jobs WHERE done_at < $1")
+        let jobs = sqlx::query("DELETE FROM jobs WHERE done_at < $1")
             .bind(before)
             .execute(&self.pool)
             .await?
-            .rows_affected())
+            .rows_affected();
+        let deliveries = sqlx::query("DELETE FROM webhook_deliveries WHERE done_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(jobs + deliveries)
     }
 
     /// Runs a failed job again at `run_at`, keeping why it failed.

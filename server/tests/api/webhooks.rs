@@ -502,3 +502,70 @@ async fn a_delivery_given_up_marks_the_endpoint_failing_and_emails_the_admins() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn without_the_allow_flag_loopback_and_private_addresses_are_refused() {
+    let receiver = Receiver::start().await;
+    let app = spawn_app_with(|s| s.webhooks.webhook_allow_http = false).await;
+    let admin = app.staff_token().await;
+    for url in [
+        receiver.url.as_str(),
+        "https://127.0.0.1/hook",
+        "https://127.8.9.10/hook",
+        "https://localhost/hook",
+        "https://app.localhost/hook",
+        "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://0.0.0.0/hook",
+        "https://10.1.2.3/hook",
+        "https://172.16.0.1/hook",
+        "https://192.168.0.1/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[fd00::1]/hook",
+        "https://[fe80::1]/hook",
+    ] {
+        let refused = send(
+            &app,
+            Method::POST,
+            "/webhooks",
+            &admin,
+            Some(json!({ "url": url, "events": ["message.created"] })),
+        )
+        .await;
+        assert_eq!(
+            assert_error(refused, StatusCode::UNPROCESSABLE_ENTITY).await,
+            "invalid_url",
+            "{url}"
+        );
+    }
+    let listed: Webhooks = app.get_json("/webhooks", &admin).await;
+    assert!(listed.webhooks.is_empty());
+    // Nothing reached the receiver on loopback.
+    assert!(receiver.received().is_empty());
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let endpoint = Receiver::start().await;
+    let elsewhere = Receiver::start().await;
+    *endpoint.redirect_to.lock().unwrap() = Some(elsewhere.url.clone());
+    let app = spawn_app().await;
+    let admin = app.staff_token().await;
+    let hook = add_endpoint(
+        &app,
+        &admin,
+        json!({ "url": endpoint.url, "events": ["conversation.created"] }),
+    )
+    .await;
+    app.create_lead("Ivo", None).await;
+    eventually("two attempts", async || endpoint.received().len() >= 2).await;
+    assert!(elsewhere.received().is_empty(), "a redirect was followed");
+    let log: WebhookDeliveries = app
+        .get_json(&format!("/webhooks/{}/deliveries", hook.id), &admin)
+        .await;
+    assert_eq!(log.deliveries[0].response_status, Some(307));
+    assert_eq!(
+        log.deliveries[0].status,
+        natter_protocol::DeliveryStatus::Pending
+    );
+}

@@ -30,6 +30,8 @@ pub struct Receiver {
     pub status: Arc<AtomicU16>,
     /// How long it takes to answer (ms).
     pub delay_ms: Arc<AtomicU64>,
+    /// When set, it answers 307 with this `Location` instead.
+    pub redirect_to: Arc<Mutex<Option<String>>>,
 }
 
 impl Receiver {
@@ -37,9 +39,15 @@ impl Receiver {
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
         let status = Arc::new(AtomicU16::new(200));
         let delay_ms = Arc::new(AtomicU64::new(0));
+        let redirect_to: Arc<Mutex<Option<String>>> = Arc::default();
         let app = axum::Router::new()
             .route("/hook", axum::routing::post(take))
-            .with_state((got.clone(), status.clone(), delay_ms.clone()));
+            .with_state((
+                got.clone(),
+                status.clone(),
+                delay_ms.clone(),
+                redirect_to.clone(),
+            ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -48,6 +56,7 @@ impl Receiver {
             got,
             status,
             delay_ms,
+            redirect_to,
         }
     }
 
@@ -66,13 +75,19 @@ impl Receiver {
     }
 }
 
-type Shared = (Arc<Mutex<Vec<Received>>>, Arc<AtomicU16>, Arc<AtomicU64>);
+type Shared = (
+    Arc<Mutex<Vec<Received>>>,
+    Arc<AtomicU16>,
+    Arc<AtomicU64>,
+    Arc<Mutex<Option<String>>>,
+);
 
 async fn take(
-    State((got, status, delay_ms)): State<Shared>,
+    State((got, status, delay_ms, redirect_to)): State<Shared>,
     headers: HeaderMap,
     body: String,
-) -> AxumStatus {
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     tokio::time::sleep(Duration::from_millis(delay_ms.load(Ordering::SeqCst))).await;
     let header = |name: &str| {
         headers
@@ -87,7 +102,12 @@ async fn take(
         signature: header("natter-webhook-signature"),
         body,
     });
-    AxumStatus::from_u16(status.load(Ordering::SeqCst)).unwrap()
+    if let Some(to) = redirect_to.lock().unwrap().clone() {
+        return (AxumStatus::TEMPORARY_REDIRECT, [("location", to)]).into_response();
+    }
+    AxumStatus::from_u16(status.load(Ordering::SeqCst))
+        .unwrap()
+        .into_response()
 }
 
 /// What a receiver computes: `v1=` and the hex HMAC-SHA256 of `{id}.{timestamp}.{body}`.
