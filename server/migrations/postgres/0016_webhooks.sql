@@ -40,6 +40,8 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries(run_at) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_queue ON webhook_deliveries(webhook_id, ordering_key, id) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_log ON webhook_deliveries(webhook_id, id);
+-- A visitor's erasure drops their deliveries, by conversation and by visitor.
+CREATE INDEX webhook_deliveries_key ON webhook_deliveries(ordering_key);
 -- The hourly clean-up drops finished deliveries after a week.
 CREATE INDEX webhook_deliveries_done ON webhook_deliveries(done_at) WHERE done_at IS NOT NULL;
 

@@ -27,6 +27,10 @@ pub struct NewApiToken<'a> {
     pub expires_at: Option<i64>,
 }
 
+/// The token whose digest is `$1`.
+pub(super) const TOKEN_SQL: &str = "SELECT id, org_id, name, role, expires_at, last_used_at \
+     FROM api_tokens WHERE token_hash = $1";
+
 /// Who a token signs in, as stored.
 #[derive(sqlx::FromRow)]
 struct TokenHolder {
@@ -108,13 +112,10 @@ impl Store {
         if cached && let Some((staff, expires_at)) = self.caches.sessions.get(token_hash) {
             return Ok((expires_at > now).then_some(staff));
         }
-        let row: Option<TokenHolder> = sqlx::query_as(
-            "SELECT id, org_id, name, role, expires_at, last_used_at FROM api_tokens \
-             WHERE token_hash = $1",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<TokenHolder> = sqlx::query_as(TOKEN_SQL)
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
         let Some(TokenHolder {
             id,
             org_id,

@@ -3,6 +3,7 @@
 //! `EXPLAIN` on Postgres). Tests fail on a full scan or a sort of a whole table;
 //! `natter admin explain` prints them for an operator or a benchmark.
 
+use super::api_tokens::TOKEN_SQL;
 use super::canned::CANNED_OF_SQL;
 use super::conversations::{
     Assignee, CONVERSATION_SQL, SET_ASSIGNEE_SQL, SET_STATUS_SQL, list_sql, mark_read_sql,
@@ -18,6 +19,7 @@ use super::labels::LABELS_OF_SQL;
 use super::messages::{history_after_sql, history_before_sql, message_by_client_id_sql};
 use super::notes::notes_of_sql;
 use super::push::ENQUEUE_PUSH_SQL;
+use super::webhooks::{CLAIM_SQL, RECORD_SQL, WANTED_SQL, deliveries_of_sql};
 use super::{Backend, Store, StoreResult};
 use natter_protocol::Side;
 use sqlx::{Executor, Row};
@@ -256,6 +258,31 @@ impl Store {
                 "widget header: who answers",
                 TEAM_SQL.to_owned(),
                 vec![org.clone(), Arg::Int(3)],
+            ),
+            ("API token", TOKEN_SQL.to_owned(), vec![text("t")]),
+            ("webhooks wanted", WANTED_SQL.to_owned(), vec![org.clone()]),
+            (
+                "webhook event recorded",
+                RECORD_SQL.to_owned(),
+                vec![
+                    text("e"),
+                    text("message.created"),
+                    text("c"),
+                    text("{}"),
+                    Arg::Int(0),
+                    org.clone(),
+                    text("%,message.created,%"),
+                ],
+            ),
+            (
+                "webhook deliveries claimed",
+                CLAIM_SQL.to_owned(),
+                vec![Arg::Int(0), Arg::Int(20_000), Arg::Int(32)],
+            ),
+            (
+                "an endpoint's deliveries",
+                deliveries_of_sql(),
+                vec![text("w"), Arg::Int(50)],
             ),
             (
                 "widget header: reply time",

@@ -78,9 +78,10 @@ impl Store {
         }
         // What webhooks have not yet sent of theirs is not sent, and the log forgets
         // what was; then `visitor.deleted` says so.
-        for (conv_id,) in &convs {
+        let visitor_key = format!("visitor:{visitor_id}");
+        for key in convs.iter().map(|(c,)| c).chain([&visitor_key]) {
             sqlx::query("DELETE FROM webhook_deliveries WHERE ordering_key = $1")
-                .bind(conv_id)
+                .bind(key)
                 .execute(&mut *tx)
                 .await?;
         }

@@ -103,6 +103,24 @@ pub enum AttemptResult {
     GiveUp,
 }
 
+/// One delivery per enabled endpoint of organization `$6` whose events match `$7`.
+pub(super) const RECORD_SQL: &str = "INSERT INTO webhook_deliveries \
+     (webhook_id, event_id, event_type, ordering_key, body, run_at, created_at) \
+     SELECT id, $1, $2, $3, $4, $5, $5 FROM webhooks \
+     WHERE org_id = $6 AND enabled = 1 AND events LIKE $7";
+
+/// How many enabled endpoints organization `$1` has.
+pub(super) const WANTED_SQL: &str =
+    "SELECT COUNT(*) FROM webhooks WHERE org_id = $1 AND enabled = 1";
+
+/// An endpoint's `$2` most recent deliveries.
+pub(super) fn deliveries_of_sql() -> String {
+    format!(
+        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = $1 \
+         ORDER BY id DESC LIMIT $2"
+    )
+}
+
 /// Records `event` for every enabled endpoint of `org_id` that wants it, inside `tx`.
 /// `ordering_key` names the sequence it belongs to (a conversation's id); `internal`
 /// events (notes) go only to endpoints that opted in. Returns how many deliveries.
@@ -125,15 +143,11 @@ pub(super) async fn record(
     })
     .to_string();
     let sql = if internal {
-        "INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, ordering_key, body, run_at, created_at) \
-         SELECT id, $1, $2, $3, $4, $5, $5 FROM webhooks \
-         WHERE org_id = $6 AND enabled = 1 AND events LIKE $7 AND include_notes = 1"
+        format!("{RECORD_SQL} AND include_notes = 1")
     } else {
-        "INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, ordering_key, body, run_at, created_at) \
-         SELECT id, $1, $2, $3, $4, $5, $5 FROM webhooks \
-         WHERE org_id = $6 AND enabled = 1 AND events LIKE $7"
+        RECORD_SQL.to_owned()
     };
-    let done = sqlx::query(sql)
+    let done = sqlx::query(&sql)
         .bind(&id)
         .bind(event.as_str())
         .bind(ordering_key)
@@ -294,14 +308,15 @@ pub(super) async fn conversation_updated(
 
 /// Claims up to `$3` deliveries due at `$1`, leasing each until `$1 + $2`: of each
 /// endpoint's conversation only the oldest pending one, and only while its endpoint is
-/// enabled. The outer conditions repeat the inner ones (see `jobs::CLAIM_SQL`).
-const CLAIM_SQL: &str = "UPDATE webhook_deliveries SET locked_until = $1 + $2, attempts = attempts + 1 \
+/// enabled; the earliest due first. The outer conditions repeat the inner ones (see
+/// `jobs::CLAIM_SQL`).
+pub(super) const CLAIM_SQL: &str = "UPDATE webhook_deliveries SET locked_until = $1 + $2, attempts = attempts + 1 \
      WHERE id IN (SELECT d.id FROM webhook_deliveries d WHERE d.status = 'pending' AND d.run_at <= $1 \
        AND (d.locked_until IS NULL OR d.locked_until < $1) \
        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.status = 'pending' \
          AND e.webhook_id = d.webhook_id AND e.ordering_key = d.ordering_key AND e.id < d.id) \
        AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id AND w.enabled = 1) \
-       ORDER BY d.id LIMIT $3) \
+       ORDER BY d.run_at LIMIT $3) \
      AND status = 'pending' AND (locked_until IS NULL OR locked_until < $1) \
      RETURNING id, webhook_id, event_id, body, attempts";
 
@@ -312,12 +327,10 @@ impl Store {
         if let Some(wanted) = self.caches.webhook_orgs.get(org_id) {
             return Ok(wanted);
         }
-        let wanted = sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM webhooks WHERE org_id = $1 AND enabled = 1",
-        )
-        .bind(org_id)
-        .fetch_one(&self.pool)
-        .await?
+        let wanted = sqlx::query_scalar::<_, i64>(WANTED_SQL)
+            .bind(org_id)
+            .fetch_one(&self.pool)
+            .await?
             > 0;
         self.caches.webhook_orgs.insert(org_id.to_owned(), wanted);
         Ok(wanted)
@@ -429,14 +442,11 @@ impl Store {
         webhook_id: &str,
         limit: u32,
     ) -> StoreResult<Vec<DeliveryRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = $1 \
-             ORDER BY id DESC LIMIT $2"
-        ))
-        .bind(webhook_id)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(sqlx::query_as(&deliveries_of_sql())
+            .bind(webhook_id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Sends a delivery's event again, as a new delivery with the same event id (a
