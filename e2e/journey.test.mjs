@@ -604,10 +604,22 @@ describe('The widget across tabs and on a slow network (issue 21)', { concurrenc
     await api.reply(convId, reply);
     for (const page of tabs) await waitForWidgetMessage(page, reply, { state: null, side: 'theirs' });
 
-    // A follower's message goes out over HTTP; the others see it through the leader's socket.
+    // A follower's message shows in every tab at once, as sending, while the server does
+    // not have it yet (its POST is held here); it goes out over HTTP, and every tab sees
+    // it settle through the leader's socket.
     const fromFollower = `Sent from the third tab ${RUN}`;
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    const posts = '**/api/v1/conversations/*/messages';
+    await tabs[2].route(posts, async (route) => {
+      if (route.request().method() === 'POST') await held;
+      await route.continue();
+    });
     await sendMessage(tabs[2], fromFollower);
+    for (const page of tabs) await waitForWidgetMessage(page, fromFollower, { state: 'pending', side: 'mine', timeout: 3000 });
+    release();
     for (const page of tabs) await waitForWidgetMessage(page, fromFollower, { side: 'mine' });
+    await tabs[2].unroute(posts);
 
     // The leader goes; a staff reply sent at once lands in the gap before another tab leads.
     await first.close();

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 LOADER_BUDGET=3072
 APP_BUDGET=102400
 LOADER_CEILING=${LOADER_CEILING:-4198}
-APP_CEILING=${APP_CEILING:-214630}
+APP_CEILING=${APP_CEILING:-214938}
 
 trunk build --release >/dev/null
 gz() { gzip -9c "$@" | wc -c; }

@@ -351,6 +351,18 @@ impl Chat {
         if saved.read_seq > self.read_seq.get_untracked() {
             self.read_seq.set(saved.read_seq);
         }
+        // What another tab is sending shows here at once, as pending; that tab sends it.
+        let unknown = self
+            .conv
+            .with_untracked(|c| c.unknown_outgoing(&saved.outbox));
+        if !unknown.is_empty() {
+            let now = js_sys::Date::now() as i64;
+            self.conv.update(|c| {
+                for (id, text) in unknown {
+                    c.add_pending(id, text, now);
+                }
+            });
+        }
     }
 
     /// The verified contact's token, to start another conversation of theirs.

@@ -91,6 +91,20 @@ impl Conversation {
         });
     }
 
+    /// Of another tab's saved outbox, what this conversation shows neither as pending nor
+    /// as stored: that tab sends it, and the server's echo settles the copy shown here
+    /// ([`Self::apply`]) as it does there.
+    pub fn unknown_outgoing(&self, outbox: &[(String, String)]) -> Vec<(String, String)> {
+        outbox
+            .iter()
+            .filter(|(id, _)| {
+                !self.outbox.iter().any(|o| o.client_msg_id == *id)
+                    && !self.messages().any(|m| m.client_msg_id == *id)
+            })
+            .cloned()
+            .collect()
+    }
+
     /// Marks an unacknowledged message failed (no-op if the echo already settled it).
     pub fn mark_failed(&mut self, client_msg_id: &str) {
         self.set_state(client_msg_id, SendState::Failed);
@@ -338,6 +352,30 @@ mod tests {
         let seqs: Vec<u64> = c.messages().map(|m| m.seq).collect();
         assert_eq!(seqs, [1, 2, 3]);
         assert_eq!(c.resume_seq(), 3);
+    }
+
+    #[test]
+    fn another_tab_s_outgoing_shows_once_and_its_echo_settles_it() {
+        let mut c = Conversation::default();
+        c.apply(msg(1, Direction::In, "sent-before"));
+        c.add_pending("mine".into(), "mine".into(), 0);
+        let theirs = [
+            ("sent-before".to_owned(), "text 1".to_owned()),
+            ("mine".to_owned(), "mine".to_owned()),
+            ("theirs".to_owned(), "from the other tab".to_owned()),
+        ];
+        let unknown = c.unknown_outgoing(&theirs);
+        assert_eq!(
+            unknown,
+            [("theirs".to_owned(), "from the other tab".to_owned())]
+        );
+        for (id, text) in unknown {
+            c.add_pending(id, text, 0);
+        }
+        assert!(c.unknown_outgoing(&theirs).is_empty(), "adopted once");
+        c.apply(msg(2, Direction::In, "theirs"));
+        assert_eq!(c.outbox().len(), 1, "the echo settled the adopted copy");
+        assert_eq!(c.rows(utc_day).len(), 3);
     }
 
     #[test]
