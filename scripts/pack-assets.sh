@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a built front-end folder (dist/ or inbox/dist/) for serving:
 # - the widget's app files get content-hashed names (cached for a year by browsers), and
-#   the loader, whose URL is stable, is rewritten to import those names;
+#   the loader, whose URL is stable, is rewritten to import those names; both scripts
+#   are minified (scripts/minify-js.sh);
 # - every text and wasm file gets its brotli (.br) and gzip (.gz) variant beside it,
 #   which the server sends to browsers that accept them.
 set -euo pipefail
@@ -9,6 +10,7 @@ dir="$1"
 cd "$(dirname "$0")/.."
 
 if [ -f "$dir/embed.js" ]; then
+  bash scripts/minify-js.sh "$dir/natter-widget.js" --module
   for file in natter-widget.js natter-widget_bg.wasm widget.css; do
     [ -f "$dir/$file" ] || continue
     hash=$(sha256sum "$dir/$file" | cut -c1-16)
@@ -17,6 +19,7 @@ if [ -f "$dir/embed.js" ]; then
     sed -i "s#/widget/$file\\([\"']\\)#/widget/$hashed\\1#g" "$dir/embed.js" "$dir/index.html"
     grep -q "/widget/$hashed" "$dir/embed.js" || { echo "pack-assets: embed.js does not import $file" >&2; exit 1; }
   done
+  bash scripts/minify-js.sh "$dir/embed.js"
 fi
 
 find "$dir" -type f \( -name '*.br' -o -name '*.gz' \) -delete

@@ -41,6 +41,10 @@ if [ ! -d e2e/node_modules ] && [ -f e2e/package.json ]; then
   log "installing browser-test packages (npm ci)"
   (cd e2e && npm ci --no-audit --no-fund --silent)
 fi
+if [ ! -x loader/node_modules/.bin/terser ]; then
+  log "installing the widget scripts' minifier (npm ci in loader/)"
+  (cd loader && npm ci --no-audit --no-fund --silent)
+fi
 # A real SMTP server for the email tests (aiosmtpd), in its own virtualenv.
 if ! target/smtpd-venv/bin/python -c 'import aiosmtpd' 2>/dev/null; then
   log "installing aiosmtpd (the email tests' SMTP server)"

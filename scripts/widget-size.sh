@@ -12,10 +12,13 @@ cd "$(dirname "$0")/.."
 # part grows past its ceiling, and says how far each is from its target.
 LOADER_BUDGET=3072
 APP_BUDGET=102400
-LOADER_CEILING=${LOADER_CEILING:-4198}
-APP_CEILING=${APP_CEILING:-214938}
+LOADER_CEILING=${LOADER_CEILING:-3072}
+APP_CEILING=${APP_CEILING:-212480}
 
 trunk build --release >/dev/null
+# As it ships: scripts/pack-assets.sh minifies the loader and the app's JS glue.
+bash scripts/minify-js.sh dist/embed.js
+bash scripts/minify-js.sh dist/natter-widget.js --module
 gz() { gzip -9c "$@" | wc -c; }
 raw() { cat "$@" | wc -c; }
 loader=(dist/embed.js)
