@@ -1,5 +1,6 @@
-/*! Natter loader: https://github.com/natter — draws the launcher at once and loads the chat
- * app (WebAssembly) when the browser is idle or the visitor first opens it.
+/*! Natter loader: https://github.com/natter — draws the launcher at once, fetches the chat
+ * app (WebAssembly) at low priority, and starts it when the browser is idle or the visitor
+ * first opens it.
  * <script src="https://CHAT-SERVER/embed.js" data-org="ORG" data-account="ACCOUNT" async></script>
  */
 (function () {
@@ -95,12 +96,37 @@
   });
 
   var ready = false, loading = false, queue = [], handlers = {};
+  // The app's wasm (the bulk of it) and the website's settings are fetched as soon as the
+  // loader runs, at low priority so the page's own resources go first: when the visitor
+  // opens the chat they are there, and on a slow network no round trip follows the click.
+  // The app takes the settings' response from `natterConfig` (once) instead of asking again.
+  var early = null;
+  var glue = server + '/widget/natter-widget.js';
+  function prefetch() {
+    if (early) return early;
+    var quiet = function () {};
+    var low = { priority: 'low' };
+    // The app's JS too, into the module map, so starting it costs no round trip either.
+    var hint = document.createElement('link');
+    hint.rel = 'modulepreload';
+    hint.href = glue;
+    hint.fetchPriority = 'low';
+    (document.head || document.documentElement).appendChild(hint);
+    early = fetch(server + '/widget/natter-widget_bg.wasm', low);
+    early.catch(quiet);
+    host.natterConfig = fetch(server + '/api/v1/widget/' + encodeURIComponent(data.org || '') + '/' +
+      encodeURIComponent(data.account || '') + '/config', low);
+    host.natterConfig.catch(quiet);
+    return early;
+  }
   function load() {
     if (loading) return;
     loading = true;
-    import(server + '/widget/natter-widget.js')
-      .then(function (app) { return app.default({ module_or_path: server + '/widget/natter-widget_bg.wasm' }); })
+    var wasm = prefetch();
+    import(glue)
+      .then(function (app) { return app.default({ module_or_path: wasm }); })
       .catch(function (e) {
+        early = null;
         loading = false;
         wanted = false;
         boot.hidden = true;
@@ -180,6 +206,7 @@
   };
 
   (document.body || document.documentElement).appendChild(host);
+  prefetch();
   if (page) {
     wanted = true;
     boot.hidden = false;
@@ -187,7 +214,7 @@
     return;
   }
 
-  // Never compete with the host page's own loading: fetch the app after `load`, when idle.
+  // Never compete with the host page's own loading: start the app after `load`, when idle.
   function idle() { if (window.requestIdleCallback) requestIdleCallback(load, { timeout: 4000 }); else setTimeout(load, 1500); }
   if (document.readyState === 'complete') idle(); else window.addEventListener('load', idle, { once: true });
 })();

@@ -384,8 +384,11 @@ impl Chat {
     }
 
     fn load_config(self) {
+        let prefetched = self
+            .env
+            .with_value(|env| host::take_prefetched_config(&env.host));
         spawn_local(async move {
-            match self.api().config().await {
+            match self.api().config(prefetched).await {
                 Ok(config) => {
                     self.apply_theme(&config.theme_color);
                     self.apply_look(config.theme);

@@ -36,6 +36,15 @@ pub fn emit(host: &HtmlElement, name: &str, detail: &JsValue) {
     }
 }
 
+/// The website's settings the loader fetched alongside the app (`natterConfig`, a
+/// `Promise<Response>`), taken once: a later reload of the settings asks afresh.
+pub fn take_prefetched_config(host: &HtmlElement) -> Option<js_sys::Promise> {
+    let key = JsValue::from_str("natterConfig");
+    let promise = Reflect::get(host, &key).ok()?.dyn_into().ok()?;
+    _ = Reflect::delete_property(host, &key);
+    Some(promise)
+}
+
 /// A plain JS object from string/number pairs, for event details.
 pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
     let object = Object::new();

@@ -1,11 +1,12 @@
 //! The widget's calls of the HTTP API (over `natter_client::fetch`).
 
 pub use natter_client::fetch::FetchError as ApiError;
-use natter_client::fetch::{json, send};
+use natter_client::fetch::{checked, json, send};
 use natter_protocol::{
     ConvId, CreateLead, Identified, Identify, LeadCreated, MessageEnvelope, MessageList,
     PostMessage, ReadRequest, TranscriptEmailQueued, TranscriptEmailRequest, WidgetConfig,
 };
+use wasm_bindgen::JsCast;
 
 /// The API of one server for one website account.
 #[derive(Clone, Debug)]
@@ -38,7 +39,18 @@ impl Api {
         (decode(&self.org), decode(&self.account))
     }
 
-    pub async fn config(&self) -> Result<WidgetConfig, ApiError> {
+    /// The website's settings: the loader's response when it fetched them alongside the
+    /// app (`prefetched`), else (or if that fetch failed) a request of its own.
+    pub async fn config(
+        &self,
+        prefetched: Option<js_sys::Promise>,
+    ) -> Result<WidgetConfig, ApiError> {
+        if let Some(promise) = prefetched
+            && let Ok(raw) = wasm_bindgen_futures::JsFuture::from(promise).await
+            && let Ok(raw) = raw.dyn_into::<web_sys::Response>()
+        {
+            return json(checked(raw.into()).await?).await;
+        }
         let url = format!("{}/widget/{}/{}/config", self.base, self.org, self.account);
         json(send("GET", &url, None::<&()>, None).await?).await
     }

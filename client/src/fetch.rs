@@ -48,6 +48,11 @@ pub async fn send<B: Serialize>(
         .send()
         .await
         .map_err(|_| FetchError::Network)?;
+    checked(response).await
+}
+
+/// The response when its status is 2xx; else the `code` and `message` of its error body.
+pub async fn checked(response: Response) -> Result<Response, FetchError> {
     if response.ok() {
         return Ok(response);
     }

@@ -602,22 +602,43 @@ fn failed(inbox: Inbox, error: ApiError) {
     }
 }
 
-/// Loads the list for the current filter.
+/// Loads the list for the current filter. A frame that arrives while the request is on
+/// its way (an assignment, a message) is newer than the answer: the answer is then not
+/// shown, and the socket is asked for the list instead (`resync`), which comes after
+/// those frames.
 pub fn load_list(inbox: Inbox) {
     let Some(token) = inbox.token() else { return };
     let status = inbox.filter.get_untracked();
     inbox.list_loading.set(true);
+    let frames_before = inbox.frames_seen.get_value();
     spawn_local(async move {
         let path = format!("/conversations?status={}&limit=100", status.as_str());
         let loaded = call::<ConversationList>("GET", &path, Some(&token), NO_BODY).await;
         inbox.list_loading.set(false);
         match loaded {
-            Ok(list) => inbox
-                .list
-                .update(|l| l.replace_status(status, list.conversations)),
+            Ok(list) => {
+                let stale = inbox.frames_seen.get_value() != frames_before;
+                if !(stale && resync(inbox, status)) {
+                    inbox
+                        .list
+                        .update(|l| l.replace_status(status, list.conversations));
+                }
+            }
             Err(e) => failed(inbox, e),
         }
     });
+}
+
+/// Asks the socket for the list of `status` (answered by a `conversations` frame);
+/// `false` when the socket is not open.
+fn resync(inbox: Inbox, status: ConversationStatus) -> bool {
+    let sent = socket::send(&ClientFrame::Resync {
+        status: Some(status),
+    });
+    if sent {
+        inbox.resyncs.update_value(|q| q.push_back(status));
+    }
+    sent
 }
 
 pub fn set_filter(inbox: Inbox, status: ConversationStatus) {
@@ -1028,16 +1049,13 @@ fn fetch_summary(inbox: Inbox, conv_id: ConvId) {
 
 /// Every frame from the staff socket.
 pub fn on_frame(inbox: Inbox, frame: ServerFrame) {
+    inbox.frames_seen.update_value(|n| *n += 1);
     match frame {
         ServerFrame::Authenticated { .. } => {
             socket::authenticated();
             inbox.connection.set(Connection::Online);
             // Resume: refresh the list and replay what the open conversation missed.
-            let status = inbox.filter.get_untracked();
-            inbox.resyncs.update_value(|q| q.push_back(status));
-            socket::send(&ClientFrame::Resync {
-                status: Some(status),
-            });
+            resync(inbox, inbox.filter.get_untracked());
             subscribe(inbox);
         }
         ServerFrame::Message { message } => on_message(inbox, message),

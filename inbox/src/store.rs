@@ -94,6 +94,9 @@ pub struct Inbox {
     /// The statuses of `resync` frames sent and not yet answered, oldest first:
     /// answers come back in order and do not name their status.
     pub resyncs: StoredValue<VecDeque<ConversationStatus>>,
+    /// Counts the staff socket's frames: a list fetched over HTTP while one arrived is
+    /// older than what the socket said, so it is not shown (see `actions::load_list`).
+    pub frames_seen: StoredValue<u64>,
 }
 
 impl Inbox {
@@ -123,6 +126,7 @@ impl Inbox {
             away: RwSignal::new(None),
             page: RwSignal::new(Page::Conversations),
             resyncs: StoredValue::new(VecDeque::new()),
+            frames_seen: StoredValue::new(0),
         }
     }
 
