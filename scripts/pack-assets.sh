@@ -19,7 +19,9 @@ if [ -f "$dir/embed.js" ]; then
     sed -i "s#/widget/$file\\([\"']\\)#/widget/$hashed\\1#g" "$dir/embed.js" "$dir/index.html"
     grep -q "/widget/$hashed" "$dir/embed.js" || { echo "pack-assets: embed.js does not import $file" >&2; exit 1; }
   done
-  bash scripts/minify-js.sh "$dir/embed.js"
+  # Without its banner: it stays in loader/embed.js, and every byte of the loader is
+  # fetched with every page of every customer's site.
+  bash scripts/minify-js.sh "$dir/embed.js" --comments false
 fi
 
 find "$dir" -type f \( -name '*.br' -o -name '*.gz' \) -delete
