@@ -23,6 +23,9 @@ fn event_label(event: WebhookEvent) -> &'static str {
     }
 }
 
+/// An endpoint's delivery log, once loaded.
+type LogSignal = RwSignal<Option<Result<Vec<WebhookDelivery>, String>>>;
+
 /// "1 attempt", "3 attempts".
 fn attempts(n: u32) -> String {
     if n == 1 {
@@ -210,12 +213,48 @@ fn Endpoint(
     let error = RwSignal::new(None::<String>);
     let note = RwSignal::new(None::<String>);
     let log = RwSignal::new(None::<Result<Vec<WebhookDelivery>, String>>);
+    // The log reloads itself while a delivery is queued or about to be retried (a few
+    // times, a second and a half apart), so a test event is seen to arrive.
+    let polls = StoredValue::new(0u8);
     let load_log = move || {
-        spawn_local(async move {
-            log.set(Some(
-                actions::webhook_deliveries(inbox, &id.get_value()).await,
-            ));
-        });
+        fn fetch(
+            inbox: crate::store::Inbox,
+            id: StoredValue<String>,
+            log: LogSignal,
+            polls: StoredValue<u8>,
+        ) {
+            let Some(webhook) = id.try_get_value() else {
+                return;
+            };
+            spawn_local(async move {
+                let loaded = actions::webhook_deliveries(inbox, &webhook).await;
+                let soon = crate::net::now_ms() + 10_000;
+                let waiting = loaded.as_ref().is_ok_and(|list| {
+                    list.iter().any(|d| {
+                        d.status == DeliveryStatus::Pending
+                            && d.next_attempt_at.is_some_and(|at| at <= soon)
+                    })
+                });
+                if log.try_set(Some(loaded)).is_some() {
+                    return; // gone from the page
+                }
+                let again = waiting
+                    && polls
+                        .try_update_value(|n| {
+                            *n += 1;
+                            *n <= 20
+                        })
+                        .unwrap_or(false);
+                if again {
+                    set_timeout(
+                        move || fetch(inbox, id, log, polls),
+                        std::time::Duration::from_millis(1500),
+                    );
+                }
+            });
+        }
+        polls.set_value(0);
+        fetch(inbox, id, log, polls);
     };
     let test = move |_| {
         error.set(None);
