@@ -7,8 +7,8 @@ use crate::store::use_inbox;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_protocol::{
-    ApiToken, DeliveryStatus, NewApiToken, NewWebhook, StaffRole, UpdateWebhook, Webhook,
-    WebhookDelivery, WebhookEvent,
+    ApiToken, DeliveryStatus, NewApiToken, NewWebhook, UpdateWebhook, Webhook, WebhookDelivery,
+    WebhookEvent,
 };
 
 /// What each event is, for the picker.
@@ -457,11 +457,7 @@ fn ApiTokenList() -> impl IntoView {
         };
         let new = NewApiToken {
             name: name.get_untracked(),
-            role: match role.get_untracked().as_str() {
-                "owner" => StaffRole::Owner,
-                "admin" => StaffRole::Admin,
-                _ => StaffRole::Agent,
-            },
+            role: super::settings::role_of(&role.get_untracked()),
             expires_in_days,
         };
         busy.set(true);

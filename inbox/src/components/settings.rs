@@ -107,7 +107,7 @@ fn role_label(role: &str) -> &'static str {
     }
 }
 
-fn role_of(value: &str) -> StaffRole {
+pub(super) fn role_of(value: &str) -> StaffRole {
     match value {
         "owner" => StaffRole::Owner,
         "admin" => StaffRole::Admin,
