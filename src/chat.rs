@@ -707,6 +707,7 @@ impl Chat {
             let body = PostMessage {
                 text,
                 client_msg_id,
+                attachment_ids: Vec::new(),
             };
             match self
                 .api()

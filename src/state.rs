@@ -340,6 +340,7 @@ mod tests {
             client_msg_id: client_msg_id.into(),
             created_at: 1_700_000_000_000 + seq as i64,
             deleted_at: None,
+            attachments: Vec::new(),
         }
     }
 

@@ -131,6 +131,7 @@ async fn post(
     let body = PostMessage {
         text: format!("bench message {n}"),
         client_msg_id: format!("{prefix}-{}-{n}", now_us()),
+        attachment_ids: Vec::new(),
     };
     http.post(format!(
         "{base}/api/v1/conversations/{}/{path}",

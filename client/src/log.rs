@@ -103,6 +103,7 @@ mod tests {
             client_msg_id: format!("k{seq}"),
             created_at: 0,
             deleted_at: None,
+            attachments: Vec::new(),
         }
     }
 

@@ -871,6 +871,7 @@ fn post_reply(inbox: Inbox, conv_id: ConvId, client_msg_id: String, text: String
         let body = PostMessage {
             text,
             client_msg_id: client_msg_id.clone(),
+            attachment_ids: Vec::new(),
         };
         match call::<MessageEnvelope>("POST", &path, Some(&token), Some(&body)).await {
             Ok(envelope) => on_message(inbox, envelope.message),
@@ -1203,6 +1204,7 @@ pub async fn send_note(inbox: Inbox, text: &str) -> Result<(), String> {
     let body = PostMessage {
         text,
         client_msg_id: net::new_client_msg_id(),
+        attachment_ids: Vec::new(),
     };
     let path = format!("/conversations/{conv_id}/notes");
     match call::<Note>("POST", &path, Some(&token), Some(&body)).await {

@@ -463,6 +463,7 @@ mod tests {
             client_msg_id: format!("k{conv}{seq}"),
             created_at: at,
             deleted_at: None,
+            attachments: Vec::new(),
         }
     }
 

@@ -107,6 +107,7 @@ fn message(conv: &str, seq: u64, direction: Direction, sender: Sender, text: &st
         client_msg_id: format!("k-{conv}-{seq}"),
         created_at: 10_000 + seq as i64 * 1000,
         deleted_at: None,
+        attachments: Vec::new(),
     }
 }
 

@@ -315,6 +315,7 @@ mod tests {
             client_msg_id: "k1".into(),
             created_at: 1_700_000_000_000,
             deleted_at: None,
+            attachments: Vec::new(),
         }
     }
 

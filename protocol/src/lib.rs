@@ -113,6 +113,34 @@ pub struct Message {
     /// empty; the tombstone keeps its `seq`, so the conversation stays gap-free.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<i64>,
+    /// Files sent with the message (at most 10); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file sent with a message. Its URLs are signed by the server and expire (about
+/// half a day); they carry no token, so they work in `<img>` and download links.
+/// They are relative to the server (`/api/v1/attachments/…`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Attachment {
+    pub id: String,
+    /// The file's name as uploaded, without any directory.
+    pub name: String,
+    /// The type the server found in the content (not the name's or the client's).
+    pub content_type: String,
+    /// Bytes.
+    pub size: u64,
+    /// Pixels, for images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Downloads the file (images open inline, every other type downloads).
+    pub url: String,
+    /// A small re-encoded copy, without the original's metadata, for images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_url: Option<String>,
 }
 
 /// Which side of a conversation an event comes from.

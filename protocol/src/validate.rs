@@ -60,6 +60,37 @@ pub fn text(value: &str) -> Result<String, Invalid> {
     })
 }
 
+/// Most attachments one message carries.
+pub const MAX_ATTACHMENTS: usize = 10;
+
+/// A message's text when it carries `attachments` files: it may then be empty.
+pub fn text_with(value: &str, attachments: usize) -> Result<String, Invalid> {
+    if attachments > 0 && value.trim().is_empty() {
+        return Ok(String::new());
+    }
+    text(value)
+}
+
+/// A message's attachment ids: at most 10, each 1–64 visible ASCII characters, none twice.
+pub fn attachment_ids(ids: &[String]) -> Result<Vec<String>, Invalid> {
+    const FIELD: &str = "attachment_ids";
+    if ids.len() > MAX_ATTACHMENTS {
+        return Err(Invalid::new(
+            FIELD,
+            format!("a message carries at most {MAX_ATTACHMENTS} attachments"),
+        ));
+    }
+    for (i, id) in ids.iter().enumerate() {
+        if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Invalid::new(FIELD, "an attachment id is not valid"));
+        }
+        if ids[..i].contains(id) {
+            return Err(Invalid::new(FIELD, "an attachment is named twice"));
+        }
+    }
+    Ok(ids.to_vec())
+}
+
 /// The Unicode format characters (general category Cf) of the Basic Multilingual
 /// Plane: bidi overrides and isolates, zero-width characters, the BOM and the like,
 /// which make a name display as something else. (Cf characters beyond the BMP are

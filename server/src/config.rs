@@ -130,6 +130,55 @@ pub struct Settings {
     pub push: PushArgs,
     #[command(flatten)]
     pub webhooks: WebhookArgs,
+    #[command(flatten)]
+    pub files: FileArgs,
+}
+
+/// Attachments.
+#[derive(Clone, Debug, Args)]
+pub struct FileArgs {
+    /// Where attachments are kept: `file:///path`, or `s3://bucket?endpoint=…&region=…`
+    /// with credentials from the usual `AWS_*` variables (several instances need S3
+    /// or a shared directory). Default: `attachments/` beside the SQLite database,
+    /// else `data/attachments`.
+    #[arg(long, env = "NATTER_STORAGE_URL")]
+    pub storage_url: Option<String>,
+    /// Largest attachment, in MB.
+    #[arg(long, env = "NATTER_MAX_ATTACHMENT_MB", default_value_t = 10)]
+    pub max_attachment_mb: u64,
+}
+
+impl Default for FileArgs {
+    fn default() -> Self {
+        Self {
+            storage_url: None,
+            max_attachment_mb: 10,
+        }
+    }
+}
+
+impl FileArgs {
+    pub fn max_bytes(&self) -> u64 {
+        self.max_attachment_mb.saturating_mul(1024 * 1024)
+    }
+
+    /// The storage URL, the default made from where the database is.
+    pub(crate) fn storage_url(&self, database_url: &str) -> Result<String, String> {
+        if let Some(url) = self.storage_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            return Ok(url.trim().to_owned());
+        }
+        let dir = database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| database_url.strip_prefix("sqlite:"))
+            .map(|path| path.split('?').next().unwrap_or_default())
+            .and_then(|path| std::path::Path::new(path).parent().map(|p| p.to_owned()))
+            .unwrap_or_else(|| std::path::PathBuf::from("data"))
+            .join("attachments");
+        let dir = std::path::absolute(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        url::Url::from_directory_path(&dir)
+            .map(String::from)
+            .map_err(|()| format!("{} is not a usable directory", dir.display()))
+    }
 }
 
 /// Webhooks to the organizations' endpoints.
@@ -244,6 +293,12 @@ pub struct LimitArgs {
     /// share an office's address, so this sits well above the per-visitor rate).
     #[arg(long, env = "NATTER_RATE_MESSAGES_PER_IP", default_value = "120/min")]
     pub rate_messages_per_ip: Quota,
+    /// Attachments a visitor may upload.
+    #[arg(long, env = "NATTER_RATE_UPLOADS", default_value = "30/hour")]
+    pub rate_uploads: Quota,
+    /// Attachments uploaded by visitors per client IP.
+    #[arg(long, env = "NATTER_RATE_UPLOADS_PER_IP", default_value = "100/hour")]
+    pub rate_uploads_per_ip: Quota,
     /// Transcripts a visitor may have emailed to them.
     #[arg(long, env = "NATTER_RATE_TRANSCRIPTS", default_value = "5/hour")]
     pub rate_transcripts: Quota,
@@ -296,6 +351,8 @@ impl LimitArgs {
             rate_messages: Quota::UNLIMITED,
             rate_messages_per_ip: Quota::UNLIMITED,
             rate_reads: Quota::UNLIMITED,
+            rate_uploads: Quota::UNLIMITED,
+            rate_uploads_per_ip: Quota::UNLIMITED,
             rate_transcripts: Quota::UNLIMITED,
             rate_subscribes: Quota::UNLIMITED,
             rate_frames: Quota::UNLIMITED,

@@ -3,14 +3,15 @@
 //! about a day, then given up with its reason kept. Today: staff alerts
 //! and assignment emails (`chat::alerts`), visitor emails (`chat::continuity`) and
 //! pushes (`chat::push`), and the alert that a webhook endpoint
-//! is failing (`chat::webhooks`). A second loop sends webhook deliveries
+//! is failing (`chat::webhooks`), and attachments' thumbnails (`chat::attachments`),
+//! whose deleted files it also removes from the file store each round. A second loop sends webhook deliveries
 //! ([`spawn_webhooks`]), woken by the commits that write them.
 
 use crate::chat::JobOutcome;
 use crate::state::AppState;
 use crate::store::{
-    ASSIGNMENT_ALERT, AttemptResult, ClaimedDelivery, Job, MENTION_ALERT, STAFF_ALERT, STAFF_PUSH,
-    TRANSCRIPT_EMAIL, VISITOR_EMAIL, WEBHOOK_FAILING, now_ms,
+    ASSIGNMENT_ALERT, ATTACHMENT_THUMBNAIL, AttemptResult, ClaimedDelivery, Job, MENTION_ALERT,
+    STAFF_ALERT, STAFF_PUSH, TRANSCRIPT_EMAIL, VISITOR_EMAIL, WEBHOOK_FAILING, now_ms,
 };
 use crate::webhooks;
 use std::time::Duration;
@@ -34,6 +35,7 @@ pub fn spawn(state: AppState) {
                 _ = tick.tick() => {}
                 _ = shutdown.wait_for(|stop| *stop) => break,
             }
+            crate::chat::attachments::sweep(&state).await;
             let jobs = match state.store.claim_jobs(LEASE_MS, BATCH).await {
                 Ok(jobs) => jobs,
                 Err(e) => {
@@ -94,6 +96,10 @@ async fn run(state: &AppState, job: &Job) -> JobOutcome {
                 .await
                 .into(),
             None => JobOutcome::GiveUp("no email".into()),
+        },
+        ATTACHMENT_THUMBNAIL => match payload["attachment_id"].as_str() {
+            Some(attachment) => crate::chat::attachments::make_thumbnail(state, attachment).await,
+            None => JobOutcome::GiveUp("no attachment_id".into()),
         },
         STAFF_PUSH => match payload["subscription_id"].as_str() {
             Some(subscription) => crate::chat::push::staff_push(state, conv_id, subscription).await,

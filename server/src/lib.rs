@@ -12,6 +12,7 @@ mod bus;
 mod chat;
 pub mod config;
 mod demo;
+mod files;
 mod http;
 mod hub;
 mod jobs;

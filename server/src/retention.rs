@@ -3,7 +3,7 @@
 //! message and have not been seen for `--abandoned-lead-days`. A lead that holds
 //! any message is business data and is never deleted here, unless its organization set a
 //! retention: conversations inactive for longer go, with visitors left with none.
-//! Finished jobs and webhook deliveries go after a week, the links of emails to visitors when they expire.
+//! Finished jobs and webhook deliveries go after a week, uploads never sent after a day, the links of emails to visitors when they expire.
 
 use crate::store::{Store, now_ms};
 use std::time::Duration;
@@ -32,6 +32,11 @@ pub fn spawn(store: Store, abandoned_after: Option<Duration>, mut shutdown: watc
             let week_ago = now_ms() - 7 * 24 * 3600 * 1000;
             if let Err(e) = store.delete_finished_jobs(week_ago).await {
                 tracing::warn!(error = %e, "could not delete finished jobs");
+            }
+            // An upload never sent within a day was abandoned (its file follows).
+            let day_ago = now_ms() - 24 * 3600 * 1000;
+            if let Err(e) = store.delete_unsent_attachments(day_ago).await {
+                tracing::warn!(error = %e, "could not delete unsent attachments");
             }
             if let Err(e) = store.delete_expired_visitor_links(now_ms()).await {
                 tracing::warn!(error = %e, "could not delete expired email links");

@@ -28,6 +28,8 @@ pub enum StartupError {
     Push(String),
     #[error("webhooks: {0}")]
     Webhooks(String),
+    #[error("attachments (NATTER_STORAGE_URL): {0}")]
+    Files(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -116,6 +118,12 @@ impl Application {
         )
         .map(Arc::new)
         .map_err(StartupError::Webhooks)?;
+        let files = settings
+            .files
+            .storage_url(&settings.database.database_url)
+            .and_then(|url| crate::files::Files::from_url(&url))
+            .map(Arc::new)
+            .map_err(StartupError::Files)?;
         if settings.demo {
             crate::demo::seed(&store)
                 .await
@@ -166,6 +174,7 @@ impl Application {
             mailer,
             pusher,
             webhooks,
+            files,
             shutdown: rx,
         };
         state

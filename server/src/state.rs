@@ -27,6 +27,8 @@ pub struct AppState {
     pub mailer: Option<Arc<crate::mail::Mailer>>,
     /// Browser notifications to staff, signed with this deployment's VAPID key.
     pub pusher: Arc<crate::push::Pusher>,
+    /// Where attachments' bytes are kept.
+    pub files: Arc<crate::files::Files>,
     /// Sends the webhook deliveries.
     pub webhooks: Arc<crate::webhooks::Dispatcher>,
     /// Flips to `true` when the server is shutting down.

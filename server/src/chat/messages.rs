@@ -24,7 +24,8 @@ pub async fn post(
     body: PostMessage,
 ) -> ApiResult<Posted> {
     let conversation = access::conversation(state, principal, conv_id).await?;
-    let text = validate::text(&body.text)?;
+    let attachment_ids = validate::attachment_ids(&body.attachment_ids)?;
+    let text = validate::text_with(&body.text, attachment_ids.len())?;
     let client_msg_id = validate::client_msg_id(&body.client_msg_id)?;
     let author = match principal {
         Principal::Visitor(visitor) => Author::visitor(visitor),
@@ -40,6 +41,7 @@ pub async fn post(
                 &author,
                 &text,
                 &client_msg_id,
+                &attachment_ids,
             )
             .await?;
         let mut events = Vec::new();

@@ -10,6 +10,7 @@
 pub mod access;
 pub mod alerts;
 pub mod api_tokens;
+pub mod attachments;
 pub mod canned;
 pub mod continuity;
 pub mod conversations;

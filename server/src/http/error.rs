@@ -28,6 +28,8 @@ pub enum ApiError {
     Gone { code: &'static str, message: String },
     #[error("request body is too large")]
     PayloadTooLarge,
+    #[error("the file is larger than the limit of {max_mb} MB")]
+    FileTooLarge { max_mb: u64 },
     #[error("{message}")]
     UnsupportedMediaType { message: String },
     #[error("{message}")]
@@ -62,7 +64,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Gone { .. } => StatusCode::GONE,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge | Self::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -84,6 +86,7 @@ impl ApiError {
             Self::Forbidden(_) => error_code::FORBIDDEN.into(),
             Self::NotFound(_) => error_code::NOT_FOUND.into(),
             Self::PayloadTooLarge => error_code::PAYLOAD_TOO_LARGE.into(),
+            Self::FileTooLarge { .. } => "file_too_large".into(),
             Self::UnsupportedMediaType { .. } => error_code::UNSUPPORTED_MEDIA_TYPE.into(),
             Self::RateLimited { .. } => error_code::RATE_LIMITED.into(),
             Self::MethodNotAllowed => error_code::METHOD_NOT_ALLOWED.into(),
@@ -135,6 +138,12 @@ impl From<StoreError> for ApiError {
                 message: "this client_msg_id was already used for a different message".into(),
             },
             StoreError::NotFound => Self::NotFound("resource"),
+            StoreError::AttachmentsRefused => Self::Invalid {
+                code: "invalid_attachment_ids".into(),
+                message: "each attachment must be one you uploaded to this conversation and \
+                          have not sent yet"
+                    .into(),
+            },
             StoreError::AlreadyExists(what) => Self::Conflict {
                 code: error_code::ALREADY_EXISTS,
                 message: format!("that {what} already exists"),

@@ -3,6 +3,7 @@
 pub(crate) mod accounts;
 pub(crate) mod api_tokens;
 mod assets;
+pub(crate) mod attachments;
 pub(crate) mod auth;
 pub(crate) mod canned;
 pub(crate) mod conversations;
@@ -130,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         .merge(search::router())
         .merge(visitors::router())
         .merge(links::router())
+        .merge(attachments::router())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback(|| async { ApiError::NotFound("endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -7,8 +7,8 @@ use super::responses::{
     RateLimited, Unauthorized, Unprocessable, UnsupportedMediaType,
 };
 use super::{
-    accounts, api_tokens, auth, canned, conversations, health, labels, links, mail, notes, push,
-    search, setup, team, visitors, webhooks, widget,
+    accounts, api_tokens, attachments, auth, canned, conversations, health, labels, links, mail,
+    notes, push, search, setup, team, visitors, webhooks, widget,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -83,6 +83,9 @@ pub const PATH: &str = "/api/openapi.json";
         conversations::email_transcript,
         notes::create,
         notes::list,
+        attachments::upload,
+        attachments::download,
+        attachments::thumbnail,
         labels::list,
         labels::create,
         labels::update,
@@ -132,6 +135,7 @@ pub const PATH: &str = "/api/openapi.json";
         (name = "conversations", description = "Conversations and their messages"),
         (name = "notes", description = "Internal notes: staff only, never the visitor"),
         (name = "visitors", description = "A visitor's data rights: export, erasure and retention"),
+        (name = "attachments", description = "Files sent with messages: uploads and signed downloads"),
         (name = "labels", description = "Labels: the organization's list and each conversation's"),
         (name = "integrations", description = "Signed webhooks and API tokens (owners and admins)"),
         (name = "operations", description = "Probes, metrics and this document"),

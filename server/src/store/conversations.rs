@@ -169,7 +169,10 @@ fn labels_of(joined: Option<String>) -> Vec<String> {
     labels
 }
 
-pub(super) fn detail_from_row(row: &AnyRow) -> Result<ConversationDetail, sqlx::Error> {
+pub(super) fn detail_from_row(
+    row: &AnyRow,
+    signer: &crate::files::Signer,
+) -> Result<ConversationDetail, sqlx::Error> {
     use sqlx::FromRow;
     let status: String = row.try_get("status")?;
     let summary = ConversationSummary {
@@ -178,7 +181,7 @@ pub(super) fn detail_from_row(row: &AnyRow) -> Result<ConversationDetail, sqlx::
         status: ConversationStatus::parse(&status).unwrap_or(ConversationStatus::Open),
         assignee_id: row.try_get("assignee_id")?,
         visitor: VisitorRow::from_row(row)?.into(),
-        last_message: LastMessageRow::from_row(row)?.into_message(),
+        last_message: LastMessageRow::from_row(row)?.into_message(signer),
         last_seq: to_u64(row.try_get("last_seq")?),
         unread_count: to_u64(row.try_get("unread_count")?),
         last_activity_at: row.try_get("last_activity_at")?,
@@ -223,7 +226,10 @@ impl Store {
             .bind(&conv_id.0)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.as_ref().map(detail_from_row).transpose()?)
+        Ok(row
+            .as_ref()
+            .map(|r| detail_from_row(r, &self.signer))
+            .transpose()?)
     }
 
     /// The organization's conversations, latest activity first, `limit` at a time.
@@ -261,7 +267,7 @@ impl Store {
             .await?;
         let mut list = rows
             .iter()
-            .map(|row| detail_from_row(row).map(|d| d.summary))
+            .map(|row| detail_from_row(row, &self.signer).map(|d| d.summary))
             .collect::<Result<Vec<_>, _>>()?;
         let next = if list.len() > limit as usize {
             list.truncate(limit as usize);

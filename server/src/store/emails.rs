@@ -143,7 +143,10 @@ impl Store {
         .bind(MAX_QUOTED)
         .fetch_all(&self.pool)
         .await?;
-        let mut messages: Vec<Message> = rows.into_iter().map(Into::into).collect();
+        let mut messages: Vec<Message> = rows
+            .into_iter()
+            .map(|r| r.into_message(&self.signer))
+            .collect();
         messages.reverse();
         Ok((messages, last_reply.is_some()))
     }
@@ -228,7 +231,10 @@ impl Store {
         .bind(MAX_REPLIES)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| r.into_message(&self.signer))
+            .collect())
     }
 
     /// Stores a code (its digest) of `kind` (`open`, `unsubscribe`) for an email.

@@ -152,7 +152,7 @@ impl Store {
             .await?;
         rows.iter()
             .map(|row| {
-                detail_from_row(row).map(|d| VisitorConversation {
+                detail_from_row(row, &self.signer).map(|d| VisitorConversation {
                     conv_id: d.summary.conv_id,
                     status: d.summary.status,
                     last_seq: d.summary.last_seq,

@@ -1,7 +1,9 @@
 //! Leads and messages: the write path whose guarantees are the product.
 
+use super::attachments::{Claim, claim};
 use super::rows::{MESSAGE_COLUMNS, MessageRow, to_i64, to_u64};
 use super::{Account, Store, StoreError, StoreResult, VisitorIdentity, now_ms};
+use crate::files::Signer;
 use natter_protocol::{
     ConvId, ConversationStatus, Direction, Message, Sender, SenderKind, StaffMember,
 };
@@ -157,7 +159,15 @@ impl Store {
         let mut messages = Vec::new();
         if let Some((text, client_msg_id)) = lead.first_message {
             let author = Author::visitor(&visitor);
-            let (message, _) = insert_message(&mut tx, &conv_id, &author, &text, &client_msg_id)
+            let new = NewMessage {
+                conv_id: &conv_id,
+                author: &author,
+                text: &text,
+                client_msg_id: &client_msg_id,
+                attachment_ids: &[],
+            };
+            let id = uuid::Uuid::now_v7().to_string();
+            let (message, _) = insert_message(&mut tx, &id, &new, None, &self.signer)
                 .await?
                 .ok_or(StoreError::IdempotencyConflict)?;
             messages.push(message);
@@ -218,7 +228,10 @@ impl Store {
                 rows
             }
         };
-        Ok(rows.into_iter().map(Into::into).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| r.into_message(&self.signer))
+            .collect())
     }
 }
 
@@ -232,11 +245,11 @@ impl Store {
         .bind(conv_id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(Into::into))
+        Ok(row.map(|r| r.into_message(&self.signer)))
     }
 
-    /// Erases a message's text from storage, keeping its row as the tombstone (its seq
-    /// stays taken). `None` when no such message; a message deleted before answers
+    /// Erases a message's text and attachments from storage (the files follow), keeping
+    /// its row as the tombstone (its seq stays taken). `None` when no such message; a message deleted before answers
     /// its tombstone unchanged.
     pub async fn delete_message(
         &self,
@@ -250,7 +263,7 @@ impl Store {
             .begin_with(super::begin_write(self.backend))
             .await?;
         let deleted: Option<i64> = sqlx::query_scalar(
-            "UPDATE messages SET text = '', deleted_at = $3 \
+            "UPDATE messages SET text = '', attachments = NULL, deleted_at = $3 \
              WHERE id = $1 AND conv_id = $2 AND deleted_at IS NULL RETURNING seq",
         )
         .bind(message_id)
@@ -258,6 +271,9 @@ impl Store {
         .bind(now_ms())
         .fetch_optional(&mut *tx)
         .await?;
+        if deleted.is_some() {
+            super::attachments::delete_of_message(&mut tx, message_id).await?;
+        }
         if let (true, Some(seq)) = (hooks, deleted) {
             let data =
                 serde_json::json!({ "conv_id": conv_id, "message_id": message_id, "seq": seq });
@@ -288,18 +304,27 @@ pub(super) struct FollowUps<'a> {
 }
 
 /// One append in its own transaction: the writer's path when a batch cannot be
-/// committed as a whole.
+/// committed as a whole, and every message that sends attachments (claimed in the
+/// same transaction).
 pub(super) async fn append_one(
     pool: &AnyPool,
     begin: &'static str,
-    conv_id: &ConvId,
-    author: &Author,
-    text: &str,
-    client_msg_id: &str,
+    signer: &Signer,
+    new: &NewMessage<'_>,
     follow: FollowUps<'_>,
 ) -> StoreResult<Appended> {
     let mut tx = pool.begin_with(begin).await?;
-    match insert_message(&mut tx, conv_id, author, text, client_msg_id).await? {
+    // Time-ordered ids keep inserts at the end of the primary-key index.
+    let id = uuid::Uuid::now_v7().to_string();
+    let sender_id = new.author.sender().id;
+    let claim = claim(&mut tx, &new.conv_id.0, &sender_id, &id, new.attachment_ids).await?;
+    let inserted = match &claim {
+        Claim::Claimed(column) => {
+            insert_message(&mut tx, &id, new, column.as_deref(), signer).await?
+        }
+        Claim::Refused => None,
+    };
+    match inserted {
         Some((message, reopened)) => {
             super::emails::enqueue_follow_up(&mut tx, &message, follow.notify_at).await?;
             if let Some(org_id) = follow.webhook_org {
@@ -315,12 +340,21 @@ pub(super) async fn append_one(
         None => {
             // The seq increment is rolled back with the transaction, so no gap is left.
             tx.rollback().await?;
-            let original = message_by_client_id(pool, conv_id, client_msg_id)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-            let same_author = original.sender.id == author.sender().id
-                && original.direction == author.direction();
-            if same_author && original.text == text {
+            let original =
+                message_by_client_id(pool, signer, new.conv_id, new.client_msg_id).await?;
+            let Some(original) = original else {
+                return Err(match claim {
+                    Claim::Refused => StoreError::AttachmentsRefused,
+                    Claim::Claimed(_) => StoreError::NotFound,
+                });
+            };
+            let same_author =
+                original.sender.id == sender_id && original.direction == new.author.direction();
+            let ids: Vec<&str> = new.attachment_ids.iter().map(String::as_str).collect();
+            if same_author
+                && original.text == new.text
+                && super::attachments::ids_of(&original.attachments) == ids
+            {
                 Ok(Appended {
                     message: original,
                     created: false,
@@ -333,8 +367,19 @@ pub(super) async fn append_one(
     }
 }
 
+/// A message to append, as validated.
+pub(super) struct NewMessage<'a> {
+    pub conv_id: &'a ConvId,
+    pub author: &'a Author,
+    pub text: &'a str,
+    pub client_msg_id: &'a str,
+    /// The sender's unsent uploads in this conversation, sent with it.
+    pub attachment_ids: &'a [String],
+}
+
 async fn message_by_client_id(
     pool: &AnyPool,
+    signer: &Signer,
     conv_id: &ConvId,
     client_msg_id: &str,
 ) -> StoreResult<Option<Message>> {
@@ -343,7 +388,7 @@ async fn message_by_client_id(
         .bind(client_msg_id)
         .fetch_optional(pool)
         .await?;
-    Ok(row.map(Into::into))
+    Ok(row.map(|r| r.into_message(signer)))
 }
 
 /// Allocates the next `seq` and inserts the message inside `tx`. `None` when the
@@ -351,11 +396,18 @@ async fn message_by_client_id(
 /// Returns the message and whether a resolved conversation was re-opened.
 async fn insert_message(
     tx: &mut Transaction<'static, Any>,
-    conv_id: &ConvId,
-    author: &Author,
-    text: &str,
-    client_msg_id: &str,
+    id: &str,
+    new: &NewMessage<'_>,
+    attachments: Option<&str>,
+    signer: &Signer,
 ) -> StoreResult<Option<(Message, bool)>> {
+    let NewMessage {
+        conv_id,
+        author,
+        text,
+        client_msg_id,
+        ..
+    } = *new;
     let now = now_ms();
     let direction = author.direction();
     // Writing first takes the row lock (Postgres) or the write lock (SQLite) before
@@ -378,14 +430,12 @@ async fn insert_message(
             .await?;
     }
     let sender = author.sender();
-    // Time-ordered ids keep inserts at the end of the primary-key index.
-    let id = uuid::Uuid::now_v7().to_string();
     let inserted: Option<(String,)> = sqlx::query_as(
-        "INSERT INTO messages (id, conv_id, seq, direction, sender_kind, sender_id, sender_name, text, client_msg_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+        "INSERT INTO messages (id, conv_id, seq, direction, sender_kind, sender_id, sender_name, text, client_msg_id, created_at, attachments) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (conv_id, client_msg_id) DO NOTHING RETURNING id",
     )
-    .bind(&id)
+    .bind(id)
     .bind(&conv_id.0)
     .bind(seq)
     .bind(direction.as_str())
@@ -395,13 +445,14 @@ async fn insert_message(
     .bind(text)
     .bind(client_msg_id)
     .bind(now)
+    .bind(attachments)
     .fetch_optional(&mut **tx)
     .await?;
     if inserted.is_none() {
         return Ok(None);
     }
     let message = Message {
-        id,
+        id: id.to_owned(),
         conv_id: conv_id.clone(),
         seq: to_u64(seq),
         direction,
@@ -410,6 +461,7 @@ async fn insert_message(
         client_msg_id: client_msg_id.to_owned(),
         created_at: now,
         deleted_at: None,
+        attachments: super::attachments::materialize(attachments, signer),
     };
     Ok(Some((message, reopened)))
 }

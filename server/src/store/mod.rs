@@ -5,6 +5,7 @@
 //! is committed, with its `seq`, before any caller can acknowledge or publish it.
 
 mod api_tokens;
+mod attachments;
 mod cache;
 mod canned;
 mod conversations;
@@ -25,6 +26,7 @@ mod webhooks;
 mod writer;
 
 pub use api_tokens::{ApiTokenRow, NewApiToken};
+pub use attachments::{ATTACHMENT_THUMBNAIL, NewAttachment};
 pub use cache::Lookup;
 pub use conversations::{Assignee, ConversationOwner, ConversationRow, ListCursor};
 pub use directory::{
@@ -58,6 +60,8 @@ pub enum StoreError {
     IdempotencyConflict,
     #[error("not found")]
     NotFound,
+    #[error("an attachment is not an unsent upload of the sender in this conversation")]
+    AttachmentsRefused,
     #[error("already exists: {0}")]
     AlreadyExists(String),
     #[error(transparent)]
@@ -69,6 +73,29 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The deployment's secret called `name`: the one stored, or `generated` stored now.
+/// Every instance ends up with the first one written.
+pub(crate) async fn server_key(
+    pool: &sqlx::AnyPool,
+    name: &str,
+    generated: &str,
+) -> StoreResult<String> {
+    sqlx::query(
+        "INSERT INTO server_keys (name, value, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(generated)
+    .bind(now_ms())
+    .execute(pool)
+    .await?;
+    let (value,): (String,) = sqlx::query_as("SELECT value FROM server_keys WHERE name = $1")
+        .bind(name)
+        .fetch_one(pool)
+        .await?;
+    Ok(value)
+}
 
 /// How a write transaction begins. On SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`), waiting in the busy handler if another commit holds it: a
@@ -109,6 +136,8 @@ pub struct Store {
     caches: cache::Caches,
     /// Poked after a commit that wrote webhook deliveries.
     webhook_wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Signs the URLs of the attachments in the messages it reads.
+    signer: crate::files::Signer,
     /// A visitor token unused for longer than this opens nothing (ms; 0: never).
     visitor_token_ttl_ms: i64,
     /// A staff reply the visitor has not seen this long after is emailed to them
@@ -200,17 +229,30 @@ impl Store {
             control
         });
         let webhook_wake = std::sync::Arc::new(tokio::sync::Notify::new());
-        let appends = writer::spawn(pool.clone(), backend, wal_control, webhook_wake.clone());
+        let signer = crate::files::Signer::new(&attachments::url_key(&pool).await?);
+        let appends = writer::spawn(
+            pool.clone(),
+            backend,
+            wal_control,
+            webhook_wake.clone(),
+            signer.clone(),
+        );
         Ok(Self {
             pool,
             backend,
             appends,
             caches: cache::Caches::new(),
             webhook_wake,
+            signer,
             visitor_token_ttl_ms: 0,
             visitor_email_delay_ms: None,
             staff_alert_delay_ms: None,
         })
+    }
+
+    /// What signs and checks the attachment URLs in the messages this store reads.
+    pub fn signer(&self) -> &crate::files::Signer {
+        &self.signer
     }
 
     /// Visitor tokens unused for longer than `ttl` stop working (`None`: never).

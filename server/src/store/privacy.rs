@@ -33,7 +33,7 @@ impl Store {
         .await?;
         let conversations = rows
             .iter()
-            .map(detail_from_row)
+            .map(|r| detail_from_row(r, &self.signer))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Some((visitor.into(), conversations)))
     }

@@ -51,20 +51,7 @@ impl Store {
     /// The server's VAPID private key (base64url): the one stored, or `generated`
     /// stored now. Every instance ends up with the first one written.
     pub async fn vapid_private_key(&self, generated: &str) -> StoreResult<String> {
-        sqlx::query(
-            "INSERT INTO server_keys (name, value, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(VAPID_KEY)
-        .bind(generated)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
-        let (value,): (String,) = sqlx::query_as("SELECT value FROM server_keys WHERE name = $1")
-            .bind(VAPID_KEY)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(value)
+        super::server_key(&self.pool, VAPID_KEY, generated).await
     }
 
     /// Saves a browser's subscription for a member; a browser that was subscribed

@@ -1,8 +1,9 @@
 //! Row shapes read from the database and their conversion to protocol types.
 
+use crate::files::Signer;
 use natter_protocol::{ConvId, Direction, Message, Sender, SenderKind, Visitor};
 
-pub(super) const MESSAGE_COLUMNS: &str = "id, conv_id, seq, direction, sender_kind, sender_id, sender_name, text, client_msg_id, created_at, deleted_at";
+pub(super) const MESSAGE_COLUMNS: &str = "id, conv_id, seq, direction, sender_kind, sender_id, sender_name, text, client_msg_id, created_at, deleted_at, attachments";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct MessageRow {
@@ -17,6 +18,7 @@ pub(super) struct MessageRow {
     client_msg_id: String,
     created_at: i64,
     deleted_at: Option<i64>,
+    attachments: Option<String>,
 }
 
 /// Non-negative database integers as the protocol's `u64`.
@@ -29,8 +31,10 @@ pub(super) fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-impl From<MessageRow> for Message {
-    fn from(row: MessageRow) -> Self {
+impl MessageRow {
+    /// The message, its attachments' URLs signed now.
+    pub(super) fn into_message(self, signer: &Signer) -> Message {
+        let row = self;
         // The CHECK constraints guarantee these parse; the fallbacks only keep this total.
         Message {
             id: row.id,
@@ -46,6 +50,7 @@ impl From<MessageRow> for Message {
             client_msg_id: row.client_msg_id,
             created_at: row.created_at,
             deleted_at: row.deleted_at,
+            attachments: super::attachments::materialize(row.attachments.as_deref(), signer),
         }
     }
 }
@@ -106,10 +111,12 @@ pub(super) struct LastMessageRow {
     created_at: Option<i64>,
     #[sqlx(rename = "lm_deleted_at")]
     deleted_at: Option<i64>,
+    #[sqlx(rename = "lm_attachments")]
+    attachments: Option<String>,
 }
 
 impl LastMessageRow {
-    pub(super) fn into_message(self) -> Option<Message> {
+    pub(super) fn into_message(self, signer: &Signer) -> Option<Message> {
         let row = MessageRow {
             id: self.id?,
             conv_id: self.conv_id?,
@@ -122,7 +129,8 @@ impl LastMessageRow {
             client_msg_id: self.client_msg_id?,
             created_at: self.created_at?,
             deleted_at: self.deleted_at,
+            attachments: self.attachments,
         };
-        Some(row.into())
+        Some(row.into_message(signer))
     }
 }

@@ -13,7 +13,7 @@
 //! are replayed one by one through [`append_one`], which has the precise
 //! idempotency and error semantics. A rollback leaves no `seq` gap.
 
-use super::messages::{Appended, Author, FollowUps, append_one};
+use super::messages::{Appended, Author, FollowUps, NewMessage, append_one};
 use super::rows::to_u64;
 use super::wal::WalControl;
 use super::{Backend, Store, StoreError, StoreResult, now_ms};
@@ -54,6 +54,7 @@ pub(super) fn spawn(
     backend: Backend,
     wal: Option<Arc<WalControl>>,
     webhook_wake: Arc<Notify>,
+    signer: crate::files::Signer,
 ) -> mpsc::Sender<AppendJob> {
     let (tx, mut rx) = mpsc::channel::<AppendJob>(QUEUE);
     let statements = Statements::new(backend);
@@ -64,7 +65,8 @@ pub(super) fn spawn(
         let mut conn = None;
         while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
             let hooks = jobs.iter().any(|j| j.webhook_org.is_some());
-            commit_batch(&pool, &statements, &mut conn, std::mem::take(&mut jobs)).await;
+            let batch = std::mem::take(&mut jobs);
+            commit_batch(&pool, &statements, &signer, &mut conn, batch).await;
             if hooks {
                 webhook_wake.notify_one();
             }
@@ -79,6 +81,7 @@ pub(super) fn spawn(
 async fn commit_batch(
     pool: &AnyPool,
     statements: &Statements,
+    signer: &crate::files::Signer,
     conn: &mut Option<PoolConnection<Any>>,
     jobs: Vec<AppendJob>,
 ) {
@@ -107,16 +110,14 @@ async fn commit_batch(
                     notify_at: job.notify_at,
                     webhook_org: job.webhook_org.as_deref(),
                 };
-                let outcome = append_one(
-                    pool,
-                    statements.begin,
-                    &job.conv_id,
-                    &job.author,
-                    &job.text,
-                    &job.client_msg_id,
-                    follow,
-                )
-                .await;
+                let new = NewMessage {
+                    conv_id: &job.conv_id,
+                    author: &job.author,
+                    text: &job.text,
+                    client_msg_id: &job.client_msg_id,
+                    attachment_ids: &[],
+                };
+                let outcome = append_one(pool, statements.begin, signer, &new, follow).await;
                 let _ = job.done.send(outcome);
             }
         }
@@ -277,6 +278,7 @@ async fn write_batch(
             client_msg_id: job.client_msg_id.clone(),
             created_at: now,
             deleted_at: None,
+            attachments: Vec::new(),
         };
         block.next += 1;
         outcomes.push(Ok(Appended {
@@ -365,6 +367,7 @@ impl Store {
         author: &Author,
         text: &str,
         client_msg_id: &str,
+        attachment_ids: &[String],
     ) -> StoreResult<Appended> {
         let (done, outcome) = oneshot::channel();
         let delay = match author {
@@ -376,6 +379,26 @@ impl Store {
             .webhooks_wanted(org_id)
             .await?
             .then(|| org_id.to_owned());
+        if !attachment_ids.is_empty() {
+            // Claiming the uploads is per message: these take the one-by-one path.
+            let new = NewMessage {
+                conv_id,
+                author,
+                text,
+                client_msg_id,
+                attachment_ids,
+            };
+            let follow = FollowUps {
+                notify_at,
+                webhook_org: webhook_org.as_deref(),
+            };
+            let begin = super::begin_write(self.backend);
+            let appended = append_one(&self.pool, begin, &self.signer, &new, follow).await?;
+            if webhook_org.is_some() {
+                self.wake_webhooks();
+            }
+            return Ok(appended);
+        }
         let job = AppendJob {
             conv_id: conv_id.clone(),
             author: author.clone(),
@@ -534,7 +557,7 @@ mod tests {
             (1, &first.message.id)
         );
         let next = store
-            .append_message(&visitor.org_id, conv, &author, "hello", "next")
+            .append_message(&visitor.org_id, conv, &author, "hello", "next", &[])
             .await
             .unwrap();
         assert_eq!(next.message.seq, 2, "the rolled-back block left no gap");

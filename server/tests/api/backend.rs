@@ -11,7 +11,8 @@ use sqlx::{Connection, Executor};
 pub struct TestDb {
     pub url: String,
     postgres: Option<(String, String)>,
-    _dir: Option<tempfile::TempDir>,
+    /// The SQLite file's directory, and the attachments' (on either backend).
+    dir: tempfile::TempDir,
 }
 
 fn postgres_admin_url() -> String {
@@ -40,9 +41,18 @@ impl TestDb {
         Self::create(Some(fixture.to_owned())).await
     }
 
+    /// Where the app keeps attachments: a directory of this database's.
+    pub fn files_url(&self) -> String {
+        format!("file://{}/attachments", self.dir.path().display())
+    }
+
+    pub fn files_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("attachments")
+    }
+
     async fn create(fixture: Option<std::path::PathBuf>) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
         if !uses_postgres() {
-            let dir = tempfile::tempdir().expect("temp dir");
             let path = dir.path().join("natter.db");
             if let Some(fixture) = fixture {
                 std::fs::copy(&fixture, &path).expect("the upgrade fixture is readable");
@@ -51,7 +61,7 @@ impl TestDb {
             return TestDb {
                 url,
                 postgres: None,
-                _dir: Some(dir),
+                dir,
             };
         }
         sqlx::any::install_default_drivers();
@@ -69,7 +79,7 @@ impl TestDb {
         TestDb {
             url,
             postgres: Some((admin, schema)),
-            _dir: None,
+            dir,
         }
     }
 }

@@ -7,7 +7,9 @@ use natter_protocol::{
     ClientFrame, ConvId, LeadCreated, LoginResponse, MessageEnvelope, MessageList, PostMessage,
     ServerFrame,
 };
-use natter_server::config::{DatabaseArgs, LimitArgs, MailArgs, PushArgs, Settings, WebhookArgs};
+use natter_server::config::{
+    DatabaseArgs, FileArgs, LimitArgs, MailArgs, PushArgs, Settings, WebhookArgs,
+};
 use natter_server::store::{NewAccount, NewStaff, SqliteSync, Store};
 use natter_server::{Application, ShutdownHandle};
 use reqwest::StatusCode;
@@ -74,6 +76,10 @@ pub fn settings_for(db: &TestDb) -> Settings {
             webhook_allow_http: true,
             webhook_allow_private: false,
             webhook_retry_secs: 0.2,
+        },
+        files: FileArgs {
+            storage_url: Some(db.files_url()),
+            ..FileArgs::default()
         },
     }
 }
@@ -211,6 +217,7 @@ impl TestApp {
         let body = PostMessage {
             text: text.into(),
             client_msg_id: client_msg_id.into(),
+            attachment_ids: Vec::new(),
         };
         self.client
             .post(self.url(&format!("/conversations/{conv_id}/{resource}")))

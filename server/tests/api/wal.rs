@@ -76,7 +76,7 @@ async fn the_wal_stays_bounded_under_load_and_empties_when_idle() {
                     // A steady rate, as a busy shop's traffic, not a burst.
                     tokio::time::sleep(Duration::from_millis(2)).await;
                     store
-                        .append_message("demo", &conv, &author, &text, &format!("w{w}-{i}"))
+                        .append_message("demo", &conv, &author, &text, &format!("w{w}-{i}"), &[])
                         .await
                         .unwrap();
                 }
