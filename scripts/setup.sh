@@ -51,4 +51,10 @@ if ! target/smtpd-venv/bin/python -c 'import aiosmtpd' 2>/dev/null; then
   python3 -m venv target/smtpd-venv
   target/smtpd-venv/bin/pip install --quiet --disable-pip-version-check "aiosmtpd==1.4.6"
 fi
+# A real S3-compatible server for the attachment tests (moto's server mode).
+if [ ! -x target/moto-venv/bin/moto_server ]; then
+  log "installing moto (the attachment tests' S3 server)"
+  python3 -m venv target/moto-venv
+  target/moto-venv/bin/pip install --quiet --disable-pip-version-check "moto[s3,server]==5.2.6"
+fi
 log "all tools present"

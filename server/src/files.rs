@@ -11,7 +11,8 @@ use sha2::Sha256;
 use std::sync::Arc;
 
 /// Where attachments are kept: `file:///path` or `s3://bucket[/prefix]?endpoint=…&region=…`
-/// (credentials from the usual `AWS_*` variables).
+/// (credentials from the usual `AWS_*` variables, or any S3 option of `object_store`
+/// as a parameter).
 #[derive(Clone)]
 pub struct Files {
     store: Arc<dyn ObjectStore>,
@@ -49,14 +50,16 @@ impl Files {
                     .ok_or_else(|| format!("{url}: the bucket is missing (s3://bucket)"))?;
                 let mut builder =
                     object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+                // Any of object_store's S3 options (`region`, `endpoint`,
+                // `access_key_id`, …); an http:// endpoint is allowed as such.
                 for (name, value) in parsed.query_pairs() {
-                    builder = match &*name {
-                        "endpoint" => builder
-                            .with_allow_http(value.starts_with("http://"))
-                            .with_endpoint(value.into_owned()),
-                        "region" => builder.with_region(value.into_owned()),
-                        other => return Err(format!("{url}: unknown parameter {other}")),
-                    };
+                    let key: object_store::aws::AmazonS3ConfigKey = name
+                        .parse()
+                        .map_err(|_| format!("{url}: unknown S3 option {name}"))?;
+                    if name == "endpoint" && value.starts_with("http://") {
+                        builder = builder.with_allow_http(true);
+                    }
+                    builder = builder.with_config(key, value.into_owned());
                 }
                 let s3 = builder.build().map_err(|e| e.to_string())?;
                 Ok(Self {
@@ -277,7 +280,10 @@ pub fn thumbnail(bytes: &[u8]) -> Result<(Vec<u8>, &'static str), String> {
         .map_err(|e| e.to_string())?;
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
-    let orientation = decoder.orientation().map_err(|e| e.to_string())?;
+    // Unreadable EXIF is no reason to refuse the picture: it is shown as stored.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut picture = DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
     picture.apply_orientation(orientation);
     let small = if picture.width() > THUMBNAIL_SIDE || picture.height() > THUMBNAIL_SIDE {

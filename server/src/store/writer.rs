@@ -472,7 +472,7 @@ mod tests {
             .iter()
             .map(|(conv, author, key)| job(conv, author, key))
             .unzip();
-        commit_batch(&store.pool, &statements, &mut None, jobs).await;
+        commit_batch(&store.pool, &statements, &store.signer, &mut None, jobs).await;
         join_all(outcomes)
             .await
             .into_iter()
@@ -545,7 +545,14 @@ mod tests {
 
         let ((first, first_rx), (again, again_rx)) =
             (job(conv, &author, "same"), job(conv, &author, "same"));
-        commit_batch(&store.pool, &statements, &mut None, vec![first, again]).await;
+        commit_batch(
+            &store.pool,
+            &statements,
+            &store.signer,
+            &mut None,
+            vec![first, again],
+        )
+        .await;
         let first = first_rx.await.unwrap().unwrap();
         let again = again_rx.await.unwrap().unwrap();
         assert!(

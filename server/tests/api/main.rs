@@ -9,6 +9,7 @@
 mod abuse;
 mod api_tokens;
 mod assignment;
+mod attachments;
 mod authorization;
 mod availability;
 mod backend;
@@ -38,6 +39,8 @@ mod realtime;
 #[path = "../common/receiver.rs"]
 mod receiver;
 mod restart;
+#[path = "../common/s3.rs"]
+mod s3;
 mod scale_out;
 mod search;
 mod setup;
