@@ -35,6 +35,7 @@ CREATE TABLE file_deletions (
     storage_key TEXT PRIMARY KEY,
     created_at  BIGINT NOT NULL
 );
+CREATE INDEX file_deletions_queue ON file_deletions(created_at);
 
 CREATE FUNCTION attachments_deleted() RETURNS trigger AS $$
 BEGIN

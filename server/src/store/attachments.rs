@@ -29,7 +29,7 @@ impl Stored {
             id: self.id,
             name: self.name,
             content_type: self.content_type,
-            size: super::rows::to_u64(self.size),
+            size: u64::try_from(self.size).unwrap_or(0),
             width: self.width.and_then(|w| u32::try_from(w).ok()),
             height: self.height.and_then(|h| u32::try_from(h).ok()),
         }
@@ -92,6 +92,31 @@ pub struct AttachmentFile {
 
 const COLUMNS: &str = "id, name, content_type, size, width, height";
 
+/// The uploader's unsent attachment of these bytes and name (a retried upload).
+pub(super) fn unsent_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM attachments WHERE conv_id = $1 AND uploader_id = $2 \
+         AND sha256 = $3 AND name = $4 AND message_id IS NULL"
+    )
+}
+
+/// Gives `n` unsent uploads to a message.
+pub(super) fn claim_sql(n: usize) -> String {
+    let placeholders: Vec<String> = (4..4 + n).map(|i| format!("${i}")).collect();
+    format!(
+        "UPDATE attachments SET message_id = $1 WHERE conv_id = $2 AND uploader_id = $3 \
+         AND message_id IS NULL AND id IN ({}) RETURNING {COLUMNS}",
+        placeholders.join(", ")
+    )
+}
+
+pub(super) const FILE_SQL: &str =
+    "SELECT name, content_type, size, storage_key, thumbnail_key FROM attachments WHERE id = $1";
+/// The oldest files queued for deletion by `$1`.
+pub(super) const FILE_DELETIONS_SQL: &str =
+    "SELECT storage_key FROM file_deletions WHERE created_at <= $1 ORDER BY created_at LIMIT $2";
+pub(super) const DELETE_OF_MESSAGE_SQL: &str = "DELETE FROM attachments WHERE message_id = $1";
+
 /// The key attachment URLs are signed with: the deployment's (made by the first
 /// instance to start), so any instance checks what another signed.
 pub(super) async fn url_key(pool: &sqlx::AnyPool) -> StoreResult<Vec<u8>> {
@@ -116,16 +141,13 @@ impl Store {
         sha256: &str,
         name: &str,
     ) -> StoreResult<Option<Uploaded>> {
-        let row: Option<Stored> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM attachments WHERE conv_id = $1 AND uploader_id = $2 \
-             AND sha256 = $3 AND name = $4 AND message_id IS NULL"
-        ))
-        .bind(conv_id)
-        .bind(uploader_id)
-        .bind(sha256)
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<Stored> = sqlx::query_as(&unsent_sql())
+            .bind(conv_id)
+            .bind(uploader_id)
+            .bind(sha256)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(Stored::uploaded))
     }
 
@@ -154,7 +176,7 @@ impl Store {
         .bind(new.uploader_id)
         .bind(new.name)
         .bind(new.content_type)
-        .bind(super::rows::to_i64(new.size))
+        .bind(i64::try_from(new.size).unwrap_or(i64::MAX))
         .bind(width)
         .bind(height)
         .bind(new.sha256)
@@ -182,12 +204,10 @@ impl Store {
     /// Where an attachment's bytes are (`None`: no such attachment, or its message
     /// was deleted).
     pub async fn attachment_file(&self, id: &str) -> StoreResult<Option<AttachmentFile>> {
-        Ok(sqlx::query_as(
-            "SELECT name, content_type, size, storage_key, thumbnail_key FROM attachments WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?)
+        Ok(sqlx::query_as(FILE_SQL)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     pub async fn set_thumbnail(&self, id: &str, key: &str) -> StoreResult<bool> {
@@ -250,12 +270,7 @@ pub(super) async fn claim(
     if ids.is_empty() {
         return Ok(Claim::Claimed(None));
     }
-    let placeholders: Vec<String> = (4..4 + ids.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "UPDATE attachments SET message_id = $1 WHERE conv_id = $2 AND uploader_id = $3 \
-         AND message_id IS NULL AND id IN ({}) RETURNING {COLUMNS}",
-        placeholders.join(", ")
-    );
+    let sql = claim_sql(ids.len());
     let mut query = sqlx::query_as::<_, Stored>(&sql)
         .persistent(false)
         .bind(message_id)
@@ -283,7 +298,7 @@ pub(super) async fn delete_of_message(
     tx: &mut Transaction<'static, Any>,
     message_id: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM attachments WHERE message_id = $1")
+    sqlx::query(DELETE_OF_MESSAGE_SQL)
         .bind(message_id)
         .execute(&mut **tx)
         .await?;

@@ -4,6 +4,9 @@
 //! `natter admin explain` prints them for an operator or a benchmark.
 
 use super::api_tokens::TOKEN_SQL;
+use super::attachments::{
+    DELETE_OF_MESSAGE_SQL, FILE_DELETIONS_SQL, FILE_SQL, claim_sql, unsent_sql,
+};
 use super::canned::CANNED_OF_SQL;
 use super::conversations::{
     Assignee, CONVERSATION_SQL, SET_ASSIGNEE_SQL, SET_STATUS_SQL, list_sql, mark_read_sql,
@@ -214,7 +217,7 @@ impl Store {
             (
                 "status change",
                 SET_STATUS_SQL.to_owned(),
-                vec![conv, status],
+                vec![conv.clone(), status],
             ),
             (
                 "account",
@@ -260,6 +263,27 @@ impl Store {
                 vec![org.clone(), Arg::Int(3)],
             ),
             ("API token", TOKEN_SQL.to_owned(), vec![text("t")]),
+            (
+                "an upload retried",
+                unsent_sql(),
+                vec![conv.clone(), text("v"), text("h"), text("a.png")],
+            ),
+            (
+                "attachments sent with a message",
+                claim_sql(2),
+                vec![text("m"), conv.clone(), text("v"), text("a"), text("b")],
+            ),
+            ("an attachment served", FILE_SQL.to_owned(), vec![text("a")]),
+            (
+                "a deleted message's attachments",
+                DELETE_OF_MESSAGE_SQL.to_owned(),
+                vec![text("m")],
+            ),
+            (
+                "files to delete",
+                FILE_DELETIONS_SQL.to_owned(),
+                vec![Arg::Int(0), Arg::Int(100)],
+            ),
             ("webhooks wanted", WANTED_SQL.to_owned(), vec![org.clone()]),
             (
                 "webhook event recorded",
