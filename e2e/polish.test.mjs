@@ -740,4 +740,52 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
     assert.equal((await api.call('GET', '/retention')).retention_days, null);
     await mine.goto(`${world.server.url}/inbox/#/c/${lan.convId}`);
   }));
+
+  test('24. attachments: a photo picked in the widget shows as a thumbnail in the inbox and opens full size; staff send a PDF; a program is refused with the reason', T, scenario('polish-24-attachments', async () => {
+    const page = await lanReady();
+    const mine = await staffReady();
+    // A real PNG: a piece of the page itself.
+    const photo = await page.screenshot({ clip: { x: 0, y: 0, width: 640, height: 400 } });
+    await page.locator('natter-chat .n-file').setInputFiles({ name: 'shelf.png', mimeType: 'image/png', buffer: photo });
+    const pick = page.locator('natter-chat .pick').filter({ hasText: 'shelf.png' });
+    await pick.waitFor();
+    await until(async () => await pick.locator('progress').isHidden(), 'the photo is uploaded');
+    const words = `Here is the shelf ${RUN}`;
+    await sendMessage(page, words);
+    await waitForWidgetMessage(page, words, { side: 'mine' });
+    assert.equal(await page.locator('natter-chat .pick').count(), 0, 'the tray empties once sent');
+    const loaded = (locator) => locator.evaluate((img) => img.complete && img.naturalWidth > 0);
+    const widgetImage = page.locator('natter-chat .n-msg.n-mine .file-image img[alt="shelf.png"]');
+    await until(async () => (await widgetImage.count()) === 1 && await loaded(widgetImage), 'the thumbnail shows in the widget');
+
+    await waitForInboxMessage(mine, words);
+    const inboxImage = mine.locator('ol.messages li.msg.in .file-image img[alt="shelf.png"]');
+    await until(async () => (await inboxImage.count()) === 1 && await loaded(inboxImage), 'the thumbnail shows in the inbox');
+    const { width, height } = await inboxImage.evaluate((img) => ({ width: img.naturalWidth, height: img.naturalHeight }));
+    assert.ok(width <= 480 && height <= 480, `a thumbnail, not the photo (${width}×${height})`);
+    const href = await mine.locator('ol.messages li.msg.in .file-image').last().getAttribute('href');
+    const full = await mine.request.get(new URL(href, world.server.url).href);
+    assert.equal(full.status(), 200);
+    assert.equal(full.headers()['content-type'], 'image/png');
+    assert.equal((await full.body()).length, photo.length, 'opens the original, full size');
+    await mine.screenshot({ path: path.join(ARTIFACTS, 'polish-attachments-inbox.png') });
+
+    // Staff answer with a PDF and no words; the widget shows a card that downloads.
+    await mine.locator('.composer .file-input').setInputFiles({ name: 'invoice.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n') });
+    await until(async () => await mine.locator('.composer .pick progress').isHidden(), 'the PDF is uploaded');
+    await mine.locator('.composer button[type=submit]').click();
+    const card = page.locator('natter-chat .n-msg.n-theirs .file-card').filter({ hasText: 'invoice.pdf' });
+    await card.waitFor({ timeout: 15_000 });
+    assert.match(await card.innerText(), /PDF/);
+    assert.match(await card.getAttribute('href'), /\/api\/v1\/attachments\/.+sig=/);
+
+    // A program dressed as a picture is refused, with the server's reason, and can be taken back.
+    const program = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(256)]);
+    await page.locator('natter-chat .n-file').setInputFiles({ name: 'setup.png', mimeType: 'image/png', buffer: program });
+    const refused = page.locator('natter-chat .pick').filter({ hasText: 'setup.png' });
+    await refused.locator('.pick-error').filter({ hasText: 'not accepted' }).waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'polish-attachments-widget.png') });
+    await refused.getByRole('button', { name: 'Remove setup.png' }).click();
+    assert.equal(await page.locator('natter-chat .pick').count(), 0);
+  }));
 });

@@ -10,7 +10,7 @@ use crate::storage::Store;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_protocol::{
-    ConvId, ConversationStatus, CreateLead, Direction, Identify, Message, PostMessage, ServerFrame,
+    Attachment, ConvId, ConversationStatus, CreateLead, Direction, Identify, Message, PostMessage, ServerFrame,
     Side, VisitorConversation, WidgetConfig, WidgetPosition, WidgetTheme, error_code, validate,
 };
 use std::cell::Cell;
@@ -146,9 +146,17 @@ impl Chat {
         }
         // Messages a reload interrupted go out again, under their original ids.
         for (id, text) in saved.outbox {
+            let files = saved
+                .outbox_files
+                .iter()
+                .find(|(of, _)| *of == id)
+                .map(|(_, files)| files.clone())
+                .unwrap_or_default();
+            let ids = files.iter().map(|f| f.id.clone()).collect();
+            let now = js_sys::Date::now() as i64;
             chat.conv
-                .update(|c| c.add_pending(id.clone(), text.clone(), js_sys::Date::now() as i64));
-            chat.deliver(id, text);
+                .update(|c| c.add_pending_with(id.clone(), text.clone(), now, files));
+            chat.deliver(id, text, ids);
         }
         host::listen(&settings.host, move |command| chat.command(command));
         chat.load_config();
@@ -655,20 +663,34 @@ impl Chat {
         true
     }
 
-    /// Shows the message at once as pending, then sends it.
-    pub fn send(self, text: String) {
+    /// Shows the message (with the files uploaded for it) at once as pending, then sends it.
+    pub fn send(self, text: String, files: Vec<Attachment>) {
         let id = new_client_msg_id();
+        let ids = files.iter().map(|f| f.id.clone()).collect();
+        let now = js_sys::Date::now() as i64;
         self.conv
-            .update(|c| c.add_pending(id.clone(), text.clone(), js_sys::Date::now() as i64));
+            .update(|c| c.add_pending_with(id.clone(), text.clone(), now, files));
         self.save_outbox();
-        self.deliver(id, text);
+        self.deliver(id, text, ids);
     }
 
     /// Sends a failed message again under its original `client_msg_id`.
     pub fn retry(self, client_msg_id: &str) {
         if let Some(text) = self.conv.try_update(|c| c.retry(client_msg_id)).flatten() {
-            self.deliver(client_msg_id.to_owned(), text);
+            let ids = self.conv.with_untracked(|c| c.attachment_ids(client_msg_id));
+            self.deliver(client_msg_id.to_owned(), text, ids);
         }
+    }
+
+    /// Where to upload a file for the current conversation, and the token to do it with.
+    pub fn upload_target(self) -> Option<(String, String)> {
+        let session = self.session.get_untracked()?;
+        Some((self.api().attachments_url(&session.conv_id), session.token))
+    }
+
+    /// An attachment URL the server gave (relative to it) as the browser must ask for it.
+    pub fn file_url(self, path: &str) -> String {
+        self.api().resolve(path)
     }
 
     /// Sends again what waits for the connection (not what the server refused).
@@ -697,7 +719,7 @@ impl Chat {
             .map(|queued| queued.email)
     }
 
-    fn deliver(self, client_msg_id: String, text: String) {
+    fn deliver(self, client_msg_id: String, text: String, attachment_ids: Vec<String>) {
         let Some(session) = self.session.get_untracked() else {
             // Not sent before a reload that also lost the conversation: nothing to send to.
             self.conv.update(|c| c.mark_failed(&client_msg_id));
@@ -707,7 +729,7 @@ impl Chat {
             let body = PostMessage {
                 text,
                 client_msg_id,
-                attachment_ids: Vec::new(),
+                attachment_ids,
             };
             match self
                 .api()
@@ -739,13 +761,23 @@ impl Chat {
     }
 
     fn save_outbox(self) {
-        let outbox = self.conv.with_untracked(|c| {
-            c.outbox()
+        let (outbox, files) = self.conv.with_untracked(|c| {
+            let outbox = c.outbox();
+            let texts = outbox
                 .iter()
                 .map(|o| (o.client_msg_id.clone(), o.text.clone()))
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            let files = outbox
+                .iter()
+                .filter(|o| !o.attachments.is_empty())
+                .map(|o| (o.client_msg_id.clone(), o.attachments.clone()))
+                .collect::<Vec<_>>();
+            (texts, files)
         });
-        self.store().update(|saved| saved.outbox = outbox);
+        self.store().update(|saved| {
+            saved.outbox = outbox;
+            saved.outbox_files = files;
+        });
     }
 
     /// Marks everything shown as read (the panel is open on a visible page, scrolled to
@@ -787,6 +819,7 @@ impl Chat {
             }
             saved.read_seq = 0;
             saved.outbox.clear();
+            saved.outbox_files.clear();
         });
         self.session.set(None);
         self.clear_conversation();

@@ -39,6 +39,14 @@ pub struct Strings {
     pub seen: &'static str,
     /// Shown in place of a deleted message.
     pub deleted: &'static str,
+    /// The composer's button that picks files.
+    pub attach: &'static str,
+    /// Under a file being uploaded (the send button waits for it).
+    pub uploading: &'static str,
+    /// The button that cancels an upload or takes a file back: "{name}" is the file's.
+    pub remove_file: &'static str,
+    /// A file that could not be uploaded: the server's reason follows.
+    pub upload_failed: &'static str,
     pub today: &'static str,
     pub yesterday: &'static str,
     /// The header's menu button.
@@ -113,6 +121,10 @@ pub const EN: Strings = Strings {
     queued: "Waiting for connection…",
     seen: "Seen",
     deleted: "Message deleted",
+    attach: "Attach files",
+    uploading: "Uploading…",
+    remove_file: "Remove {name}",
+    upload_failed: "Couldn't upload.",
     today: "Today",
     yesterday: "Yesterday",
     more: "More options",
@@ -172,6 +184,10 @@ pub const VI: Strings = Strings {
     queued: "Đang chờ kết nối…",
     seen: "Đã xem",
     deleted: "Tin nhắn đã bị xoá",
+    attach: "Đính kèm tệp",
+    uploading: "Đang tải lên…",
+    remove_file: "Bỏ {name}",
+    upload_failed: "Không tải lên được.",
     today: "Hôm nay",
     yesterday: "Hôm qua",
     more: "Tùy chọn khác",

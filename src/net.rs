@@ -29,6 +29,16 @@ impl Api {
         }
     }
 
+    /// Where a conversation's files are uploaded.
+    pub fn attachments_url(&self, conv: &ConvId) -> String {
+        format!("{}/conversations/{}/attachments", self.base, enc(&conv.0))
+    }
+
+    /// A path the server gave (an attachment's signed URL) on this server.
+    pub fn resolve(&self, path: &str) -> String {
+        format!("{}{path}", self.base.trim_end_matches("/api/v1"))
+    }
+
     /// The organization and website account this API speaks for (URL-encoded).
     pub fn account(&self) -> (String, String) {
         let decode = |s: &str| {

@@ -5,7 +5,7 @@
 use natter_client::backoff::Backoff;
 use natter_client::groups;
 use natter_client::log::{Inserted, Log};
-use natter_protocol::{ClientFrame, ConvId, Direction, Message};
+use natter_protocol::{Attachment, ClientFrame, ConvId, Direction, Message};
 
 /// Where an outgoing message is on its way to the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,6 +29,8 @@ pub struct Outgoing {
     pub state: SendState,
     /// Unix ms when the visitor sent it, for the timestamp shown until the server's replaces it.
     pub created_at: i64,
+    /// Files uploaded for it (their URLs come with the server's copy).
+    pub attachments: Vec<Attachment>,
 }
 
 /// What applying a server message did.
@@ -83,12 +85,33 @@ impl Conversation {
 
     /// Shows a message the visitor just wrote, before the server has it.
     pub fn add_pending(&mut self, client_msg_id: String, text: String, created_at: i64) {
+        self.add_pending_with(client_msg_id, text, created_at, Vec::new());
+    }
+
+    /// Shows a message with files the visitor just sent, before the server has it.
+    pub fn add_pending_with(
+        &mut self,
+        client_msg_id: String,
+        text: String,
+        created_at: i64,
+        attachments: Vec<Attachment>,
+    ) {
         self.outbox.push(Outgoing {
             client_msg_id,
             text,
             state: SendState::Pending,
             created_at,
+            attachments,
         });
+    }
+
+    /// The ids of the files an unsent message carries.
+    pub fn attachment_ids(&self, client_msg_id: &str) -> Vec<String> {
+        self.outbox
+            .iter()
+            .filter(|o| o.client_msg_id == client_msg_id)
+            .flat_map(|o| o.attachments.iter().map(|a| a.id.clone()))
+            .collect()
     }
 
     /// Of another tab's saved outbox, what this conversation shows neither as pending nor
@@ -168,6 +191,7 @@ impl Conversation {
             sender: m.sender.name.clone(),
             sender_id: m.sender.id.clone(),
             text: m.text.clone(),
+            attachments: m.attachments.clone(),
             deleted: m.deleted_at.is_some(),
             created_at: m.created_at,
             state: SendState::Sent,
@@ -182,6 +206,7 @@ impl Conversation {
             sender: String::new(),
             sender_id: String::new(),
             text: o.text.clone(),
+            attachments: o.attachments.clone(),
             deleted: false,
             created_at: o.created_at,
             state: o.state,
@@ -214,6 +239,8 @@ pub struct Row {
     pub sender: String,
     pub sender_id: String,
     pub text: String,
+    /// Its files: with URLs once stored, names only while pending.
+    pub attachments: Vec<Attachment>,
     /// The message was deleted: "Message deleted" shows instead of its text.
     pub deleted: bool,
     pub created_at: i64,

@@ -26,6 +26,9 @@ pub struct Saved {
     /// Messages not acknowledged yet, `(client_msg_id, text)`: resent after a reload.
     #[serde(default)]
     pub outbox: Vec<(String, String)>,
+    /// The files of those of them that carry some, `(client_msg_id, files)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outbox_files: Vec<(String, Vec<natter_protocol::Attachment>)>,
 }
 
 impl Saved {

@@ -6,7 +6,8 @@ use crate::state::{Row, SendState};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use natter_client::view::{initials, rich_text};
+use natter_client::tray::{Tray, TrayText, TrayView};
+use natter_client::view::{attachments, initials, rich_text};
 use natter_client::when;
 use natter_protocol::{ClientFrame, ConvId, CreateLead, validate};
 
@@ -545,9 +546,12 @@ fn MessageRow(
             {head}
             {if row.deleted {
                 view! { <p class="n-bubble n-deleted" title=time>{t.deleted}</p> }.into_any()
+            } else if row.text.is_empty() {
+                ().into_any()
             } else {
                 view! { <p class="n-bubble" dir="auto" title=time>{rich_text(&row.text)}</p> }.into_any()
             }}
+            {(!row.attachments.is_empty()).then(|| attachments(&row.attachments, &move |path| chat.file_url(path)))}
             {status.map(|s| view! { <p class="n-meta">{s}</p> })}
         </div>
     }
@@ -608,19 +612,53 @@ fn Composer() -> impl IntoView {
         }
     };
     let too_long = move || length.get() > validate::MAX_TEXT_CHARS;
+    let tray = Tray::new(TrayText {
+        uploading: t.uploading,
+        remove: t.remove_file,
+        failed: t.upload_failed,
+    });
+    let add = move |files: web_sys::FileList| {
+        if let Some((url, token)) = chat.upload_target() {
+            tray.add(&url, &token, files);
+        }
+    };
+    let file_input = NodeRef::<html::Input>::new();
     let submit = move || {
         let raw = text.get_untracked();
-        if raw.trim().is_empty() || too_long() {
+        let files = tray.ready();
+        if (raw.trim().is_empty() && files == 0) || too_long() || tray.uploading() {
             return;
         }
-        match validate::text(&raw) {
+        match validate::text_with(&raw, files) {
             Ok(clean) => {
                 text.set(String::new());
                 error.set(None);
                 stop_typing();
-                chat.send(clean);
+                chat.send(clean, tray.files());
+                tray.clear();
             }
             Err(_) => error.set(Some(t.text_error)),
+        }
+    };
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        if let Some(files) = ev.clipboard_data().and_then(|d| d.files()).filter(|f| f.length() > 0) {
+            ev.prevent_default();
+            add(files);
+        }
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        if let Some(files) = ev.data_transfer().and_then(|d| d.files()).filter(|f| f.length() > 0) {
+            ev.prevent_default();
+            add(files);
+        }
+    };
+    let on_pick = move |_| {
+        if let Some(input) = file_input.get_untracked() {
+            if let Some(files) = input.files() {
+                add(files);
+            }
+            // The same file may be picked again.
+            input.set_value("");
         }
     };
     let on_input = move |ev| {
@@ -645,10 +683,16 @@ fn Composer() -> impl IntoView {
         }
     };
     view! {
+        <TrayView tray=tray/>
         <form class="n-composer" on:submit=move |ev| {
             ev.prevent_default();
             submit();
-        }>
+        } on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
+            <input type="file" multiple class="n-file" node_ref=file_input on:change=on_pick tabindex="-1" aria-hidden="true"/>
+            <button type="button" class="n-attach" aria-label=t.attach title=t.attach
+                on:click=move |_| { if let Some(input) = file_input.get_untracked() { input.click(); } }>
+                <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M16.5 6.5l-8 8a2 2 0 0 0 2.8 2.8l8.2-8.2a4 4 0 0 0-5.7-5.7L5.6 11.6a6 6 0 0 0 8.5 8.5L20 14.2" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/></svg>
+            </button>
             <textarea
                 id="n-text"
                 rows="1"
@@ -659,8 +703,10 @@ fn Composer() -> impl IntoView {
                 prop:value=text
                 on:input=on_input
                 on:keydown=on_keydown
+                on:paste=on_paste
             ></textarea>
-            <button type="submit" class="n-send" aria-label=t.send aria-disabled=move || too_long().to_string()>
+            <button type="submit" class="n-send" aria-label=move || if tray.uploading() { t.uploading } else { t.send }
+                aria-disabled=move || (too_long() || tray.uploading()).to_string()>
                 <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 20l18-8L3 4v6l12 2-12 2z"/></svg>
             </button>
         </form>

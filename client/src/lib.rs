@@ -3,7 +3,7 @@
 //! text and links ([`links`]), its place in a log ([`groups`]),
 //! times and day separators in the viewer's locale ([`when`]), the API over the browser's
 //! fetch (`fetch`) and its JSON (`json`), the `client_msg_id` that makes a resend stored once ([`ids`]), and
-//! the reconnect delays ([`backoff`]).
+//! the reconnect delays ([`backoff`]), and attachments uploaded with progress (`upload`).
 
 pub mod backoff;
 #[cfg(feature = "fetch")]
@@ -14,6 +14,10 @@ pub mod ids;
 pub mod json;
 pub mod links;
 pub mod log;
+#[cfg(feature = "upload")]
+pub mod tray;
+#[cfg(feature = "upload")]
+pub mod upload;
 #[cfg(feature = "view")]
 pub mod view;
 pub mod when;

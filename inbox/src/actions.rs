@@ -811,8 +811,12 @@ pub fn mark_read(inbox: Inbox) {
 
 /// Sends a reply: shown at once as pending, then sent or failed. The error is
 /// for the composer (the text stays there).
-pub fn send_reply(inbox: Inbox, text: &str) -> Result<(), String> {
-    let text = validate::text(text).map_err(|e| e.message)?;
+pub fn send_reply(
+    inbox: Inbox,
+    text: &str,
+    attachments: Vec<natter_protocol::Attachment>,
+) -> Result<(), String> {
+    let text = validate::text_with(text, attachments.len()).map_err(|e| e.message)?;
     let conv_id = inbox
         .selected
         .get_untracked()
@@ -823,7 +827,9 @@ pub fn send_reply(inbox: Inbox, text: &str) -> Result<(), String> {
         text: text.clone(),
         created_at: net::now_ms(),
         delivery: Delivery::Pending,
+        attachments,
     };
+    let ids = outgoing.attachments.iter().map(|a| a.id.clone()).collect();
     inbox.thread.update(|t| {
         if let Some(t) = t {
             t.push_pending(outgoing);
@@ -838,22 +844,24 @@ pub fn send_reply(inbox: Inbox, text: &str) -> Result<(), String> {
     }) {
         set_status(inbox, ConversationStatus::Open);
     }
-    post_reply(inbox, conv_id, client_msg_id, text);
+    post_reply(inbox, conv_id, client_msg_id, text, ids);
     Ok(())
 }
 
 /// Sends a failed reply again with the same `client_msg_id`, so it is stored once.
 pub fn retry(inbox: Inbox, client_msg_id: String) {
-    let Some((conv_id, text)) = inbox.thread.with_untracked(|t| {
+    let Some((conv_id, text, ids)) = inbox.thread.with_untracked(|t| {
         t.as_ref().and_then(|t| {
-            t.outgoing(&client_msg_id)
-                .map(|o| (t.conv_id.clone(), o.text.clone()))
+            t.outgoing(&client_msg_id).map(|o| {
+                let ids = o.attachments.iter().map(|a| a.id.clone()).collect();
+                (t.conv_id.clone(), o.text.clone(), ids)
+            })
         })
     }) else {
         return;
     };
     set_delivery(inbox, &client_msg_id, Delivery::Pending);
-    post_reply(inbox, conv_id, client_msg_id, text);
+    post_reply(inbox, conv_id, client_msg_id, text, ids);
 }
 
 fn set_delivery(inbox: Inbox, client_msg_id: &str, delivery: Delivery) {
@@ -864,14 +872,20 @@ fn set_delivery(inbox: Inbox, client_msg_id: &str, delivery: Delivery) {
     });
 }
 
-fn post_reply(inbox: Inbox, conv_id: ConvId, client_msg_id: String, text: String) {
+fn post_reply(
+    inbox: Inbox,
+    conv_id: ConvId,
+    client_msg_id: String,
+    text: String,
+    attachment_ids: Vec<String>,
+) {
     let Some(token) = inbox.token() else { return };
     spawn_local(async move {
         let path = format!("/conversations/{conv_id}/replies");
         let body = PostMessage {
             text,
             client_msg_id: client_msg_id.clone(),
-            attachment_ids: Vec::new(),
+            attachment_ids,
         };
         match call::<MessageEnvelope>("POST", &path, Some(&token), Some(&body)).await {
             Ok(envelope) => on_message(inbox, envelope.message),

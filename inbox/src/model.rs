@@ -201,6 +201,8 @@ pub struct Outgoing {
     pub text: String,
     pub created_at: i64,
     pub delivery: Delivery,
+    /// Files uploaded for it (their URLs come with the server's copy).
+    pub attachments: Vec<natter_protocol::Attachment>,
 }
 
 pub use natter_client::log::Inserted;
@@ -641,6 +643,7 @@ mod tests {
             text: "hi".into(),
             created_at: 2,
             delivery: Delivery::Pending,
+            attachments: Vec::new(),
         };
         thread.push_pending(out);
         thread.set_delivery("ka6", Delivery::Failed("offline".into()));

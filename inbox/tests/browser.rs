@@ -337,6 +337,7 @@ async fn replies_show_pending_then_failed_with_retry_then_sent() {
         text: "on my way".into(),
         created_at: 1_700_000_010_000,
         delivery: Delivery::Pending,
+        attachments: Vec::new(),
     });
     inbox.thread.set(Some(thread));
     let root = mount(inbox, || view! { <MessageLog /> });

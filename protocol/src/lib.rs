@@ -118,10 +118,23 @@ pub struct Message {
     pub attachments: Vec<Attachment>,
 }
 
+impl Message {
+    /// The text and, on lines of their own, the names of its files: how an email or a
+    /// transcript tells of the message (file links expire before an email is read).
+    pub fn text_with_files(&self) -> String {
+        let files = self.attachments.iter().map(|a| format!("(file: {})", a.name));
+        std::iter::once(self.text.clone())
+            .filter(|t| !t.is_empty())
+            .chain(files)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
 /// A file sent with a message. Its URLs are signed by the server and expire (about
 /// half a day); they carry no token, so they work in `<img>` and download links.
 /// They are relative to the server (`/api/v1/attachments/…`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attachment {
     pub id: String,

@@ -2,6 +2,7 @@ use crate::actions;
 use crate::store::{Inbox, use_inbox};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use natter_client::tray::{Tray, TrayText, TrayView};
 use natter_protocol::CannedResponse;
 
 /// Canned replies the picker lists at most.
@@ -67,11 +68,29 @@ pub fn Composer() -> impl IntoView {
         })
     });
     let open = move || !picks.with(Vec::is_empty);
+    let tray = Tray::new(TrayText {
+        uploading: "Uploading…",
+        remove: "Remove {name}",
+        failed: "Couldn't upload.",
+    });
+    let add = move |files: web_sys::FileList| {
+        let target = inbox.selected.get_untracked().zip(inbox.token());
+        if let Some((conv_id, token)) = target {
+            let url = format!("/api/v1/conversations/{conv_id}/attachments");
+            tray.add(&url, &token, files);
+        }
+    };
+    let file_input = NodeRef::<leptos::html::Input>::new();
     let send = move || {
         if !noting.get_untracked() {
-            match actions::send_reply(inbox, &text.get_untracked()) {
+            if tray.uploading() {
+                error.set(Some("Wait for the files to finish uploading.".into()));
+                return;
+            }
+            match actions::send_reply(inbox, &text.get_untracked(), tray.files()) {
                 Ok(()) => {
                     text.set(String::new());
+                    tray.clear();
                     error.set(None);
                 }
                 Err(message) => error.set(Some(message)),
@@ -143,6 +162,31 @@ pub fn Composer() -> impl IntoView {
             send();
         }
     };
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        let files = ev.clipboard_data().and_then(|d| d.files());
+        if let Some(files) = files.filter(|f| f.length() > 0 && !noting.get_untracked()) {
+            ev.prevent_default();
+            add(files);
+        }
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        let files = ev.data_transfer().and_then(|d| d.files());
+        if let Some(files) = files.filter(|f| f.length() > 0) {
+            ev.prevent_default();
+            if !noting.get_untracked() {
+                add(files);
+            }
+        }
+    };
+    let on_pick = move |_| {
+        if let Some(input) = file_input.get_untracked() {
+            if let Some(files) = input.files() {
+                add(files);
+            }
+            // The same file may be picked again.
+            input.set_value("");
+        }
+    };
     view! {
         <form
             class="composer"
@@ -151,6 +195,8 @@ pub fn Composer() -> impl IntoView {
                 ev.prevent_default();
                 send();
             }
+            on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default()
+            on:drop=on_drop
         >
             <div class="modes" role="group" aria-label="Write">
                 <button type="button" aria-pressed=move || (!noting.get()).to_string() on:click=move |_| mode(false)>
@@ -219,8 +265,15 @@ pub fn Composer() -> impl IntoView {
                     }
                 }
                 on:keydown=on_keydown
+                on:paste=on_paste
             ></textarea>
-            <button type="submit" class="primary" disabled=move || busy.get()>
+            <TrayView tray=tray/>
+            <input type="file" multiple class="file-input" node_ref=file_input on:change=on_pick tabindex="-1" aria-hidden="true"/>
+            <button type="button" class="attach" hidden=noting
+                on:click=move |_| { if let Some(input) = file_input.get_untracked() { input.click(); } }>
+                "Attach files"
+            </button>
+            <button type="submit" class="primary" disabled=move || busy.get() || tray.uploading()>
                 {move || if noting.get() { "Add note" } else { "Send" }}
             </button>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}

@@ -4,7 +4,7 @@ use crate::store::use_inbox;
 use leptos::html::Div;
 use leptos::prelude::*;
 use natter_client::groups::{Place, place};
-use natter_client::view::{initials, rich_text};
+use natter_client::view::{attachments, initials, rich_text};
 use natter_client::when;
 use natter_protocol::{Direction, Message, Note, SenderKind};
 use wasm_bindgen::JsCast;
@@ -257,9 +257,14 @@ fn EntryItem(
             let deleted = message.deleted_at.is_some();
             let text = if deleted {
                 view! { <p class="text deleted" title=stamp>"Message deleted"</p> }.into_any()
+            } else if message.text.is_empty() {
+                ().into_any()
             } else {
                 view! { <p class="text" dir="auto" title=stamp>{rich_text(&message.text)}</p> }.into_any()
             };
+            // The inbox is on the server's origin: its paths are URLs as they are.
+            let files = (!message.attachments.is_empty())
+                .then(|| attachments(&message.attachments, &str::to_owned));
             let delete = (!deleted && !system).then(|| {
                 let message = message.clone();
                 view! {
@@ -280,6 +285,7 @@ fn EntryItem(
                 >
                     {head(message.sender.name.clone(), message.created_at, staff)}
                     {text}
+                    {files}
                     {entry.seen.then(|| view! { <span class="state seen">"Seen"</span> })}
                     {delete}
                 </li>
@@ -316,7 +322,8 @@ fn EntryItem(
             view! {
                 <li class="msg out pending" class:failed=failed class:first=entry.place.group_start data-client-msg-id=outgoing.client_msg_id.clone()>
                     {head("You".to_owned(), outgoing.created_at, false)}
-                    <p class="text" dir="auto">{rich_text(&outgoing.text)}</p>
+                    {(!outgoing.text.is_empty()).then(|| view! { <p class="text" dir="auto">{rich_text(&outgoing.text)}</p> })}
+                    {(!outgoing.attachments.is_empty()).then(|| attachments(&outgoing.attachments, &str::to_owned))}
                     {status}
                 </li>
             }

@@ -6,6 +6,7 @@
 
 use crate::mail::{Email, html_escape};
 use crate::state::AppState;
+use natter_protocol::Message;
 
 /// Emails the organization's staff about `conv_id` unless it was answered or someone
 /// is online; the error (an SMTP refusal) makes the job retry.
@@ -46,7 +47,8 @@ pub async fn staff_alert(state: &AppState, conv_id: &str) -> Result<(), String> 
             format!("{visitor} started a conversation and nobody has answered yet:"),
         )
     };
-    let said: Vec<&str> = waiting.iter().map(|m| m.text.as_str()).collect();
+    let said: Vec<String> = waiting.iter().map(Message::text_with_files).collect();
+    let said: Vec<&str> = said.iter().map(String::as_str).collect();
     let email = quoting(state, conv_id, &lead, &said, "Answer in the inbox");
     mailer
         .send(Email {
@@ -133,7 +135,8 @@ pub async fn assignment_alert(
     let (waiting, _) = state.store.unanswered(conv_id).await.map_err(err)?;
     let visitor = detail.summary.visitor.name.clone();
     let lead = format!("{by} assigned you the conversation with {visitor}.");
-    let said: Vec<&str> = waiting.iter().map(|m| m.text.as_str()).collect();
+    let said: Vec<String> = waiting.iter().map(Message::text_with_files).collect();
+    let said: Vec<&str> = said.iter().map(String::as_str).collect();
     let email = quoting(state, conv_id, &lead, &said, "Open it in the inbox");
     mailer
         .send(Email {

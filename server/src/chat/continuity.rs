@@ -115,7 +115,7 @@ fn compose(mailing: &VisitorMailing, replies: &[Message], open: &str, unsubscrib
     };
     let text_replies: Vec<String> = replies
         .iter()
-        .map(|m| format!("{}:\n{}\n", m.sender.name, m.text))
+        .map(|m| format!("{}:\n{}\n", m.sender.name, m.text_with_files()))
         .collect();
     let html_replies: String = replies
         .iter()
@@ -124,7 +124,7 @@ fn compose(mailing: &VisitorMailing, replies: &[Message], open: &str, unsubscrib
                 "<p style=\"margin:0 0 4px;color:#6b7280;font-size:13px\">{}</p>\
                  <div style=\"margin:0 0 16px;padding:10px 14px;border-radius:12px;background:#f3f4f6;white-space:pre-wrap\">{}</div>",
                 html_escape(&m.sender.name),
-                html_escape(&m.text)
+                html_escape(&m.text_with_files())
             )
         })
         .collect();

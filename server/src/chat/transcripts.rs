@@ -100,7 +100,7 @@ fn compose(business: &str, visitor: &str, messages: &[Message]) -> Email {
             let text = if m.deleted_at.is_some() {
                 "(message deleted)".to_owned()
             } else {
-                m.text.clone()
+                m.text_with_files()
             };
             (when(m.created_at), who, text)
         })
