@@ -741,12 +741,18 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
     await mine.goto(`${world.server.url}/inbox/#/c/${lan.convId}`);
   }));
 
-  test('24. attachments: a photo picked in the widget shows as a thumbnail in the inbox and opens full size; staff send a PDF; a program is refused with the reason', T, scenario('polish-24-attachments', async () => {
+  test('24. attachments: a screenshot pasted in the widget shows as a thumbnail in the inbox and opens full size; staff send a PDF; both stay after a reload; a program is refused with the reason', T, scenario('polish-24-attachments', async () => {
     const page = await lanReady();
     const mine = await staffReady();
     // A real PNG: a piece of the page itself.
     const photo = await page.screenshot({ clip: { x: 0, y: 0, width: 640, height: 400 } });
-    await page.locator('natter-chat .n-file').setInputFiles({ name: 'shelf.png', mimeType: 'image/png', buffer: photo });
+    await page.evaluate((b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], 'shelf.png', { type: 'image/png' }));
+      const box = document.querySelector('natter-chat').shadowRoot.querySelector('#n-text');
+      box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, photo.toString('base64'));
     const pick = page.locator('natter-chat .pick').filter({ hasText: 'shelf.png' });
     await pick.waitFor();
     await until(async () => await pick.locator('progress').isHidden(), 'the photo is uploaded');
@@ -778,6 +784,18 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
     await card.waitFor({ timeout: 15_000 });
     assert.match(await card.innerText(), /PDF/);
     assert.match(await card.getAttribute('href'), /\/api\/v1\/attachments\/.+sig=/);
+    const pdf = await page.request.get(await card.getAttribute('href'));
+    assert.equal(pdf.status(), 200);
+    assert.match(pdf.headers()['content-disposition'], /^attachment; filename="invoice.pdf"/, 'the visitor downloads it');
+
+    // After a reload, both are still there, on both sides.
+    await page.reload();
+    await openWidget(page);
+    await page.locator('natter-chat .n-msg.n-mine .file-image img[alt="shelf.png"]').waitFor({ timeout: 15_000 });
+    await page.locator('natter-chat .n-msg.n-theirs .file-card').filter({ hasText: 'invoice.pdf' }).waitFor();
+    await mine.reload();
+    await mine.locator('ol.messages li.msg.in .file-image img[alt="shelf.png"]').waitFor({ timeout: 15_000 });
+    await mine.locator('ol.messages li.msg.out .file-card').filter({ hasText: 'invoice.pdf' }).waitFor();
 
     // A program dressed as a picture is refused, with the server's reason, and can be taken back.
     const program = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(256)]);

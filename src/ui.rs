@@ -6,8 +6,8 @@ use crate::state::{Row, SendState};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use natter_client::tray::{Tray, TrayText, TrayView};
-use natter_client::view::{attachments, initials, rich_text};
+use natter_client::files::{Tray, TrayText};
+use natter_client::view::{initials, rich_text};
 use natter_client::when;
 use natter_protocol::{ClientFrame, ConvId, CreateLead, validate};
 
@@ -551,7 +551,12 @@ fn MessageRow(
             } else {
                 view! { <p class="n-bubble" dir="auto" title=time>{rich_text(&row.text)}</p> }.into_any()
             }}
-            {(!row.attachments.is_empty()).then(|| attachments(&row.attachments, &move |path| chat.file_url(path)))}
+            {(!row.attachments.is_empty()).then(|| {
+                let files = NodeRef::<html::Div>::new();
+                let list = row.attachments.clone();
+                files.on_load(move |el| natter_client::files::render(&el, &list, &move |p| chat.file_url(p)));
+                view! { <div class="files" node_ref=files></div> }
+            })}
             {status.map(|s| view! { <p class="n-meta">{s}</p> })}
         </div>
     }
@@ -682,8 +687,10 @@ fn Composer() -> impl IntoView {
             submit();
         }
     };
+    let tray_list = NodeRef::<html::Ul>::new();
+    tray_list.on_load(move |el| tray.mount(el.into()));
     view! {
-        <TrayView tray=tray/>
+        <ul class="tray" node_ref=tray_list hidden=move || tray.is_empty()></ul>
         <form class="n-composer" on:submit=move |ev| {
             ev.prevent_default();
             submit();

@@ -3,7 +3,7 @@
 //! text and links ([`links`]), its place in a log ([`groups`]),
 //! times and day separators in the viewer's locale ([`when`]), the API over the browser's
 //! fetch (`fetch`) and its JSON (`json`), the `client_msg_id` that makes a resend stored once ([`ids`]), and
-//! the reconnect delays ([`backoff`]), and attachments uploaded with progress (`upload`).
+//! the reconnect delays ([`backoff`]), attachments uploaded with progress (`upload`), and files drawn and picked (`files`).
 
 pub mod backoff;
 #[cfg(feature = "fetch")]
@@ -15,7 +15,7 @@ pub mod json;
 pub mod links;
 pub mod log;
 #[cfg(feature = "upload")]
-pub mod tray;
+pub mod files;
 #[cfg(feature = "upload")]
 pub mod upload;
 #[cfg(feature = "view")]

@@ -28,11 +28,14 @@ const MAX_ATTEMPTS: i64 = 16;
 /// Runs the worker until shutdown.
 pub fn spawn(state: AppState) {
     let mut shutdown = state.shutdown.clone();
+    let wake = state.store.jobs_wake();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(POLL);
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
+                // A thumbnail is wanted before the message that shows it is sent.
+                () = wake.notified() => {}
                 _ = shutdown.wait_for(|stop| *stop) => break,
             }
             crate::chat::attachments::sweep(&state).await;

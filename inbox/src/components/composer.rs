@@ -2,7 +2,7 @@ use crate::actions;
 use crate::store::{Inbox, use_inbox};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use natter_client::tray::{Tray, TrayText, TrayView};
+use natter_client::files::{Tray, TrayText};
 use natter_protocol::CannedResponse;
 
 /// Canned replies the picker lists at most.
@@ -187,6 +187,8 @@ pub fn Composer() -> impl IntoView {
             input.set_value("");
         }
     };
+    let tray_list = NodeRef::<leptos::html::Ul>::new();
+    tray_list.on_load(move |el| tray.mount(el.into()));
     view! {
         <form
             class="composer"
@@ -205,7 +207,12 @@ pub fn Composer() -> impl IntoView {
                 <button type="button" class="note-mode" aria-pressed=move || noting.get().to_string() on:click=move |_| mode(true)>
                     "Internal note"
                 </button>
+                <button type="button" class="attach" hidden=noting
+                    on:click=move |_| { if let Some(input) = file_input.get_untracked() { input.click(); } }>
+                    "Attach files"
+                </button>
             </div>
+            <ul class="tray" node_ref=tray_list hidden=move || tray.is_empty()></ul>
             <label for="reply" class="visually-hidden">
                 {move || if noting.get() { "Internal note" } else { "Reply" }}
             </label>
@@ -267,12 +274,7 @@ pub fn Composer() -> impl IntoView {
                 on:keydown=on_keydown
                 on:paste=on_paste
             ></textarea>
-            <TrayView tray=tray/>
             <input type="file" multiple class="file-input" node_ref=file_input on:change=on_pick tabindex="-1" aria-hidden="true"/>
-            <button type="button" class="attach" hidden=noting
-                on:click=move |_| { if let Some(input) = file_input.get_untracked() { input.click(); } }>
-                "Attach files"
-            </button>
             <button type="submit" class="primary" disabled=move || busy.get() || tray.uploading()>
                 {move || if noting.get() { "Add note" } else { "Send" }}
             </button>

@@ -4,7 +4,7 @@ use crate::store::use_inbox;
 use leptos::html::Div;
 use leptos::prelude::*;
 use natter_client::groups::{Place, place};
-use natter_client::view::{attachments, initials, rich_text};
+use natter_client::view::{initials, rich_text};
 use natter_client::when;
 use natter_protocol::{Direction, Message, Note, SenderKind};
 use wasm_bindgen::JsCast;
@@ -262,9 +262,7 @@ fn EntryItem(
             } else {
                 view! { <p class="text" dir="auto" title=stamp>{rich_text(&message.text)}</p> }.into_any()
             };
-            // The inbox is on the server's origin: its paths are URLs as they are.
-            let files = (!message.attachments.is_empty())
-                .then(|| attachments(&message.attachments, &str::to_owned));
+            let files = (!message.attachments.is_empty()).then(|| files(&message.attachments));
             let delete = (!deleted && !system).then(|| {
                 let message = message.clone();
                 view! {
@@ -323,7 +321,7 @@ fn EntryItem(
                 <li class="msg out pending" class:failed=failed class:first=entry.place.group_start data-client-msg-id=outgoing.client_msg_id.clone()>
                     {head("You".to_owned(), outgoing.created_at, false)}
                     {(!outgoing.text.is_empty()).then(|| view! { <p class="text" dir="auto">{rich_text(&outgoing.text)}</p> })}
-                    {(!outgoing.attachments.is_empty()).then(|| attachments(&outgoing.attachments, &str::to_owned))}
+                    {(!outgoing.attachments.is_empty()).then(|| files(&outgoing.attachments))}
                     {status}
                 </li>
             }
@@ -331,4 +329,12 @@ fn EntryItem(
         }
     };
     view! { {day}{body} }
+}
+
+/// A message's files (the inbox is on the server's origin: their paths are URLs as they are).
+fn files(list: &[natter_protocol::Attachment]) -> impl IntoView + use<> {
+    let node = NodeRef::<leptos::html::Div>::new();
+    let list = list.to_vec();
+    node.on_load(move |el| natter_client::files::render(&el, &list, &str::to_owned));
+    view! { <div class="files" node_ref=node></div> }
 }

@@ -36,7 +36,7 @@ pub async fn upload(
     }
     let Some(sniffed) = files::sniff(&bytes, name) else {
         return Err(ApiError::UnsupportedMediaType {
-            message: format!("this kind of file is not accepted; {ACCEPTED} are"),
+            message: format!("This kind of file is not accepted. Send {ACCEPTED}."),
         });
     };
     let name = files::safe_name(name);
@@ -107,6 +107,9 @@ pub struct Download {
     pub body: object_store::GetResult,
 }
 
+/// How many tenths of a second a request waits for a thumbnail being made.
+const THUMBNAIL_WAITS: u32 = 50;
+
 /// The bytes a signed URL names, once its signature and expiry are checked.
 pub async fn open(
     state: &AppState,
@@ -125,11 +128,24 @@ pub async fn open(
             ));
         }
     }
-    let file = state
+    let mut file = state
         .store
         .attachment_file(id)
         .await?
         .ok_or(ApiError::NotFound("attachment"))?;
+    // A thumbnail is made within moments of the upload (the job is woken by it): one
+    // asked for meanwhile waits for it rather than failing the image.
+    for _ in 0..THUMBNAIL_WAITS {
+        if variant == Variant::Original || file.thumbnail_key.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        file = state
+            .store
+            .attachment_file(id)
+            .await?
+            .ok_or(ApiError::NotFound("attachment"))?;
+    }
     let (key, content_type) = match variant {
         Variant::Original => (file.storage_key, file.content_type),
         Variant::Thumbnail => match file.thumbnail_key.as_deref() {

@@ -198,6 +198,9 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        if row.is_some() && new.image {
+            self.jobs_wake.notify_one();
+        }
         Ok(row.map(Stored::uploaded))
     }
 
@@ -208,6 +211,11 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?)
+    }
+
+    /// What the jobs worker waits on between its polls.
+    pub fn jobs_wake(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.jobs_wake.clone()
     }
 
     pub async fn set_thumbnail(&self, id: &str, key: &str) -> StoreResult<bool> {

@@ -136,6 +136,8 @@ pub struct Store {
     caches: cache::Caches,
     /// Poked after a commit that wrote webhook deliveries.
     webhook_wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Poked after a commit that wrote a job to run now (a thumbnail).
+    jobs_wake: std::sync::Arc<tokio::sync::Notify>,
     /// Signs the URLs of the attachments in the messages it reads.
     signer: crate::files::Signer,
     /// A visitor token unused for longer than this opens nothing (ms; 0: never).
@@ -243,6 +245,7 @@ impl Store {
             appends,
             caches: cache::Caches::new(),
             webhook_wake,
+            jobs_wake: std::sync::Arc::new(tokio::sync::Notify::new()),
             signer,
             visitor_token_ttl_ms: 0,
             visitor_email_delay_ms: None,
