@@ -10,8 +10,9 @@ use crate::storage::Store;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use natter_protocol::{
-    Attachment, ConvId, ConversationStatus, CreateLead, Direction, Identify, Message, PostMessage, ServerFrame,
-    Side, VisitorConversation, WidgetConfig, WidgetPosition, WidgetTheme, error_code, validate,
+    Attachment, ConvId, ConversationStatus, CreateLead, Direction, Identify, Message, PostMessage,
+    ServerFrame, Side, VisitorConversation, WidgetConfig, WidgetPosition, WidgetTheme, error_code,
+    validate,
 };
 use std::cell::Cell;
 use wasm_bindgen::JsValue;
@@ -677,7 +678,9 @@ impl Chat {
     /// Sends a failed message again under its original `client_msg_id`.
     pub fn retry(self, client_msg_id: &str) {
         if let Some(text) = self.conv.try_update(|c| c.retry(client_msg_id)).flatten() {
-            let ids = self.conv.with_untracked(|c| c.attachment_ids(client_msg_id));
+            let ids = self
+                .conv
+                .with_untracked(|c| c.attachment_ids(client_msg_id));
             self.deliver(client_msg_id.to_owned(), text, ids);
         }
     }

@@ -646,13 +646,21 @@ fn Composer() -> impl IntoView {
         }
     };
     let on_paste = move |ev: leptos::ev::ClipboardEvent| {
-        if let Some(files) = ev.clipboard_data().and_then(|d| d.files()).filter(|f| f.length() > 0) {
+        if let Some(files) = ev
+            .clipboard_data()
+            .and_then(|d| d.files())
+            .filter(|f| f.length() > 0)
+        {
             ev.prevent_default();
             add(files);
         }
     };
     let on_drop = move |ev: leptos::ev::DragEvent| {
-        if let Some(files) = ev.data_transfer().and_then(|d| d.files()).filter(|f| f.length() > 0) {
+        if let Some(files) = ev
+            .data_transfer()
+            .and_then(|d| d.files())
+            .filter(|f| f.length() > 0)
+        {
             ev.prevent_default();
             add(files);
         }

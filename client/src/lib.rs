@@ -8,14 +8,14 @@
 pub mod backoff;
 #[cfg(feature = "fetch")]
 pub mod fetch;
+#[cfg(feature = "upload")]
+pub mod files;
 pub mod groups;
 pub mod ids;
 #[cfg(feature = "fetch")]
 pub mod json;
 pub mod links;
 pub mod log;
-#[cfg(feature = "upload")]
-pub mod files;
 #[cfg(feature = "upload")]
 pub mod upload;
 #[cfg(feature = "view")]

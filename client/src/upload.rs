@@ -26,7 +26,13 @@ pub fn start<P: Fn(f64) + 'static>(
     token: &str,
     file: &File,
     progress: P,
-) -> Result<(Upload, impl Future<Output = Result<Uploaded, FetchError>> + use<P>), FetchError> {
+) -> Result<
+    (
+        Upload,
+        impl Future<Output = Result<Uploaded, FetchError>> + use<P>,
+    ),
+    FetchError,
+> {
     let failed = |_| FetchError::Network;
     let xhr = XmlHttpRequest::new().map_err(failed)?;
     xhr.open("POST", url).map_err(failed)?;

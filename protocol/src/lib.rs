@@ -122,7 +122,10 @@ impl Message {
     /// The text and, on lines of their own, the names of its files: how an email or a
     /// transcript tells of the message (file links expire before an email is read).
     pub fn text_with_files(&self) -> String {
-        let files = self.attachments.iter().map(|a| format!("(file: {})", a.name));
+        let files = self
+            .attachments
+            .iter()
+            .map(|a| format!("(file: {})", a.name));
         std::iter::once(self.text.clone())
             .filter(|t| !t.is_empty())
             .chain(files)
