@@ -241,16 +241,8 @@ impl Tray {
             };
             leptos::task::spawn_local(async move {
                 let outcome = match outcome.await {
-                    Ok(up) => Ok(Attachment {
-                        id: up.id,
-                        name: up.name,
-                        content_type: up.content_type,
-                        size: up.size,
-                        width: up.width,
-                        height: up.height,
-                        url: String::new(),
-                        thumbnail_url: None,
-                    }),
+                    // Its URLs come with the message the server stores.
+                    Ok(up) => Ok(up.into_attachment(String::new(), None)),
                     Err(FetchError::Status { message, .. }) if !message.is_empty() => {
                         Err(format!("{failed} {message}"))
                     }

@@ -383,6 +383,22 @@ pub struct Uploaded {
     pub height: Option<u32>,
 }
 
+impl Uploaded {
+    /// The file as a message carries it, served at `url` (and `thumbnail_url`).
+    pub fn into_attachment(self, url: String, thumbnail_url: Option<String>) -> crate::Attachment {
+        crate::Attachment {
+            id: self.id,
+            name: self.name,
+            content_type: self.content_type,
+            size: self.size,
+            width: self.width,
+            height: self.height,
+            url,
+            thumbnail_url,
+        }
+    }
+}
+
 /// One hit of `GET /api/v1/search`: a message (`seq` ≥ 1, the one to jump to) or the
 /// visitor's name or email (`seq` 0: the conversation as a whole).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

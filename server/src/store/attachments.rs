@@ -49,17 +49,7 @@ pub(super) fn materialize(column: Option<&str>, signer: &Signer) -> Vec<Attachme
             let url = signer.url(&s.id, Variant::Original, now);
             let thumbnail_url = crate::files::inline(&s.content_type)
                 .then(|| signer.url(&s.id, Variant::Thumbnail, now));
-            let up = s.uploaded();
-            Attachment {
-                id: up.id,
-                name: up.name,
-                content_type: up.content_type,
-                size: up.size,
-                width: up.width,
-                height: up.height,
-                url,
-                thumbnail_url,
-            }
+            s.uploaded().into_attachment(url, thumbnail_url)
         })
         .collect()
 }
