@@ -147,7 +147,9 @@ const DOCUMENTS: &[&str] = &[
 /// their signatures, then text (UTF-8 without NUL), told apart as SVG, HTML, CSV
 /// (by the name, once the content is known to be text) or plain text. `None`: refused.
 pub fn sniff(bytes: &[u8], name: &str) -> Option<Sniffed> {
-    if let Some(kind) = infer::get(bytes) {
+    // Markup and scripts (`infer`'s text matchers: XML, HTML, shell) are told apart below.
+    let binary = infer::get(bytes).filter(|k| k.matcher_type() != infer::MatcherType::Text);
+    if let Some(kind) = binary {
         let mime = kind.mime_type();
         if let Some(image) = IMAGES.iter().find(|m| **m == mime) {
             return Some(Sniffed {
