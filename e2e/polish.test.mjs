@@ -744,6 +744,15 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
   test('24. attachments: a screenshot pasted in the widget shows as a thumbnail in the inbox and opens full size; staff send a PDF; both stay after a reload; a program is refused with the reason', T, scenario('polish-24-attachments', async () => {
     const page = await lanReady();
     const mine = await staffReady();
+    // The code for files is fetched only when a file is first picked or shown: a visitor
+    // who chats without files never downloads it.
+    const filesModule = [];
+    const seen = (request) => { if (/\/widget\/files\.[0-9a-f]+\.js$/.test(request.url())) filesModule.push(request.url()); };
+    page.on('request', seen);
+    await page.reload();
+    await openWidget(page);
+    await page.locator('natter-chat .n-msg').first().waitFor();
+    assert.deepEqual(filesModule, [], 'no file yet: the files module is not fetched');
     // A real PNG: a piece of the page itself.
     const photo = await page.screenshot({ clip: { x: 0, y: 0, width: 640, height: 400 } });
     await page.evaluate((b64) => {
@@ -755,6 +764,8 @@ describe('The chat feels finished (issue 13)', { concurrency: 1 }, () => {
     }, photo.toString('base64'));
     const pick = page.locator('natter-chat .pick').filter({ hasText: 'shelf.png' });
     await pick.waitFor();
+    assert.equal(filesModule.length, 1, 'the first file fetches the files module, once');
+    page.off('request', seen);
     await until(async () => await pick.locator('progress').isHidden(), 'the photo is uploaded');
     const words = `Here is the shelf ${RUN}`;
     await sendMessage(page, words);

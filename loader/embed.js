@@ -119,6 +119,9 @@
     host.natterConfig.catch(quiet);
     return early;
   }
+  // Files (attachments) are drawn and uploaded by a module of their own, imported the first
+  // time a file is picked or shown.
+  host.natterFiles = function () { return import(server + '/widget/files.js'); };
   function load() {
     if (loading) return;
     loading = true;

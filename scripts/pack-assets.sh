@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 
 if [ -f "$dir/embed.js" ]; then
   bash scripts/minify-js.sh "$dir/natter-widget.js" --module
-  for file in natter-widget.js natter-widget_bg.wasm widget.css; do
+  bash scripts/minify-js.sh "$dir/files.js" --module
+  for file in natter-widget.js natter-widget_bg.wasm widget.css files.js; do
     [ -f "$dir/$file" ] || continue
     hash=$(sha256sum "$dir/$file" | cut -c1-16)
     hashed="${file%.*}.$hash.${file##*.}"

@@ -62,6 +62,9 @@ bash scripts/schemathesis.sh
 step "fuzzing (short): frame decoding, input validation and the link finder"
 bash scripts/fuzz.sh
 
+step "the files module's unit tests (Node)"
+node --test client/js/
+
 step "widget browser tests"
 bash scripts/test-widget.sh
 

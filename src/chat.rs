@@ -546,7 +546,7 @@ impl Chat {
             self.show_typing(None);
         }
         for (seq, sender, text) in news {
-            let detail = host::object(&[
+            let detail = natter_client::json::object(&[
                 ("seq", JsValue::from_f64(seq as f64)),
                 ("sender", sender.into()),
                 ("text", text.into()),
@@ -691,9 +691,9 @@ impl Chat {
         Some((self.api().attachments_url(&session.conv_id), session.token))
     }
 
-    /// An attachment URL the server gave (relative to it) as the browser must ask for it.
-    pub fn file_url(self, path: &str) -> String {
-        self.api().resolve(path)
+    /// Draws a message's files into `container` (their links are on the server).
+    pub fn render_files(self, container: web_sys::Element, files: &[Attachment]) {
+        natter_client::files::render(container, files, self.api().origin());
     }
 
     /// Sends again what waits for the connection (not what the server refused).

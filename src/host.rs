@@ -3,7 +3,7 @@
 //! as `natter:<name>` events that bubble out of it (composed), so the page can also listen
 //! on `window`.
 
-use js_sys::{Object, Reflect};
+use js_sys::Reflect;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
@@ -45,13 +45,15 @@ pub fn take_prefetched_config(host: &HtmlElement) -> Option<js_sys::Promise> {
     Some(promise)
 }
 
-/// A plain JS object from string/number pairs, for event details.
-pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
-    let object = Object::new();
-    for (key, value) in fields {
-        _ = Reflect::set(&object, &JsValue::from_str(key), value);
+/// The loader's `natterFiles()`, which imports the files module (kept out of the app's
+/// wasm until a file is picked or shown), handed to `natter_client::files`.
+pub fn use_files_module(host: &HtmlElement) {
+    if let Some(load) = Reflect::get(host, &JsValue::from_str("natterFiles"))
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+    {
+        natter_client::files::set_loader(load);
     }
-    object.into()
 }
 
 /// Calls `handle` for every command sent to `host`, for the life of the page.

@@ -47,6 +47,8 @@ pub struct Strings {
     pub remove_file: &'static str,
     /// A file that could not be uploaded: the server's reason follows.
     pub upload_failed: &'static str,
+    /// Sending while a file still uploads.
+    pub wait_uploads: &'static str,
     pub today: &'static str,
     pub yesterday: &'static str,
     /// The header's menu button.
@@ -125,6 +127,7 @@ pub const EN: Strings = Strings {
     uploading: "Uploading…",
     remove_file: "Remove {name}",
     upload_failed: "Couldn't upload.",
+    wait_uploads: "Wait for the files to finish uploading.",
     today: "Today",
     yesterday: "Yesterday",
     more: "More options",
@@ -188,6 +191,7 @@ pub const VI: Strings = Strings {
     uploading: "Đang tải lên…",
     remove_file: "Bỏ {name}",
     upload_failed: "Không tải lên được.",
+    wait_uploads: "Vui lòng đợi tệp tải lên xong.",
     today: "Hôm nay",
     yesterday: "Hôm qua",
     more: "Tùy chọn khác",

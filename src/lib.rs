@@ -105,7 +105,7 @@ pub fn App(
         let count = unread.get();
         chat.emit(
             "unread",
-            &host::object(&[("count", JsValue::from_f64(count as f64))]),
+            &natter_client::json::object(&[("count", JsValue::from_f64(count as f64))]),
         );
     });
     Effect::watch(
@@ -155,6 +155,7 @@ pub fn boot() {
         .and_then(|root| root.query_selector(".n-mount").ok().flatten())
         .and_then(|e| e.dyn_into::<HtmlElement>().ok());
     let Some(mount) = mount else { return };
+    host::use_files_module(&host);
     let attr = |name: &str| host.get_attribute(name).unwrap_or_default();
     let settings = Settings {
         org: attr("data-org"),

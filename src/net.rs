@@ -1,7 +1,7 @@
 //! The widget's calls of the HTTP API (over `natter_client::fetch`).
 
 pub use natter_client::fetch::FetchError as ApiError;
-use natter_client::fetch::{checked, json, send};
+use natter_client::fetch::{Method, checked, json, send};
 use natter_protocol::{
     ConvId, CreateLead, Identified, Identify, LeadCreated, MessageEnvelope, MessageList,
     PostMessage, ReadRequest, TranscriptEmailQueued, TranscriptEmailRequest, WidgetConfig,
@@ -34,9 +34,9 @@ impl Api {
         format!("{}/conversations/{}/attachments", self.base, enc(&conv.0))
     }
 
-    /// A path the server gave (an attachment's signed URL) on this server.
-    pub fn resolve(&self, path: &str) -> String {
-        format!("{}{path}", self.base.trim_end_matches("/api/v1"))
+    /// The server's origin, on which the paths it gives (attachments' links) are.
+    pub fn origin(&self) -> &str {
+        self.base.strip_suffix("/api/v1").unwrap_or_default()
     }
 
     /// The organization and website account this API speaks for (URL-encoded).
@@ -62,7 +62,7 @@ impl Api {
             return json(checked(raw.into()).await?).await;
         }
         let url = format!("{}/widget/{}/{}/config", self.base, self.org, self.account);
-        json(send("GET", &url, None::<&()>, None).await?).await
+        json(send(Method::GET, &url, None::<&()>, None).await?).await
     }
 
     /// A new conversation: a new visitor, or with `token` another of a verified contact's.
@@ -72,7 +72,7 @@ impl Api {
         token: Option<&str>,
     ) -> Result<LeadCreated, ApiError> {
         let url = format!("{}/widget/{}/{}/leads", self.base, self.org, self.account);
-        json(send("POST", &url, Some(lead), token).await?).await
+        json(send(Method::POST, &url, Some(lead), token).await?).await
     }
 
     /// Signs in the website's verified user; `token`: the one this browser holds for
@@ -86,7 +86,7 @@ impl Api {
             "{}/widget/{}/{}/identify",
             self.base, self.org, self.account
         );
-        json(send("POST", &url, Some(user), token).await?).await
+        json(send(Method::POST, &url, Some(user), token).await?).await
     }
 
     pub async fn post_message(
@@ -96,7 +96,7 @@ impl Api {
         body: &PostMessage,
     ) -> Result<MessageEnvelope, ApiError> {
         let url = format!("{}/conversations/{}/messages", self.base, enc(&conv.0));
-        json(send("POST", &url, Some(body), Some(token)).await?).await
+        json(send(Method::POST, &url, Some(body), Some(token)).await?).await
     }
 
     /// One page of messages after `after_seq`, ascending.
@@ -111,7 +111,7 @@ impl Api {
             self.base,
             enc(&conv.0)
         );
-        json(send("GET", &url, None::<&()>, Some(token)).await?).await
+        json(send(Method::GET, &url, None::<&()>, Some(token)).await?).await
     }
 
     /// Asks for the conversation by email (`None`: to the address given before).
@@ -127,12 +127,12 @@ impl Api {
             enc(&conv.0)
         );
         let body = TranscriptEmailRequest { email };
-        json(send("POST", &url, Some(&body), Some(token)).await?).await
+        json(send(Method::POST, &url, Some(&body), Some(token)).await?).await
     }
 
     pub async fn read(&self, conv: &ConvId, token: &str, seq: u64) -> Result<(), ApiError> {
         let url = format!("{}/conversations/{}/read", self.base, enc(&conv.0));
-        send("POST", &url, Some(&ReadRequest { seq }), Some(token))
+        send(Method::POST, &url, Some(&ReadRequest { seq }), Some(token))
             .await
             .map(drop)
     }

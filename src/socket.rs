@@ -319,7 +319,7 @@ impl Inner {
     /// Tells the other tabs showing this website something (`kind`).
     fn tell_tabs(&self, kind: &str, value: JsValue) {
         if let Some(channel) = &self.channel {
-            let message = crate::host::object(&[("k", kind.into()), ("v", value)]);
+            let message = natter_client::json::object(&[("k", kind.into()), ("v", value)]);
             _ = channel.post_message(&message);
         }
     }

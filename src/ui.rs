@@ -6,7 +6,7 @@ use crate::state::{Row, SendState};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use natter_client::files::{Tray, TrayText};
+use natter_client::files::{Tray, TrayText, listen};
 use natter_client::view::{initials, rich_text};
 use natter_client::when;
 use natter_protocol::{ClientFrame, ConvId, CreateLead, validate};
@@ -551,15 +551,17 @@ fn MessageRow(
             } else {
                 view! { <p class="n-bubble" dir="auto" title=time>{rich_text(&row.text)}</p> }.into_any()
             }}
-            {(!row.attachments.is_empty()).then(|| {
-                let files = NodeRef::<html::Div>::new();
-                let list = row.attachments.clone();
-                files.on_load(move |el| natter_client::files::render(&el, &list, &move |p| chat.file_url(p)));
-                view! { <div class="files" node_ref=files></div> }
-            })}
+            // Empty (and not shown) for a message without files: lighter in the widget's
+            // wasm than a view that is there or not.
+            <div class="files" use:draw_files=(chat, row.attachments.clone())></div>
             {status.map(|s| view! { <p class="n-meta">{s}</p> })}
         </div>
     }
+}
+
+/// Fills a message's `.files` element (a directive: it runs as the element is made).
+fn draw_files(el: web_sys::Element, (chat, list): (Chat, Vec<natter_protocol::Attachment>)) {
+    chat.render_files(el, &list);
 }
 
 /// The visitor tells staff they are typing at most this often, in ms (well under the
@@ -622,58 +624,43 @@ fn Composer() -> impl IntoView {
         remove: t.remove_file,
         failed: t.upload_failed,
     });
-    let add = move |files: web_sys::FileList| {
+    // Every way a file comes in is heard on the form, whose tray shows it.
+    let take = move |form, files| {
         if let Some((url, token)) = chat.upload_target() {
-            tray.add(&url, &token, files);
+            leptos::task::spawn_local(async move {
+                if !tray.add(form, url, token, files).await {
+                    error.set(Some(t.upload_failed));
+                }
+            });
         }
     };
-    let file_input = NodeRef::<html::Input>::new();
     let submit = move || {
         let raw = text.get_untracked();
-        let files = tray.ready();
-        if (raw.trim().is_empty() && files == 0) || too_long() || tray.uploading() {
+        if tray.uploading() {
+            error.set(Some(t.wait_uploads));
             return;
         }
-        match validate::text_with(&raw, files) {
+        let files = tray.files();
+        if (raw.trim().is_empty() && files.is_empty()) || too_long() {
+            return;
+        }
+        match validate::text_with(&raw, files.len()) {
             Ok(clean) => {
                 text.set(String::new());
                 error.set(None);
                 stop_typing();
-                chat.send(clean, tray.files());
+                chat.send(clean, files);
                 tray.clear();
             }
             Err(_) => error.set(Some(t.text_error)),
         }
     };
-    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
-        if let Some(files) = ev
-            .clipboard_data()
-            .and_then(|d| d.files())
-            .filter(|f| f.length() > 0)
-        {
-            ev.prevent_default();
-            add(files);
-        }
-    };
-    let on_drop = move |ev: leptos::ev::DragEvent| {
-        if let Some(files) = ev
-            .data_transfer()
-            .and_then(|d| d.files())
-            .filter(|f| f.length() > 0)
-        {
-            ev.prevent_default();
-            add(files);
-        }
-    };
-    let on_pick = move |_| {
-        if let Some(input) = file_input.get_untracked() {
-            if let Some(files) = input.files() {
-                add(files);
-            }
-            // The same file may be picked again.
-            input.set_value("");
-        }
-    };
+    // The attach button is a label around its file input, drawn as markup: no handler
+    // opens the picker, and the widget's wasm carries no typed view of them.
+    let attach = format!(
+        r#"<input type="file" multiple class="n-file" aria-label="{}"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M16.5 6.5l-8 8a2 2 0 0 0 2.8 2.8l8.2-8.2a4 4 0 0 0-5.7-5.7L5.6 11.6a6 6 0 0 0 8.5 8.5L20 14.2" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/></svg>"#,
+        t.attach
+    );
     let on_input = move |ev| {
         let value = event_target_value(&ev);
         let empty = value.trim().is_empty();
@@ -695,19 +682,12 @@ fn Composer() -> impl IntoView {
             submit();
         }
     };
-    let tray_list = NodeRef::<html::Ul>::new();
-    tray_list.on_load(move |el| tray.mount(el.into()));
     view! {
-        <ul class="tray" node_ref=tray_list hidden=move || tray.is_empty()></ul>
         <form class="n-composer" on:submit=move |ev| {
             ev.prevent_default();
             submit();
-        } on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
-            <input type="file" multiple class="n-file" node_ref=file_input on:change=on_pick tabindex="-1" aria-hidden="true"/>
-            <button type="button" class="n-attach" aria-label=t.attach title=t.attach
-                on:click=move |_| { if let Some(input) = file_input.get_untracked() { input.click(); } }>
-                <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M16.5 6.5l-8 8a2 2 0 0 0 2.8 2.8l8.2-8.2a4 4 0 0 0-5.7-5.7L5.6 11.6a6 6 0 0 0 8.5 8.5L20 14.2" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/></svg>
-            </button>
+        } use:listen=take>
+            <label class="n-attach" title=t.attach inner_html=attach></label>
             <textarea
                 id="n-text"
                 rows="1"
@@ -718,10 +698,8 @@ fn Composer() -> impl IntoView {
                 prop:value=text
                 on:input=on_input
                 on:keydown=on_keydown
-                on:paste=on_paste
             ></textarea>
-            <button type="submit" class="n-send" aria-label=move || if tray.uploading() { t.uploading } else { t.send }
-                aria-disabled=move || (too_long() || tray.uploading()).to_string()>
+            <button type="submit" class="n-send" aria-label=t.send aria-disabled=move || too_long().to_string()>
                 <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 20l18-8L3 4v6l12 2-12 2z"/></svg>
             </button>
         </form>

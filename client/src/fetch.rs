@@ -2,7 +2,8 @@
 //! are written and read by the browser's JSON (see [`crate::json`]).
 
 use crate::json;
-use gloo_net::http::{Method, RequestBuilder, Response};
+pub use gloo_net::http::Method;
+use gloo_net::http::{RequestBuilder, Response};
 use natter_protocol::ErrorBody;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -24,12 +25,11 @@ pub enum FetchError {
 /// Sends `method url` with an optional JSON body and bearer token; the response when
 /// its status is 2xx.
 pub async fn send<B: Serialize>(
-    method: &str,
+    method: Method,
     url: &str,
     body: Option<&B>,
     token: Option<&str>,
 ) -> Result<Response, FetchError> {
-    let method = Method::from_bytes(method.as_bytes()).map_err(|_| FetchError::Network)?;
     let mut request = RequestBuilder::new(url).method(method);
     if let Some(token) = token {
         request = request.header("Authorization", &format!("Bearer {token}"));

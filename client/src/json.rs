@@ -39,3 +39,12 @@ pub fn parse_tagged<T>(
         .as_string()?;
     decode(&tag, value.into()).ok().flatten()
 }
+
+/// A plain JS object from key/value pairs (event details, arguments for JS code).
+pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (key, value) in fields {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), value);
+    }
+    object.into()
+}

@@ -3,12 +3,12 @@
 //! text and links ([`links`]), its place in a log ([`groups`]),
 //! times and day separators in the viewer's locale ([`when`]), the API over the browser's
 //! fetch (`fetch`) and its JSON (`json`), the `client_msg_id` that makes a resend stored once ([`ids`]), and
-//! the reconnect delays ([`backoff`]), attachments uploaded with progress (`upload`), and files drawn and picked (`files`).
+//! the reconnect delays ([`backoff`]), and files drawn, picked and uploaded (`files`, by a JS module loaded on first use).
 
 pub mod backoff;
 #[cfg(feature = "fetch")]
 pub mod fetch;
-#[cfg(feature = "upload")]
+#[cfg(feature = "files")]
 pub mod files;
 pub mod groups;
 pub mod ids;
@@ -16,8 +16,6 @@ pub mod ids;
 pub mod json;
 pub mod links;
 pub mod log;
-#[cfg(feature = "upload")]
-pub mod upload;
 #[cfg(feature = "view")]
 pub mod view;
 pub mod when;

@@ -430,6 +430,15 @@ pub fn preview(message: &Message) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
+    // A message of files alone is previewed by their names.
+    if text.is_empty() {
+        text = message
+            .attachments
+            .iter()
+            .map(|a| format!("📎 {}", a.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
     if text.chars().count() > 80 {
         text = text.chars().take(79).collect::<String>() + "…";
     }
@@ -697,5 +706,20 @@ mod tests {
         let mut m = msg("a", 1, Direction::Out, 1);
         m.text = "line one\nline   two".into();
         assert_eq!(preview(&m), "You: line one line two");
+        let file = |name: &str| natter_protocol::Attachment {
+            id: name.into(),
+            name: name.into(),
+            content_type: "application/pdf".into(),
+            size: 1,
+            width: None,
+            height: None,
+            url: String::new(),
+            thumbnail_url: None,
+        };
+        m.attachments = vec![file("invoice.pdf")];
+        assert_eq!(preview(&m), "You: line one line two", "words first");
+        m.text.clear();
+        m.attachments.push(file("manual.pdf"));
+        assert_eq!(preview(&m), "You: 📎 invoice.pdf, 📎 manual.pdf");
     }
 }

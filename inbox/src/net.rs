@@ -58,6 +58,7 @@ pub async fn call<T: DeserializeOwned>(
     token: Option<&str>,
     body: Option<&impl Serialize>,
 ) -> Result<T, ApiError> {
+    let method = fetch::Method::from_bytes(method.as_bytes()).map_err(|_| FetchError::Network)?;
     let response = fetch::send(method, &format!("{API}{path}"), body, token).await?;
     Ok(fetch::json(response).await?)
 }
@@ -176,7 +177,13 @@ pub fn copy(text: &str) {
 /// Downloads `path` of the API (with the session's token) as a file named `name`.
 pub async fn download(path: &str, token: &str, name: &str) -> Result<(), ApiError> {
     use wasm_bindgen::JsCast;
-    let response = fetch::send::<()>("GET", &format!("{API}{path}"), None, Some(token)).await?;
+    let response = fetch::send::<()>(
+        fetch::Method::GET,
+        &format!("{API}{path}"),
+        None,
+        Some(token),
+    )
+    .await?;
     let response = web_sys::Response::from(response);
     let blob: web_sys::Blob = JsFuture::from(response.blob().map_err(|_| ApiError::Network)?)
         .await

@@ -2,7 +2,7 @@ use crate::actions;
 use crate::store::{Inbox, use_inbox};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use natter_client::files::{Tray, TrayText};
+use natter_client::files::{Tray, TrayText, listen};
 use natter_protocol::CannedResponse;
 
 /// Canned replies the picker lists at most.
@@ -73,11 +73,18 @@ pub fn Composer() -> impl IntoView {
         remove: "Remove {name}",
         failed: "Couldn't upload.",
     });
-    let add = move |files: web_sys::FileList| {
+    // Every way a file comes in is heard on the form, whose tray shows it; notes carry none.
+    let take = move |form, files| {
         let target = inbox.selected.get_untracked().zip(inbox.token());
-        if let Some((conv_id, token)) = target {
+        if let Some((conv_id, token)) = target.filter(|_| !noting.get_untracked()) {
             let url = format!("/api/v1/conversations/{conv_id}/attachments");
-            tray.add(&url, &token, files);
+            spawn_local(async move {
+                if !tray.add(form, url, token, files).await {
+                    error.set(Some(
+                        "Couldn't upload the files: reload the page and try again.".into(),
+                    ));
+                }
+            });
         }
     };
     let file_input = NodeRef::<leptos::html::Input>::new();
@@ -162,33 +169,6 @@ pub fn Composer() -> impl IntoView {
             send();
         }
     };
-    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
-        let files = ev.clipboard_data().and_then(|d| d.files());
-        if let Some(files) = files.filter(|f| f.length() > 0 && !noting.get_untracked()) {
-            ev.prevent_default();
-            add(files);
-        }
-    };
-    let on_drop = move |ev: leptos::ev::DragEvent| {
-        let files = ev.data_transfer().and_then(|d| d.files());
-        if let Some(files) = files.filter(|f| f.length() > 0) {
-            ev.prevent_default();
-            if !noting.get_untracked() {
-                add(files);
-            }
-        }
-    };
-    let on_pick = move |_| {
-        if let Some(input) = file_input.get_untracked() {
-            if let Some(files) = input.files() {
-                add(files);
-            }
-            // The same file may be picked again.
-            input.set_value("");
-        }
-    };
-    let tray_list = NodeRef::<leptos::html::Ul>::new();
-    tray_list.on_load(move |el| tray.mount(el.into()));
     view! {
         <form
             class="composer"
@@ -197,8 +177,7 @@ pub fn Composer() -> impl IntoView {
                 ev.prevent_default();
                 send();
             }
-            on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default()
-            on:drop=on_drop
+            use:listen=take
         >
             <div class="modes" role="group" aria-label="Write">
                 <button type="button" aria-pressed=move || (!noting.get()).to_string() on:click=move |_| mode(false)>
@@ -212,7 +191,7 @@ pub fn Composer() -> impl IntoView {
                     "Attach files"
                 </button>
             </div>
-            <ul class="tray" node_ref=tray_list hidden=move || tray.is_empty()></ul>
+            <ul class="tray" hidden></ul>
             <label for="reply" class="visually-hidden">
                 {move || if noting.get() { "Internal note" } else { "Reply" }}
             </label>
@@ -272,10 +251,9 @@ pub fn Composer() -> impl IntoView {
                     }
                 }
                 on:keydown=on_keydown
-                on:paste=on_paste
             ></textarea>
-            <input type="file" multiple class="file-input" node_ref=file_input on:change=on_pick tabindex="-1" aria-hidden="true"/>
-            <button type="submit" class="primary" disabled=move || busy.get() || tray.uploading()>
+            <input type="file" multiple class="file-input" node_ref=file_input tabindex="-1" aria-hidden="true"/>
+            <button type="submit" class="primary" disabled=move || busy.get()>
                 {move || if noting.get() { "Add note" } else { "Send" }}
             </button>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}

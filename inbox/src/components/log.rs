@@ -335,6 +335,6 @@ fn EntryItem(
 fn files(list: &[natter_protocol::Attachment]) -> impl IntoView + use<> {
     let node = NodeRef::<leptos::html::Div>::new();
     let list = list.to_vec();
-    node.on_load(move |el| natter_client::files::render(&el, &list, &str::to_owned));
+    node.on_load(move |el| natter_client::files::render(el.into(), &list, ""));
     view! { <div class="files" node_ref=node></div> }
 }

@@ -40,6 +40,13 @@ use leptos::prelude::*;
 pub fn App() -> impl IntoView {
     let inbox = Inbox::new();
     provide_context(inbox);
+    // The files module's import, which the page defines (index.html).
+    if let Some(load) = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"natterFiles".into()).ok())
+        .and_then(|f| wasm_bindgen::JsCast::dyn_into(f).ok())
+    {
+        natter_client::files::set_loader(load);
+    }
     actions::restore(inbox);
 
     let unread = Memo::new(move |_| inbox.list.with(|l| l.unread_total()));
