@@ -1,7 +1,9 @@
 //! Attachments: a file uploaded into a conversation by its visitor or its staff,
 //! sent by the one message that names it, served by signed URL, with a thumbnail
 //! made off the request path (a job). Files go when their rows go (see
-//! `store::attachments`); [`sweep`] deletes them from the file store.
+//! `store::attachments`); [`sweep`] deletes them from the file store. A file is written
+//! before its row, with its deletion queued for an hour later and cancelled by the
+//! row's commit, so a process that dies in between leaves no orphan.
 
 use super::{JobOutcome, access};
 use crate::auth::Principal;
@@ -16,6 +18,11 @@ use sha2::{Digest, Sha256};
 /// The types accepted, as a person reads them.
 pub const ACCEPTED: &str =
     "images (PNG, JPEG, GIF, WebP), PDF, plain text, CSV, office documents and ZIP";
+
+/// A file written to the file store whose row has not committed this long after is an
+/// orphan (its writer died in between) and is deleted; uploads and thumbnails take
+/// seconds.
+const ORPHAN_AFTER_MS: i64 = 60 * 60 * 1000;
 
 /// Stores an uploaded file for `principal` in a conversation they may open. The same
 /// bytes and name uploaded again before being sent answer the first upload (`false`),
@@ -60,6 +67,10 @@ pub async fn upload(
         None
     };
     let size = bytes.len() as u64;
+    state
+        .store
+        .file_pending(&key, crate::store::now_ms() + ORPHAN_AFTER_MS)
+        .await?;
     state
         .files
         .put(&key, bytes)
@@ -205,6 +216,10 @@ pub async fn make_thumbnail(state: &AppState, id: &str) -> JobOutcome {
                 "jpg"
             };
             let key = format!("{}.thumb.{suffix}", file.storage_key);
+            let due = crate::store::now_ms() + ORPHAN_AFTER_MS;
+            if let Err(e) = state.store.file_pending(&key, due).await {
+                return JobOutcome::Retry(e.to_string());
+            }
             if let Err(e) = state.files.put(&key, Bytes::from(thumbnail)).await {
                 return JobOutcome::Retry(e.to_string());
             }
@@ -231,7 +246,11 @@ pub async fn make_thumbnail(state: &AppState, id: &str) -> JobOutcome {
 
 /// Deletes from the file store the files whose attachments are gone.
 pub async fn sweep(state: &AppState) {
-    let keys = match state.store.file_deletions(100).await {
+    let keys = match state
+        .store
+        .file_deletions(crate::store::now_ms(), 100)
+        .await
+    {
         Ok(keys) => keys,
         Err(e) => {
             tracing::warn!(error = %e, "could not read the files to delete");

@@ -102,9 +102,13 @@ pub(super) fn claim_sql(n: usize) -> String {
 
 pub(super) const FILE_SQL: &str =
     "SELECT name, content_type, size, storage_key, thumbnail_key FROM attachments WHERE id = $1";
-/// The oldest files queued for deletion by `$1`.
+/// The files due for deletion by `$1`, oldest first. `file_deletions.created_at` is when
+/// a deletion falls due: at once for a row that went (the trigger), later for a file
+/// being written ([`Store::file_pending`]).
 pub(super) const FILE_DELETIONS_SQL: &str =
     "SELECT storage_key FROM file_deletions WHERE created_at <= $1 ORDER BY created_at LIMIT $2";
+/// A file's queued deletion, cancelled by the commit that records the file's row.
+pub(super) const CANCEL_DELETION_SQL: &str = "DELETE FROM file_deletions WHERE storage_key = $1";
 pub(super) const DELETE_OF_MESSAGE_SQL: &str = "DELETE FROM attachments WHERE message_id = $1";
 
 /// The key attachment URLs are signed with: the deployment's (made by the first
@@ -174,6 +178,13 @@ impl Store {
         .bind(now_ms())
         .fetch_optional(&mut *tx)
         .await?;
+        if row.is_some() {
+            // The file is the row's now: not an orphan to delete.
+            sqlx::query(CANCEL_DELETION_SQL)
+                .bind(new.storage_key)
+                .execute(&mut *tx)
+                .await?;
+        }
         if row.is_some() && new.image {
             let payload =
                 serde_json::json!({ "attachment_id": new.id, "conv_id": new.conv_id }).to_string();
@@ -208,27 +219,57 @@ impl Store {
         self.jobs_wake.clone()
     }
 
+    /// Records an attachment's thumbnail (`""`: none can be made), cancelling the
+    /// deletion queued while it was written; `false` if the attachment is gone.
     pub async fn set_thumbnail(&self, id: &str, key: &str) -> StoreResult<bool> {
+        let mut tx = self
+            .pool
+            .begin_with(super::begin_write(self.backend))
+            .await?;
         let done = sqlx::query("UPDATE attachments SET thumbnail_key = $2 WHERE id = $1")
             .bind(id)
             .bind(key)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(done.rows_affected() > 0)
+        let recorded = done.rows_affected() > 0;
+        if recorded && !key.is_empty() {
+            sqlx::query(CANCEL_DELETION_SQL)
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(recorded)
     }
 
-    /// Files whose rows are gone, oldest first, for the file store to delete.
-    pub async fn file_deletions(&self, limit: i64) -> StoreResult<Vec<String>> {
-        let keys: Vec<(String,)> =
-            sqlx::query_as("SELECT storage_key FROM file_deletions ORDER BY created_at LIMIT $1")
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
+    /// Queues the deletion of a file about to be written, due at `due` (ms): the commit
+    /// that records its row cancels it, so a file whose writer dies before that commit
+    /// (between the file store and the database) is deleted when it falls due instead
+    /// of staying behind with no row.
+    pub async fn file_pending(&self, key: &str, due: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO file_deletions (storage_key, created_at) VALUES ($1, $2) \
+             ON CONFLICT (storage_key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(due)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Files due for deletion by `now` (ms), oldest first, for the file store to delete.
+    pub async fn file_deletions(&self, now: i64, limit: i64) -> StoreResult<Vec<String>> {
+        let keys: Vec<(String,)> = sqlx::query_as(FILE_DELETIONS_SQL)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(keys.into_iter().map(|(k,)| k).collect())
     }
 
     pub async fn file_deleted(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM file_deletions WHERE storage_key = $1")
+        sqlx::query(CANCEL_DELETION_SQL)
             .bind(key)
             .execute(&self.pool)
             .await?;

@@ -5,7 +5,7 @@
 
 use super::api_tokens::TOKEN_SQL;
 use super::attachments::{
-    DELETE_OF_MESSAGE_SQL, FILE_DELETIONS_SQL, FILE_SQL, claim_sql, unsent_sql,
+    CANCEL_DELETION_SQL, DELETE_OF_MESSAGE_SQL, FILE_DELETIONS_SQL, FILE_SQL, claim_sql, unsent_sql,
 };
 use super::canned::CANNED_OF_SQL;
 use super::conversations::{
@@ -283,6 +283,11 @@ impl Store {
                 "files to delete",
                 FILE_DELETIONS_SQL.to_owned(),
                 vec![Arg::Int(0), Arg::Int(100)],
+            ),
+            (
+                "a file's deletion cancelled by its row",
+                CANCEL_DELETION_SQL.to_owned(),
+                vec![text("k")],
             ),
             ("webhooks wanted", WANTED_SQL.to_owned(), vec![org.clone()]),
             (

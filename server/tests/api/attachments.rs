@@ -32,6 +32,19 @@ impl Storage {
         .await
     }
 
+    /// Stores a file under `key` directly, as a writer that died before its row would
+    /// have left it.
+    async fn put(&self, app: &TestApp, key: &str, bytes: &[u8]) {
+        match self {
+            Storage::Files => {
+                let path = app.db.files_dir().join(key);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, bytes).unwrap();
+            }
+            Storage::S3(s3) => s3.put(key, bytes.to_vec()).await,
+        }
+    }
+
     /// The files kept, whichever store.
     async fn count(&self, app: &TestApp) -> usize {
         match self {
@@ -634,4 +647,61 @@ async fn a_file_uploaded_through_one_instance_is_served_by_another() {
         get(&first, &thumbnail).await.status() == StatusCode::OK
     })
     .await;
+}
+
+/// A file is written before its row, with its deletion queued for later and cancelled
+/// by the row's commit: an upload (and its thumbnail) leaves nothing queued, and a file
+/// whose writer died before its row is deleted once that deletion falls due, not
+/// before.
+#[tokio::test]
+async fn a_file_left_without_its_row_is_deleted_when_due_on_both_stores() {
+    for storage in Storage::both().await {
+        let app = storage.app(10).await;
+        let lead = lead(&app).await;
+        let photo = uploaded(
+            &app,
+            &lead.conv_id,
+            &lead.visitor_token,
+            "a.jpg",
+            photo(64, 48),
+        )
+        .await;
+        eventually("the thumbnail is made", async || {
+            storage.count(&app).await == 2
+        })
+        .await;
+        let queued = |app: &TestApp| {
+            let store = app.store.clone();
+            async move { store.file_deletions(i64::MAX, 100).await.unwrap() }
+        };
+        assert_eq!(
+            queued(&app).await,
+            Vec::<String>::new(),
+            "{}: the rows took their files",
+            photo.id
+        );
+
+        // Two writers died between the file store and the database: one an hour ago
+        // (its deletion is due), one just now (not yet).
+        let now = natter_server::store::now_ms();
+        app.store
+            .file_pending("org/conv/died-long-ago", now - 1)
+            .await
+            .unwrap();
+        app.store
+            .file_pending("org/conv/died-just-now", now + 3_600_000)
+            .await
+            .unwrap();
+        storage.put(&app, "org/conv/died-long-ago", b"orphan").await;
+        storage.put(&app, "org/conv/died-just-now", b"orphan").await;
+        assert_eq!(storage.count(&app).await, 4);
+        eventually("the due orphan is deleted", async || {
+            storage.count(&app).await == 3
+        })
+        .await;
+        assert_eq!(
+            queued(&app).await,
+            vec!["org/conv/died-just-now".to_owned()]
+        );
+    }
 }

@@ -53,6 +53,17 @@ impl S3Server {
         )
     }
 
+    /// Stores `bytes` under `key`, as another writer would.
+    pub async fn put(&self, key: &str, bytes: Vec<u8>) {
+        let stored = reqwest::Client::new()
+            .put(format!("http://127.0.0.1:{}/natter/{key}", self.port))
+            .body(bytes)
+            .send()
+            .await
+            .expect("moto stores");
+        assert!(stored.status().is_success(), "{}", stored.status());
+    }
+
     /// The keys stored in the bucket.
     pub async fn keys(&self) -> Vec<String> {
         let listing = reqwest::get(format!("http://127.0.0.1:{}/natter?list-type=2", self.port))
