@@ -118,8 +118,11 @@ pub struct Download {
     pub body: object_store::GetResult,
 }
 
-/// How many tenths of a second a request waits for a thumbnail being made.
-const THUMBNAIL_WAITS: u32 = 50;
+/// How long a request waits for a thumbnail being made.
+const THUMBNAIL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often it reads the row meanwhile, for a thumbnail another instance made (this
+/// instance's wake it at once).
+const THUMBNAIL_RECHECK: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The bytes a signed URL names, once its signature and expiry are checked.
 pub async fn open(
@@ -146,16 +149,24 @@ pub async fn open(
         .ok_or(ApiError::NotFound("attachment"))?;
     // A thumbnail is made within moments of the upload (the job is woken by it): one
     // asked for meanwhile waits for it rather than failing the image.
-    for _ in 0..THUMBNAIL_WAITS {
-        if variant == Variant::Original || file.thumbnail_key.is_some() {
+    let deadline = tokio::time::Instant::now() + THUMBNAIL_WAIT;
+    let made = state.store.thumbnail_made();
+    while variant == Variant::Thumbnail && file.thumbnail_key.is_none() {
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
             break;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        // Listening before the row is read again, so no thumbnail is missed between.
+        let woken = made.notified();
         file = state
             .store
             .attachment_file(id)
             .await?
             .ok_or(ApiError::NotFound("attachment"))?;
+        if file.thumbnail_key.is_some() {
+            break;
+        }
+        let _ = tokio::time::timeout(THUMBNAIL_RECHECK.min(deadline - now), woken).await;
     }
     let (key, content_type) = match variant {
         Variant::Original => (file.storage_key, file.content_type),

@@ -219,6 +219,12 @@ impl Store {
         self.jobs_wake.clone()
     }
 
+    /// Poked whenever this instance records a thumbnail (another instance's are seen
+    /// only by reading the row again).
+    pub fn thumbnail_made(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.thumbnail_made.clone()
+    }
+
     /// Records an attachment's thumbnail (`""`: none can be made), cancelling the
     /// deletion queued while it was written; `false` if the attachment is gone.
     pub async fn set_thumbnail(&self, id: &str, key: &str) -> StoreResult<bool> {
@@ -239,6 +245,9 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        if recorded {
+            self.thumbnail_made.notify_waiters();
+        }
         Ok(recorded)
     }
 

@@ -138,6 +138,8 @@ pub struct Store {
     webhook_wake: std::sync::Arc<tokio::sync::Notify>,
     /// Poked after a commit that wrote a job to run now (a thumbnail).
     jobs_wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Poked after this instance recorded a thumbnail, for the requests waiting on one.
+    thumbnail_made: std::sync::Arc<tokio::sync::Notify>,
     /// Signs the URLs of the attachments in the messages it reads.
     signer: crate::files::Signer,
     /// A visitor token unused for longer than this opens nothing (ms; 0: never).
@@ -246,6 +248,7 @@ impl Store {
             caches: cache::Caches::new(),
             webhook_wake,
             jobs_wake: std::sync::Arc::new(tokio::sync::Notify::new()),
+            thumbnail_made: std::sync::Arc::new(tokio::sync::Notify::new()),
             signer,
             visitor_token_ttl_ms: 0,
             visitor_email_delay_ms: None,
