@@ -58,8 +58,10 @@ impl Store {
     }
 
     /// Deletes one and takes it off every conversation of the organization, returning
-    /// those conversations; `None` when there was no such label.
+    /// those conversations (each a `conversation.updated` webhook event with its labels
+    /// left); `None` when there was no such label.
     pub async fn delete_label(&self, org_id: &str, name: &str) -> StoreResult<Option<Vec<String>>> {
+        let hooks = self.webhooks_wanted(org_id).await?;
         let mut tx = self
             .pool
             .begin_with(super::begin_write(self.backend))
@@ -81,7 +83,22 @@ impl Store {
         .bind(name)
         .fetch_all(&mut *tx)
         .await?;
+        if hooks {
+            for (conv_id,) in &convs {
+                let left: Vec<String> = sqlx::query_scalar(
+                    "SELECT label FROM conversation_labels WHERE conv_id = $1 ORDER BY label",
+                )
+                .bind(conv_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let changes = serde_json::json!({ "labels": left });
+                super::webhooks::conversation_updated(&mut tx, org_id, conv_id, changes).await?;
+            }
+        }
         tx.commit().await?;
+        if hooks && !convs.is_empty() {
+            self.wake_webhooks();
+        }
         Ok(Some(convs.into_iter().map(|(c,)| c).collect()))
     }
 

@@ -126,6 +126,9 @@ async fn a_scripted_conversation_reaches_a_verifying_receiver_once_each_in_order
         .post_message(conv, &lead.visitor_token, "One more thing", "v2")
         .await;
     assert_eq!(retried.status(), StatusCode::OK);
+    // A label deleted is taken off its conversations: each is updated.
+    let unlabelled = send(&app, Method::DELETE, "/labels/shipping", &admin, None).await;
+    assert_eq!(unlabelled.status(), StatusCode::NO_CONTENT);
 
     let want = [
         "conversation.created".to_owned(),
@@ -138,6 +141,7 @@ async fn a_scripted_conversation_reaches_a_verifying_receiver_once_each_in_order
         format!("conversation.updated:{}", json!({ "status": "resolved" })),
         "message.created:One more thing".into(),
         format!("conversation.updated:{}", json!({ "status": "open" })),
+        format!("conversation.updated:{}", json!({ "labels": [] })),
     ];
     eventually("every event delivered", async || {
         receiver.events().len() >= want.len()
