@@ -150,16 +150,22 @@ pub fn spawn_webhooks(state: AppState) {
     let wake = state.store.webhook_wake();
     tokio::spawn(async move {
         loop {
-            let claimed = match state
-                .store
-                .claim_deliveries(webhooks::LEASE_MS, webhooks::BATCH)
-                .await
-            {
-                Ok(claimed) => claimed,
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not claim webhook deliveries");
-                    Vec::new()
+            // The claim is a write: read first whether there is anything to claim.
+            let due = state.store.deliveries_due().await.unwrap_or(true);
+            let claimed = if due {
+                match state
+                    .store
+                    .claim_deliveries(webhooks::LEASE_MS, webhooks::BATCH)
+                    .await
+                {
+                    Ok(claimed) => claimed,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not claim webhook deliveries");
+                        Vec::new()
+                    }
                 }
+            } else {
+                Vec::new()
             };
             if claimed.is_empty() {
                 tokio::select! {
@@ -169,22 +175,34 @@ pub fn spawn_webhooks(state: AppState) {
                 }
                 continue;
             }
-            futures_util::future::join_all(claimed.iter().map(|d| deliver(&state, d))).await;
+            // Each endpoint of the batch read once, however many of its deliveries it has.
+            let mut targets = std::collections::HashMap::new();
+            for d in &claimed {
+                if !targets.contains_key(&d.webhook_id) {
+                    let target = match state.store.webhook_target(&d.webhook_id).await {
+                        Ok(target) => target,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not read a webhook endpoint");
+                            None
+                        }
+                    };
+                    targets.insert(d.webhook_id.clone(), target);
+                }
+            }
+            futures_util::future::join_all(claimed.iter().filter_map(|d| {
+                // Deleted meanwhile (its deliveries went with it), or unreadable: the
+                // lease runs out and the delivery is claimed again.
+                let target = targets.get(&d.webhook_id)?.as_ref()?;
+                Some(deliver(&state, d, target))
+            }))
+            .await;
         }
     });
 }
 
-async fn deliver(state: &AppState, delivery: &ClaimedDelivery) {
+/// Sends one delivery to its endpoint's `(url, secret)` and records how it went.
+async fn deliver(state: &AppState, delivery: &ClaimedDelivery, target: &(String, String)) {
     let dispatcher = &state.webhooks;
-    let target = match state.store.webhook_target(&delivery.webhook_id).await {
-        Ok(Some(target)) => target,
-        // Deleted meanwhile: its deliveries went with it.
-        Ok(None) => return,
-        Err(e) => {
-            tracing::warn!(error = %e, "could not read a webhook endpoint");
-            return;
-        }
-    };
     let attempt = dispatcher.attempt(&target.0, &target.1, delivery).await;
     let result = if attempt.error.is_none() {
         AttemptResult::Delivered

@@ -22,7 +22,7 @@ use super::labels::LABELS_OF_SQL;
 use super::messages::{history_after_sql, history_before_sql, message_by_client_id_sql};
 use super::notes::notes_of_sql;
 use super::push::ENQUEUE_PUSH_SQL;
-use super::webhooks::{CLAIM_SQL, RECORD_SQL, WANTED_SQL, deliveries_of_sql};
+use super::webhooks::{CLAIM_SQL, DUE_SQL, RECORD_SQL, WANTED_SQL, deliveries_of_sql};
 use super::{Backend, Store, StoreResult};
 use natter_protocol::Side;
 use sqlx::{Executor, Row};
@@ -290,6 +290,11 @@ impl Store {
                 vec![text("k")],
             ),
             ("webhooks wanted", WANTED_SQL.to_owned(), vec![org.clone()]),
+            (
+                "webhook deliveries due",
+                DUE_SQL.to_owned(),
+                vec![Arg::Int(0)],
+            ),
             (
                 "webhook event recorded",
                 RECORD_SQL.to_owned(),

@@ -320,6 +320,11 @@ pub(super) const CLAIM_SQL: &str = "UPDATE webhook_deliveries SET locked_until =
      AND status = 'pending' AND (locked_until IS NULL OR locked_until < $1) \
      RETURNING id, webhook_id, event_id, body, attempts";
 
+/// Whether any delivery is due (`$1`: now): a read on the partial index, so an idle
+/// dispatcher does not take the write lock the claim needs every second.
+pub(super) const DUE_SQL: &str =
+    "SELECT run_at FROM webhook_deliveries WHERE status = 'pending' AND run_at <= $1 LIMIT 1";
+
 impl Store {
     /// Whether `org_id` has an enabled endpoint: the changes that cause events ask
     /// this before writing any, so an organization without webhooks pays nothing.
@@ -508,6 +513,15 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    /// Whether a delivery is due (see [`DUE_SQL`]): the dispatcher claims only then.
+    pub async fn deliveries_due(&self) -> StoreResult<bool> {
+        let due: Option<i64> = sqlx::query_scalar(DUE_SQL)
+            .bind(now_ms())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(due.is_some())
     }
 
     /// Claims due deliveries for the dispatcher (see [`CLAIM_SQL`]).
