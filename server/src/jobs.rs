@@ -1,4 +1,5 @@
-//! The worker that runs durable jobs (`store::jobs`): it claims due jobs every second,
+//! The worker that runs durable jobs (`store::jobs`): every second it reads whether a job
+//! is due and claims the due ones (the claim, a write, only then),
 //! runs each, and records the result; a failure is retried with a growing delay, for
 //! about a day, then given up with its reason kept. Today: staff alerts
 //! and assignment emails (`chat::alerts`), visitor emails (`chat::continuity`) and

@@ -17,7 +17,7 @@ use super::directory::{
     VISITOR_BY_TOKEN_SQL, VISITOR_SEEN_SQL, staff_by_email_sql, staff_by_session_sql, staff_of_sql,
 };
 use super::identity::{VISITOR_BY_EXTERNAL_ID_SQL, visitor_conversations_sql};
-use super::jobs::FAILED_JOBS_SQL;
+use super::jobs::{FAILED_JOBS_SQL, JOBS_DUE_SQL};
 use super::labels::LABELS_OF_SQL;
 use super::messages::{history_after_sql, history_before_sql, message_by_client_id_sql};
 use super::notes::notes_of_sql;
@@ -295,6 +295,7 @@ impl Store {
                 DUE_SQL.to_owned(),
                 vec![Arg::Int(0)],
             ),
+            ("jobs due", JOBS_DUE_SQL.to_owned(), vec![Arg::Int(0)]),
             (
                 "webhook event recorded",
                 RECORD_SQL.to_owned(),
