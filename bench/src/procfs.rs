@@ -42,6 +42,11 @@ pub fn sample(pid: u32) -> Option<Sample> {
     })
 }
 
+/// CPU seconds (user + system) used between two samples.
+pub fn cpu_seconds(from: &Sample, to: &Sample) -> f64 {
+    to.cpu_ticks.saturating_sub(from.cpu_ticks) as f64 / clock_ticks()
+}
+
 /// CPU used between two samples, in percent of one core.
 pub fn cpu_percent(from: &Sample, to: &Sample) -> f64 {
     let secs = to.at.duration_since(from.at).as_secs_f64();

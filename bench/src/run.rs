@@ -106,6 +106,9 @@ pub struct Outcome {
     /// Committed (201) but never delivered to the subscribed socket.
     pub lost: u64,
     pub load_cpu_percent: Option<f64>,
+    /// Server CPU (user + system) per committed message or reply over the drive, in ms:
+    /// what a message costs the server, whatever the load (issue 22).
+    pub cpu_ms_per_commit: Option<f64>,
     pub peak_rss: Option<u64>,
     /// Committed messages per second over the drive.
     pub throughput: Option<f64>,
@@ -441,6 +444,12 @@ pub async fn run(s: &Scenario) -> Result<Outcome, String> {
             .as_ref()
             .or(replies.as_ref())
             .map(|d| d.ok as f64 / duration.as_secs_f64());
+        let committed =
+            messages.as_ref().map_or(0, |d| d.ok) + replies.as_ref().map_or(0, |d| d.ok);
+        if let (Some(a), Some(b), true) = (before, after, committed > 0) {
+            outcome.cpu_ms_per_commit =
+                Some(procfs::cpu_seconds(&a, &b) * 1000.0 / committed as f64);
+        }
         if let Some(f) = fleet.as_mut() {
             // Let the last deliveries land.
             tokio::time::sleep(Duration::from_secs(2)).await;
@@ -521,6 +530,9 @@ pub fn summary(o: &Outcome) -> String {
     }
     if let Some(c) = o.load_cpu_percent {
         lines.push(format!("server CPU under load: {c:.0}% of one core"));
+    }
+    if let Some(c) = o.cpu_ms_per_commit {
+        lines.push(format!("server CPU per committed message: {c:.3} ms"));
     }
     if let Some(p) = o.peak_rss {
         lines.push(format!("server peak RSS: {:.1} MiB", mib(p)));
