@@ -627,7 +627,7 @@ fn Composer() -> impl IntoView {
     // Every way a file comes in is heard on the form, whose tray shows it.
     let take = move |form, files| {
         if let Some((url, token)) = chat.upload_target() {
-            leptos::task::spawn_local(async move {
+            spawn_local(async move {
                 if !tray.add(form, url, token, files).await {
                     error.set(Some(t.upload_failed));
                 }

@@ -151,22 +151,16 @@ pub fn spawn_webhooks(state: AppState) {
     let wake = state.store.webhook_wake();
     tokio::spawn(async move {
         loop {
-            // The claim is a write: read first whether there is anything to claim.
-            let due = state.store.deliveries_due().await.unwrap_or(true);
-            let claimed = if due {
-                match state
-                    .store
-                    .claim_deliveries(webhooks::LEASE_MS, webhooks::BATCH)
-                    .await
-                {
-                    Ok(claimed) => claimed,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "could not claim webhook deliveries");
-                        Vec::new()
-                    }
+            let claimed = match state
+                .store
+                .claim_deliveries(webhooks::LEASE_MS, webhooks::BATCH)
+                .await
+            {
+                Ok(claimed) => claimed,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not claim webhook deliveries");
+                    Vec::new()
                 }
-            } else {
-                Vec::new()
             };
             if claimed.is_empty() {
                 tokio::select! {

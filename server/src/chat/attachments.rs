@@ -156,17 +156,13 @@ pub async fn open(
         if now >= deadline {
             break;
         }
-        // Listening before the row is read again, so no thumbnail is missed between.
-        let woken = made.notified();
+        // Woken by this instance's thumbnail, or after a while for another's.
+        let _ = tokio::time::timeout(THUMBNAIL_RECHECK.min(deadline - now), made.notified()).await;
         file = state
             .store
             .attachment_file(id)
             .await?
             .ok_or(ApiError::NotFound("attachment"))?;
-        if file.thumbnail_key.is_some() {
-            break;
-        }
-        let _ = tokio::time::timeout(THUMBNAIL_RECHECK.min(deadline - now), woken).await;
     }
     let (key, content_type) = match variant {
         Variant::Original => (file.storage_key, file.content_type),

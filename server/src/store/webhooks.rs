@@ -515,21 +515,20 @@ impl Store {
         .await?)
     }
 
-    /// Whether a delivery is due (see [`DUE_SQL`]): the dispatcher claims only then.
-    pub async fn deliveries_due(&self) -> StoreResult<bool> {
-        let due: Option<i64> = sqlx::query_scalar(DUE_SQL)
-            .bind(now_ms())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(due.is_some())
-    }
-
     /// Claims due deliveries for the dispatcher (see [`CLAIM_SQL`]).
     pub async fn claim_deliveries(
         &self,
         lease_ms: i64,
         limit: i64,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
+        // The claim is a write: read first whether there is anything to claim.
+        let due: Option<i64> = sqlx::query_scalar(DUE_SQL)
+            .bind(now_ms())
+            .fetch_optional(&self.pool)
+            .await?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
         Ok(sqlx::query_as(CLAIM_SQL)
             .bind(now_ms())
             .bind(lease_ms)
