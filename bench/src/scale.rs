@@ -113,25 +113,35 @@ struct Figures {
     plans: String,
 }
 
-/// The seeded conversation ids: unique, in no useful order, like real ones.
-fn conv_id(i: u64) -> String {
-    format!("{:08x}-{i:08}", (i * 2_654_435_761) % 4_294_967_296)
+const YEAR_MS: u64 = 365 * 24 * 3600 * 1000;
+/// When the seeded year starts.
+const T0: u64 = 1_700_000_000_000;
+
+/// Milliseconds between two seeded conversations' creation.
+fn step(o: &Options) -> u64 {
+    YEAR_MS / o.conversations.max(1)
 }
 
-const YEAR_MS: u64 = 365 * 24 * 3600 * 1000;
+/// The seeded conversation ids, shaped as the server makes them (a UUIDv7, ordered
+/// by creation time: `store::new_id`), the conversation's number as the random tail.
+fn conv_id(o: &Options, i: u64) -> String {
+    let ms = T0 + i * step(o);
+    format!("{:08x}-{:04x}-7000-8000-{i:012}", ms >> 16, ms & 0xffff)
+}
 
 /// The seed, as SQL for either backend. Conversation `i` (0 is the long one)
 /// belongs to visitor `i` and account `i % accounts`; one in ten is open with one
 /// unread message; a conversation's messages are a minute apart and stored
 /// together, as a chat's are.
-fn seed_sql(o: &Options, t0: u64) -> String {
+fn seed_sql(o: &Options) -> String {
+    let t0 = T0;
     let (c, m, big, a) = (
         o.conversations,
         o.messages_per_conversation,
         o.long_conversation,
         o.accounts,
     );
-    let step = YEAR_MS / c.max(1);
+    let step = step(o);
     let pg = o.backend == Backend::Postgres;
     // The few expressions that differ between the dialects.
     let series = |name: &str, n: u64| {
@@ -158,12 +168,13 @@ fn seed_sql(o: &Options, t0: u64) -> String {
         }
     };
     let conv = |i: &str| {
+        let ms = format!("({t0} + CAST({i} AS BIGINT) * {step})");
         if pg {
             format!(
-                "lpad(to_hex((CAST({i} AS BIGINT) * 2654435761) % 4294967296), 8, '0') || '-' || lpad(CAST({i} AS TEXT), 8, '0')"
+                "lpad(to_hex({ms} >> 16), 8, '0') || '-' || lpad(to_hex({ms} & 65535), 4, '0') || '-7000-8000-' || lpad(CAST({i} AS TEXT), 12, '0')"
             )
         } else {
-            format!("printf('%08x-%08d', ({i}) * 2654435761 % 4294967296, {i})")
+            format!("printf('%08x-%04x-7000-8000-%012d', {ms} >> 16, {ms} & 65535, {i})")
         }
     };
     let account = |i: &str| {
@@ -252,8 +263,7 @@ fn say(message: &str) {
 
 /// Runs the seed through the backend's own client (`sqlite3` or `psql`).
 fn seed(o: &Options, database: &str) -> Result<(), String> {
-    let t0 = 1_700_000_000_000;
-    run_sql(o.backend, database, &seed_sql(o, t0)).map(drop)
+    run_sql(o.backend, database, &seed_sql(o)).map(drop)
 }
 
 /// Runs SQL through the backend's own client (`sqlite3` or `psql`); how long it took.
@@ -599,10 +609,10 @@ pub async fn run(o: Options) -> Result<(), String> {
     say("detail and history");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut detail, mut back, mut forward) = (Vec::new(), Vec::new(), Vec::new());
-    let long = format!("{base}/api/v1/conversations/{}/messages", conv_id(0));
+    let long = format!("{base}/api/v1/conversations/{}/messages", conv_id(&o, 0));
     for _ in 0..n {
         let i = 1 + rng.below(o.conversations - 1);
-        let url = format!("{base}/api/v1/conversations/{}", conv_id(i));
+        let url = format!("{base}/api/v1/conversations/{}", conv_id(&o, i));
         detail.push(get(&http, &url, &token).await?.0);
         let seq = 51 + rng.below(o.long_conversation - 100);
         back.push(

@@ -55,7 +55,7 @@ pub struct DatabaseArgs {
     pub db_max_connections: u32,
     /// SQLite: checkpoint and truncate the write-ahead log once it passes this many MiB
     /// (0: never checkpoint, for a replicator such as Litestream that does it itself).
-    #[arg(long, env = "NATTER_SQLITE_WAL_LIMIT_MB", default_value_t = 32)]
+    #[arg(long, env = "NATTER_SQLITE_WAL_LIMIT_MB", default_value_t = 16)]
     pub sqlite_wal_limit_mb: u64,
 }
 

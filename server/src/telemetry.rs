@@ -39,6 +39,11 @@ pub fn append_batch(size: usize) {
     counter!("natter_appends_total").increment(size as u64);
 }
 
+/// One restart of SQLite's log by the writer: how long appends waited for it.
+pub fn wal_restart(took: Duration) {
+    histogram!("natter_wal_restart_seconds").record(took.as_secs_f64());
+}
+
 pub fn frame_delivered(latency: Duration) {
     counter!("natter_frames_delivered_total").increment(1);
     histogram!("natter_delivery_latency_seconds").record(latency.as_secs_f64());

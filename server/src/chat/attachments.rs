@@ -59,7 +59,7 @@ pub async fn upload(
     {
         return Ok((earlier, false));
     }
-    let id = uuid::Uuid::now_v7().to_string();
+    let id = crate::store::new_id();
     let key = format!("{}/{conv_id}/{id}", conversation.org_id);
     let dimensions = if sniffed.image {
         files::dimensions(&bytes)

@@ -43,7 +43,7 @@ impl Store {
             // A kept token belongs to a contact that exists; gone meanwhile: sign in anew.
             let token_hash = contact.token_hash.ok_or(super::StoreError::NotFound)?;
             let now = now_ms();
-            let id = uuid::Uuid::new_v4().to_string();
+            let id = super::new_id();
             let name = contact.name.unwrap_or(contact.external_id);
             let inserted = sqlx::query(
                 "INSERT INTO visitors (id, org_id, account_id, token_hash, name, email, external_id, created_at, last_seen_at) \

@@ -109,7 +109,7 @@ impl Store {
         lead: NewLead,
     ) -> StoreResult<(VisitorIdentity, ConvId, Vec<Message>)> {
         let now = now_ms();
-        let conv_id = ConvId(uuid::Uuid::new_v4().to_string());
+        let conv_id = ConvId(super::new_id());
         // Asked before the transaction: inside it, a second connection could wait on a
         // pool that the transactions themselves have emptied.
         let hooks = self.webhooks_wanted(&account.org_id).await?;
@@ -121,7 +121,7 @@ impl Store {
             contact
         } else {
             let visitor = VisitorIdentity {
-                id: uuid::Uuid::new_v4().to_string(),
+                id: super::new_id(),
                 org_id: account.org_id.clone(),
                 account_id: account.id.clone(),
                 name: lead.name.clone(),
@@ -166,7 +166,7 @@ impl Store {
                 client_msg_id: &client_msg_id,
                 attachment_ids: &[],
             };
-            let id = uuid::Uuid::now_v7().to_string();
+            let id = super::new_id();
             let (message, _) = insert_message(&mut tx, &id, &new, None, &self.signer)
                 .await?
                 .ok_or(StoreError::IdempotencyConflict)?;
@@ -315,7 +315,7 @@ pub(super) async fn append_one(
 ) -> StoreResult<Appended> {
     let mut tx = pool.begin_with(begin).await?;
     // Time-ordered ids keep inserts at the end of the primary-key index.
-    let id = uuid::Uuid::now_v7().to_string();
+    let id = super::new_id();
     let sender_id = new.author.sender().id;
     let claim = claim(&mut tx, &new.conv_id.0, &sender_id, &id, new.attachment_ids).await?;
     let inserted = match &claim {

@@ -152,6 +152,17 @@ pub struct Store {
     staff_alert_delay_ms: Option<i64>,
 }
 
+/// A new row id for conversations, visitors, messages and notes: a UUIDv7, ordered
+/// by creation time. A shop's busy rows are its recent ones, so in every index keyed
+/// by these ids (a conversation's messages by `(conv_id, seq)`, a visitor's
+/// conversations) they sit together at the index's right edge; random (v4) ids put
+/// each on its own page across a year of data, and a commit then wrote (and a
+/// checkpoint copied back) a page per index per message. Measured in BENCHMARKS.md,
+/// "A year of a busy shop".
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
     SystemTime::now()

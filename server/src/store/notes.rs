@@ -64,7 +64,7 @@ impl Store {
     /// earlier under the same `client_msg_id` (`IdempotencyConflict` when that one
     /// differs).
     pub async fn add_note(&self, conv_id: &ConvId, note: NewNote<'_>) -> StoreResult<(Note, bool)> {
-        let id = uuid::Uuid::now_v7().to_string();
+        let id = super::new_id();
         let now = now_ms();
         let hooks = self.webhooks_wanted(&note.author.org_id).await?;
         let mut tx = self

@@ -158,7 +158,10 @@ pub(super) async fn restart_if_wanted(control: &WalControl, conn: &mut PoolConne
     if !control.restart_wanted.swap(false, Ordering::Relaxed) {
         return;
     }
-    match checkpoint_waiting(conn, "RESTART", RESTART_WAIT_MS).await {
+    let started = Instant::now();
+    let done = checkpoint_waiting(conn, "RESTART", RESTART_WAIT_MS).await;
+    crate::telemetry::wal_restart(started.elapsed());
+    match done {
         Ok(true) => {}
         // A reader held the log: the next look at the file asks again.
         Ok(false) => tracing::debug!("WAL restart deferred: a reader is in the log"),

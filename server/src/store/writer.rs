@@ -268,8 +268,7 @@ async fn write_batch(
             reopened_convs.push(&job.conv_id.0);
         }
         let message = Message {
-            // Time-ordered ids keep inserts at the end of the primary-key index.
-            id: uuid::Uuid::now_v7().to_string(),
+            id: super::new_id(),
             conv_id: job.conv_id.clone(),
             seq: to_u64(block.next),
             direction,

@@ -236,3 +236,36 @@ async fn a_transcript_holds_the_whole_conversation_as_json_or_text_for_staff_onl
         StatusCode::BAD_REQUEST
     );
 }
+
+/// Ids are made in creation order (`store::new_id`): a shop's busy rows, its recent
+/// ones, then share the right edge of every index keyed by them (BENCHMARKS.md, "A
+/// year of a busy shop": random ids halved ingest on a year of data).
+#[tokio::test]
+async fn conversation_visitor_and_message_ids_sort_in_creation_order() {
+    let app = spawn_app().await;
+    let mut leads = Vec::new();
+    for name in ["Ana", "Bo", "Cy"] {
+        leads.push(app.create_lead(name, Some("hello")).await);
+        // UUIDv7 orders by the millisecond; within one, by its random tail.
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let a = &leads[0];
+    let reply = app
+        .post_message(&a.conv_id, &a.visitor_token, "again", "k2")
+        .await;
+    assert_eq!(reply.status(), StatusCode::CREATED);
+    let later = reply
+        .json::<natter_protocol::MessageEnvelope>()
+        .await
+        .unwrap()
+        .message;
+    for pair in leads.windows(2) {
+        assert!(pair[0].conv_id.0 < pair[1].conv_id.0, "conversation ids");
+        assert!(pair[0].visitor_id < pair[1].visitor_id, "visitor ids");
+        assert!(
+            pair[0].messages[0].id < pair[1].messages[0].id,
+            "message ids"
+        );
+    }
+    assert!(leads[2].messages[0].id < later.id, "a later message's id");
+}

@@ -12,7 +12,7 @@ const CONVERSATIONS: usize = 6;
 const PER_SIDE: usize = 20;
 
 /// Sums a counter of `/metrics` over its series.
-async fn counter(app: &TestApp, name: &str) -> f64 {
+pub(crate) async fn counter(app: &TestApp, name: &str) -> f64 {
     let body = app
         .client
         .get(format!("{}/metrics", app.base))

@@ -3,6 +3,7 @@
 //! that a few seconds of writing cross it many times over.
 
 use crate::backend::uses_postgres;
+use crate::group_commit::counter;
 use crate::helpers::spawn_app_with;
 use natter_server::store::Author;
 use std::path::PathBuf;
@@ -108,6 +109,9 @@ async fn the_wal_stays_bounded_under_load_and_empties_when_idle() {
         largest <= 16 * (LIMIT_MB << 20),
         "the WAL reached {largest} bytes with a limit of {LIMIT_MB} MiB"
     );
+    // The message writer restarted the log itself, and the pause is on `/metrics`.
+    let restarts = counter(&app, "natter_wal_restart_seconds_count").await;
+    assert!(restarts >= 1.0, "no restart by the writer was measured");
 
     // Idle: the next checkpoints copy what is left and truncate the file.
     let deadline = Instant::now() + Duration::from_secs(10);
