@@ -107,11 +107,7 @@ impl Store {
 
     /// Claims due jobs for `lease_ms`; the attempt is counted before the job runs.
     pub async fn claim_jobs(&self, lease_ms: i64, limit: i64) -> StoreResult<Vec<Job>> {
-        let due: Option<i64> = sqlx::query_scalar(JOBS_DUE_SQL)
-            .bind(now_ms())
-            .fetch_optional(&self.pool)
-            .await?;
-        if due.is_none() {
+        if !self.anything_due(JOBS_DUE_SQL).await? {
             return Ok(Vec::new());
         }
         Ok(sqlx::query_as(CLAIM_SQL)

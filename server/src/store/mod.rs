@@ -267,6 +267,16 @@ impl Store {
         })
     }
 
+    /// Whether `due_sql` (a read of one row due at `$1`, now) finds any. The job and
+    /// webhook claims are writes: asking first keeps an idle install off the write lock.
+    async fn anything_due(&self, due_sql: &str) -> StoreResult<bool> {
+        let due: Option<i64> = sqlx::query_scalar(due_sql)
+            .bind(now_ms())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(due.is_some())
+    }
+
     /// What signs and checks the attachment URLs in the messages this store reads.
     pub fn signer(&self) -> &crate::files::Signer {
         &self.signer

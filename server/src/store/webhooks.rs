@@ -521,12 +521,7 @@ impl Store {
         lease_ms: i64,
         limit: i64,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
-        // The claim is a write: read first whether there is anything to claim.
-        let due: Option<i64> = sqlx::query_scalar(DUE_SQL)
-            .bind(now_ms())
-            .fetch_optional(&self.pool)
-            .await?;
-        if due.is_none() {
+        if !self.anything_due(DUE_SQL).await? {
             return Ok(Vec::new());
         }
         Ok(sqlx::query_as(CLAIM_SQL)
